@@ -1,0 +1,100 @@
+import type { Clock } from '../src/domain/index.ts';
+
+/**
+ * Virtual clocks for simulators.
+ * - `instant`: a discrete-event clock. `sleep(s)` registers a timer at now + s; whenever the event loop has had a
+ *   chance to run (a macrotask), the earliest timer fires and time jumps to it. Simulated hours pass in milliseconds,
+ *   and concurrent stations still interleave in virtual time order.
+ * - `realtime` with a speed-up factor: virtual time = wall time × factor.
+ */
+export type ClockMode = { kind: 'instant' } | { kind: 'realtime'; factor: number };
+
+export function parseClockMode(text: string): ClockMode {
+  if (text === 'instant') return { kind: 'instant' };
+  if (text === 'realtime') return { kind: 'realtime', factor: 1 };
+  const factor = Number(text);
+  if (!Number.isFinite(factor) || factor <= 0) throw new Error(`--clock must be instant, realtime or a positive speed-up factor, not "${text}"`);
+  return { kind: 'realtime', factor };
+}
+
+export function createClock(mode: ClockMode): Clock {
+  return mode.kind === 'instant' ? new InstantClock() : new ScaledClock(mode.factor);
+}
+
+interface Timer {
+  at: number;
+  order: number;
+  resolve: () => void;
+}
+
+export class InstantClock implements Clock {
+  private t = 0;
+  private order = 0;
+  private readonly timers: Timer[] = [];
+  private scheduled = false;
+
+  now(): number {
+    return this.t;
+  }
+
+  sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    return new Promise((resolve, reject) => {
+      const timer: Timer = { at: this.t + Math.max(0, seconds), order: this.order++, resolve };
+      this.timers.push(timer);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.timers.indexOf(timer);
+          if (i >= 0) this.timers.splice(i, 1);
+          reject(signal.reason ?? new Error('aborted'));
+        },
+        { once: true },
+      );
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setTimeout(0) rather than setImmediate: lets pending socket I/O of other actors land first.
+    setTimeout(() => this.fire(), 0);
+  }
+
+  private fire(): void {
+    this.scheduled = false;
+    if (this.timers.length === 0) return;
+    let best = 0;
+    for (let i = 1; i < this.timers.length; i++) {
+      const a = this.timers[i] as Timer;
+      const b = this.timers[best] as Timer;
+      if (a.at < b.at || (a.at === b.at && a.order < b.order)) best = i;
+    }
+    const [timer] = this.timers.splice(best, 1);
+    if (!timer) return;
+    this.t = Math.max(this.t, timer.at);
+    timer.resolve();
+    if (this.timers.length > 0) this.schedule();
+  }
+}
+
+export class ScaledClock implements Clock {
+  private readonly start = performance.now();
+  constructor(private readonly factor: number) {}
+
+  now(): number {
+    return ((performance.now() - this.start) / 1000) * this.factor;
+  }
+
+  sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    return new Promise((resolve, reject) => {
+      const handle = setTimeout(resolve, (Math.max(0, seconds) * 1000) / this.factor);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(handle);
+        reject(signal.reason ?? new Error('aborted'));
+      }, { once: true });
+    });
+  }
+}

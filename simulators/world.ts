@@ -1,0 +1,88 @@
+import type { Stock } from '../src/domain/index.ts';
+
+/**
+ * The physical state a simulated lab shares between its instruments: stock reservoirs and the electrochemical
+ * cells. The liquid-handler simulator moves liquid here; the electrochemical station reads what actually reached
+ * its cell (so a short dispense changes the chemistry it measures).
+ *
+ * Locations: `stock:<name>`, `cell:<id>`, `waste`, `tips:<rack>`.
+ */
+export interface CellContents {
+  /** Liquid volume in the cell, µL. */
+  volume: number;
+  /** Amount of each species, nmol (= µL × mM). */
+  amounts: Record<string, number>;
+}
+
+interface Reservoir {
+  species: string;
+  concentration: number;
+  volume: number;
+}
+
+export class SimulatedWorld {
+  private readonly reservoirs = new Map<string, Reservoir>();
+  private readonly cells = new Map<string, CellContents>();
+
+  constructor(stocks: readonly Stock[]) {
+    for (const s of stocks) this.reservoirs.set(s.name, { species: s.species, concentration: s.concentration, volume: s.volume });
+  }
+
+  stockVolume(name: string): number | undefined {
+    return this.reservoirs.get(name)?.volume;
+  }
+
+  hasLocation(location: string): boolean {
+    const [kind, name] = splitLocation(location);
+    if (kind === 'stock') return this.reservoirs.has(name);
+    return kind === 'cell' || kind === 'waste' || kind === 'plate';
+  }
+
+  /** Moves `volume` µL from a stock to a cell. Returns false (and changes nothing) if the stock is short. */
+  move(source: string, target: string, volume: number): boolean {
+    const [sKind, sName] = splitLocation(source);
+    const [tKind, tName] = splitLocation(target);
+    let species: string | undefined;
+    let concentration = 0;
+    if (sKind === 'stock') {
+      const r = this.reservoirs.get(sName);
+      if (!r || r.volume < volume) return false;
+      r.volume -= volume;
+      species = r.species;
+      concentration = r.concentration;
+    }
+    if (tKind === 'cell') {
+      const cell = this.cellContents(tName);
+      cell.volume += volume;
+      if (species !== undefined && species !== 'water') cell.amounts[species] = (cell.amounts[species] ?? 0) + volume * concentration;
+    }
+    return true;
+  }
+
+  cellContents(id: string): CellContents {
+    let c = this.cells.get(id);
+    if (!c) {
+      c = { volume: 0, amounts: {} };
+      this.cells.set(id, c);
+    }
+    return c;
+  }
+
+  /** Concentrations in the cell, mM. */
+  cellConcentrations(id: string): Record<string, number> {
+    const c = this.cellContents(id);
+    const out: Record<string, number> = {};
+    if (c.volume <= 0) return out;
+    for (const [k, v] of Object.entries(c.amounts)) out[k] = v / c.volume;
+    return out;
+  }
+
+  emptyCell(id: string): void {
+    this.cells.set(id, { volume: 0, amounts: {} });
+  }
+}
+
+export function splitLocation(location: string): [string, string] {
+  const i = location.indexOf(':');
+  return i < 0 ? [location, ''] : [location.slice(0, i), location.slice(i + 1)];
+}

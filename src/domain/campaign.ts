@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier (letters, digits, underscore)');
+
+export const objectiveSchema = z.object({
+  name,
+  direction: z.enum(['minimize', 'maximize']),
+  unit: z.string(),
+  /** Feature of the measurement that gives this objective (e.g. `eta10_V`). */
+  feature: z.string(),
+  /** Feasibility bound: observations beyond it count as infeasible (outcome constraint). */
+  threshold: z.number().optional(),
+});
+export type Objective = z.infer<typeof objectiveSchema>;
+
+export const continuousParameterSchema = z.object({
+  type: z.literal('continuous'),
+  name,
+  low: z.number(),
+  high: z.number(),
+  unit: z.string(),
+  log: z.boolean().default(false),
+});
+export const integerParameterSchema = z.object({
+  type: z.literal('integer'),
+  name,
+  low: z.number().int(),
+  high: z.number().int(),
+  unit: z.string().default(''),
+});
+export const categoricalParameterSchema = z.object({
+  type: z.literal('categorical'),
+  name,
+  choices: z.array(z.string()).min(2),
+});
+/** Fractions that sum to one (a mixture), e.g. metal-salt fractions. */
+export const simplexGroupSchema = z.object({
+  type: z.literal('simplex'),
+  name,
+  components: z.array(name).min(2),
+  /** A fraction below this is snapped to zero (the pipette cannot dose it); the rest are renormalised. */
+  minFraction: z.number().min(0).max(0.5).default(0.02),
+  /** At most this many non-zero components (e.g. subsets of 3-4 metals). */
+  maxComponents: z.number().int().min(1).optional(),
+});
+export const parameterSchema = z.discriminatedUnion('type', [
+  continuousParameterSchema,
+  integerParameterSchema,
+  categoricalParameterSchema,
+  simplexGroupSchema,
+]);
+export type Parameter = z.infer<typeof parameterSchema>;
+export type ContinuousParameter = z.infer<typeof continuousParameterSchema>;
+export type IntegerParameter = z.infer<typeof integerParameterSchema>;
+export type CategoricalParameter = z.infer<typeof categoricalParameterSchema>;
+export type SimplexGroup = z.infer<typeof simplexGroupSchema>;
+
+/** Σ coefficients[name]·value ≤ rhs over numeric parameters (or simplex components). */
+export const linearConstraintSchema = z.object({
+  coefficients: z.record(z.string(), z.number()),
+  rhs: z.number(),
+  description: z.string().optional(),
+});
+export type LinearConstraint = z.infer<typeof linearConstraintSchema>;
+
+export const stockSchema = z.object({
+  name,
+  /** Component this stock supplies (a simplex component or a continuous concentration parameter's species). */
+  species: z.string(),
+  concentration: z.number().positive(),
+  volume: z.number().positive(),
+});
+export type Stock = z.infer<typeof stockSchema>;
+
+export const safetyEnvelopeSchema = z.object({
+  /** Per-stock limits on the volume drawn for one sample, µL. */
+  maxStockVolume: z.record(z.string(), z.number().positive()).default({}),
+  /** Total sample volume limits, µL. */
+  minTotalVolume: z.number().nonnegative().default(100),
+  maxTotalVolume: z.number().positive(),
+  /** Concentration limits in the cell, mM, per species. */
+  maxConcentration: z.record(z.string(), z.number().positive()).default({}),
+  /** Potential window the station may apply, V vs RHE. */
+  potentialWindow_V_RHE: z.tuple([z.number(), z.number()]),
+  maxCurrent_A: z.number().positive().default(0.2),
+  maxTemperature: z.number().default(500),
+  /** Forbidden combinations: all listed species present above `above` (mM) in one sample. */
+  forbiddenCombinations: z
+    .array(z.object({ species: z.array(z.string()).min(2), above: z.number().nonnegative().default(0), reason: z.string() }))
+    .default([]),
+});
+export type SafetyEnvelope = z.infer<typeof safetyEnvelopeSchema>;
+
+export const stationPairSchema = z.object({
+  id,
+  liquidHandler: id,
+  potentiostat: id,
+  cell: z.string().default('cell1'),
+});
+export type StationPair = z.infer<typeof stationPairSchema>;
+
+export const protocolSchema = z.object({
+  /** Sample volume prepared for the cell, µL. */
+  sampleVolume: z.number().positive().default(2000),
+  electrodeArea: z.number().positive().default(0.0707),
+  electrolyte: z.string().default('1 M KOH'),
+  pH: z.number().default(14),
+  lsvScanRate_V_s: z.number().positive().default(0.005),
+  lsvStart_V_RHE: z.number().default(1.0),
+  lsvEnd_V_RHE: z.number().default(1.8),
+  targetCurrentDensity: z.number().positive().default(10),
+  withEis: z.boolean().default(true),
+  withCp: z.boolean().default(false),
+});
+export type ProtocolSpec = z.infer<typeof protocolSchema>;
+
+export const campaignSpecSchema = z
+  .object({
+    schema: z.literal('labloop.campaign.v1').default('labloop.campaign.v1'),
+    id,
+    title: z.string(),
+    goal: z.string().default(''),
+    objectives: z.array(objectiveSchema).min(1),
+    parameters: z.array(parameterSchema).min(1),
+    constraints: z.array(linearConstraintSchema).default([]),
+    budget: z.object({ trials: z.number().int().positive(), maxFailures: z.number().int().nonnegative().optional() }),
+    stations: z.object({ pairs: z.number().int().positive().default(1) }).default({ pairs: 1 }),
+    stocks: z.array(stockSchema).default([]),
+    protocol: protocolSchema.default(protocolSchema.parse({})),
+    safety: safetyEnvelopeSchema,
+    strategy: z
+      .object({
+        agent: z.enum(['bo', 'sobol-gp', 'random']).default('bo'),
+        initialTrials: z.number().int().positive().default(5),
+        approval: z.enum(['auto', 'human']).default('auto'),
+        maxRetries: z.number().int().nonnegative().default(1),
+        quarantineAfter: z.number().int().positive().default(3),
+      })
+      .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.parameters.forEach((p, i) => {
+      const names = p.type === 'simplex' ? [p.name, ...p.components] : [p.name];
+      for (const n of names) {
+        if (seen.has(n)) ctx.addIssue({ code: 'custom', path: ['parameters', i, 'name'], message: `duplicate name "${n}"` });
+        seen.add(n);
+      }
+      if ((p.type === 'continuous' || p.type === 'integer') && !(p.low < p.high))
+        ctx.addIssue({ code: 'custom', path: ['parameters', i, 'high'], message: 'high must be greater than low' });
+      if (p.type === 'continuous' && p.log && p.low <= 0)
+        ctx.addIssue({ code: 'custom', path: ['parameters', i, 'low'], message: 'a log-scaled parameter needs low > 0' });
+    });
+    spec.constraints.forEach((c, i) => {
+      for (const key of Object.keys(c.coefficients))
+        if (!seen.has(key))
+          ctx.addIssue({ code: 'custom', path: ['constraints', i, 'coefficients', key], message: `unknown parameter "${key}"` });
+    });
+    const [lo, hi] = spec.safety.potentialWindow_V_RHE;
+    if (!(lo < hi)) ctx.addIssue({ code: 'custom', path: ['safety', 'potentialWindow_V_RHE'], message: 'window must be [low, high] with low < high' });
+  });
+export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
+export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;
+
+/** Every numeric or categorical coordinate name of a recipe, in spec order (simplex groups expand to components). */
+export function recipeKeys(spec: Pick<CampaignSpec, 'parameters'>): string[] {
+  return spec.parameters.flatMap((p) => (p.type === 'simplex' ? p.components : [p.name]));
+}

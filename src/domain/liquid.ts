@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { failureSchema } from './failure.ts';
+
+/** Immutable liquid-handler operation records (PyLabRobot-style). Volumes in µL. */
+const channel = z.number().int().min(0).max(15);
+const location = z.string().min(1); // e.g. "stocks:Ni", "plate1:A1", "cell:cell1", "tips:A1"
+
+export const pickUpTipsOpSchema = z.object({ kind: z.literal('pick_up_tips'), channels: z.array(channel).min(1), tipRack: location });
+export const dropTipsOpSchema = z.object({ kind: z.literal('drop_tips'), channels: z.array(channel).min(1), target: z.string().default('waste') });
+export const aspirateOpSchema = z.object({ kind: z.literal('aspirate'), channel, source: location, volume: z.number().positive() });
+export const dispenseOpSchema = z.object({ kind: z.literal('dispense'), channel, target: location, volume: z.number().positive() });
+export const transferOpSchema = z.object({
+  kind: z.literal('transfer'),
+  channel,
+  source: location,
+  target: location,
+  volume: z.number().positive(),
+  newTip: z.boolean().default(true),
+});
+export const homeOpSchema = z.object({ kind: z.literal('home') });
+export const washCellOpSchema = z.object({ kind: z.literal('wash_cell'), cell: location, cycles: z.number().int().min(1).max(10).default(2) });
+
+export const stepOpSchema = z.discriminatedUnion('kind', [
+  pickUpTipsOpSchema,
+  dropTipsOpSchema,
+  aspirateOpSchema,
+  dispenseOpSchema,
+  transferOpSchema,
+  homeOpSchema,
+  washCellOpSchema,
+]);
+export const runProtocolOpSchema = z.object({ kind: z.literal('run_protocol'), steps: z.array(stepOpSchema).min(1).max(500) });
+export const liquidHandlerOperationSchema = z.discriminatedUnion('kind', [
+  pickUpTipsOpSchema,
+  dropTipsOpSchema,
+  aspirateOpSchema,
+  dispenseOpSchema,
+  transferOpSchema,
+  homeOpSchema,
+  washCellOpSchema,
+  runProtocolOpSchema,
+]);
+export type LiquidHandlerStep = z.infer<typeof stepOpSchema>;
+export type LiquidHandlerOperation = z.infer<typeof liquidHandlerOperationSchema>;
+
+export const operationResultSchema = z.object({
+  commandId: z.string(),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  /** Actual volumes dispensed into each target during this operation (µL), keyed "target|source". */
+  dispensed: z.array(z.object({ source: z.string(), target: z.string(), volume: z.number() })).default([]),
+  duration_s: z.number().nonnegative(),
+  failure: failureSchema.optional(),
+});
+export type OperationResult = z.infer<typeof operationResultSchema>;

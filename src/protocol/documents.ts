@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import {
+  campaignSpecSchema,
+  deviceStateSchema,
+  failureSchema,
+  recipeSchema,
+  suggestionSchema,
+  trialStatusSchema,
+} from '../domain/index.ts';
+
+/**
+ * Documents are the append-only record of a campaign. Every document has a per-campaign, gapless sequence number
+ * assigned by the DocumentBus. Schemas are versioned by `v`.
+ */
+export const CAMPAIGN_STATES = ['running', 'paused', 'completed', 'aborted', 'failed'] as const;
+export const campaignStateSchema = z.enum(CAMPAIGN_STATES);
+export type CampaignState = z.infer<typeof campaignStateSchema>;
+
+const payloads = {
+  /** The campaign starts (or resumes after a restart). */
+  campaignStart: z.object({ spec: campaignSpecSchema, seed: z.number().int(), resumed: z.boolean().default(false) }),
+  campaignState: z.object({ state: campaignStateSchema, reason: z.string().optional() }),
+  suggestion: z.object({ suggestion: suggestionSchema, trialId: z.string() }),
+  trialState: z.object({
+    trialId: z.string(),
+    index: z.number().int(),
+    from: trialStatusSchema.nullable(),
+    to: trialStatusSchema,
+    recipe: recipeSchema,
+    proposer: z.string(),
+    station: z.string().optional(),
+    failure: failureSchema.optional(),
+    attempt: z.number().int().nonnegative().default(0),
+  }),
+  /** A trial's run on a station starts. */
+  runStart: z.object({ trialId: z.string(), runId: z.string(), station: z.string(), attempt: z.number().int() }),
+  /** Describes a data stream of a run (technique, array keys and units). */
+  descriptor: z.object({ runId: z.string(), stream: z.string(), keys: z.record(z.string(), z.string()) }),
+  /** One measurement (technique result) with its extracted features. Arrays live in the measurements table. */
+  event: z.object({
+    runId: z.string(),
+    trialId: z.string(),
+    stream: z.string(),
+    measurementId: z.string(),
+    features: z.record(z.string(), z.number()),
+    flags: z.array(z.string()).default([]),
+    /** Downsampled preview of the main curve for live views (≤ 256 points). */
+    preview: z.object({ x: z.array(z.number()), y: z.array(z.number()), xLabel: z.string(), yLabel: z.string() }).optional(),
+  }),
+  runStop: z.object({
+    runId: z.string(),
+    trialId: z.string(),
+    status: z.enum(['completed', 'failed', 'aborted']),
+    objectives: z.record(z.string(), z.number()).default({}),
+    failure: failureSchema.optional(),
+    duration_s: z.number().nonnegative(),
+  }),
+  modelSnapshot: z.object({
+    snapshotId: z.string(),
+    agent: z.string(),
+    n: z.number().int().nonnegative(),
+    hyperparameters: z.record(z.string(), z.unknown()),
+    looRmse: z.number().optional(),
+    /** Leave-one-out predicted vs observed, for parity plots. */
+    parity: z.array(z.object({ observed: z.number(), predicted: z.number(), sd: z.number() })).optional(),
+  }),
+  stationState: z.object({
+    station: z.string(),
+    device: z.string(),
+    state: deviceStateSchema,
+    quarantined: z.boolean().default(false),
+    activeRunId: z.string().optional(),
+    message: z.string().optional(),
+    consecutiveFaults: z.number().int().nonnegative().default(0),
+  }),
+  operatorAction: z.object({
+    actor: z.string(),
+    action: z.string(),
+    target: z.string().optional(),
+    accepted: z.boolean(),
+    reason: z.string().optional(),
+  }),
+  /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
+  fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),
+} as const;
+
+export type DocumentType = keyof typeof payloads;
+export const DOCUMENT_TYPES = Object.keys(payloads) as DocumentType[];
+export type DocumentPayload<T extends DocumentType> = z.infer<(typeof payloads)[T]>;
+
+const documentSchemas = DOCUMENT_TYPES.map((type) =>
+  z.object({
+    v: z.literal(1),
+    campaignId: z.string(),
+    seq: z.number().int().positive(),
+    time: z.string(),
+    type: z.literal(type),
+    payload: payloads[type],
+  }),
+);
+export const documentSchema = z.discriminatedUnion('type', documentSchemas as unknown as [
+  (typeof documentSchemas)[number],
+  ...(typeof documentSchemas)[number][],
+]);
+
+export type LabDocument = { [T in DocumentType]: { v: 1; campaignId: string; seq: number; time: string; type: T; payload: DocumentPayload<T> } }[DocumentType];
+export type DocumentOf<T extends DocumentType> = Extract<LabDocument, { type: T }>;
+
+export function parseDocument(raw: unknown): LabDocument {
+  return documentSchema.parse(raw) as LabDocument;
+}
+
+export function payloadSchema<T extends DocumentType>(type: T): (typeof payloads)[T] {
+  return payloads[type];
+}

@@ -1,0 +1,3 @@
+export * from './documents.ts';
+export * from './document-bus.ts';
+export * from './msg.ts';
