@@ -43,6 +43,8 @@ export const simplexGroupSchema = z.object({
   minFraction: z.number().min(0).max(0.5).default(0.02),
   /** At most this many non-zero components (e.g. subsets of 3-4 metals). */
   maxComponents: z.number().int().min(1).optional(),
+  /** Name of the continuous parameter (mM) giving the total concentration of the group's species in the sample. */
+  totalConcentration: z.string().optional(),
 });
 export const parameterSchema = z.discriminatedUnion('type', [
   continuousParameterSchema,

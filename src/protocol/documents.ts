@@ -31,6 +31,8 @@ const payloads = {
     station: z.string().optional(),
     failure: failureSchema.optional(),
     attempt: z.number().int().nonnegative().default(0),
+    /** Measured objective values, on the transition to `completed`. */
+    objectives: z.record(z.string(), z.number()).optional(),
   }),
   /** A trial's run on a station starts. */
   runStart: z.object({ trialId: z.string(), runId: z.string(), station: z.string(), attempt: z.number().int() }),

@@ -1,3 +1,5 @@
 export * from './documents.ts';
 export * from './document-bus.ts';
 export * from './msg.ts';
+export * from './measurement.ts';
+export * from './trial-outcome.ts';

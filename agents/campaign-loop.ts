@@ -1,0 +1,278 @@
+import {
+  FAILURE_CODES,
+  makeFailure,
+  transition,
+  type CampaignSpec,
+  type Failure,
+  type Logger,
+  type Observation,
+  type Recipe,
+  type Suggestion,
+  type TrialStatus,
+} from '../src/domain/index.ts';
+import type { DocumentBus, TrialOutcome } from '../src/protocol/index.ts';
+import type { Agent } from './agent.ts';
+import type { ApprovalPolicy, RecipeGate, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
+
+export interface CampaignProgress {
+  dispatched: number;
+  completed: number;
+  failed: number;
+  blocked: number;
+  running: number;
+  budget: number;
+  best?: { trialId: string; value: number; recipe: Recipe };
+}
+
+export interface CampaignLoopDeps {
+  spec: CampaignSpec;
+  campaignId: string;
+  agent: Agent;
+  bus: DocumentBus;
+  executor: TrialExecutor;
+  gate: RecipeGate;
+  approvals: ApprovalPolicy;
+  recovery: RecoveryPolicy;
+  newId: () => string;
+  logger: Logger;
+  /** Trials to dispatch (defaults to the spec's budget). */
+  budget?: number;
+  onProgress?: (p: CampaignProgress) => void;
+}
+
+interface TrialRecord {
+  id: string;
+  index: number;
+  status: TrialStatus;
+  recipe: Recipe;
+  suggestion: Suggestion;
+  station?: string;
+  attempt: number;
+}
+
+export interface CampaignResult {
+  state: 'completed' | 'aborted' | 'failed';
+  reason?: string;
+  progress: CampaignProgress;
+}
+
+/**
+ * The asynchronous campaign loop: whenever station pairs are free it asks the agent for that many suggestions
+ * (passing the recipes still running as pending), passes each through the safety gate and the approval policy,
+ * runs it on a station, and feeds the outcome back to the agent as an observation.
+ */
+export class CampaignLoop {
+  private readonly trials = new Map<string, TrialRecord>();
+  private readonly reserved = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly progress: CampaignProgress;
+  private nextIndex = 0;
+  private lastSnapshotId: string | undefined;
+  private stopReason: string | undefined;
+
+  constructor(private readonly deps: CampaignLoopDeps) {
+    this.progress = { dispatched: 0, completed: 0, failed: 0, blocked: 0, running: 0, budget: deps.budget ?? deps.spec.budget.trials };
+  }
+
+  async run(): Promise<CampaignResult> {
+    const { executor, agent } = this.deps;
+    const maxBlocked = Math.max(10, 3 * this.progress.budget);
+    while (!this.stopReason) {
+      await executor.whileNotPaused();
+      if (executor.aborted) break;
+      const remaining = this.progress.budget - this.progress.dispatched;
+      if (remaining <= 0) break;
+      if (executor.usableStations() === 0) {
+        this.stopReason = 'every station pair is quarantined';
+        break;
+      }
+      const free = executor.availableStations().filter((s) => !this.reserved.has(s));
+      if (free.length === 0) {
+        await Promise.race([executor.stationsChanged(), ...this.inflight]);
+        continue;
+      }
+      const n = Math.min(free.length, remaining);
+      const pending = [...this.trials.values()].filter((t) => t.status === 'queued' || t.status === 'running' || t.status === 'approved' || t.status === 'proposed').map((t) => t.recipe);
+      let suggestions: Suggestion[];
+      try {
+        suggestions = await agent.suggest(n, pending);
+      } catch (e) {
+        this.stopReason = `agent failed to suggest: ${(e as Error).message}`;
+        break;
+      }
+      this.publishSnapshot();
+      if (suggestions.length === 0) {
+        if (this.inflight.size === 0) this.stopReason = 'the agent has nothing left to suggest';
+        else await Promise.race(this.inflight);
+        continue;
+      }
+      for (const suggestion of suggestions.slice(0, n)) {
+        const trial = this.propose(suggestion);
+        const verdict = this.deps.gate.checkRecipe(suggestion.recipe);
+        trial.recipe = verdict.recipe;
+        if (!verdict.allowed) {
+          this.progress.blocked++;
+          this.setStatus(trial, 'blocked', makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; ')));
+          await this.observe(trial, { feasible: false, failureCode: 'SAFETY_BLOCKED' });
+          if (this.progress.blocked >= maxBlocked) this.stopReason = `safety gate blocked ${this.progress.blocked} suggestions`;
+          continue;
+        }
+        const station = free.shift();
+        if (!station) break;
+        this.reserved.add(station);
+        this.progress.dispatched++;
+        this.track(this.execute(trial, station, verdict.sample));
+      }
+      this.report();
+    }
+    await Promise.all(this.inflight);
+    const aborted = executor.aborted;
+    const state = aborted ? 'aborted' : this.stopReason && this.progress.dispatched < this.progress.budget ? 'failed' : 'completed';
+    this.deps.bus.publish(this.deps.campaignId, 'campaignState', { state, reason: aborted ? 'aborted' : this.stopReason });
+    this.report();
+    return { state, reason: this.stopReason, progress: { ...this.progress } };
+  }
+
+  private track(task: Promise<void>): void {
+    const p = task.catch((e: unknown) => this.deps.logger.error({ err: e }, 'trial task crashed')).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  private propose(suggestion: Suggestion): TrialRecord {
+    const trial: TrialRecord = { id: this.deps.newId(), index: this.nextIndex++, status: 'proposed', recipe: suggestion.recipe, suggestion, attempt: 0 };
+    this.trials.set(trial.id, trial);
+    this.deps.bus.publish(this.deps.campaignId, 'suggestion', { suggestion, trialId: trial.id });
+    this.publishTrial(trial, null);
+    return trial;
+  }
+
+  private async execute(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
+    const decision = await this.deps.approvals.approve(trial.id, trial.suggestion);
+    if (!decision.approved) {
+      this.reserved.delete(station);
+      this.progress.dispatched--;
+      this.setStatus(trial, 'abandoned', makeFailure('ABORTED', `rejected by ${decision.actor}${decision.reason ? `: ${decision.reason}` : ''}`));
+      return;
+    }
+    this.setStatus(trial, 'approved');
+    let stationId: string | undefined = station;
+    for (;;) {
+      trial.station = stationId;
+      this.setStatus(trial, 'queued');
+      this.setStatus(trial, 'running');
+      this.progress.running++;
+      this.report();
+      let outcome: TrialOutcome;
+      try {
+        outcome = await this.deps.executor.run(stationId, { trialId: trial.id, recipe: trial.recipe, sample, attempt: trial.attempt });
+      } finally {
+        this.progress.running--;
+        this.reserved.delete(stationId);
+      }
+      if (outcome.status === 'completed') {
+        this.progress.completed++;
+        this.setStatus(trial, 'completed', undefined, outcome.objectives);
+        this.updateBest(trial, outcome.objectives);
+        await this.observe(trial, { feasible: true, objectives: outcome.objectives, flags: outcome.flags });
+        return;
+      }
+      const failure = outcome.failure;
+      if (outcome.status === 'aborted' || this.deps.executor.aborted) {
+        this.setStatus(trial, 'abandoned', failure);
+        return;
+      }
+      if (FAILURE_CODES[failure.code].kind === 'chemistry' || failure.code === 'ANALYSIS_FAILED') {
+        this.progress.failed++;
+        this.setStatus(trial, 'failed', failure);
+        await this.observe(trial, { feasible: false, failureCode: failure.code });
+        return;
+      }
+      this.setStatus(trial, 'awaitingRecovery', failure);
+      const { decision: choice } = await this.deps.recovery.decide(trial.id, failure, trial.attempt);
+      if (choice === 'retry') {
+        stationId = await this.claimStation();
+        if (stationId) {
+          trial.attempt++;
+          continue;
+        }
+      }
+      if (choice === 'abandon') this.setStatus(trial, 'abandoned', failure);
+      else {
+        this.progress.failed++;
+        this.setStatus(trial, 'failed', failure);
+      }
+      return;
+    }
+  }
+
+  /** Waits for a free station to retry on; undefined when none can become free. */
+  private async claimStation(): Promise<string | undefined> {
+    for (;;) {
+      if (this.deps.executor.aborted || this.deps.executor.usableStations() === 0) return undefined;
+      const free = this.deps.executor.availableStations().find((s) => !this.reserved.has(s));
+      if (free) {
+        this.reserved.add(free);
+        return free;
+      }
+      await this.deps.executor.stationsChanged();
+    }
+  }
+
+  private setStatus(trial: TrialRecord, to: TrialStatus, failure?: Failure, objectives?: Record<string, number>): void {
+    const from = trial.status;
+    trial.status = transition(from, to);
+    this.publishTrial(trial, from, failure, objectives);
+  }
+
+  private publishTrial(trial: TrialRecord, from: TrialStatus | null, failure?: Failure, objectives?: Record<string, number>): void {
+    this.deps.bus.publish(this.deps.campaignId, 'trialState', {
+      trialId: trial.id,
+      index: trial.index,
+      from,
+      to: trial.status,
+      recipe: trial.recipe,
+      proposer: trial.suggestion.proposer,
+      station: trial.station,
+      failure,
+      attempt: trial.attempt,
+      ...(objectives ? { objectives } : {}),
+    });
+  }
+
+  private async observe(trial: TrialRecord, o: { feasible: boolean; objectives?: Record<string, number>; failureCode?: Observation['failureCode']; flags?: string[] }): Promise<void> {
+    const observation: Observation = {
+      trialId: trial.id,
+      recipe: trial.recipe,
+      feasible: o.feasible,
+      objectives: o.objectives ?? {},
+      failureCode: o.failureCode,
+      qualityFlags: o.flags ?? [],
+    };
+    try {
+      await this.deps.agent.ingest([observation]);
+    } catch (e) {
+      this.deps.logger.warn({ trialId: trial.id, err: (e as Error).message }, 'agent refused an observation');
+    }
+  }
+
+  private publishSnapshot(): void {
+    const snapshot = this.deps.agent.report().snapshot;
+    if (snapshot && snapshot.snapshotId !== this.lastSnapshotId) {
+      this.lastSnapshotId = snapshot.snapshotId;
+      this.deps.bus.publish(this.deps.campaignId, 'modelSnapshot', snapshot);
+    }
+  }
+
+  private updateBest(trial: TrialRecord, objectives: Record<string, number>): void {
+    const primary = this.deps.spec.objectives[0];
+    if (!primary) return;
+    const value = objectives[primary.name];
+    if (value === undefined) return;
+    const better = !this.progress.best || (primary.direction === 'minimize' ? value < this.progress.best.value : value > this.progress.best.value);
+    if (better) this.progress.best = { trialId: trial.id, value, recipe: trial.recipe };
+  }
+
+  private report(): void {
+    this.deps.onProgress?.({ ...this.progress });
+  }
+}

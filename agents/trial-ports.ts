@@ -1,0 +1,52 @@
+import type { Failure, Recipe, Suggestion } from '../src/domain/index.ts';
+import type { SamplePlan } from '../src/devices/sample-preparation.ts';
+import type { TrialOutcome } from '../src/protocol/index.ts';
+
+/** What the campaign loop needs from the lab: stations and a way to run a trial on one. Implemented in src/app over the engine. */
+export interface TrialExecutor {
+  /** Ids of stations that are idle and not quarantined. */
+  availableStations(): string[];
+  /** Stations not quarantined (busy or idle). */
+  usableStations(): number;
+  run(stationId: string, request: { trialId: string; recipe: Recipe; sample: SamplePlan; attempt: number }): Promise<TrialOutcome>;
+  whileNotPaused(): Promise<void>;
+  readonly aborted: boolean;
+  /** Resolves when a station's state may have changed (freed, released, quarantined). */
+  stationsChanged(): Promise<void>;
+}
+
+export type RecipeVerdict = { allowed: true; recipe: Recipe; sample: SamplePlan } | { allowed: false; recipe: Recipe; reasons: string[] };
+
+/** The safety gate as the loop sees it. */
+export interface RecipeGate {
+  checkRecipe(recipe: Recipe): RecipeVerdict;
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  actor: string;
+  reason?: string;
+}
+
+/** Decides whether a suggestion may run: automatically, or by an operator in the console. */
+export interface ApprovalPolicy {
+  approve(trialId: string, suggestion: Suggestion): Promise<ApprovalDecision>;
+}
+
+export type RecoveryDecision = 'retry' | 'skip' | 'abandon';
+
+/** Decides what happens to a trial whose device step failed (not a chemistry failure). */
+export interface RecoveryPolicy {
+  decide(trialId: string, failure: Failure, attempt: number): Promise<{ decision: RecoveryDecision; actor: string }>;
+}
+
+export const autoApproval: ApprovalPolicy = { approve: async () => ({ approved: true, actor: 'auto' }) };
+
+export function autoRecovery(maxRetries: number): RecoveryPolicy {
+  return {
+    decide: async (_trialId, failure, attempt) => ({
+      decision: failure.retryable && attempt < maxRetries ? 'retry' : 'skip',
+      actor: 'policy',
+    }),
+  };
+}

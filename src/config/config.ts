@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { formatZodIssues } from './campaign-file.ts';
+
+/**
+ * The one configuration schema. `process.env` is read here and nowhere else; everything else receives a Config.
+ */
+export const configSchema = z.object({
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  pgliteDir: z.string().default('.labloop/db'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  lab: z.string().regex(/^[a-z0-9-]+$/).default('lab1'),
+  mqtt: z
+    .object({
+      /** External broker URL; when absent a dry run starts an embedded aedes broker. */
+      url: z.string().optional(),
+      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .default({ protocolVersion: 4 }),
+  console: z
+    .object({
+      tokens: z.array(z.object({ token: z.string().min(16), role: z.enum(['viewer', 'operator', 'admin']), actor: z.string() })).default([]),
+    })
+    .default({ tokens: [] }),
+  timeouts: z
+    .object({
+      commandReply_s: z.number().positive().default(30),
+      stepOverrunFactor: z.number().positive().default(3),
+    })
+    .default({ commandReply_s: 30, stepOverrunFactor: 3 }),
+});
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(`invalid configuration\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the Config from the environment plus explicit overrides (CLI flags win). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<z.input<typeof configSchema>> = {}): Config {
+  const fromEnv: z.input<typeof configSchema> = {
+    databaseUrl: env.DATABASE_URL || undefined,
+    pgliteDir: env.LABLOOP_DB_DIR || undefined,
+    logLevel: (env.LABLOOP_LOG_LEVEL as Config['logLevel']) || undefined,
+    lab: env.LABLOOP_LAB || undefined,
+    mqtt: {
+      url: env.LABLOOP_MQTT_URL || undefined,
+      protocolVersion: env.LABLOOP_MQTT_VERSION === '5' ? 5 : 4,
+      username: env.LABLOOP_MQTT_USERNAME || undefined,
+      password: env.LABLOOP_MQTT_PASSWORD || undefined,
+    },
+    console: { tokens: parseTokens(env.LABLOOP_CONSOLE_TOKENS) },
+  };
+  const merged = { ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(formatZodIssues(result.error));
+  return result.data;
+}
+
+/** `LABLOOP_CONSOLE_TOKENS="actor:role:token,actor2:role:token2"`. */
+function parseTokens(text: string | undefined): { actor: string; role: 'viewer' | 'operator' | 'admin'; token: string }[] {
+  if (!text) return [];
+  return text.split(',').filter(Boolean).map((entry) => {
+    const [actor = '', role = '', token = ''] = entry.split(':');
+    return { actor, role: role as 'viewer', token };
+  });
+}

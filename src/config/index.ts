@@ -1,0 +1,2 @@
+export * from './campaign-file.ts';
+export * from './config.ts';

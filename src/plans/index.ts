@@ -1,0 +1,2 @@
+export * from './oer-screen-plan.ts';
+export * from './with-cleanup.ts';
