@@ -1,0 +1,215 @@
+import { zeros, type Matrix } from './matrix.ts';
+
+/** Thrown when a matrix stays numerically indefinite even after the largest allowed jitter. */
+export class NotPositiveDefiniteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotPositiveDefiniteError';
+  }
+}
+
+export interface CholeskyResult {
+  /** Lower-triangular factor, n×n row-major (upper triangle is zero). A + jitter·I = L·Lᵀ. */
+  L: Matrix;
+  /** Diagonal jitter that had to be added (0 when A factorised as given). */
+  jitter: number;
+}
+
+export interface CholeskyOptions {
+  /** First jitter tried, relative to the mean diagonal (default 1e-10). */
+  initialRelativeJitter?: number;
+  /** Largest jitter tried, relative to the mean diagonal (default 1e-4). */
+  maxRelativeJitter?: number;
+}
+
+/**
+ * Cholesky factorisation A = L·Lᵀ of a symmetric n×n matrix (only the lower triangle of A is read). When A is not
+ * numerically positive definite, retries with jitter·I added, the jitter growing tenfold from
+ * `initialRelativeJitter·mean(diag A)` up to `maxRelativeJitter·mean(diag A)`; throws NotPositiveDefiniteError after that.
+ */
+export function cholesky(A: Matrix, opts: CholeskyOptions = {}): CholeskyResult {
+  if (A.n !== A.d) throw new RangeError(`cholesky needs a square matrix, got ${A.n}×${A.d}`);
+  const n = A.n;
+  const L = zeros(n, n);
+  if (n === 0) return { L, jitter: 0 };
+  if (tryFactor(A.data, L.data, n, 0)) return { L, jitter: 0 };
+  let meanDiag = 0;
+  for (let i = 0; i < n; i++) meanDiag += Math.abs(A.data[i * n + i] as number);
+  meanDiag = meanDiag / n || 1;
+  const maxJitter = (opts.maxRelativeJitter ?? 1e-4) * meanDiag;
+  for (let jitter = (opts.initialRelativeJitter ?? 1e-10) * meanDiag; jitter <= maxJitter * (1 + 1e-9); jitter *= 10) {
+    if (tryFactor(A.data, L.data, n, jitter)) return { L, jitter };
+  }
+  throw new NotPositiveDefiniteError(`matrix of size ${n} is not positive definite even with jitter ${maxJitter.toExponential(2)}`);
+}
+
+/** Row-oriented (Cholesky–Banachiewicz) factorisation into `l`; false when a pivot is not positive. */
+function tryFactor(a: Float64Array, l: Float64Array, n: number, jitter: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = a[ri + j] as number;
+      for (let k = 0; k < j; k++) s -= (l[ri + k] as number) * (l[rj + k] as number);
+      if (i === j) {
+        s += jitter;
+        if (!(s > 0) || !Number.isFinite(s)) return false;
+        l[ri + i] = Math.sqrt(s);
+      } else {
+        l[ri + j] = s / (l[rj + j] as number);
+      }
+    }
+    for (let j = i + 1; j < n; j++) l[ri + j] = 0;
+  }
+  return true;
+}
+
+/** Solves L·x = b for lower-triangular L (n×n); returns a new vector. */
+export function solveLower(L: Matrix, b: ArrayLike<number>): Float64Array {
+  const n = L.n;
+  const x = new Float64Array(n);
+  const l = L.data;
+  for (let i = 0; i < n; i++) {
+    let s = b[i] as number;
+    const ri = i * n;
+    for (let k = 0; k < i; k++) s -= (l[ri + k] as number) * (x[k] as number);
+    x[i] = s / (l[ri + i] as number);
+  }
+  return x;
+}
+
+/** Solves Lᵀ·x = b for lower-triangular L (n×n); returns a new vector. */
+export function solveLowerTranspose(L: Matrix, b: ArrayLike<number>): Float64Array {
+  const n = L.n;
+  const x = Float64Array.from(b as ArrayLike<number>);
+  const l = L.data;
+  for (let i = n - 1; i >= 0; i--) {
+    const xi = (x[i] as number) / (l[i * n + i] as number);
+    x[i] = xi;
+    // Column i of Lᵀ above the diagonal is row i of L left of the diagonal.
+    const ri = i * n;
+    for (let k = 0; k < i; k++) x[k] = (x[k] as number) - (l[ri + k] as number) * xi;
+  }
+  return x;
+}
+
+/** Solves (L·Lᵀ)·x = b; returns a new vector. */
+export function choleskySolve(L: Matrix, b: ArrayLike<number>): Float64Array {
+  return solveLowerTranspose(L, solveLower(L, b));
+}
+
+/**
+ * Solves L·X = B for every column of B (n×m); returns X (n×m). Row-oriented, so each step reads contiguous rows.
+ */
+export function solveLowerMatrix(L: Matrix, B: Matrix): Matrix {
+  const n = L.n;
+  const m = B.d;
+  if (B.n !== n) throw new RangeError(`solveLowerMatrix shape mismatch ${n} vs ${B.n}×${B.d}`);
+  const X = zeros(n, m);
+  const x = X.data;
+  const l = L.data;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const xi = i * m;
+    for (let c = 0; c < m; c++) x[xi + c] = B.data[xi + c] as number;
+    for (let k = 0; k < i; k++) {
+      const lik = l[ri + k] as number;
+      if (lik === 0) continue;
+      const xk = k * m;
+      for (let c = 0; c < m; c++) x[xi + c] = (x[xi + c] as number) - lik * (x[xk + c] as number);
+    }
+    const inv = 1 / (l[ri + i] as number);
+    for (let c = 0; c < m; c++) x[xi + c] = (x[xi + c] as number) * inv;
+  }
+  return X;
+}
+
+/** log det(L·Lᵀ) = 2 Σ log L_ii. */
+export function logDetFromCholesky(L: Matrix): number {
+  let s = 0;
+  for (let i = 0; i < L.n; i++) s += Math.log(L.data[i * L.n + i] as number);
+  return 2 * s;
+}
+
+/** L⁻¹ for lower-triangular L (lower-triangular result). Row-oriented: row i = (e_i − Σ_k L_ik·row k) / L_ii. */
+export function invertLower(L: Matrix): Matrix {
+  const n = L.n;
+  const inv = zeros(n, n);
+  const l = L.data;
+  const v = inv.data;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let k = 0; k < i; k++) {
+      const lik = l[ri + k] as number;
+      if (lik === 0) continue;
+      const rk = k * n;
+      for (let c = 0; c <= k; c++) v[ri + c] = (v[ri + c] as number) - lik * (v[rk + c] as number);
+    }
+    const d = 1 / (l[ri + i] as number);
+    for (let c = 0; c < i; c++) v[ri + c] = (v[ri + c] as number) * d;
+    v[ri + i] = d;
+  }
+  return inv;
+}
+
+/** (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹, symmetric n×n. */
+export function inverseFromCholesky(L: Matrix): Matrix {
+  const n = L.n;
+  const Li = invertLower(L);
+  const out = zeros(n, n);
+  const li = Li.data;
+  const o = out.data;
+  // (L⁻ᵀL⁻¹)_ij = Σ_{k ≥ max(i,j)} Li_ki Li_kj; accumulate row by row of Li for cache-friendly access.
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const a = li[rk + i] as number;
+      if (a === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) o[ri + j] = (o[ri + j] as number) + a * (li[rk + j] as number);
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) o[j * n + i] = o[i * n + j] as number;
+  return out;
+}
+
+/**
+ * Extends the factor of an n×n matrix A to the factor of [[A, k], [kᵀ, kappa]] (a new point appended), in O(n²).
+ * Throws NotPositiveDefiniteError when the Schur complement kappa − |L⁻¹k|² is not positive.
+ */
+export function choleskyAppend(L: Matrix, k: ArrayLike<number>, kappa: number): Matrix {
+  const n = L.n;
+  if (k.length !== n) throw new RangeError(`choleskyAppend: k has length ${k.length}, expected ${n}`);
+  const l = solveLower(L, k);
+  let s = kappa;
+  for (let i = 0; i < n; i++) s -= (l[i] as number) ** 2;
+  if (!(s > 0)) throw new NotPositiveDefiniteError(`appended point makes the matrix indefinite (Schur complement ${s})`);
+  const m = n + 1;
+  const out = zeros(m, m);
+  for (let i = 0; i < n; i++) out.data.set(L.data.subarray(i * n, i * n + i + 1), i * m);
+  out.data.set(l, n * m);
+  out.data[n * m + n] = Math.sqrt(s);
+  return out;
+}
+
+/**
+ * Rank-one update in place: given L with A = L·Lᵀ, overwrites L with the factor of A + x·xᵀ (O(n²)). `x` is consumed.
+ */
+export function choleskyRankOneUpdate(L: Matrix, xIn: ArrayLike<number>): void {
+  const n = L.n;
+  const x = Float64Array.from(xIn as ArrayLike<number>);
+  const l = L.data;
+  for (let k = 0; k < n; k++) {
+    const lkk = l[k * n + k] as number;
+    const xk = x[k] as number;
+    const r = Math.hypot(lkk, xk);
+    const c = r / lkk;
+    const s = xk / lkk;
+    l[k * n + k] = r;
+    for (let i = k + 1; i < n; i++) {
+      const lik = ((l[i * n + k] as number) + s * (x[i] as number)) / c;
+      l[i * n + k] = lik;
+      x[i] = c * (x[i] as number) - s * lik;
+    }
+  }
+}
