@@ -3,6 +3,7 @@ import {
   makeFailure,
   transition,
   type CampaignSpec,
+  type Clock,
   type Failure,
   type Logger,
   type Observation,
@@ -35,6 +36,8 @@ export interface CampaignLoopDeps {
   recovery: RecoveryPolicy;
   newId: () => string;
   logger: Logger;
+  /** Virtual or wall clock; the loop and every running trial join it as actors (see Clock.join). */
+  clock: Clock;
   /** Trials to dispatch (defaults to the spec's budget). */
   budget?: number;
   onProgress?: (p: CampaignProgress) => void;
@@ -77,8 +80,15 @@ export class CampaignLoop {
   async run(): Promise<CampaignResult> {
     const { executor, agent } = this.deps;
     const maxBlocked = Math.max(10, 3 * this.progress.budget);
+    let leave = this.deps.clock.join();
+    /** Waits without holding virtual time. */
+    const idle = async (p: Promise<unknown>): Promise<void> => {
+      leave();
+      await p;
+      leave = this.deps.clock.join();
+    };
     while (!this.stopReason) {
-      await executor.whileNotPaused();
+      await idle(executor.whileNotPaused());
       if (executor.aborted) break;
       const remaining = this.progress.budget - this.progress.dispatched;
       if (remaining <= 0) break;
@@ -88,7 +98,7 @@ export class CampaignLoop {
       }
       const free = executor.availableStations().filter((s) => !this.reserved.has(s));
       if (free.length === 0) {
-        await Promise.race([executor.stationsChanged(), ...this.inflight]);
+        await idle(Promise.race([executor.stationsChanged(), ...this.inflight]));
         continue;
       }
       const n = Math.min(free.length, remaining);
@@ -103,7 +113,7 @@ export class CampaignLoop {
       this.publishSnapshot();
       if (suggestions.length === 0) {
         if (this.inflight.size === 0) this.stopReason = 'the agent has nothing left to suggest';
-        else await Promise.race(this.inflight);
+        else await idle(Promise.race(this.inflight));
         continue;
       }
       for (const suggestion of suggestions.slice(0, n)) {
@@ -125,7 +135,8 @@ export class CampaignLoop {
       }
       this.report();
     }
-    await Promise.all(this.inflight);
+    await idle(Promise.all(this.inflight));
+    leave();
     const aborted = executor.aborted;
     const state = aborted ? 'aborted' : this.stopReason && this.progress.dispatched < this.progress.budget ? 'failed' : 'completed';
     this.deps.bus.publish(this.deps.campaignId, 'campaignState', { state, reason: aborted ? 'aborted' : this.stopReason });
@@ -155,6 +166,15 @@ export class CampaignLoop {
       return;
     }
     this.setStatus(trial, 'approved');
+    const leave = this.deps.clock.join();
+    try {
+      await this.runApproved(trial, station, sample);
+    } finally {
+      leave();
+    }
+  }
+
+  private async runApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
     let stationId: string | undefined = station;
     for (;;) {
       trial.station = stationId;

@@ -27,11 +27,27 @@ interface Timer {
   resolve: () => void;
 }
 
+/** Wall-clock grace after which an instant clock advances even though an actor is awake (liveness over determinism). */
+const STALL_GRACE_MS = 500;
+
 export class InstantClock implements Clock {
   private t = 0;
   private order = 0;
   private readonly timers: Timer[] = [];
   private scheduled = false;
+  private actors = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
+
+  join(): () => void {
+    this.actors++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.actors--;
+      this.schedule();
+    };
+  }
 
   now(): number {
     return this.t;
@@ -62,9 +78,21 @@ export class InstantClock implements Clock {
     setTimeout(() => this.fire(), 0);
   }
 
-  private fire(): void {
+  private fire(force = false): void {
     this.scheduled = false;
     if (this.timers.length === 0) return;
+    if (!force && this.timers.length < this.actors) {
+      // Some actor is awake (a command in flight, a decision being made): wait for it to sleep or leave.
+      this.stallTimer ??= setTimeout(() => {
+        this.stallTimer = undefined;
+        this.fire(true);
+      }, STALL_GRACE_MS);
+      return;
+    }
+    if (this.stallTimer) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    }
     let best = 0;
     for (let i = 1; i < this.timers.length; i++) {
       const a = this.timers[i] as Timer;
@@ -85,6 +113,10 @@ export class ScaledClock implements Clock {
 
   now(): number {
     return ((performance.now() - this.start) / 1000) * this.factor;
+  }
+
+  join(): () => void {
+    return () => {};
   }
 
   sleep(seconds: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,87 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+/** Exit codes: 0 success, 1 the run failed, 2 bad usage, input or configuration. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export class UsageError extends Error {}
+
+const positiveInt = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const nonNegativeInt = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('labloop')
+    .description('Autonomous lab agent: Bayesian active learning over MQTT liquid handlers and OPC UA electrochemical stations.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError(false);
+
+  program
+    .command('dry-run')
+    .description('Run a campaign on a complete simulated lab in this process (embedded MQTT broker, OPC UA station, PGlite).')
+    .argument('[campaign]', 'campaign file (YAML)', 'examples/oer-screen.yaml')
+    .option('--out <dir>', 'folder for results.csv, campaign.json and the best-so-far plot', 'out')
+    .option('--seed <n>', 'seed of every random source', nonNegativeInt('--seed'), 1)
+    .option('--trials <n>', "override the campaign's trial budget", positiveInt('--trials'))
+    .option('--stations <n>', "override the number of station pairs", positiveInt('--stations'))
+    .option('--clock <mode>', 'instant | realtime | <speed-up factor>', 'instant')
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--transport <kind>', 'twin: drivers speak MQTT and OPC UA to simulated instruments; sim: in-process backends', 'twin')
+    .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | random')
+    .option('--quiet', 'no progress bar')
+    .action(async (campaign: string, opts: Record<string, unknown>) => {
+      const { runDryRunCommand } = await import('./dry-run-command.ts');
+      await runDryRunCommand(campaign, opts);
+    });
+
+  program
+    .command('export')
+    .description('Write results.csv and campaign.json of a stored campaign.')
+    .argument('<campaign>', 'campaign id (see `labloop campaigns`)')
+    .option('--out <dir>', 'output folder', 'out')
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .action(async (campaignId: string, opts: Record<string, unknown>) => {
+      const { runExportCommand } = await import('./export-command.ts');
+      await runExportCommand(campaignId, opts);
+    });
+
+  program
+    .command('campaigns')
+    .description('List the campaigns in the database.')
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runCampaignsCommand } = await import('./export-command.ts');
+      await runCampaignsCommand(opts);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. Errors become a one-line reason on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    const err = e as Error & { issues?: { path: string; message: string }[] };
+    const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError';
+    process.stderr.write(`labloop: ${err.message.split('\n')[0]}\n`);
+    for (const issue of err.issues ?? []) process.stderr.write(`  - ${issue.path || '(root)'}: ${issue.message}\n`);
+    if (!usage && process.env.LABLOOP_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return usage ? EXIT.usage : EXIT.failed;
+  }
+}
