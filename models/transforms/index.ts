@@ -1,0 +1,2 @@
+export * from './search-space.ts';
+export * from './outcome.ts';
