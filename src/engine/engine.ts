@@ -100,7 +100,7 @@ export class Engine {
   }
 
   async runTrial(request: TrialRequest, station: Station, plan: Plan<EchemResult>): Promise<TrialOutcome> {
-    return station.withLock(async () => {
+    const outcome = await station.withLock(async () => {
       const runId = this.deps.newId();
       const started = this.deps.clock.now();
       station.activeRunId = runId;
@@ -117,9 +117,10 @@ export class Engine {
         failure,
         duration_s: Math.max(0, this.deps.clock.now() - started),
       });
-      this.publishStation(station);
       return outcome;
     });
+    this.publishStation(station);
+    return outcome;
   }
 
   private async execute(request: TrialRequest, station: Station, plan: Plan<EchemResult>, runId: string): Promise<TrialOutcome> {
