@@ -1,0 +1,364 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { MqttClient, type IClientOptions, type IClientPublishOptions, type IPublishPacket } from 'mqtt';
+import { silentLogger, type DeviceState, type Logger, type OperationResult } from '../../src/domain/index.ts';
+import {
+  LIQUID_HANDLER_COMMANDS,
+  buildReply,
+  commandIdSchema,
+  commandNameSchema,
+  commandOfTopic,
+  commandSchema,
+  decodeJson,
+  describeIssues,
+  encodePayload,
+  isFinalRunStatus,
+  isUsableReplyTopic,
+  liquidHandlerTopics,
+  type DescriptionPayload,
+  type EventPayload,
+  type LiquidHandlerEventName,
+  type LiquidHandlerTopics,
+  type ReplyInput,
+  type ResultPayload,
+} from '../../drivers/liquid-handler/wire-contract.ts';
+import { LiquidHandlerCore, type CoreEvent, type LiquidHandlerCoreOptions } from '../liquid/liquid-handler-core.ts';
+
+export interface TwinBrokerOptions {
+  url: string;
+  /** Default `lh-<deviceId>`. */
+  clientId?: string;
+  protocolVersion?: 4 | 5;
+  username?: string;
+  password?: string;
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; servername?: string; rejectUnauthorized?: boolean };
+  /** Persistent session (`clean: false`), so commands queued during a short drop are delivered. Default true. */
+  persistentSession?: boolean;
+  sessionExpiry_s?: number;
+  keepalive_s?: number;
+  connectTimeout_s?: number;
+}
+
+export interface MqttLiquidHandlerTwinOptions {
+  lab: string;
+  /** The simulated device: an existing core or the options to build one. */
+  core: LiquidHandlerCore | LiquidHandlerCoreOptions;
+  broker: TwinBrokerOptions;
+  description?: { model?: string; serial?: string; firmware?: string };
+  /** On stop, clear the retained topics instead of leaving `$state = disconnected` (tests on a shared broker). */
+  clearRetainedOnStop?: boolean;
+  logger?: Logger;
+}
+
+/** `{ topic → payload }` counters of what the twin did, for tests and logs. */
+export interface TwinStats {
+  received: number;
+  rejected: number;
+  replies: number;
+  alarms: number;
+  lostReplies: number;
+}
+
+/**
+ * The simulated liquid handler as a real MQTT device (DEVICES.md topic tree): subscribes to its `cmd/#`,
+ * validates every payload with the wire contract (a malformed one gets a `rejected` reply naming the bad field, or
+ * an `alarm` event when there is nowhere to reply), refuses expired commands, de-duplicates commandIds, publishes
+ * retained `$state`/`$description`/`status` (last will `lost`), `evt/run.*` and `result/<runId>`, answers to
+ * `replyTo` and echoes MQTT 5 correlation data. The device logic is the shared LiquidHandlerCore.
+ */
+export class MqttLiquidHandlerTwin {
+  readonly core: LiquidHandlerCore;
+  readonly topics: LiquidHandlerTopics;
+  readonly clientId: string;
+  readonly stats: TwinStats = { received: 0, rejected: 0, replies: 0, alarms: 0, lostReplies: 0 };
+  private readonly options: MqttLiquidHandlerTwinOptions;
+  private readonly logger: Logger;
+  private client: MqttClient | undefined;
+  private lastState: DeviceState | undefined;
+  private repliesToLose = 0;
+  private detachCore: (() => void) | undefined;
+
+  constructor(options: MqttLiquidHandlerTwinOptions) {
+    this.options = options;
+    this.core = options.core instanceof LiquidHandlerCore ? options.core : new LiquidHandlerCore(options.core);
+    this.topics = liquidHandlerTopics(options.lab, this.core.deviceId);
+    this.clientId = options.broker.clientId ?? `lh-${this.core.deviceId}`;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'lh-twin', deviceId: this.core.deviceId });
+  }
+
+  get deviceId(): string {
+    return this.core.deviceId;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Connects (last will `$state = lost`), announces itself and starts serving commands. */
+  async start(): Promise<void> {
+    if (this.client) return;
+    const client = createDeviceClient(this.options.broker, this.clientId, this.topics.state);
+    this.client = client;
+    client.on('error', (err) => this.logger.warn({ err: err.message }, 'mqtt error'));
+    client.on('message', (topic, payload, packet) => this.onCommand(topic, payload, packet));
+    client.on('connect', () => {
+      // (Re)announce on every connect: after a drop the broker has published the last will `lost`.
+      this.lastState = undefined;
+      this.publishPresence();
+    });
+    this.detachCore = this.core.onEvent((e) => this.onCoreEvent(e));
+    await waitForConnect(client, (this.options.broker.connectTimeout_s ?? 10) * 1000);
+    await client.subscribeAsync(this.topics.cmdFilter, { qos: 1 });
+    this.logger.info({ base: this.topics.base }, 'liquid-handler twin serving');
+  }
+
+  /** Clean shutdown: `$state = disconnected` (or cleared retained topics), then DISCONNECT (no last will). */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    this.detachCore?.();
+    if (client.connected) {
+      const retained = { qos: 1, retain: true } as const;
+      try {
+        if (this.options.clearRetainedOnStop) {
+          await Promise.all([this.topics.state, this.topics.status, this.topics.description].map((t) => client.publishAsync(t, '', retained)));
+        } else {
+          await client.publishAsync(this.topics.state, 'disconnected', retained);
+        }
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'could not publish the final state');
+      }
+    }
+    await client.endAsync();
+  }
+
+  /** Test hook: the device dies without a DISCONNECT; the broker publishes its last will (`lost`). */
+  async crash(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.detachCore?.();
+    await client?.endAsync(true);
+  }
+
+  /** Test hook: the socket drops (last will `lost`), then the client reconnects and re-announces itself. */
+  dropConnection(): void {
+    this.client?.stream.destroy();
+  }
+
+  /** Test hook: the next `n` final replies to operations are executed and stored but never sent (lost replies). */
+  loseNextReplies(n: number): void {
+    this.repliesToLose += n;
+  }
+
+  private publish(topic: string, payload: string | Buffer, retain = false, properties?: IClientPublishOptions['properties']): void {
+    const client = this.client;
+    if (!client) return;
+    const opts: IClientPublishOptions = { qos: 1, retain };
+    if (properties && this.options.broker.protocolVersion === 5) opts.properties = properties;
+    client.publish(topic, payload, opts, (err) => {
+      if (err) this.logger.warn({ topic, err: err.message }, 'publish failed');
+    });
+  }
+
+  private publishPresence(): void {
+    const status = this.core.statusPayload();
+    this.publish(this.topics.description, encodePayload(this.descriptionPayload()), true);
+    this.publish(this.topics.status, encodePayload(status), true);
+    this.publishState(status.state);
+  }
+
+  private publishState(state: DeviceState): void {
+    if (state === this.lastState) return;
+    this.lastState = state;
+    this.publish(this.topics.state, state, true);
+  }
+
+  private descriptionPayload(): DescriptionPayload {
+    const d = this.options.description ?? {};
+    return {
+      schema: 'sdl.description.v1',
+      deviceId: this.core.deviceId,
+      deviceClass: 'liquid-handler',
+      model: d.model ?? 'labloop simulated liquid handler',
+      serial: d.serial ?? `SIM-${this.core.deviceId}`,
+      firmware: d.firmware ?? 'labloop-sim 1',
+      simulated: true,
+      schemaVersion: 'v1',
+      commands: [...LIQUID_HANDLER_COMMANDS],
+      limits: this.core.limits,
+      units: { volume: 'uL', time: 's' },
+    };
+  }
+
+  private publishEvent(event: LiquidHandlerEventName, runId: string | undefined, detail: Record<string, unknown>): void {
+    const payload: EventPayload = { schema: 'sdl.evt.v1', deviceId: this.core.deviceId, event, at: new Date().toISOString(), detail };
+    if (runId !== undefined) payload.runId = runId;
+    this.publish(this.topics.evt(event), encodePayload(payload));
+  }
+
+  private onCoreEvent(e: CoreEvent): void {
+    switch (e.type) {
+      case 'status': {
+        const status = this.core.statusPayload();
+        this.publish(this.topics.status, encodePayload(status), true);
+        this.publishState(status.state);
+        return;
+      }
+      case 'run.started':
+      case 'run.step':
+        this.publishEvent(e.type, e.runId, e.detail);
+        return;
+      case 'run.completed':
+      case 'run.failed': {
+        const result: ResultPayload = { schema: 'sdl.result.liquid.v1', deviceId: this.core.deviceId, runId: e.runId, result: e.result };
+        this.publish(this.topics.result(e.runId), encodePayload(result));
+        this.publishEvent(e.type, e.runId, { status: e.result.status, duration_s: e.result.duration_s, ...(e.result.failure ? { code: e.result.failure.code } : {}) });
+        return;
+      }
+    }
+  }
+
+  private onCommand(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const commandName = commandOfTopic(this.topics, topic);
+    if (commandName === undefined) return;
+    this.stats.received++;
+    const correlation = packet.properties?.correlationData;
+    const responseTopic = packet.properties?.responseTopic;
+    const json = decodeJson(payload);
+    const raw = json.ok && typeof json.value === 'object' && json.value !== null ? (json.value as Record<string, unknown>) : {};
+    const candidateId = commandIdSchema.safeParse(raw['commandId']);
+    const commandId = candidateId.success ? candidateId.data : null;
+    const replyTo = isUsableReplyTopic(this.options.lab, raw['replyTo'])
+      ? raw['replyTo']
+      : isUsableReplyTopic(this.options.lab, responseTopic)
+        ? responseTopic
+        : undefined;
+    const target = { replyTo, correlation, topic };
+    const reject = (reason: string, extra: Partial<ReplyInput> = {}): void => {
+      this.stats.rejected++;
+      this.logger.warn({ topic, commandId, reason }, 'command rejected');
+      this.reply(target, { commandId, deviceId: this.core.deviceId, status: 'rejected', reason, repliedAt_ms: Date.now(), ...extra });
+    };
+
+    if (!json.ok) return reject(json.reason);
+    const name = commandNameSchema.safeParse(commandName);
+    if (!name.success) return reject(`unknown command "${commandName}" in topic ${topic}; commands are ${LIQUID_HANDLER_COMMANDS.join(', ')}`);
+    const parsed = commandSchema.safeParse(json.value);
+    if (!parsed.success) return reject(`malformed ${commandName} command: ${describeIssues(parsed.error)}`);
+    const cmd = parsed.data;
+    if (cmd.command !== name.data) return reject(`command: payload says "${cmd.command}" but was sent to cmd/${name.data}`);
+    if (!isUsableReplyTopic(this.options.lab, cmd.replyTo) && replyTo === undefined)
+      return reject(`replyTo: "${cmd.replyTo}" is not a reply topic under sdl/v1/${this.options.lab}/_reply/`);
+
+    const body = cmd.body;
+    if (body.kind === 'get_state') {
+      const state = this.core.commandState(body.commandId);
+      this.reply(target, { commandId: cmd.commandId, deviceId: this.core.deviceId, status: 'succeeded', state, repliedAt_ms: Date.now() });
+      return;
+    }
+    const submission = this.core.submit({ commandId: cmd.commandId, op: body, expiresAt_ms: Date.parse(cmd.expiresAt), ...(cmd.sender ? { sender: cmd.sender } : {}) });
+    if (submission.kind === 'rejected') return reject(submission.reason, { failure: submission.failure });
+    const known = this.core.commandState(cmd.commandId);
+    const finished = submission.duplicate && isFinalRunStatus(known.runStatus);
+    if (!finished) {
+      this.reply(target, { commandId: cmd.commandId, deviceId: this.core.deviceId, status: 'accepted', duplicate: submission.duplicate, repliedAt_ms: Date.now() });
+      if (!submission.duplicate) this.publishEvent('run.accepted', cmd.commandId, { command: cmd.command, ...(cmd.sender ? { sender: cmd.sender } : {}) });
+    }
+    submission.done.then(
+      (result) => this.replyFinal(target, result, submission.duplicate),
+      (err: unknown) => this.logger.error({ commandId: cmd.commandId, err: (err as Error).message }, 'device core failed'),
+    );
+  }
+
+  private replyFinal(target: ReplyTarget, result: OperationResult, duplicate: boolean): void {
+    if (this.repliesToLose > 0 && !duplicate) {
+      this.repliesToLose--;
+      this.stats.lostReplies++;
+      this.logger.info({ commandId: result.commandId }, 'test hook: final reply dropped');
+      return;
+    }
+    const input: ReplyInput = {
+      commandId: result.commandId,
+      deviceId: this.core.deviceId,
+      status: result.status === 'succeeded' ? 'succeeded' : 'failed',
+      result,
+      duplicate,
+      repliedAt_ms: Date.now(),
+    };
+    if (result.failure) input.failure = result.failure;
+    this.reply(target, input);
+  }
+
+  /** Answers to replyTo (echoing MQTT 5 correlation data), or raises an alarm event when there is nowhere to answer. */
+  private reply(target: ReplyTarget, input: ReplyInput): void {
+    if (target.replyTo === undefined) {
+      this.stats.alarms++;
+      this.publishEvent('alarm', input.commandId ?? undefined, { reason: `unanswerable command on ${target.topic}: no usable replyTo`, rejected: input.reason ?? input.status });
+      return;
+    }
+    this.stats.replies++;
+    const properties: IClientPublishOptions['properties'] = { contentType: 'application/json' };
+    if (target.correlation) properties.correlationData = target.correlation;
+    this.publish(target.replyTo, encodePayload(buildReply(input)), false, properties);
+  }
+}
+
+interface ReplyTarget {
+  replyTo: string | undefined;
+  correlation: Buffer | undefined;
+  topic: string;
+}
+
+/** An mqtt.js device client with TCP_NODELAY (see STACK.md), last will `lost` on its `$state`. */
+function createDeviceClient(broker: TwinBrokerOptions, clientId: string, stateTopic: string): MqttClient {
+  const url = new URL(broker.url);
+  const secure = ['mqtts:', 'ssl:', 'tls:'].includes(url.protocol);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ? Number(url.port) : secure ? 8883 : 1883;
+  const persistent = broker.persistentSession ?? true;
+  const options: IClientOptions = {
+    clientId,
+    protocolVersion: broker.protocolVersion ?? 4,
+    clean: !persistent,
+    keepalive: broker.keepalive_s ?? 30,
+    connectTimeout: (broker.connectTimeout_s ?? 10) * 1000,
+    reconnectPeriod: 500,
+    manualConnect: true,
+    will: { topic: stateTopic, payload: Buffer.from('lost'), qos: 1, retain: true },
+  };
+  if (broker.username !== undefined) options.username = broker.username;
+  if (broker.password !== undefined) options.password = broker.password;
+  if (broker.protocolVersion === 5 && persistent) options.properties = { sessionExpiryInterval: broker.sessionExpiry_s ?? 300 };
+  const build = (): net.Socket => {
+    const socket = net.connect({ host, port, noDelay: true });
+    socket.setNoDelay(true);
+    if (!secure) return socket;
+    const t = broker.tls ?? {};
+    return tls.connect({
+      socket,
+      ...(t.servername !== undefined || !net.isIP(host) ? { servername: t.servername ?? host } : {}),
+      ...(t.ca !== undefined ? { ca: t.ca } : {}),
+      ...(t.cert !== undefined ? { cert: t.cert } : {}),
+      ...(t.key !== undefined ? { key: t.key } : {}),
+      rejectUnauthorized: t.rejectUnauthorized ?? true,
+    });
+  };
+  return new MqttClient(build, options);
+}
+
+function waitForConnect(client: MqttClient, timeout_ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.removeListener('connect', onConnect);
+      client.end(true);
+      reject(new Error(`liquid-handler twin: no CONNACK within ${timeout_ms} ms`));
+    }, timeout_ms);
+    const onConnect = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('connect', onConnect);
+    client.connect();
+  });
+}
