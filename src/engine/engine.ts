@@ -91,12 +91,12 @@ export class Engine {
   releaseStation(station: Station): void {
     station.quarantined = false;
     station.consecutiveFaults = 0;
-    this.publishStation(station, 'released by operator');
+    this.announce(station, 'released by operator');
   }
 
   quarantineStation(station: Station, message: string): void {
     station.quarantined = true;
-    this.publishStation(station, message);
+    this.announce(station, message);
   }
 
   async runTrial(request: TrialRequest, station: Station, plan: Plan<EchemResult>): Promise<TrialOutcome> {
@@ -105,7 +105,7 @@ export class Engine {
       const started = this.deps.clock.now();
       station.activeRunId = runId;
       this.deps.bus.publish(this.deps.campaignId, 'runStart', { trialId: request.trialId, runId, station: station.id, attempt: request.attempt });
-      this.publishStation(station);
+      this.announce(station);
       const outcome = await this.execute(request, station, plan, runId);
       station.activeRunId = undefined;
       const failure = outcome.status === 'completed' ? undefined : outcome.failure;
@@ -119,7 +119,7 @@ export class Engine {
       });
       return outcome;
     });
-    this.publishStation(station);
+    this.announce(station);
     return outcome;
   }
 
@@ -235,7 +235,8 @@ export class Engine {
     return { status: 'completed', runId, objectives, ...analysed };
   }
 
-  private publishStation(station: Station, message?: string): void {
+  /** Publishes a station pair's state (on start-up and whenever it changes). */
+  announce(station: Station, message?: string): void {
     const state = station.quarantined ? 'maintenance' : station.busy ? 'busy' : 'ready';
     this.deps.bus.publish(this.deps.campaignId, 'stationState', {
       station: station.id,

@@ -1,0 +1,15 @@
+import type { Agent, AgentContext } from '../../agents/agent.ts';
+import { createBoAgent } from '../../agents/bo-agent.ts';
+import { createRandomAgent } from '../../agents/random-agent.ts';
+import type { CampaignSpec } from '../domain/index.ts';
+
+/** The composition root's choice of proposer for a campaign's strategy. */
+export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentContext): Agent {
+  switch (kind) {
+    case 'bo':
+    case 'sobol-gp':
+      return createBoAgent(ctx);
+    case 'random':
+      return createRandomAgent(ctx);
+  }
+}

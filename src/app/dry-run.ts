@@ -1,0 +1,121 @@
+import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
+import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
+import { createClock, parseClockMode } from '../../simulators/clock.ts';
+import type { Config } from '../config/index.ts';
+import type { CampaignSpec, Logger } from '../domain/index.ts';
+import { Engine } from '../engine/engine.ts';
+import { DocumentBus } from '../protocol/index.ts';
+import { SafetyGate } from '../safety/safety-gate.ts';
+import { attachDocumentSink } from '../store/document-sink.ts';
+import { createMeasurementSink } from '../store/measurement-sink.ts';
+import { openStore } from '../store/open-store.ts';
+import { createAgent } from './agents.ts';
+import { analyseEchem } from './analysis.ts';
+import { exportResults } from './export-results.ts';
+import { createIdFactory } from './ids.ts';
+import { LabExecutor } from './lab-executor.ts';
+import { startSimulatedLab, type LabTransport } from './simulated-lab.ts';
+
+export interface DryRunOptions {
+  spec: CampaignSpec;
+  config: Config;
+  logger: Logger;
+  seed: number;
+  outDir: string;
+  clock: string;
+  transport: LabTransport;
+  /** PGlite folder override (the config's otherwise; ignored with a database URL). */
+  dbDir?: string;
+  onProgress?: (p: CampaignProgress, virtualSeconds: number) => void;
+  /** Abort the campaign when this signal fires (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface DryRunSummary {
+  campaignId: string;
+  result: CampaignResult;
+  files: string[];
+  virtualHours: number;
+  wallSeconds: number;
+  best?: { value: number; recipe: Record<string, number | string>; trialId: string };
+  rows: number;
+}
+
+/** Runs a campaign on a complete simulated lab in this process and writes its outputs. */
+export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
+  const started = performance.now();
+  const { spec, config, logger } = opts;
+  const clock = createClock(parseClockMode(opts.clock));
+  const newId = createIdFactory();
+  const campaignId = `${spec.id}-${newId().toLowerCase()}`;
+  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, logger });
+  const bus = new DocumentBus();
+  const sink = attachDocumentSink(bus, store, { logger });
+  const measurements = createMeasurementSink(store, { logger });
+  const lab = await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s });
+  try {
+    const gate = new SafetyGate(spec);
+    const engine = new Engine({
+      campaignId,
+      bus,
+      clock,
+      logger: logger.child({ campaignId }),
+      newId,
+      gate,
+      analyse: analyseEchem,
+      measurements,
+      objectives: spec.objectives,
+      policy: { maxRetries: spec.strategy.maxRetries, quarantineAfter: spec.strategy.quarantineAfter, replyTimeout_s: config.timeouts.commandReply_s, overrunFactor: config.timeouts.stepOverrunFactor },
+    });
+    const executor = new LabExecutor(engine, lab.stations, spec.protocol);
+    bus.publish(campaignId, 'campaignStart', { spec, seed: opts.seed, resumed: false });
+    for (const s of lab.stations) engine.announce(s, 'ready');
+    const abort = (): void => {
+      engine.abort('interrupted');
+      executor.notify();
+    };
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    engine.start();
+    const agent = createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId });
+    const loop = new CampaignLoop({
+      spec,
+      campaignId,
+      agent,
+      bus,
+      executor,
+      gate,
+      approvals: autoApproval,
+      recovery: autoRecovery(spec.strategy.maxRetries),
+      newId,
+      logger,
+      clock,
+      onProgress: (p) => opts.onProgress?.(p, clock.now()),
+    });
+    const result = await loop.run();
+    opts.signal?.removeEventListener('abort', abort);
+    engine.stop();
+    await bus.flush();
+    await sink.flush();
+    await measurements.flush();
+    const exported = await exportResults(store, campaignId, spec, opts.outDir, {
+      seed: opts.seed,
+      transport: opts.transport,
+      clock: opts.clock,
+      virtualHours: clock.now() / 3600,
+      result,
+    });
+    return {
+      campaignId,
+      result,
+      files: exported.files,
+      virtualHours: clock.now() / 3600,
+      wallSeconds: (performance.now() - started) / 1000,
+      best: result.progress.best ? { value: result.progress.best.value, recipe: result.progress.best.recipe, trialId: result.progress.best.trialId } : undefined,
+      rows: exported.rows,
+    };
+  } finally {
+    sink.detach();
+    await lab.close();
+    await store.close();
+  }
+}

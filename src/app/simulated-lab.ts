@@ -1,0 +1,92 @@
+import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
+import { startEmbeddedBroker } from '../../simulators/embedded-broker.ts';
+import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
+import { LiquidHandlerSimBackend } from '../../simulators/liquid-handler-sim.ts';
+import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
+import { SimulatedWorld } from '../../simulators/world.ts';
+import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
+import type { LiquidHandlerBackend } from '../devices/backends.ts';
+import { LiquidHandler } from '../devices/liquid-handler.ts';
+import { Potentiostat } from '../devices/potentiostat.ts';
+import { Station } from '../engine/station.ts';
+import { startPotentiostats } from './simulated-potentiostats.ts';
+
+/** `twin`: drivers speak MQTT and OPC UA to simulated instruments; `sim`: in-process simulator backends. */
+export type LabTransport = 'twin' | 'sim';
+
+export interface SimulatedLabOptions {
+  spec: CampaignSpec;
+  clock: Clock;
+  seed: number;
+  transport: LabTransport;
+  lab: string;
+  logger: Logger;
+  newId: () => string;
+  replyTimeout_s: number;
+  /** External MQTT broker URL; an embedded aedes broker is started when absent. */
+  brokerUrl?: string;
+}
+
+export interface SimulatedLab {
+  stations: Station[];
+  world: SimulatedWorld;
+  close(): Promise<void>;
+}
+
+/**
+ * A complete simulated lab: one SimulatedWorld (stocks and cells), and per station pair a liquid handler and an
+ * electrochemical station — either protocol twins reached through the real drivers, or in-process simulators.
+ */
+export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<SimulatedLab> {
+  const { spec, clock, logger } = opts;
+  const world = new SimulatedWorld(spec.stocks);
+  const rng = new Rng(opts.seed);
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'closing the simulated lab'));
+  };
+  try {
+    const pairIds = Array.from({ length: spec.stations.pairs }, (_, i) => `pair${i + 1}`);
+    const lhCores = pairIds.map((id) => new LiquidHandlerCore({ deviceId: `lh-${id}`, world, clock, rng: rng.fork(`lh-${id}`), logger: logger.child({ device: `lh-${id}` }) }));
+    let lhBackends: LiquidHandlerBackend[];
+    if (opts.transport === 'twin') {
+      let brokerUrl = opts.brokerUrl;
+      if (!brokerUrl) {
+        const broker = await startEmbeddedBroker({ logger });
+        closers.push(() => broker.close());
+        brokerUrl = broker.url;
+      }
+      lhBackends = [];
+      for (const core of lhCores) {
+        const twin = new MqttLiquidHandlerTwin({ lab: opts.lab, core, broker: { url: brokerUrl }, logger: logger.child({ twin: core.deviceId }) });
+        await twin.start();
+        closers.push(() => twin.stop());
+        const backend = new LiquidHandlerMqttBackend({
+          lab: opts.lab,
+          deviceId: core.deviceId,
+          connection: { url: brokerUrl, clientId: `labloop-${core.deviceId}-${opts.newId().slice(-8).toLowerCase()}` },
+          timeouts: { reply_s: opts.replyTimeout_s },
+          logger: logger.child({ driver: core.deviceId }),
+        });
+        await backend.setup();
+        closers.push(() => backend.stop());
+        lhBackends.push(backend);
+      }
+    } else {
+      lhBackends = lhCores.map((core) => new LiquidHandlerSimBackend({ core }));
+      for (const b of lhBackends) await b.setup();
+    }
+    const potentiostats = await startPotentiostats({ ...opts, world, rng: rng.fork('potentiostats'), cells: pairIds });
+    closers.push(() => potentiostats.close());
+    const stations = pairIds.map((id, i) => {
+      const lh = lhBackends[i];
+      const ps = potentiostats.backends[i];
+      if (!lh || !ps) throw new Error(`station ${id} is missing a device`);
+      return new Station(id, id, new LiquidHandler(lh, spec.stocks), new Potentiostat(ps));
+    });
+    return { stations, world, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

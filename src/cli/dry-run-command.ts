@@ -1,0 +1,89 @@
+import { loadCampaignFile, loadConfig } from '../config/index.ts';
+import type { CampaignSpec } from '../domain/index.ts';
+import { createLogger } from '../app/logger.ts';
+import { runDryRun } from '../app/dry-run.ts';
+import { parseClockMode } from '../../simulators/clock.ts';
+import { createProgressBar } from './progress-bar.ts';
+import { UsageError } from './main.ts';
+
+interface DryRunFlags {
+  out: string;
+  seed: number;
+  trials?: number;
+  stations?: number;
+  clock: string;
+  db?: string;
+  transport: string;
+  agent?: string;
+  quiet?: boolean;
+}
+
+/** Applies CLI overrides to the campaign (budget, station pairs, agent). */
+export function applyOverrides(spec: CampaignSpec, flags: Pick<DryRunFlags, 'trials' | 'stations' | 'agent'>): CampaignSpec {
+  const agent = flags.agent;
+  if (agent !== undefined && agent !== 'bo' && agent !== 'sobol-gp' && agent !== 'random') throw new UsageError(`--agent must be bo, sobol-gp or random, not "${agent}"`);
+  return {
+    ...spec,
+    budget: { ...spec.budget, trials: flags.trials ?? spec.budget.trials },
+    stations: { pairs: flags.stations ?? spec.stations.pairs },
+    strategy: { ...spec.strategy, agent: agent ?? spec.strategy.agent },
+  };
+}
+
+export async function runDryRunCommand(campaignFile: string, raw: Record<string, unknown>): Promise<void> {
+  const flags = raw as unknown as DryRunFlags;
+  if (flags.transport !== 'twin' && flags.transport !== 'sim') throw new UsageError(`--transport must be twin or sim, not "${flags.transport}"`);
+  try {
+    parseClockMode(flags.clock);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
+  const spec = applyOverrides(await loadCampaignFile(campaignFile), flags);
+  const logger = createLogger(config.logLevel);
+  const objective = spec.objectives[0];
+  const bar = flags.quiet ? undefined : createProgressBar(process.stderr, objective?.unit ?? '');
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  process.stdout.write(
+    `labloop dry run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s), seed ${flags.seed}, ` +
+      `${flags.transport === 'twin' ? 'MQTT + OPC UA twins' : 'in-process simulators'}, clock ${flags.clock}, ` +
+      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}\n`,
+  );
+  try {
+    const summary = await runDryRun({
+      spec,
+      config,
+      logger,
+      seed: flags.seed,
+      outDir: flags.out,
+      clock: flags.clock,
+      transport: flags.transport,
+      dbDir: flags.db,
+      signal: controller.signal,
+      onProgress: (p, t) => bar?.update(p, t),
+    });
+    bar?.done();
+    const p = summary.result.progress;
+    const lines = [
+      `campaign ${summary.campaignId}: ${summary.result.state}${summary.result.reason ? ` (${summary.result.reason})` : ''}`,
+      `trials: ${p.completed} completed, ${p.failed} failed, ${p.blocked} blocked by the safety gate (budget ${p.budget})`,
+      summary.best && objective
+        ? `best ${objective.name}: ${summary.best.value.toFixed(4)} ${objective.unit} — ${formatRecipe(summary.best.recipe)}`
+        : 'best: no completed trial',
+      `lab time ${summary.virtualHours.toFixed(1)} h simulated in ${summary.wallSeconds.toFixed(1)} s`,
+      `wrote ${summary.files.join(', ')}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function formatRecipe(recipe: Record<string, number | string>): string {
+  return Object.entries(recipe)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`)
+    .join(' ');
+}
