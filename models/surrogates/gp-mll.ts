@@ -1,0 +1,153 @@
+import { cholesky, choleskySolve, inverseFromCholesky, logDetFromCholesky, NotPositiveDefiniteError, zeros } from '../linalg/index.ts';
+import type { Matrix } from '../linalg/index.ts';
+import { kernelDerivR2, kernelValue, type KernelKind } from './kernels.ts';
+import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, NOISE_FLOOR, NOISE_PRIOR } from './priors.ts';
+
+/**
+ * The MAP objective of an exact GP: −(log p(y | θ) + log p(θ)) / n, with its analytic gradient.
+ *
+ * θ layout (all unconstrained reals, bounded by the optimiser):
+ *   [log ℓ_1 … log ℓ_d, mean c, (log(σ²_n − 1e-4) when noise is learned), (log s² when an outputscale is learned)].
+ * Gradient: ∂ log p(y)/∂θ_k = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ_k), ∂/∂c = Σ α_i, with α = K⁻¹(y − c).
+ */
+export interface MllProblem {
+  /** Training inputs, n×d. */
+  X: Matrix;
+  /** Standardised targets, length n. */
+  y: Float64Array;
+  kernel: KernelKind;
+  /** Fixed per-point noise variances (standardised units), or undefined when a homoscedastic noise is learned. */
+  fixedNoise?: Float64Array;
+  learnOutputscale: boolean;
+}
+
+export interface ThetaLayout {
+  d: number;
+  mean: number;
+  noise: number | undefined;
+  outputscale: number | undefined;
+  size: number;
+}
+
+export function thetaLayout(d: number, learnNoise: boolean, learnOutputscale: boolean): ThetaLayout {
+  let size = d + 1;
+  const noise = learnNoise ? size++ : undefined;
+  const outputscale = learnOutputscale ? size++ : undefined;
+  return { d, mean: d, noise, outputscale, size };
+}
+
+/** Pairwise squared coordinate differences, (n(n−1)/2)×d, pairs (i > k) in row order. */
+export function pairwiseSquaredDiffs(X: Matrix): Float64Array {
+  const { n, d } = X;
+  const out = new Float64Array(((n * (n - 1)) / 2) * d);
+  let p = 0;
+  for (let i = 1; i < n; i++)
+    for (let k = 0; k < i; k++) {
+      for (let j = 0; j < d; j++) {
+        const diff = (X.data[i * d + j] as number) - (X.data[k * d + j] as number);
+        out[p++] = diff * diff;
+      }
+    }
+  return out;
+}
+
+export interface MllEvaluator {
+  layout: ThetaLayout;
+  /** Loss and gradient (written into `grad` when given); +Infinity when K cannot be factorised. */
+  loss(theta: Float64Array, grad?: Float64Array): number;
+}
+
+export function createMllEvaluator(problem: MllProblem): MllEvaluator {
+  const { X, y, kernel } = problem;
+  const { n, d } = X;
+  const layout = thetaLayout(d, problem.fixedNoise === undefined, problem.learnOutputscale);
+  const D2 = pairwiseSquaredDiffs(X);
+  const lsPrior = lengthscalePrior(d);
+  const K = zeros(n, n);
+  const Kf = new Float64Array((n * (n - 1)) / 2); // unit-outputscale kernel values per pair
+  const Kd = new Float64Array((n * (n - 1)) / 2); // k'(r²) per pair
+  const invL2 = new Float64Array(d);
+  const r = new Float64Array(n);
+
+  const loss = (theta: Float64Array, grad?: Float64Array): number => {
+    for (let j = 0; j < d; j++) invL2[j] = Math.exp(-2 * (theta[j] as number));
+    const c = theta[layout.mean] as number;
+    const noiseExcess = layout.noise !== undefined ? Math.exp(theta[layout.noise] as number) : 0;
+    const noise = NOISE_FLOOR + noiseExcess;
+    const s2 = layout.outputscale !== undefined ? Math.exp(theta[layout.outputscale] as number) : 1;
+    let p = 0;
+    for (let i = 1; i < n; i++) {
+      for (let k = 0; k < i; k++) {
+        let r2 = 0;
+        const off = p * d;
+        for (let j = 0; j < d; j++) r2 += (D2[off + j] as number) * (invL2[j] as number);
+        const kv = kernelValue(kernel, r2);
+        Kf[p] = kv;
+        if (grad) Kd[p] = kernelDerivR2(kernel, r2);
+        K.data[i * n + k] = s2 * kv;
+        p++;
+      }
+    }
+    for (let i = 0; i < n; i++) K.data[i * n + i] = s2 + (problem.fixedNoise ? (problem.fixedNoise[i] as number) : noise);
+    let L;
+    try {
+      L = cholesky(K, { maxRelativeJitter: 1e-6 }).L;
+    } catch (e) {
+      if (e instanceof NotPositiveDefiniteError) return Infinity;
+      throw e;
+    }
+    for (let i = 0; i < n; i++) r[i] = (y[i] as number) - c;
+    const alpha = choleskySolve(L, r);
+    let quad = 0;
+    for (let i = 0; i < n; i++) quad += (r[i] as number) * (alpha[i] as number);
+    const logMl = -0.5 * quad - 0.5 * logDetFromCholesky(L) - 0.5 * n * Math.log(2 * Math.PI);
+    let logPrior = 0;
+    for (let j = 0; j < d; j++) logPrior += logNormalLogPdf(lsPrior, Math.exp(theta[j] as number));
+    if (layout.noise !== undefined) logPrior += logNormalLogPdf(NOISE_PRIOR, noise);
+    const value = -(logMl + logPrior) / n;
+    if (!grad) return value;
+
+    // W = ααᵀ − K⁻¹ (only the lower triangle and diagonal are used).
+    const Kinv = inverseFromCholesky(L);
+    grad.fill(0);
+    let trW = 0;
+    let sumWKf = 0;
+    for (let i = 0; i < n; i++) trW += (alpha[i] as number) ** 2 - (Kinv.data[i * n + i] as number);
+    p = 0;
+    const gl = new Float64Array(d);
+    for (let i = 1; i < n; i++) {
+      const ai = alpha[i] as number;
+      for (let k = 0; k < i; k++) {
+        const w = ai * (alpha[k] as number) - (Kinv.data[i * n + k] as number);
+        // Off-diagonal pairs count twice in the trace.
+        const coef = 2 * w * s2 * (Kd[p] as number);
+        sumWKf += 2 * w * (Kf[p] as number);
+        const off = p * d;
+        for (let j = 0; j < d; j++) gl[j] = (gl[j] as number) + coef * (D2[off + j] as number);
+        p++;
+      }
+    }
+    for (let j = 0; j < d; j++) {
+      // ∂K/∂log ℓ_j = −k'(r²)·2Δ_j²/ℓ_j² ⇒ ½ tr(W ∂K) = −Σ W k' Δ² / ℓ²
+      const dMl = -(gl[j] as number) * (invL2[j] as number);
+      const dPrior = logNormalDLogPdfDLogV(lsPrior, Math.exp(theta[j] as number));
+      grad[j] = -(dMl + dPrior) / n;
+    }
+    let sumAlpha = 0;
+    for (let i = 0; i < n; i++) sumAlpha += alpha[i] as number;
+    grad[layout.mean] = -sumAlpha / n;
+    if (layout.noise !== undefined) {
+      const dMl = 0.5 * trW * noiseExcess;
+      const dPrior = logNormalDLogPdfDLogV(NOISE_PRIOR, noise) * (noiseExcess / noise);
+      grad[layout.noise] = -(dMl + dPrior) / n;
+    }
+    if (layout.outputscale !== undefined) {
+      // ∂K/∂log s² = s²·K_f (diagonal K_f = 1).
+      let diag = 0;
+      for (let i = 0; i < n; i++) diag += (alpha[i] as number) ** 2 - (Kinv.data[i * n + i] as number);
+      grad[layout.outputscale] = -(0.5 * s2 * (sumWKf + diag)) / n;
+    }
+    return value;
+  };
+  return { layout, loss };
+}

@@ -1,0 +1,347 @@
+import { Rng } from '../../src/domain/random.ts';
+import { cholesky, choleskySolve, invertLower, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
+import type { Matrix } from '../linalg/index.ts';
+import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
+import { fitStandardizer, type Standardizer } from '../transforms/outcome.ts';
+import { createMllEvaluator, thetaLayout } from './gp-mll.ts';
+import { kernelDerivR2, kernelValue, scaledSqDist, type KernelKind } from './kernels.ts';
+import { LENGTHSCALE_MIN, lengthscalePrior, logNormalMode, NOISE_FLOOR, NOISE_PRIOR } from './priors.ts';
+
+/**
+ * Exact Gaussian-process regression with today's BoTorch defaults: standardised outcomes, constant mean, ARD RBF
+ * (or Matérn-5/2) kernel with the dimension-scaled LogNormal lengthscale prior, Gaussian noise with a LogNormal(−4, 1)
+ * prior and a 1e-4 floor (or fixed known noise), hyper-parameters by MAP with analytic gradients and bounded L-BFGS.
+ *
+ * Shapes: X is n×d with inputs in the unit cube; y has length n (outcome units). "Model space" means standardised
+ * outcome units: (y − mean)/std. Posterior variances are of the latent function (no observation noise).
+ */
+export interface GpHyperparameters {
+  kernel: KernelKind;
+  lengthscales: number[];
+  /** Kernel variance in model space (1 unless an outputscale is learned). */
+  outputscale: number;
+  /** Homoscedastic noise variance in model space (ignored when fixed noise variances are given). */
+  noise: number;
+  /** Constant mean in model space. */
+  mean: number;
+}
+
+export interface GpFitOptions {
+  kernel?: KernelKind;
+  /** Known noise variance per observation, in outcome units²; when given, no noise is learned. */
+  noiseVariance?: ArrayLike<number>;
+  /** Learn a kernel outputscale (default false: outcomes are standardised, as in BoTorch's SingleTaskGP). */
+  learnOutputscale?: boolean;
+  /** Previous hyper-parameters to start from (warm start). */
+  warmStart?: GpHyperparameters;
+  /** Candidate starts drawn from the prior and screened by their loss (default 8). */
+  priorSamples?: number;
+  /** L-BFGS runs from the best screened starts (default 2, or 1 with a warm start). */
+  restarts?: number;
+  /** L-BFGS iteration cap per run (default 60). */
+  maxIterations?: number;
+  /** Fit hyper-parameters on at most this many points (a seeded random subset), then condition on all (default 400). */
+  maxFitPoints?: number;
+  /** Skip the MAP fit and use `warmStart` as is. */
+  fixedHyperparameters?: boolean;
+  seed?: number;
+}
+
+export interface PointPosterior {
+  /** Model-space posterior mean and latent variance. */
+  mean: number;
+  variance: number;
+  /** ∂mean/∂x and ∂variance/∂x (length d), when requested. */
+  dMean?: Float64Array;
+  dVariance?: Float64Array;
+}
+
+const LOG_LS_MAX = Math.log(200);
+const LOG_NOISE_EXCESS_MIN = -25;
+const LOG_NOISE_EXCESS_MAX = Math.log(10);
+
+export class GaussianProcess {
+  readonly X: Matrix;
+  /** Standardised training targets. */
+  readonly yModel: Float64Array;
+  readonly standardizer: Standardizer;
+  readonly hyperparameters: GpHyperparameters;
+  /** Noise variance per training point, model space. */
+  readonly noiseModel: Float64Array;
+  /** Cholesky factor of K + noise (n×n). */
+  readonly L: Matrix;
+  /** K⁻¹(y − c). */
+  readonly alpha: Float64Array;
+  /** MAP loss −(log p(y|θ) + log p(θ))/n of the fitted hyper-parameters on the fit set (NaN when not fitted). */
+  readonly fitLoss: number;
+  private readonly invL2: Float64Array;
+
+  private constructor(X: Matrix, yModel: Float64Array, standardizer: Standardizer, hyper: GpHyperparameters, noiseModel: Float64Array, fitLoss: number) {
+    this.X = X;
+    this.yModel = yModel;
+    this.standardizer = standardizer;
+    this.hyperparameters = hyper;
+    this.noiseModel = noiseModel;
+    this.fitLoss = fitLoss;
+    this.invL2 = Float64Array.from(hyper.lengthscales, (l) => 1 / (l * l));
+    const n = X.n;
+    const K = zeros(n, n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < i; k++) K.data[i * n + k] = this.kernel(X.data, i * X.d, X.data, k * X.d);
+      K.data[i * n + i] = hyper.outputscale + (noiseModel[i] as number);
+    }
+    this.L = cholesky(K).L;
+    const r = Float64Array.from(yModel, (v) => v - hyper.mean);
+    this.alpha = choleskySolve(this.L, r);
+  }
+
+  /** Fits hyper-parameters by MAP (unless `fixedHyperparameters`) and conditions on (X, y). */
+  static fit(X: Matrix, y: ArrayLike<number>, opts: GpFitOptions = {}): GaussianProcess {
+    if (X.n !== y.length) throw new RangeError(`X has ${X.n} rows but y has ${y.length} values`);
+    if (X.n === 0) throw new RangeError('a GP needs at least one observation');
+    for (let i = 0; i < X.data.length; i++) if (!Number.isFinite(X.data[i] as number)) throw new RangeError(`X has a non-finite entry at row ${Math.floor(i / X.d)}`);
+    const standardizer = fitStandardizer(y);
+    const yModel = Float64Array.from(y as ArrayLike<number>, (v) => standardizer.forward(v));
+    const kernel = opts.kernel ?? opts.warmStart?.kernel ?? 'rbf';
+    let fixedNoise: Float64Array | undefined;
+    if (opts.noiseVariance) {
+      if (opts.noiseVariance.length !== X.n) throw new RangeError('noiseVariance must have one entry per observation');
+      fixedNoise = Float64Array.from(opts.noiseVariance, (v) => {
+        if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`noise variance ${v} is not a finite non-negative number`);
+        return Math.max(NOISE_FLOOR, v / standardizer.std ** 2);
+      });
+    }
+    let hyper: GpHyperparameters;
+    let fitLoss = NaN;
+    if (opts.fixedHyperparameters) {
+      if (!opts.warmStart) throw new Error('fixedHyperparameters needs warmStart hyper-parameters');
+      hyper = { ...opts.warmStart, kernel };
+    } else {
+      ({ hyper, loss: fitLoss } = fitHyperparameters(X, yModel, kernel, fixedNoise, opts));
+    }
+    const noiseModel = fixedNoise ?? new Float64Array(X.n).fill(hyper.noise);
+    return new GaussianProcess(X, yModel, standardizer, hyper, noiseModel, fitLoss);
+  }
+
+  get n(): number {
+    return this.X.n;
+  }
+  get d(): number {
+    return this.X.d;
+  }
+
+  /** k(a, b) with the fitted outputscale. */
+  kernel(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff: number): number {
+    return this.hyperparameters.outputscale * kernelValue(this.hyperparameters.kernel, scaledSqDist(a, aOff, b, bOff, this.invL2));
+  }
+
+  /** Cross-covariances k(X_train, x) for one point x (length n). */
+  crossCovariance(x: ArrayLike<number>, xOff = 0): Float64Array {
+    const k = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) k[i] = this.kernel(this.X.data, i * this.d, x, xOff);
+    return k;
+  }
+
+  /** Model-space posterior at one point x (length d), with input gradients when `withGradient`. */
+  pointPosterior(x: ArrayLike<number>, withGradient = false): PointPosterior {
+    const { n, d } = this;
+    const s2 = this.hyperparameters.outputscale;
+    const kind = this.hyperparameters.kernel;
+    const k = new Float64Array(n);
+    const kd = withGradient ? new Float64Array(n) : undefined;
+    const Xd = this.X.data;
+    for (let i = 0; i < n; i++) {
+      const r2 = scaledSqDist(Xd, i * d, x, 0, this.invL2);
+      k[i] = s2 * kernelValue(kind, r2);
+      if (kd) kd[i] = s2 * kernelDerivR2(kind, r2);
+    }
+    let mean = this.hyperparameters.mean;
+    for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
+    const v = solveLower(this.L, k);
+    let vv = 0;
+    for (let i = 0; i < n; i++) vv += (v[i] as number) ** 2;
+    const variance = Math.max(s2 - vv, 1e-12 * s2);
+    if (!kd) return { mean, variance };
+    const w = solveLowerTranspose(this.L, v);
+    const dMean = new Float64Array(d);
+    const dVariance = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      const gm = (this.alpha[i] as number) * (kd[i] as number);
+      const gv = -2 * (w[i] as number) * (kd[i] as number);
+      const off = i * d;
+      for (let j = 0; j < d; j++) {
+        const diff2 = 2 * ((x[j] as number) - (Xd[off + j] as number)) * (this.invL2[j] as number);
+        dMean[j] = (dMean[j] as number) + gm * diff2;
+        dVariance[j] = (dVariance[j] as number) + gv * diff2;
+      }
+    }
+    return { mean, variance, dMean, dVariance };
+  }
+
+  /** Model-space marginal posterior at the rows of Xq (m×d): means and latent variances (length m). */
+  posterior(Xq: Matrix): { mean: Float64Array; variance: Float64Array } {
+    const mean = new Float64Array(Xq.n);
+    const variance = new Float64Array(Xq.n);
+    for (let r = 0; r < Xq.n; r++) {
+      const p = this.pointPosterior(Xq.data.subarray(r * Xq.d, (r + 1) * Xq.d));
+      mean[r] = p.mean;
+      variance[r] = p.variance;
+    }
+    return { mean, variance };
+  }
+
+  /** Model-space joint posterior at the rows of Xq (m×d): mean (m) and covariance (m×m). */
+  jointPosterior(Xq: Matrix): { mean: Float64Array; cov: Matrix } {
+    const m = Xq.n;
+    const Kx = zeros(this.n, m);
+    for (let i = 0; i < this.n; i++) for (let c = 0; c < m; c++) Kx.data[i * m + c] = this.kernel(this.X.data, i * this.d, Xq.data, c * Xq.d);
+    const V = solveLowerMatrix(this.L, Kx);
+    const mean = new Float64Array(m);
+    for (let c = 0; c < m; c++) {
+      let s = this.hyperparameters.mean;
+      for (let i = 0; i < this.n; i++) s += (Kx.data[i * m + c] as number) * (this.alpha[i] as number);
+      mean[c] = s;
+    }
+    const cov = zeros(m, m);
+    for (let a = 0; a < m; a++)
+      for (let b = 0; b <= a; b++) {
+        let s = this.kernel(Xq.data, a * Xq.d, Xq.data, b * Xq.d);
+        for (let i = 0; i < this.n; i++) s -= (V.data[i * m + a] as number) * (V.data[i * m + b] as number);
+        cov.data[a * m + b] = s;
+        cov.data[b * m + a] = s;
+      }
+    return { mean, cov };
+  }
+
+  /** Posterior in outcome units at the rows of Xq: mean and latent standard deviation. */
+  predict(Xq: Matrix): { mean: Float64Array; sd: Float64Array } {
+    const p = this.posterior(Xq);
+    return {
+      mean: p.mean.map((v) => this.standardizer.backward(v)),
+      sd: p.variance.map((v) => this.standardizer.backwardSd(Math.sqrt(v))),
+    };
+  }
+
+  /**
+   * Closed-form leave-one-out predictions in outcome units (Rasmussen & Williams eq. 5.12): mean_i = y_i − α_i/[K⁻¹]_ii,
+   * predictive sd_i = 1/√[K⁻¹]_ii (observation noise included).
+   */
+  leaveOneOut(): { observed: Float64Array; mean: Float64Array; sd: Float64Array } {
+    const n = this.n;
+    const Li = invertLower(this.L);
+    const diag = new Float64Array(n);
+    for (let k = 0; k < n; k++) for (let i = 0; i <= k; i++) diag[i] = (diag[i] as number) + (Li.data[k * n + i] as number) ** 2;
+    const observed = this.yModel.map((v) => this.standardizer.backward(v));
+    const mean = new Float64Array(n);
+    const sd = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      mean[i] = this.standardizer.backward((this.yModel[i] as number) - (this.alpha[i] as number) / (diag[i] as number));
+      sd[i] = this.standardizer.backwardSd(Math.sqrt(1 / (diag[i] as number)));
+    }
+    return { observed, mean, sd };
+  }
+}
+
+function fitHyperparameters(
+  X: Matrix,
+  yModel: Float64Array,
+  kernel: KernelKind,
+  fixedNoise: Float64Array | undefined,
+  opts: GpFitOptions,
+): { hyper: GpHyperparameters; loss: number } {
+  const rng = new Rng(opts.seed ?? 0);
+  const d = X.d;
+  const learnOutputscale = opts.learnOutputscale ?? false;
+  const layout = thetaLayout(d, fixedNoise === undefined, learnOutputscale);
+  // Hyper-parameters are fitted on a seeded random subset when n is large (the O(n³) gradient dominates).
+  const maxFit = opts.maxFitPoints ?? 400;
+  let Xf = X;
+  let yf = yModel;
+  let noiseF = fixedNoise;
+  if (X.n > maxFit) {
+    const idx = rng.shuffle(Array.from({ length: X.n }, (_, i) => i)).slice(0, maxFit).sort((a, b) => a - b);
+    Xf = selectRows(X, idx);
+    yf = Float64Array.from(idx, (i) => yModel[i] as number);
+    if (fixedNoise) noiseF = Float64Array.from(idx, (i) => fixedNoise[i] as number);
+  }
+  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale });
+  const lower = new Float64Array(layout.size);
+  const upper = new Float64Array(layout.size);
+  for (let j = 0; j < d; j++) {
+    lower[j] = Math.log(LENGTHSCALE_MIN);
+    upper[j] = LOG_LS_MAX;
+  }
+  lower[layout.mean] = -5;
+  upper[layout.mean] = 5;
+  if (layout.noise !== undefined) {
+    lower[layout.noise] = LOG_NOISE_EXCESS_MIN;
+    upper[layout.noise] = LOG_NOISE_EXCESS_MAX;
+  }
+  if (layout.outputscale !== undefined) {
+    lower[layout.outputscale] = Math.log(0.01);
+    upper[layout.outputscale] = Math.log(100);
+  }
+  const clampTheta = (t: Float64Array): Float64Array => t.map((v, i) => Math.min(upper[i] as number, Math.max(lower[i] as number, v)));
+  const toTheta = (h: Pick<GpHyperparameters, 'lengthscales' | 'noise' | 'mean' | 'outputscale'>): Float64Array => {
+    const t = new Float64Array(layout.size);
+    for (let j = 0; j < d; j++) t[j] = Math.log(h.lengthscales[j] ?? 1);
+    t[layout.mean] = h.mean;
+    if (layout.noise !== undefined) t[layout.noise] = Math.log(Math.max(h.noise - NOISE_FLOOR, 1e-11));
+    if (layout.outputscale !== undefined) t[layout.outputscale] = Math.log(h.outputscale);
+    return clampTheta(t);
+  };
+  const fromTheta = (t: Float64Array): GpHyperparameters => ({
+    kernel,
+    lengthscales: Array.from({ length: d }, (_, j) => Math.exp(t[j] as number)),
+    outputscale: layout.outputscale !== undefined ? Math.exp(t[layout.outputscale] as number) : 1,
+    noise: layout.noise !== undefined ? NOISE_FLOOR + Math.exp(t[layout.noise] as number) : NOISE_FLOOR,
+    mean: t[layout.mean] as number,
+  });
+
+  const lsPrior = lengthscalePrior(d);
+  const starts: Float64Array[] = [];
+  if (opts.warmStart && opts.warmStart.lengthscales.length === d) starts.push(toTheta(opts.warmStart));
+  starts.push(toTheta({ lengthscales: new Array(d).fill(logNormalMode(lsPrior)), noise: logNormalMode(NOISE_PRIOR) + NOISE_FLOOR, mean: 0, outputscale: 1 }));
+  const nSamples = opts.priorSamples ?? 8;
+  for (let s = 0; s < nSamples; s++) {
+    starts.push(
+      toTheta({
+        lengthscales: Array.from({ length: d }, () => Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal())),
+        noise: NOISE_FLOOR + Math.exp(NOISE_PRIOR.mu + NOISE_PRIOR.sigma * rng.normal()),
+        mean: 0,
+        outputscale: 1,
+      }),
+    );
+  }
+  const screened = starts.map((t) => ({ t, f: evaluator.loss(t) })).filter((s) => Number.isFinite(s.f));
+  screened.sort((a, b) => a.f - b.f);
+  // The warm start (when given) always gets a run: it is usually already near the optimum.
+  const runs = opts.restarts ?? (opts.warmStart ? 1 : 2);
+  const chosen = screened.slice(0, runs);
+  if (opts.warmStart && screened.length > 0 && !chosen.some((c) => c.t === starts[0])) {
+    const warm = screened.find((s) => s.t === starts[0]);
+    if (warm) chosen.push(warm);
+  }
+  let best: { t: Float64Array; f: number } | undefined;
+  for (const start of chosen) {
+    const res = minimizeLbfgsb((t, g) => evaluator.loss(t, g), start.t, {
+      lower,
+      upper,
+      maxIterations: opts.maxIterations ?? 60,
+      pgtol: 1e-5,
+      ftol: 1e-9,
+    });
+    if (Number.isFinite(res.f) && (!best || res.f < best.f)) best = { t: res.x, f: res.f };
+  }
+  if (!best) {
+    // Every start failed to factorise: fall back to a heavily regularised model rather than crash.
+    const t = toTheta({ lengthscales: new Array(d).fill(logNormalMode(lsPrior)), noise: 0.1, mean: 0, outputscale: 1 });
+    return { hyper: fromTheta(t), loss: evaluator.loss(t) };
+  }
+  return { hyper: fromTheta(best.t), loss: best.f };
+}
+
+/** Convenience: fit a GP (X: n×d in the unit cube, y: n outcomes). */
+export function fitGp(X: Matrix, y: ArrayLike<number>, opts: GpFitOptions = {}): GaussianProcess {
+  return GaussianProcess.fit(X, y, opts);
+}
