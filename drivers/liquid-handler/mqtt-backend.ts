@@ -45,7 +45,7 @@ export interface LiquidHandlerMqttTimeouts {
   recovery_s: number;
   /** Poll interval while recovering, s. Default 1. */
   poll_s: number;
-  /** At setup, wait this long for the retained `$state`, s. Default 2. */
+  /** At setup, wait this long for the retained `$state` and `status`, s. Default 2. */
   stateWait_s: number;
 }
 
@@ -130,14 +130,14 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
     if (!this.detach) this.detach = this.transport.onMessage((m) => this.onDeviceMessage(m));
     const seen = new Promise<void>((resolve) => {
       this.stateSeen = resolve;
-      if (this.lastState !== undefined) resolve();
+      if (this.lastState !== undefined && this.lastStatus) resolve();
     });
     await this.requester.start();
     await this.transport.subscribe([this.topics.state, this.topics.status, this.topics.description], 1);
     let timer: NodeJS.Timeout | undefined;
     const waited = await Promise.race([seen.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.timeouts.stateWait_s * 1000)))]);
     clearTimeout(timer);
-    if (!waited) this.logger.warn({ topic: this.topics.state }, 'no retained $state from the device yet; it may be offline');
+    if (!waited) this.logger.warn({ topic: this.topics.state }, 'no retained $state/status from the device yet; it may be offline');
   }
 
   async execute(op: LiquidHandlerOperation, opts: CommandOptions): Promise<OperationResult> {
@@ -250,7 +250,7 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
       const parsed = statePayloadSchema.safeParse(message.payload.toString('utf8').trim());
       if (!parsed.success) return this.logger.warn({ topic, reason: describeIssues(parsed.error) }, 'ignoring malformed $state');
       this.lastState = parsed.data;
-      this.stateSeen?.();
+      if (this.lastStatus) this.stateSeen?.();
       return;
     }
     const json = decodeJson(message.payload);
@@ -259,6 +259,7 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
       const parsed = statusPayloadSchema.safeParse(json.value);
       if (!parsed.success) return this.logger.warn({ topic, reason: describeIssues(parsed.error) }, 'ignoring malformed status');
       this.lastStatus = parsed.data;
+      if (this.lastState !== undefined) this.stateSeen?.();
     } else {
       const parsed = descriptionSchema.safeParse(json.value);
       if (!parsed.success) return this.logger.warn({ topic, reason: describeIssues(parsed.error) }, 'ignoring malformed $description');

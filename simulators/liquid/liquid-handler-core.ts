@@ -239,6 +239,7 @@ export class LiquidHandlerCore {
     const steps: LiquidHandlerStep[] = op.kind === 'run_protocol' ? op.steps : [op];
     const tally = new DispenseTally();
     let failure = validateSteps(steps, this.channels, this.limits, this.world);
+    const refused = failure !== undefined;
     if (failure) this.logger.debug({ commandId, code: failure.code }, 'operation refused before motion');
     for (let i = 0; !failure && i < steps.length; i++) {
       const step = steps[i] as LiquidHandlerStep;
@@ -265,8 +266,9 @@ export class LiquidHandlerCore {
     this.lastCommandId = commandId;
     this.activeRunId = undefined;
     this.lockOwner = undefined;
-    // A non-recoverable failure latches `error` until a successful `home` (the operator's reset).
-    if (failure && !failure.recoverable) this.errorLatched = true;
+    // A non-recoverable failure during motion latches `error` until a successful `home` (the operator's reset);
+    // a refusal before motion leaves the device as it was.
+    if (failure && !refused && !failure.recoverable) this.errorLatched = true;
     else if (!failure && op.kind === 'home') this.errorLatched = false;
     this.state = this.errorLatched ? 'error' : 'ready';
     this.emit({ type: 'status' });
