@@ -54,6 +54,10 @@ export interface PointPosterior {
   /** ∂mean/∂x and ∂variance/∂x (length d), when requested. */
   dMean?: Float64Array;
   dVariance?: Float64Array;
+  /** k(X_train, x) (length n), when gradients are requested. */
+  k?: Float64Array;
+  /** ∂k(X_i, x)/∂r² · outputscale per training point (length n), when gradients are requested. */
+  kd?: Float64Array;
 }
 
 const LOG_LS_MAX = Math.log(200);
@@ -135,6 +139,11 @@ export class GaussianProcess {
     return this.hyperparameters.outputscale * kernelValue(this.hyperparameters.kernel, scaledSqDist(a, aOff, b, bOff, this.invL2));
   }
 
+  /** Inverse squared lengthscales 1/ℓ_j² (length d). */
+  get inverseSquaredLengthscales(): Float64Array {
+    return this.invL2;
+  }
+
   /** Cross-covariances k(X_train, x) for one point x (length n). */
   crossCovariance(x: ArrayLike<number>, xOff = 0): Float64Array {
     const k = new Float64Array(this.n);
@@ -175,7 +184,7 @@ export class GaussianProcess {
         dVariance[j] = (dVariance[j] as number) + gv * diff2;
       }
     }
-    return { mean, variance, dMean, dVariance };
+    return { mean, variance, dMean, dVariance, k, kd };
   }
 
   /** Model-space marginal posterior at the rows of Xq (m×d): means and latent variances (length m). */

@@ -1,0 +1,19 @@
+import type { Matrix } from '../linalg/index.ts';
+
+/**
+ * An acquisition function over GP features (x: length d, in the unit cube); larger is better. Values are in model
+ * space (standardised outcomes); log-space acquisitions return log-values. Pending points and already chosen batch
+ * members are given when the acquisition is built (sequential greedy batches build one per member).
+ */
+export interface AcquisitionFunction {
+  readonly name: string;
+  /** Value at one point; when `grad` is given, writes ∂value/∂x into it. */
+  value(x: Float64Array, grad?: Float64Array): number;
+}
+
+/** Values at every row of X (b×d). */
+export function evaluateRows(acq: AcquisitionFunction, X: Matrix): Float64Array {
+  const out = new Float64Array(X.n);
+  for (let i = 0; i < X.n; i++) out[i] = acq.value(X.data.subarray(i * X.d, (i + 1) * X.d));
+  return out;
+}
