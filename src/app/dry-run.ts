@@ -1,8 +1,9 @@
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
 import { createClock, parseClockMode } from '../../simulators/clock.ts';
+import { RuleFaultInjector } from '../../simulators/faults.ts';
 import type { Config } from '../config/index.ts';
-import type { CampaignSpec, Logger } from '../domain/index.ts';
+import { Rng, type CampaignSpec, type Logger } from '../domain/index.ts';
 import { Engine } from '../engine/engine.ts';
 import { DocumentBus } from '../protocol/index.ts';
 import { SafetyGate } from '../safety/safety-gate.ts';
@@ -27,6 +28,8 @@ export interface DryRunOptions {
   /** PGlite folder override (the config's otherwise; ignored with a database URL). */
   dbDir?: string;
   onProgress?: (p: CampaignProgress, virtualSeconds: number) => void;
+  /** Probability per device operation of an injected fault (every catalogued fault on); 0 = none. */
+  faultRate?: number;
   /** Abort the campaign when this signal fires (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -52,7 +55,8 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   const bus = new DocumentBus();
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
-  const lab = await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s });
+  const faults = opts.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), opts.faultRate) : undefined;
+  const lab = await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults });
   try {
     const gate = new SafetyGate(spec);
     const engine = new Engine({

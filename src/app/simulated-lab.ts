@@ -4,6 +4,7 @@ import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.t
 import { LiquidHandlerSimBackend } from '../../simulators/liquid-handler-sim.ts';
 import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
+import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
 import type { LiquidHandlerBackend } from '../devices/backends.ts';
 import { LiquidHandler } from '../devices/liquid-handler.ts';
@@ -25,6 +26,8 @@ export interface SimulatedLabOptions {
   replyTimeout_s: number;
   /** External MQTT broker URL; an embedded aedes broker is started when absent. */
   brokerUrl?: string;
+  /** Injected device faults (none by default). */
+  faults?: FaultInjector;
 }
 
 export interface SimulatedLab {
@@ -47,7 +50,7 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
   };
   try {
     const pairIds = Array.from({ length: spec.stations.pairs }, (_, i) => `pair${i + 1}`);
-    const lhCores = pairIds.map((id) => new LiquidHandlerCore({ deviceId: `lh-${id}`, world, clock, rng: rng.fork(`lh-${id}`), logger: logger.child({ device: `lh-${id}` }) }));
+    const lhCores = pairIds.map((id) => new LiquidHandlerCore({ deviceId: `lh-${id}`, world, clock, rng: rng.fork(`lh-${id}`), faults: opts.faults, logger: logger.child({ device: `lh-${id}` }) }));
     let lhBackends: LiquidHandlerBackend[];
     if (opts.transport === 'twin') {
       let brokerUrl = opts.brokerUrl;

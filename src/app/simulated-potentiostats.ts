@@ -1,5 +1,6 @@
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
 import type { SimulatedWorld } from '../../simulators/world.ts';
+import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
 
@@ -11,6 +12,7 @@ export interface PotentiostatFleetOptions {
   logger: Logger;
   cells: string[];
   replyTimeout_s: number;
+  faults?: FaultInjector;
 }
 
 export interface PotentiostatFleet {
@@ -28,6 +30,7 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
         world: opts.world,
         clock: opts.clock,
         rng: opts.rng.fork(`ps-${cell}`),
+        faults: opts.faults,
         logger: opts.logger.child({ device: `ps-${cell}` }),
       }),
   );

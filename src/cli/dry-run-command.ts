@@ -16,6 +16,7 @@ interface DryRunFlags {
   transport: string;
   agent?: string;
   quiet?: boolean;
+  faultRate: number;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
@@ -61,6 +62,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       clock: flags.clock,
       transport: flags.transport,
       dbDir: flags.db,
+      faultRate: flags.faultRate,
       signal: controller.signal,
       onProgress: (p, t) => bar?.update(p, t),
     });

@@ -16,6 +16,12 @@ const nonNegativeInt = (name: string) => (v: string): number => {
   return n;
 };
 
+const probability = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a probability in [0, 1]`);
+  return n;
+};
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -37,6 +43,7 @@ export function buildProgram(): Command {
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
     .option('--transport <kind>', 'twin: drivers speak MQTT and OPC UA to simulated instruments; sim: in-process backends', 'twin')
     .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | random')
+    .option('--fault-rate <p>', 'inject every catalogued device fault with this total probability per operation', probability('--fault-rate'), 0)
     .option('--quiet', 'no progress bar')
     .action(async (campaign: string, opts: Record<string, unknown>) => {
       const { runDryRunCommand } = await import('./dry-run-command.ts');
