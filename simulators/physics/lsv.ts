@@ -1,0 +1,93 @@
+import type { ElectrodeModel } from './electrode.ts';
+import { BubbleNoise, measureCurrent, measurePotential } from './instrument.ts';
+import { solveInterface } from './kinetics.ts';
+import { sweepPoints, type MeasureContext, type SegmentData } from './measure-context.ts';
+
+export interface LsvParams {
+  start_V_RHE: number;
+  end_V_RHE: number;
+  scanRate_V_s: number;
+  step_V: number;
+}
+
+export interface CvParams {
+  start_V_RHE: number;
+  vertex_V_RHE: number;
+  scanRate_V_s: number;
+  step_V: number;
+  cycles: number;
+}
+
+/** Runs one linear segment from a to b and appends to the arrays. Returns the time at its end. */
+function sweepSegment(
+  m: ElectrodeModel,
+  from: number,
+  to: number,
+  p: { scanRate_V_s: number; step_V: number },
+  ctx: MeasureContext,
+  t0: number,
+  skipFirst: boolean,
+  out: { t: number[]; e: number[]; i: number[]; cycle: number[] },
+  cycle: number,
+  bubbles: BubbleNoise,
+): { t: number; overload: boolean } {
+  const n = sweepPoints(from, to, p.step_V);
+  const direction: 1 | -1 = to >= from ? 1 : -1;
+  const h = (to - from) / (n - 1);
+  let overload = false;
+  for (let k = skipFirst ? 1 : 0; k < n; k++) {
+    const eCmd = from + k * h;
+    const t = t0 + (Math.abs(k * h) / p.scanRate_V_s);
+    const state = solveInterface(eCmd + ctx.referenceError_V, direction, p.scanRate_V_s, m);
+    const iTrue = state.j * m.area * bubbles.factor(state.j);
+    const reading = measureCurrent(iTrue, t, ctx.instrument);
+    overload ||= reading.overload;
+    out.t.push(ctx.t0_s + t);
+    out.e.push(measurePotential(eCmd - ctx.referenceOffset_V_RHE, ctx.instrument));
+    out.i.push(reading.value);
+    out.cycle.push(cycle);
+  }
+  return { t: t0 + Math.abs(to - from) / p.scanRate_V_s, overload };
+}
+
+/**
+ * Linear-sweep voltammetry of a catalyst film: Butler–Volmer kinetics solved with the iR drop, capacitive current,
+ * the Ni pre-wave, bubble noise above the onset, instrument noise, autorange quantisation and overload clipping.
+ * Arrays: t_s, Ewe_V (vs the reference electrode, as the instrument reports it), I_A.
+ */
+export function simulateLsv(m: ElectrodeModel, p: LsvParams, ctx: MeasureContext): SegmentData {
+  const out = { t: [] as number[], e: [] as number[], i: [] as number[], cycle: [] as number[] };
+  const bubbles = new BubbleNoise(ctx.instrument.rng, m.bubbleOnset_A_cm2, ctx.instrument.noiseScale);
+  const r = sweepSegment(m, p.start_V_RHE, p.end_V_RHE, p, ctx, 0, false, out, 0, bubbles);
+  return {
+    arrays: { t_s: out.t, Ewe_V: out.e, I_A: out.i },
+    flags: r.overload ? ['overload'] : [],
+    duration_s: r.t,
+  };
+}
+
+/**
+ * Cyclic voltammetry (conditioning cycles): start → vertex → start, `cycles` times. Arrays: t_s, Ewe_V, I_A, cycle.
+ */
+export function simulateCv(m: ElectrodeModel, p: CvParams, ctx: MeasureContext): SegmentData {
+  const out = { t: [] as number[], e: [] as number[], i: [] as number[], cycle: [] as number[] };
+  const bubbles = new BubbleNoise(ctx.instrument.rng, m.bubbleOnset_A_cm2, ctx.instrument.noiseScale);
+  let t = 0;
+  let overload = false;
+  for (let c = 0; c < p.cycles; c++) {
+    const up = sweepSegment(m, p.start_V_RHE, p.vertex_V_RHE, p, ctx, t, c > 0, out, c + 1, bubbles);
+    const down = sweepSegment(m, p.vertex_V_RHE, p.start_V_RHE, p, ctx, up.t, true, out, c + 1, bubbles);
+    t = down.t;
+    overload ||= up.overload || down.overload;
+  }
+  return {
+    arrays: { t_s: out.t, Ewe_V: out.e, I_A: out.i, cycle: out.cycle },
+    flags: overload ? ['overload'] : [],
+    duration_s: t,
+  };
+}
+
+/** Duration of an LSV, s. */
+export const lsvDuration = (p: LsvParams): number => Math.abs(p.end_V_RHE - p.start_V_RHE) / p.scanRate_V_s;
+/** Duration of a CV, s. */
+export const cvDuration = (p: CvParams): number => (2 * p.cycles * Math.abs(p.vertex_V_RHE - p.start_V_RHE)) / p.scanRate_V_s;

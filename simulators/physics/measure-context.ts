@@ -1,0 +1,24 @@
+import type { InstrumentModel } from './instrument.ts';
+
+/** How one technique segment is measured: the instrument and the reference electrode it reads against. */
+export interface MeasureContext {
+  instrument: InstrumentModel;
+  /** Nominal offset of the reference vs RHE: commanded E_ref = E_RHE − offset; reported potentials are vs the reference. */
+  referenceOffset_V_RHE: number;
+  /** Error of the physical reference electrode, V: true E_RHE = E_ref + offset + error. */
+  referenceError_V: number;
+  /** Time of the segment's first point on the run's timeline, s. */
+  t0_s: number;
+}
+
+/** Columnar arrays of one segment (SI units named in the keys) plus instrument flags and its duration. */
+export interface SegmentData {
+  arrays: Record<string, number[]>;
+  flags: string[];
+  duration_s: number;
+}
+
+/** Number of points of a sweep from a to b with step h (both ends included). */
+export function sweepPoints(a: number, b: number, h: number): number {
+  return Math.max(2, Math.round(Math.abs(b - a) / h) + 1);
+}
