@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import {
+  aspirateOpSchema,
   deviceStateSchema,
+  dispenseOpSchema,
+  dropTipsOpSchema,
   failureSchema,
-  liquidHandlerOperationSchema,
+  homeOpSchema,
   operationResultSchema,
+  pickUpTipsOpSchema,
+  runProtocolOpSchema,
+  transferOpSchema,
+  washCellOpSchema,
   runStatusSchema,
   type DeviceState,
   type DeviceStatus,
@@ -117,26 +124,54 @@ export function isUsableReplyTopic(lab: string, topic: unknown): topic is string
 /** Body of `get_state`: asks for the stored state (and result) of an earlier command. */
 export const getStateBodySchema = z.object({ kind: z.literal('get_state'), commandId: commandIdSchema });
 export type GetStateBody = z.infer<typeof getStateBodySchema>;
-export const commandBodySchema = z.union([liquidHandlerOperationSchema, getStateBodySchema]);
 export type CommandBody = LiquidHandlerOperation | GetStateBody;
 
-export const commandSchema = z
-  .object({
-    schema: z.literal('sdl.cmd.v1'),
-    commandId: commandIdSchema,
-    replyTo: z.string().min(1).max(256),
-    issuedAt: isoTime,
-    expiresAt: isoTime,
-    command: commandNameSchema,
-    body: commandBodySchema,
-    /** Who sent it (client id; also the lock owner shown in `status`). */
-    sender: z.string().max(128).optional(),
-  })
-  .superRefine((cmd, ctx) => {
-    if (cmd.body.kind !== cmd.command) ctx.addIssue({ code: 'custom', path: ['body', 'kind'], message: `body.kind "${cmd.body.kind}" does not match command "${cmd.command}"` });
-    if (Date.parse(cmd.expiresAt) < Date.parse(cmd.issuedAt)) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'expiresAt is before issuedAt' });
-  });
-export type CommandPayload = z.infer<typeof commandSchema>;
+/** The body schema of each command (validated per command, so an error names the bad field: `body.volume`). */
+export const commandBodySchemas = {
+  pick_up_tips: pickUpTipsOpSchema,
+  drop_tips: dropTipsOpSchema,
+  aspirate: aspirateOpSchema,
+  dispense: dispenseOpSchema,
+  transfer: transferOpSchema,
+  home: homeOpSchema,
+  wash_cell: washCellOpSchema,
+  run_protocol: runProtocolOpSchema,
+  get_state: getStateBodySchema,
+} as const satisfies Record<LiquidHandlerCommandName, z.ZodType<CommandBody>>;
+
+const commandEnvelopeSchema = z.object({
+  schema: z.literal('sdl.cmd.v1'),
+  commandId: commandIdSchema,
+  replyTo: z.string().min(1).max(256),
+  issuedAt: isoTime,
+  expiresAt: isoTime,
+  command: commandNameSchema,
+  body: z.object({ kind: z.string() }).loose(),
+  /** Who sent it (client id; also the lock owner shown in `status`). */
+  sender: z.string().max(128).optional(),
+});
+
+export interface CommandPayload extends Omit<z.infer<typeof commandEnvelopeSchema>, 'body'> {
+  body: CommandBody;
+}
+
+/** `sdl.cmd.v1`: the envelope, then the body against the schema of the named command. */
+export const commandSchema = commandEnvelopeSchema.transform((cmd, ctx): CommandPayload => {
+  if (cmd.body.kind !== cmd.command) {
+    ctx.addIssue({ code: 'custom', path: ['body', 'kind'], message: `body.kind "${cmd.body.kind}" does not match command "${cmd.command}"` });
+    return z.NEVER;
+  }
+  if (Date.parse(cmd.expiresAt) < Date.parse(cmd.issuedAt)) {
+    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'expiresAt is before issuedAt' });
+    return z.NEVER;
+  }
+  const body = (commandBodySchemas[cmd.command] as z.ZodType<CommandBody>).safeParse(cmd.body);
+  if (!body.success) {
+    for (const issue of body.error.issues) ctx.addIssue({ code: 'custom', path: ['body', ...issue.path], message: issue.message });
+    return z.NEVER;
+  }
+  return { ...cmd, body: body.data };
+});
 
 /** State of one command as the device knows it (answer of `get_state`). */
 export const commandStateSchema = z.object({
