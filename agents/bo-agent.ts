@@ -1,0 +1,260 @@
+import type { CampaignSpec, Logger, Observation, Recipe, Suggestion } from '../src/domain/index.ts';
+import { silentLogger } from '../src/domain/logger.ts';
+import { Rng } from '../src/domain/random.ts';
+import { fromRows, zeros, type Matrix } from '../models/linalg/index.ts';
+import { createLogEI, createUCB } from '../models/acquisition/log-ei.ts';
+import { createQLogNEI } from '../models/acquisition/q-log-nei.ts';
+import { feasibilityTerm, outcomeBoundTerm, withLogProbabilities, type LogProbabilityTerm } from '../models/acquisition/constrained.ts';
+import type { AcquisitionFunction } from '../models/acquisition/types.ts';
+import { optimizeBatch } from '../models/optimizers/optimize-acquisition.ts';
+import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feasibility.ts';
+import { GaussianProcess, type GpHyperparameters } from '../models/surrogates/gp.ts';
+import type { KernelKind } from '../models/surrogates/kernels.ts';
+import { objectiveSign } from '../models/transforms/outcome.ts';
+import { createSearchSpace, type SearchSpace } from '../models/transforms/search-space.ts';
+import type { Agent, AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
+import { createSobolDesign } from './sobol-agent.ts';
+
+/**
+ * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials), then an exact GP per
+ * objective (BoTorch defaults, warm-started refits) and constrained LogEI (one point, nothing pending) or qLogNEI
+ * (batches and pending trials, sequential greedy), times the probability of feasibility learnt from failed trials
+ * and of meeting objective thresholds. Several objectives are scalarised ParEGO-style (random augmented Chebyshev
+ * weights per call). Every fit produces a model snapshot (hyper-parameters, n, leave-one-out RMSE and parity).
+ */
+export interface BoAgentOptions {
+  kernel?: KernelKind;
+  /** 'auto': LogEI at q = 1 without pending trials, qLogNEI otherwise. */
+  acquisition?: 'auto' | 'logEI' | 'qLogNEI' | 'ucb';
+  /** β of UCB (default 4, i.e. LCB with λ = 2). */
+  ucbBeta?: number;
+  rawSamples?: number;
+  restarts?: number;
+  mcSamples?: number;
+  maxFitPoints?: number;
+  /** Never propose a recipe already observed (default true). */
+  excludeObserved?: boolean;
+  logger?: Logger;
+}
+
+export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Agent {
+  const spec = ctx.spec;
+  const space = createSearchSpace(spec);
+  const log = (opts.logger ?? silentLogger).child({ agent: 'bo' });
+  const design = createSobolDesign(spec, ctx.seed, space);
+  const rng = new Rng(ctx.seed).fork('bo-agent');
+  const observations: Observation[] = [];
+  const warm = new Map<string, GpHyperparameters>();
+  let designIssued = 0;
+  let fitCount = 0;
+  let snapshot: ModelSnapshot | undefined;
+
+  const feasibleRows = (): { X: Matrix; Y: number[][]; recipes: Recipe[] } => {
+    const rows: Float64Array[] = [];
+    const Y: number[][] = spec.objectives.map(() => []);
+    const recipes: Recipe[] = [];
+    for (const o of observations) {
+      if (!o.feasible) continue;
+      rows.push(space.encode(o.recipe));
+      recipes.push(o.recipe);
+      spec.objectives.forEach((obj, k) => (Y[k] as number[]).push(objectiveSign(obj) * (o.objectives[obj.name] as number)));
+    }
+    return { X: rows.length > 0 ? fromRows(rows) : zeros(0, space.featureDim), Y, recipes };
+  };
+
+  const fitObjective = (name: string, X: Matrix, y: number[], seed: number): GaussianProcess => {
+    const prev = warm.get(name);
+    const gp = GaussianProcess.fit(X, y, { kernel: opts.kernel, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints });
+    warm.set(name, gp.hyperparameters);
+    return gp;
+  };
+
+  const makeSnapshot = (gps: GaussianProcess[], n: number): ModelSnapshot => {
+    const hyperparameters: Record<string, unknown> = {};
+    spec.objectives.forEach((obj, k) => {
+      const gp = gps[k] as GaussianProcess;
+      const h = gp.hyperparameters;
+      hyperparameters[obj.name] = {
+        kernel: h.kernel,
+        lengthscales: Object.fromEntries(space.featureNames.map((f, j) => [f, h.lengthscales[j]])),
+        noise: h.noise,
+        outputscale: h.outputscale,
+        mean: h.mean,
+        outcomeMean: objectiveSign(obj) * gp.standardizer.mean,
+        outcomeStd: gp.standardizer.std,
+      };
+    });
+    const first = gps[0] as GaussianProcess;
+    const sign = objectiveSign(spec.objectives[0] as { direction: 'minimize' | 'maximize' });
+    const loo = first.leaveOneOut();
+    let sse = 0;
+    const parity: { observed: number; predicted: number; sd: number }[] = [];
+    for (let i = 0; i < loo.mean.length; i++) {
+      sse += ((loo.mean[i] as number) - (loo.observed[i] as number)) ** 2;
+      parity.push({ observed: sign * (loo.observed[i] as number), predicted: sign * (loo.mean[i] as number), sd: loo.sd[i] as number });
+    }
+    return { snapshotId: ctx.newId(), agent: 'bo', n, hyperparameters, looRmse: Math.sqrt(sse / Math.max(1, loo.mean.length)), parity };
+  };
+
+  const boSuggest = (q: number, pending: Recipe[]): Suggestion[] => {
+    const { X, Y } = feasibleRows();
+    fitCount++;
+    const seed = (ctx.seed * 1000003 + fitCount * 7919) >>> 0;
+    const gps = spec.objectives.map((obj, k) => fitObjective(obj.name, X, Y[k] as number[], seed + k));
+    snapshot = makeSnapshot(gps, X.n);
+
+    // Scalarised target for several objectives (ParEGO); the single objective's own GP otherwise.
+    let target = gps[0] as GaussianProcess;
+    if (spec.objectives.length > 1) target = fitObjective('__scalarised', X, parego(Y, rng), seed + 101);
+
+    const terms: LogProbabilityTerm[] = [];
+    const infeasible = observations.filter((o) => !o.feasible);
+    let feas: FeasibilityModel | undefined;
+    if (infeasible.length > 0) {
+      feas = fitFeasibility(fromRows(observations.map((o) => space.encode(o.recipe))), observations.map((o) => o.feasible), { seed });
+      terms.push(feasibilityTerm(feas));
+    }
+    spec.objectives.forEach((obj, k) => {
+      if (obj.threshold === undefined) return;
+      const gp = gps[k] as GaussianProcess;
+      terms.push(outcomeBoundTerm(gp, gp.standardizer.forward(objectiveSign(obj) * obj.threshold)));
+    });
+
+    const pendingRows: Float64Array[] = [];
+    for (const r of pending) {
+      try {
+        pendingRows.push(space.encode(r));
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'pending recipe cannot be encoded; ignored');
+      }
+    }
+    const pendingX = pendingRows.length > 0 ? fromRows(pendingRows) : zeros(0, space.featureDim);
+    const mode = opts.acquisition ?? 'auto';
+    const makeAcq = (p: Matrix): AcquisitionFunction => {
+      let base: AcquisitionFunction;
+      if (mode === 'ucb') base = createUCB(target, { beta: opts.ucbBeta });
+      else if (mode === 'logEI' || (mode === 'auto' && p.n === 0)) base = createLogEI(target);
+      else base = createQLogNEI(target, { pending: p, samples: opts.mcSamples ?? 128, seed });
+      return withLogProbabilities(base, terms);
+    };
+    const optima = optimizeBatch(space, q, makeAcq, {
+      seed,
+      pending: pendingX,
+      observed: opts.excludeObserved === false ? undefined : X,
+      rawSamples: opts.rawSamples,
+      restarts: opts.restarts,
+    });
+    return optima.map((o, j) => {
+      const predicted: Record<string, { mean: number; sd: number }> = {};
+      spec.objectives.forEach((obj, k) => {
+        const pr = (gps[k] as GaussianProcess).predict(fromRows([o.features]));
+        predicted[obj.name] = { mean: objectiveSign(obj) * (pr.mean[0] as number), sd: pr.sd[0] as number };
+      });
+      const first = spec.objectives[0] as { name: string; unit: string };
+      const pf = feas ? Math.exp(feas.logProbability(o.features)) : undefined;
+      const p0 = predicted[first.name] as { mean: number; sd: number };
+      const others = pendingX.n + j;
+      const rationale =
+        `Maximises ${makeAcq(zeros(0, space.featureDim)).name.replace('+feasibility', '')} over the ${X.n} feasible observations: ` +
+        `${first.name} predicted ${fmt(p0.mean)} ± ${fmt(p0.sd)} ${first.unit}` +
+        (others > 0 ? `, chosen jointly with ${others} pending or batch trial(s)` : '') +
+        (pf !== undefined ? `, probability of success ≈ ${pf.toFixed(2)}` : '') +
+        '.';
+      return {
+        id: ctx.newId(),
+        recipe: o.recipe,
+        proposer: 'bo' as const,
+        rationale,
+        acquisitionValue: o.value,
+        modelSnapshotId: snapshot?.snapshotId,
+        predicted,
+      };
+    });
+  };
+
+  return {
+    name: 'bo',
+    async ingest(obs: Observation[]) {
+      validateObservations(spec, space, obs);
+      observations.push(...obs);
+    },
+    async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
+      if (!(n > 0)) return [];
+      const nFeasible = observations.filter((o) => o.feasible).length;
+      const out: Suggestion[] = [];
+      const designLeft = Math.max(0, spec.strategy.initialTrials - designIssued);
+      const nDesign = nFeasible === 0 ? n : Math.min(n, designLeft);
+      for (let i = 0; i < nDesign; i++) {
+        designIssued++;
+        out.push({ id: ctx.newId(), recipe: design(), proposer: 'sobol', rationale: `Initial space-filling design point ${designIssued} (scrambled Sobol).` });
+      }
+      if (out.length < n) {
+        const t0 = performance.now();
+        out.push(...boSuggest(n - out.length, [...pending, ...out.map((s) => s.recipe)]));
+        log.debug({ n: nFeasible, q: n - nDesign, ms: Math.round(performance.now() - t0) }, 'bo proposals');
+      }
+      return out;
+    },
+    report(): AgentReport {
+      return { name: 'bo', observations: observations.length, snapshot };
+    },
+  };
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toPrecision(3) : v.toFixed(3);
+}
+
+/** Augmented Chebyshev scalarisation of min–max normalised objectives (maximisation) with random simplex weights. */
+function parego(Y: number[][], rng: Rng): number[] {
+  const m = Y.length;
+  const n = (Y[0] as number[]).length;
+  const e = Array.from({ length: m }, () => -Math.log(1 - rng.next()));
+  const total = e.reduce((a, b) => a + b, 0);
+  const w = e.map((v) => v / total);
+  const lo = Y.map((col) => Math.min(...col));
+  const hi = Y.map((col) => Math.max(...col));
+  return Array.from({ length: n }, (_, i) => {
+    let mn = Infinity;
+    let sum = 0;
+    for (let k = 0; k < m; k++) {
+      const span = (hi[k] as number) - (lo[k] as number);
+      const v = span > 0 ? (((Y[k] as number[])[i] as number) - (lo[k] as number)) / span : 0.5;
+      mn = Math.min(mn, (w[k] as number) * v);
+      sum += (w[k] as number) * v;
+    }
+    return mn + 0.05 * sum;
+  });
+}
+
+/** Thrown by `ingest` when an observation cannot be learnt from; nothing of that batch is ingested. */
+export class InvalidObservationError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`rejected ${problems.length} invalid observation(s): ${problems.join('; ')}`);
+    this.name = 'InvalidObservationError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Checks a batch before any of it is ingested: every objective of a feasible observation must be a finite number
+ * (NaN and ±∞ are rejected, not learnt), and every recipe must lie in the search space encoding.
+ */
+export function validateObservations(spec: Pick<CampaignSpec, 'objectives'>, space: SearchSpace, obs: readonly Observation[]): void {
+  const problems: string[] = [];
+  for (const o of obs) {
+    const who = `trial ${o.trialId}`;
+    try {
+      space.encode(o.recipe);
+    } catch (e) {
+      problems.push(`${who}: ${(e as Error).message}`);
+    }
+    if (!o.feasible) continue;
+    for (const obj of spec.objectives) {
+      const v = o.objectives[obj.name];
+      if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${who}: objective "${obj.name}" is ${v === undefined ? 'missing' : String(v)}, not a finite number`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidObservationError(problems);
+}

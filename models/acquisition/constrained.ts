@@ -1,0 +1,49 @@
+import { dLogNormCdf, logNormCdf } from '../stats/normal.ts';
+import type { FeasibilityModel } from '../surrogates/feasibility.ts';
+import type { GaussianProcess } from '../surrogates/gp.ts';
+import type { AcquisitionFunction } from './types.ts';
+
+/** A log-probability term added to a log-space acquisition: log P(constraint holds at x), with gradient. */
+export type LogProbabilityTerm = (x: Float64Array, grad?: Float64Array) => number;
+
+/**
+ * value(x) = acq(x) + Σ_k log P_k(x): for log-space acquisitions (LogEI, qLogNEI) this is log(EI·ΠP_k), the
+ * constrained expected improvement; failure regions and likely threshold violations become unattractive.
+ */
+export function withLogProbabilities(acq: AcquisitionFunction, terms: LogProbabilityTerm[]): AcquisitionFunction {
+  if (terms.length === 0) return acq;
+  return {
+    name: `${acq.name}+feasibility`,
+    value(x, grad) {
+      let v = acq.value(x, grad);
+      const g = grad ? new Float64Array(grad.length) : undefined;
+      for (const term of terms) {
+        v += term(x, g);
+        if (grad && g) for (let j = 0; j < grad.length; j++) grad[j] = (grad[j] as number) + (g[j] as number);
+      }
+      return v;
+    },
+  };
+}
+
+/** log P(feasible) from a classifier learnt on failed trials. */
+export function feasibilityTerm(model: FeasibilityModel): LogProbabilityTerm {
+  return (x, grad) => model.logProbability(x, grad);
+}
+
+/** log P(f(x) ≥ bound) for a GP outcome (bound in model space, maximisation convention). */
+export function outcomeBoundTerm(gp: GaussianProcess, boundModel: number): LogProbabilityTerm {
+  return (x, grad) => {
+    const p = gp.pointPosterior(x, grad !== undefined);
+    const sd = Math.sqrt(p.variance);
+    const z = (p.mean - boundModel) / sd;
+    if (grad && p.dMean && p.dVariance) {
+      const dl = dLogNormCdf(z);
+      for (let j = 0; j < grad.length; j++) {
+        const dsd = (p.dVariance[j] as number) / (2 * sd);
+        grad[j] = dl * ((p.dMean[j] as number) - z * dsd) / sd;
+      }
+    }
+    return logNormCdf(z);
+  };
+}

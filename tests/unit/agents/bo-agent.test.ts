@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { campaignSpecSchema, normaliseRecipe, validateRecipe, type CampaignSpec, type Observation, type Recipe } from '../../../src/domain/index.ts';
+import { createBoAgent, InvalidObservationError } from '../../../agents/bo-agent.ts';
+import type { AgentContext } from '../../../agents/agent.ts';
+
+const oer: CampaignSpec = campaignSpecSchema.parse(parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')));
+
+function ctxFor(spec: CampaignSpec, seed = 1): AgentContext {
+  let k = 0;
+  return { spec, seed, newId: () => `id-${++k}` };
+}
+
+/** A smooth hidden landscape over the OER recipe (lower is better), with a failure region at high Ce. */
+function eta10(r: Recipe): number {
+  const n = (k: string) => r[k] as number;
+  return 0.35 + 0.2 * (n('Ni') - 0.5) ** 2 + 0.3 * (n('Fe') - 0.3) ** 2 + 0.1 * n('Mn') + 0.0005 * Math.abs(n('totalMetal') - 60) + 0.00002 * (n('annealTemperature') - 300) ** 2 / 10;
+}
+
+function observe(recipe: Recipe, i: number): Observation {
+  const failed = (recipe.Ce as number) > 0.45;
+  return failed
+    ? { trialId: `t${i}`, recipe, feasible: false, objectives: {}, failureCode: 'NO_FILM', qualityFlags: [] }
+    : { trialId: `t${i}`, recipe, feasible: true, objectives: { eta10: eta10(recipe) }, qualityFlags: [] };
+}
+
+describe('BoAgent on the default OER spec', () => {
+  it('runs the initial Sobol design, then BO proposals that are always valid recipes', async () => {
+    const agent = createBoAgent(ctxFor(oer), { rawSamples: 128, restarts: 3 });
+    const first = await agent.suggest(4, []);
+    expect(first.map((s) => s.proposer)).toEqual(['sobol', 'sobol', 'sobol', 'sobol']);
+    await agent.ingest(first.map((s, i) => observe(s.recipe, i)));
+    let i = 10;
+    for (let round = 0; round < 3; round++) {
+      const batch = await agent.suggest(3, [first[0]!.recipe]);
+      for (const s of batch) {
+        expect(validateRecipe(oer, normaliseRecipe(oer, s.recipe))).toEqual([]);
+        expect(validateRecipe(oer, s.recipe)).toEqual([]);
+      }
+      await agent.ingest(batch.map((s) => observe(s.recipe, i++)));
+    }
+    const last = await agent.suggest(2, []);
+    for (const s of last) {
+      expect(s.proposer).toBe('bo');
+      expect(s.rationale.length).toBeGreaterThan(20);
+      expect(Number.isFinite(s.acquisitionValue)).toBe(true);
+      expect(s.modelSnapshotId).toBe(agent.report().snapshot?.snapshotId);
+      const p = s.predicted?.eta10;
+      expect(p && Number.isFinite(p.mean) && p.sd > 0).toBe(true);
+      expect(p!.mean).toBeGreaterThan(0.2);
+      expect(p!.mean).toBeLessThan(0.8);
+    }
+    const snap = agent.report().snapshot!;
+    expect(snap.agent).toBe('bo');
+    expect(snap.n).toBeGreaterThan(5);
+    expect(snap.parity).toHaveLength(snap.n);
+    expect(Number.isFinite(snap.looRmse)).toBe(true);
+    expect(snap.parity![0]!.observed).toBeGreaterThan(0.2); // objective units (V), not standardised
+  });
+
+  it('rejects NaN and infinite objectives with a clear error and ingests nothing of that batch', async () => {
+    const agent = createBoAgent(ctxFor(oer));
+    const [s] = await agent.suggest(1, []);
+    const good = observe(s!.recipe, 1);
+    const bad = { ...good, trialId: 'bad', objectives: { eta10: Number.NaN } };
+    await expect(agent.ingest([good, bad])).rejects.toThrow(InvalidObservationError);
+    await expect(agent.ingest([{ ...good, objectives: { eta10: Infinity } }])).rejects.toThrow(/eta10.*not a finite number/);
+    expect(agent.report().observations).toBe(0);
+  });
+
+  it('works from a single observation and with duplicate observations', async () => {
+    const spec = { ...oer, strategy: { ...oer.strategy, initialTrials: 1 } };
+    const agent = createBoAgent(ctxFor(spec), { rawSamples: 64, restarts: 2 });
+    const [s] = await agent.suggest(1, []);
+    await agent.ingest([observe(s!.recipe, 1)]);
+    const one = await agent.suggest(1, []);
+    expect(one[0]!.proposer).toBe('bo');
+    expect(validateRecipe(spec, one[0]!.recipe)).toEqual([]);
+    await agent.ingest([observe(s!.recipe, 2), observe(s!.recipe, 3)]);
+    const dup = await agent.suggest(2, []);
+    for (const d of dup) expect(Object.values(d.recipe).every((v) => typeof v === 'string' || Number.isFinite(v))).toBe(true);
+  });
+
+  it('same seed → same proposals', async () => {
+    const run = async () => {
+      const agent = createBoAgent(ctxFor(oer, 42), { rawSamples: 64, restarts: 2 });
+      const a = await agent.suggest(5, []);
+      await agent.ingest(a.map((s, i) => observe(s.recipe, i)));
+      return (await agent.suggest(2, [])).map((s) => s.recipe);
+    };
+    expect(await run()).toEqual(await run());
+  });
+});
