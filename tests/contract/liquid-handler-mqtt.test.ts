@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { DeviceError, Rng, type LiquidHandlerOperation } from '../../src/domain/index.ts';
+import { DeviceError, Rng, type LiquidHandlerStep } from '../../src/domain/index.ts';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { replySchema, eventPayloadSchema, type ReplyPayload } from '../../drivers/liquid-handler/wire-contract.ts';
 import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
@@ -19,7 +19,7 @@ import { openMqttHarness, type MqttHarness } from './liquid-handler-harnesses.ts
 
 const gate = await mosquittoGate();
 const signal = new AbortController().signal;
-const transfer = (volume: number): LiquidHandlerOperation => ({ kind: 'transfer', channel: 0, source: 'stock:Ni', target: 'cell:p1', volume, newTip: true });
+const transfer = (volume: number): Extract<LiquidHandlerStep, { kind: 'transfer' }> => ({ kind: 'transfer', channel: 0, source: 'stock:Ni', target: 'cell:p1', volume, newTip: true });
 let ids = 0;
 const nextId = (): string => `mq-${process.pid}-${++ids}`;
 

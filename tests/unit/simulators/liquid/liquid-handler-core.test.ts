@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeFailure, Rng, type Clock, type FailureCode, type LiquidHandlerOperation, type OperationResult } from '../../../../src/domain/index.ts';
+import { makeFailure, Rng, type Clock, type FailureCode, type LiquidHandlerOperation, type LiquidHandlerStep, type OperationResult } from '../../../../src/domain/index.ts';
 import { InstantClock } from '../../../../simulators/clock.ts';
 import type { FaultInjector } from '../../../../simulators/fault-injector.ts';
 import { LiquidHandlerCore, type CoreEvent, type LiquidHandlerCoreOptions } from '../../../../simulators/liquid/liquid-handler-core.ts';
@@ -25,6 +25,9 @@ class SteppingClock implements Clock {
   async sleep(seconds: number): Promise<void> {
     this.t += seconds;
   }
+  join(): () => void {
+    return () => {};
+  }
 }
 
 let n = 0;
@@ -34,7 +37,7 @@ async function exec(core: LiquidHandlerCore, op: LiquidHandlerOperation, command
   return s.done;
 }
 
-const transfer = (volume: number, newTip = true, target = 'cell:a'): LiquidHandlerOperation => ({ kind: 'transfer', channel: 0, source: 'stock:Ni', target, volume, newTip });
+const transfer = (volume: number, newTip = true, target = 'cell:a'): Extract<LiquidHandlerStep, { kind: 'transfer' }> => ({ kind: 'transfer', channel: 0, source: 'stock:Ni', target, volume, newTip });
 
 function stats(xs: number[]): { mean: number; sd: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
