@@ -1,12 +1,13 @@
 import type { CampaignSpec, Logger, Observation, Recipe, Suggestion } from '../src/domain/index.ts';
 import { silentLogger } from '../src/domain/logger.ts';
 import { Rng } from '../src/domain/random.ts';
-import { fromRows, zeros, type Matrix } from '../models/linalg/index.ts';
+import { fromRows, vstack, zeros, type Matrix } from '../models/linalg/index.ts';
 import { createLogEI, createUCB } from '../models/acquisition/log-ei.ts';
 import { createQLogNEI } from '../models/acquisition/q-log-nei.ts';
 import { feasibilityTerm, outcomeBoundTerm, withLogProbabilities, type LogProbabilityTerm } from '../models/acquisition/constrained.ts';
 import type { AcquisitionFunction } from '../models/acquisition/types.ts';
-import { optimizeBatch } from '../models/optimizers/optimize-acquisition.ts';
+import { isExcluded, optimizeBatch, type AcquisitionOptimum } from '../models/optimizers/optimize-acquisition.ts';
+import { thompsonSelect } from '../models/acquisition/thompson.ts';
 import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feasibility.ts';
 import { GaussianProcess, type GpHyperparameters } from '../models/surrogates/gp.ts';
 import type { KernelKind } from '../models/surrogates/kernels.ts';
@@ -25,7 +26,7 @@ import { createSobolDesign } from './sobol-agent.ts';
 export interface BoAgentOptions {
   kernel?: KernelKind;
   /** 'auto': LogEI at q = 1 without pending trials, qLogNEI otherwise. */
-  acquisition?: 'auto' | 'logEI' | 'qLogNEI' | 'ucb';
+  acquisition?: 'auto' | 'logEI' | 'qLogNEI' | 'ucb' | 'thompson';
   /** β of UCB (default 4, i.e. LCB with λ = 2). */
   ucbBeta?: number;
   rawSamples?: number;
@@ -137,13 +138,16 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
       else base = createQLogNEI(target, { pending: p, samples: opts.mcSamples ?? 128, seed });
       return withLogProbabilities(base, terms);
     };
-    const optima = optimizeBatch(space, q, makeAcq, {
-      seed,
-      pending: pendingX,
-      observed: opts.excludeObserved === false ? undefined : X,
-      rawSamples: opts.rawSamples,
-      restarts: opts.restarts,
-    });
+    const optima =
+      mode === 'thompson'
+        ? thompsonBatch(space, target, q, terms, rng, seed, opts.excludeObserved === false ? pendingX : vstack([pendingX, X], space.featureDim))
+        : optimizeBatch(space, q, makeAcq, {
+            seed,
+            pending: pendingX,
+            observed: opts.excludeObserved === false ? undefined : X,
+            rawSamples: opts.rawSamples,
+            restarts: opts.restarts,
+          });
     return optima.map((o, j) => {
       const predicted: Record<string, { mean: number; sd: number }> = {};
       spec.objectives.forEach((obj, k) => {
@@ -155,7 +159,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
       const p0 = predicted[first.name] as { mean: number; sd: number };
       const others = pendingX.n + j;
       const rationale =
-        `Maximises ${makeAcq(zeros(0, space.featureDim)).name.replace('+feasibility', '')} over the ${X.n} feasible observations: ` +
+        `${mode === 'thompson' ? 'Thompson sample' : `Maximises ${acqLabel(mode, others)}`} of a GP on ${X.n} feasible observations: ` +
         `${first.name} predicted ${fmt(p0.mean)} ± ${fmt(p0.sd)} ${first.unit}` +
         (others > 0 ? `, chosen jointly with ${others} pending or batch trial(s)` : '') +
         (pf !== undefined ? `, probability of success ≈ ${pf.toFixed(2)}` : '') +
@@ -199,6 +203,21 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
       return { name: 'bo', observations: observations.length, snapshot };
     },
   };
+}
+
+/** Thompson sampling over 512 scrambled-Sobol candidates (normalised recipes), weighted by the constraint terms. */
+function thompsonBatch(space: SearchSpace, gp: GaussianProcess, q: number, terms: LogProbabilityTerm[], rng: Rng, seed: number, exclude: Matrix): AcquisitionOptimum[] {
+  const design = createSobolDesign(space.spec as CampaignSpec, seed, space);
+  const recipes = Array.from({ length: 512 }, () => design());
+  const C = fromRows(recipes.map((r) => space.encode(r)));
+  const logWeight = Array.from({ length: C.n }, (_, i) => terms.reduce((s, t) => s + t(C.data.subarray(i * C.d, (i + 1) * C.d)), 0));
+  const skip = Array.from({ length: C.n }, (_, i) => isExcluded(C.data.subarray(i * C.d, (i + 1) * C.d), exclude, 1e-4));
+  return thompsonSelect(gp, C, q, rng, { skip, logWeight }).map((i) => ({ features: C.data.slice(i * C.d, (i + 1) * C.d), recipe: recipes[i] as Recipe, value: logWeight[i] as number }));
+}
+
+function acqLabel(mode: NonNullable<BoAgentOptions['acquisition']>, others: number): string {
+  if (mode === 'auto') return others === 0 ? 'LogEI' : 'qLogNEI';
+  return { logEI: 'LogEI', qLogNEI: 'qLogNEI', ucb: 'UCB', thompson: 'Thompson sampling' }[mode];
 }
 
 function fmt(v: number): string {

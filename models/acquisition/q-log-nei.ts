@@ -128,6 +128,8 @@ export function createQLogNEI(gp: GaussianProcess, opts: QLogNeiOptions = {}): A
 
   const logU = new Float64Array(M);
   const dLogU = new Float64Array(M);
+  const c = new Float64Array(m);
+  const zeta = new Float64Array(m);
   const invL2 = gp.inverseSquaredLengthscales;
 
   return {
@@ -137,7 +139,6 @@ export function createQLogNEI(gp: GaussianProcess, opts: QLogNeiOptions = {}): A
       const p = gp.pointPosterior(x, withGrad);
       // Cross-covariance with S: c = k(x, S) − k(X, x)ᵀ·G.
       const k = p.k ?? gp.crossCovariance(x);
-      const c = new Float64Array(m);
       for (let l = 0; l < m; l++) {
         let v = gp.kernel(x, 0, S.data, l * d);
         for (let i = 0; i < n; i++) v -= (k[i] as number) * (G.data[i * m + l] as number);
@@ -179,7 +180,7 @@ export function createQLogNEI(gp: GaussianProcess, opts: QLogNeiOptions = {}): A
       // ω_s = ∂value/∂f_x^s; gradient = Σω·dμ + dcᵀ(L_S⁻ᵀζ) + dσ_c·Σ ω_s z_x^s, ζ = Σ_s ω_s z_S^s.
       let sumW = 0;
       let sumWz = 0;
-      const zeta = new Float64Array(m);
+      zeta.fill(0);
       for (let s = 0; s < M; s++) {
         const w = (Math.exp((logU[s] as number) - maxLog) / sum) * (dLogU[s] as number);
         sumW += w;

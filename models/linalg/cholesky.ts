@@ -27,10 +27,11 @@ export interface CholeskyOptions {
  * numerically positive definite, retries with jitter·I added, the jitter growing tenfold from
  * `initialRelativeJitter·mean(diag A)` up to `maxRelativeJitter·mean(diag A)`; throws NotPositiveDefiniteError after that.
  */
-export function cholesky(A: Matrix, opts: CholeskyOptions = {}): CholeskyResult {
+export function cholesky(A: Matrix, opts: CholeskyOptions = {}, out?: Matrix): CholeskyResult {
   if (A.n !== A.d) throw new RangeError(`cholesky needs a square matrix, got ${A.n}×${A.d}`);
   const n = A.n;
-  const L = zeros(n, n);
+  if (out && (out.n !== n || out.d !== n)) throw new RangeError('cholesky output buffer has the wrong shape');
+  const L = out ?? zeros(n, n);
   if (n === 0) return { L, jitter: 0 };
   if (tryFactor(A.data, L.data, n, 0)) return { L, jitter: 0 };
   let meanDiag = 0;
@@ -132,13 +133,14 @@ export function logDetFromCholesky(L: Matrix): number {
 }
 
 /** L⁻¹ for lower-triangular L (lower-triangular result). Row-oriented: row i = (e_i − Σ_k L_ik·row k) / L_ii. */
-export function invertLower(L: Matrix): Matrix {
+export function invertLower(L: Matrix, out?: Matrix): Matrix {
   const n = L.n;
-  const inv = zeros(n, n);
+  const inv = out ?? zeros(n, n);
   const l = L.data;
   const v = inv.data;
   for (let i = 0; i < n; i++) {
     const ri = i * n;
+    v.fill(0, ri, ri + n);
     for (let k = 0; k < i; k++) {
       const lik = l[ri + k] as number;
       if (lik === 0) continue;
@@ -152,13 +154,14 @@ export function invertLower(L: Matrix): Matrix {
   return inv;
 }
 
-/** (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹, symmetric n×n. */
-export function inverseFromCholesky(L: Matrix): Matrix {
+/** (L·Lᵀ)⁻¹ = L⁻ᵀ·L⁻¹, symmetric n×n. `work` and `out` (n×n) may be given to avoid allocations. */
+export function inverseFromCholesky(L: Matrix, work?: Matrix, out?: Matrix): Matrix {
   const n = L.n;
-  const Li = invertLower(L);
-  const out = zeros(n, n);
+  const Li = invertLower(L, work);
+  const res = out ?? zeros(n, n);
   const li = Li.data;
-  const o = out.data;
+  const o = res.data;
+  o.fill(0);
   // (L⁻ᵀL⁻¹)_ij = Σ_{k ≥ max(i,j)} Li_ki Li_kj; accumulate row by row of Li for cache-friendly access.
   for (let k = 0; k < n; k++) {
     const rk = k * n;
@@ -170,7 +173,7 @@ export function inverseFromCholesky(L: Matrix): Matrix {
     }
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) o[j * n + i] = o[i * n + j] as number;
-  return out;
+  return res;
 }
 
 /**

@@ -18,11 +18,11 @@ import { minimizeLbfgsb } from './lbfgsb.ts';
  */
 export interface OptimizeAcquisitionOptions {
   seed: number;
-  /** Raw quasi-random samples (default 512). */
+  /** Raw quasi-random samples (default 256). */
   rawSamples?: number;
-  /** L-BFGS restarts (default 8). */
+  /** L-BFGS restarts (default 6). */
   restarts?: number;
-  /** Iterations per restart (default 60). */
+  /** Iterations per restart (default 40). */
   maxIterations?: number;
   /** Boltzmann temperature on standardised raw values (default 2). */
   eta?: number;
@@ -43,8 +43,8 @@ export interface AcquisitionOptimum {
 
 export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction, opts: OptimizeAcquisitionOptions): AcquisitionOptimum {
   const rng = new Rng(opts.seed);
-  const nRaw = opts.rawSamples ?? 512;
-  const nRestarts = opts.restarts ?? 8;
+  const nRaw = opts.rawSamples ?? 256;
+  const nRestarts = opts.restarts ?? 6;
   const D = space.featureDim;
 
   const raw: SearchPoint[] = [...(opts.initial ?? [])];
@@ -59,10 +59,11 @@ export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction
   } else raw.push({ u: new Float64Array(0), cats: new Int32Array(0) });
 
   const feat = new Float64Array(D);
+  const hasConstraints = space.spec.constraints.length > 0;
   const rawValues = raw.map((p) => {
     const v = acq.value(space.toFeatures(p, feat));
-    const slacks = space.constraintSlacks(space.decodeRaw(feat));
-    return slacks.some((s) => s > 1e-9) || !Number.isFinite(v) ? -Infinity : v;
+    if (hasConstraints && space.constraintSlacks(space.decodeRaw(feat)).some((s) => s > 1e-9)) return -Infinity;
+    return Number.isFinite(v) ? v : -Infinity;
   });
   const starts = boltzmannSelect(rawValues, nRestarts, opts.eta ?? 2, rng);
 
@@ -70,8 +71,8 @@ export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction
   for (const idx of starts) {
     const start = raw[idx] as SearchPoint;
     candidates.push(start);
-    let p = localOptimize(space, acq, start, opts.maxIterations ?? 60);
-    if (space.categoryCounts.length > 0) p = improveCategories(space, acq, p, opts.maxIterations ?? 60);
+    let p = localOptimize(space, acq, start, opts.maxIterations ?? 40);
+    if (space.categoryCounts.length > 0) p = improveCategories(space, acq, p, opts.maxIterations ?? 40);
     candidates.push(p);
   }
   // Fallback pool: the best raw samples, in case every optimum decodes to an excluded or invalid recipe.

@@ -64,6 +64,9 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const D2 = pairwiseSquaredDiffs(X);
   const lsPrior = lengthscalePrior(d);
   const K = zeros(n, n);
+  const Lbuf = zeros(n, n);
+  const work = zeros(n, n);
+  const KinvBuf = zeros(n, n);
   const Kf = new Float64Array((n * (n - 1)) / 2); // unit-outputscale kernel values per pair
   const Kd = new Float64Array((n * (n - 1)) / 2); // k'(r²) per pair
   const invL2 = new Float64Array(d);
@@ -91,7 +94,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     for (let i = 0; i < n; i++) K.data[i * n + i] = s2 + (problem.fixedNoise ? (problem.fixedNoise[i] as number) : noise);
     let L;
     try {
-      L = cholesky(K, { maxRelativeJitter: 1e-6 }).L;
+      L = cholesky(K, { maxRelativeJitter: 1e-6 }, Lbuf).L;
     } catch (e) {
       if (e instanceof NotPositiveDefiniteError) return Infinity;
       throw e;
@@ -108,7 +111,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     if (!grad) return value;
 
     // W = ααᵀ − K⁻¹ (only the lower triangle and diagonal are used).
-    const Kinv = inverseFromCholesky(L);
+    const Kinv = inverseFromCholesky(L, work, KinvBuf);
     grad.fill(0);
     let trW = 0;
     let sumWKf = 0;

@@ -36,7 +36,7 @@ export interface GpFitOptions {
   warmStart?: GpHyperparameters;
   /** Candidate starts drawn from the prior and screened by their loss (default 8). */
   priorSamples?: number;
-  /** L-BFGS runs from the best screened starts (default 2, or 1 with a warm start). */
+  /** L-BFGS runs from the best screened starts (default: 1 with a warm start; otherwise 2 for n ≤ 100, else 1). */
   restarts?: number;
   /** L-BFGS iteration cap per run (default 60). */
   maxIterations?: number;
@@ -325,7 +325,7 @@ function fitHyperparameters(
   const screened = starts.map((t) => ({ t, f: evaluator.loss(t) })).filter((s) => Number.isFinite(s.f));
   screened.sort((a, b) => a.f - b.f);
   // The warm start (when given) always gets a run: it is usually already near the optimum.
-  const runs = opts.restarts ?? (opts.warmStart ? 1 : 2);
+  const runs = opts.restarts ?? (opts.warmStart || Xf.n > 100 ? 1 : 2);
   const chosen = screened.slice(0, runs);
   if (opts.warmStart && screened.length > 0 && !chosen.some((c) => c.t === starts[0])) {
     const warm = screened.find((s) => s.t === starts[0]);
@@ -337,8 +337,8 @@ function fitHyperparameters(
       lower,
       upper,
       maxIterations: opts.maxIterations ?? 60,
-      pgtol: 1e-5,
-      ftol: 1e-9,
+      pgtol: 1e-4,
+      ftol: 1e-8,
     });
     if (Number.isFinite(res.f) && (!best || res.f < best.f)) best = { t: res.x, f: res.f };
   }
