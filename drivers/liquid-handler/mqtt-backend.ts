@@ -37,7 +37,7 @@ import {
 export interface LiquidHandlerMqttTimeouts {
   /** Wait for the final reply of an operation, s (CommandOptions.timeout_s overrides it). Default 30. */
   reply_s: number;
-  /** `expiresAt` − `issuedAt` of an operation, s. Default: the reply timeout. */
+  /** `expiresAt` − `issuedAt` of an operation, s. Default: the reply timeout, at least 2 s. */
   commandTtl_s?: number;
   /** Wait for the answer to one `get_state`, s. Default 5. */
   lookup_s: number;
@@ -48,6 +48,9 @@ export interface LiquidHandlerMqttTimeouts {
   /** At setup, wait this long for the retained `$state` and `status`, s. Default 2. */
   stateWait_s: number;
 }
+
+/** A command stays valid at least this long by default, so a short reply timeout does not expire it in transit. */
+const MIN_DEFAULT_TTL_S = 2;
 
 const DEFAULT_TIMEOUTS: LiquidHandlerMqttTimeouts = { reply_s: 30, lookup_s: 5, recovery_s: 60, poll_s: 1, stateWait_s: 2 };
 
@@ -142,7 +145,7 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
 
   async execute(op: LiquidHandlerOperation, opts: CommandOptions): Promise<OperationResult> {
     const timeout_s = opts.timeout_s ?? this.timeouts.reply_s;
-    const ttl_s = this.timeouts.commandTtl_s ?? timeout_s;
+    const ttl_s = this.timeouts.commandTtl_s ?? Math.max(MIN_DEFAULT_TTL_S, timeout_s);
     const payload = this.encodeCommand(opts.commandId, op, ttl_s);
     let reply: ReplyPayload;
     try {
