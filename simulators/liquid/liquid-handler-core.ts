@@ -162,9 +162,8 @@ export class LiquidHandlerCore {
       const reason = `command ${command.commandId} expired at ${new Date(command.expiresAt_ms).toISOString()}`;
       return { kind: 'rejected', reason, failure: makeFailure('COMMAND_EXPIRED', reason) };
     }
-    const entry: HistoryEntry = { fingerprint, status: 'not_started', done: Promise.resolve(undefined as never) };
+    const entry: HistoryEntry = { fingerprint, status: 'not_started', done: this.tail.then(() => this.run(command.commandId, op, entry)) };
     if (command.sender !== undefined) entry.sender = command.sender;
-    entry.done = this.tail.then(() => this.run(command.commandId, op, entry));
     this.tail = entry.done.then(
       () => undefined,
       () => undefined,

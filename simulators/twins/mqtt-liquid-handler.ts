@@ -50,7 +50,7 @@ export interface MqttLiquidHandlerTwinOptions {
   logger?: Logger;
 }
 
-/** `{ topic → payload }` counters of what the twin did, for tests and logs. */
+/** Counters of what the twin did (commands received, rejections, replies sent, alarms, replies dropped by the test hook). */
 export interface TwinStats {
   received: number;
   rejected: number;
