@@ -259,6 +259,48 @@ describe('MQTT liquid handler on embedded aedes (MQTT 3.1.1)', () => {
   });
 });
 
+describe('MQTT liquid handler across a broker restart', () => {
+  it('backend and twin reconnect; a command lost with the broker is reported as unknown and a resend runs it once', async () => {
+    let broker = await startEmbeddedBroker();
+    const port = broker.port;
+    const lab = uniqueLabId('restart');
+    const world = new SimulatedWorld(CONTRACT_STOCKS);
+    const twin = new MqttLiquidHandlerTwin({ lab, core: { deviceId: 'lh-r', world, clock: new InstantClock(), rng: new Rng(5) }, broker: { url: broker.url } });
+    await twin.start();
+    const backend = new LiquidHandlerMqttBackend({
+      lab,
+      deviceId: 'lh-r',
+      connection: { url: broker.url, clientId: 'agent-restart', reconnect: { initialDelay_s: 0.05, maxDelay_s: 0.4, factor: 2 } },
+      timeouts: { reply_s: 1.5, lookup_s: 1 },
+    });
+    try {
+      await backend.setup();
+      await broker.close();
+      await until(async () => (await backend.status()).state === 'disconnected');
+      // Queued by the client while offline; the new broker has no session for the twin yet, so it may be dropped.
+      const id = nextId();
+      const first = backend.execute(transfer(150), { commandId: id, signal }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 100));
+      broker = await startEmbeddedBroker({ port });
+      let outcome = await first;
+      if (outcome instanceof DeviceError) {
+        expect(outcome.failure.code).toBe('COMMAND_TIMEOUT');
+        expect(outcome.message).toMatch(/no record of it/);
+        await until(async () => (await backend.status()).state === 'ready');
+        outcome = await backend.execute(transfer(150), { commandId: id, signal });
+      }
+      const result = outcome as Awaited<ReturnType<typeof backend.execute>>;
+      expect(result.status).toBe('succeeded');
+      expect(twin.core.executions).toBe(1);
+      expect(world.cellContents('p1').volume).toBeCloseTo(result.dispensed[0]!.volume, 6);
+    } finally {
+      await backend.stop();
+      await twin.stop();
+      await broker.close();
+    }
+  });
+});
+
 describe.skipIf(!gate.run)(`MQTT 5 specifics on Mosquitto ${SYSTEM_MOSQUITTO_URL}`, () => {
   let h: MqttHarness | undefined;
   let raw: MqttClient | undefined;
