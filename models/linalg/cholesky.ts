@@ -44,14 +44,42 @@ export function cholesky(A: Matrix, opts: CholeskyOptions = {}, out?: Matrix): C
   throw new NotPositiveDefiniteError(`matrix of size ${n} is not positive definite even with jitter ${maxJitter.toExponential(2)}`);
 }
 
+/** Σ_{k<len} a[aOff+k]·b[bOff+k], four accumulators (about twice as fast in V8 as the plain loop). */
+export function dotRange(a: Float64Array, aOff: number, b: Float64Array, bOff: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += (a[aOff + k] as number) * (b[bOff + k] as number);
+    s1 += (a[aOff + k + 1] as number) * (b[bOff + k + 1] as number);
+    s2 += (a[aOff + k + 2] as number) * (b[bOff + k + 2] as number);
+    s3 += (a[aOff + k + 3] as number) * (b[bOff + k + 3] as number);
+  }
+  for (; k < len; k++) s0 += (a[aOff + k] as number) * (b[bOff + k] as number);
+  return s0 + s1 + (s2 + s3);
+}
+
+/** y[yOff+k] += alpha·x[xOff+k] for k < len (unrolled by four). */
+export function axpyRange(y: Float64Array, yOff: number, alpha: number, x: Float64Array, xOff: number, len: number): void {
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    y[yOff + k] = (y[yOff + k] as number) + alpha * (x[xOff + k] as number);
+    y[yOff + k + 1] = (y[yOff + k + 1] as number) + alpha * (x[xOff + k + 1] as number);
+    y[yOff + k + 2] = (y[yOff + k + 2] as number) + alpha * (x[xOff + k + 2] as number);
+    y[yOff + k + 3] = (y[yOff + k + 3] as number) + alpha * (x[xOff + k + 3] as number);
+  }
+  for (; k < len; k++) y[yOff + k] = (y[yOff + k] as number) + alpha * (x[xOff + k] as number);
+}
+
 /** Row-oriented (Cholesky–Banachiewicz) factorisation into `l`; false when a pivot is not positive. */
 function tryFactor(a: Float64Array, l: Float64Array, n: number, jitter: number): boolean {
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
       const rj = j * n;
-      let s = a[ri + j] as number;
-      for (let k = 0; k < j; k++) s -= (l[ri + k] as number) * (l[rj + k] as number);
+      let s = (a[ri + j] as number) - dotRange(l, ri, l, rj, j);
       if (i === j) {
         s += jitter;
         if (!(s > 0) || !Number.isFinite(s)) return false;
@@ -71,10 +99,8 @@ export function solveLower(L: Matrix, b: ArrayLike<number>): Float64Array {
   const x = new Float64Array(n);
   const l = L.data;
   for (let i = 0; i < n; i++) {
-    let s = b[i] as number;
     const ri = i * n;
-    for (let k = 0; k < i; k++) s -= (l[ri + k] as number) * (x[k] as number);
-    x[i] = s / (l[ri + i] as number);
+    x[i] = ((b[i] as number) - dotRange(l, ri, x, 0, i)) / (l[ri + i] as number);
   }
   return x;
 }
@@ -88,8 +114,7 @@ export function solveLowerTranspose(L: Matrix, b: ArrayLike<number>): Float64Arr
     const xi = (x[i] as number) / (l[i * n + i] as number);
     x[i] = xi;
     // Column i of Lᵀ above the diagonal is row i of L left of the diagonal.
-    const ri = i * n;
-    for (let k = 0; k < i; k++) x[k] = (x[k] as number) - (l[ri + k] as number) * xi;
+    axpyRange(x, 0, -xi, l, i * n, i);
   }
   return x;
 }
@@ -144,8 +169,7 @@ export function invertLower(L: Matrix, out?: Matrix): Matrix {
     for (let k = 0; k < i; k++) {
       const lik = l[ri + k] as number;
       if (lik === 0) continue;
-      const rk = k * n;
-      for (let c = 0; c <= k; c++) v[ri + c] = (v[ri + c] as number) - lik * (v[rk + c] as number);
+      axpyRange(v, ri, -lik, v, k * n, k + 1);
     }
     const d = 1 / (l[ri + i] as number);
     for (let c = 0; c < i; c++) v[ri + c] = (v[ri + c] as number) * d;
@@ -168,8 +192,7 @@ export function inverseFromCholesky(L: Matrix, work?: Matrix, out?: Matrix): Mat
     for (let i = 0; i <= k; i++) {
       const a = li[rk + i] as number;
       if (a === 0) continue;
-      const ri = i * n;
-      for (let j = 0; j <= i; j++) o[ri + j] = (o[ri + j] as number) + a * (li[rk + j] as number);
+      axpyRange(o, i * n, a, li, rk, i + 1);
     }
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) o[j * n + i] = o[i * n + j] as number;

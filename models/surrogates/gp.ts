@@ -40,7 +40,7 @@ export interface GpFitOptions {
   restarts?: number;
   /** L-BFGS iteration cap per run (default 60). */
   maxIterations?: number;
-  /** Fit hyper-parameters on at most this many points (a seeded random subset), then condition on all (default 400). */
+  /** Fit hyper-parameters on at most this many points (a seeded random subset), then condition on all (default 300). */
   maxFitPoints?: number;
   /** Skip the MAP fit and use `warmStart` as is. */
   fixedHyperparameters?: boolean;
@@ -263,7 +263,7 @@ function fitHyperparameters(
   const learnOutputscale = opts.learnOutputscale ?? false;
   const layout = thetaLayout(d, fixedNoise === undefined, learnOutputscale);
   // Hyper-parameters are fitted on a seeded random subset when n is large (the O(n³) gradient dominates).
-  const maxFit = opts.maxFitPoints ?? 400;
+  const maxFit = opts.maxFitPoints ?? 300;
   let Xf = X;
   let yf = yModel;
   let noiseF = fixedNoise;
