@@ -1,6 +1,4 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import { MqttClient, type IClientOptions, type IClientPublishOptions, type IPublishPacket } from 'mqtt';
+import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { silentLogger, type DeviceState, type Logger, type OperationResult } from '../../src/domain/index.ts';
 import {
   LIQUID_HANDLER_COMMANDS,
@@ -22,21 +20,15 @@ import {
   type ReplyInput,
   type ResultPayload,
 } from '../../drivers/liquid-handler/wire-contract.ts';
+import { createMqttClient, type MqttConnectionOptions } from '../../drivers/transport/mqtt.ts';
 import { LiquidHandlerCore, type CoreEvent, type LiquidHandlerCoreOptions } from '../liquid/liquid-handler-core.ts';
 
-export interface TwinBrokerOptions {
-  url: string;
+/** Broker connection of the twin (credentials and TLS from configuration, as for the driver). */
+export interface TwinBrokerOptions extends Omit<MqttConnectionOptions, 'clientId' | 'clean' | 'will' | 'logger'> {
   /** Default `lh-<deviceId>`. */
   clientId?: string;
-  protocolVersion?: 4 | 5;
-  username?: string;
-  password?: string;
-  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; servername?: string; rejectUnauthorized?: boolean };
   /** Persistent session (`clean: false`), so commands queued during a short drop are delivered. Default true. */
   persistentSession?: boolean;
-  sessionExpiry_s?: number;
-  keepalive_s?: number;
-  connectTimeout_s?: number;
 }
 
 export interface MqttLiquidHandlerTwinOptions {
@@ -310,41 +302,16 @@ interface ReplyTarget {
   topic: string;
 }
 
-/** An mqtt.js device client with TCP_NODELAY (see STACK.md), last will `lost` on its `$state`. */
+/** The device's client: TCP_NODELAY, back-off, persistent session by default, last will `lost` on its `$state`. */
 function createDeviceClient(broker: TwinBrokerOptions, clientId: string, stateTopic: string): MqttClient {
-  const url = new URL(broker.url);
-  const secure = ['mqtts:', 'ssl:', 'tls:'].includes(url.protocol);
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = url.port ? Number(url.port) : secure ? 8883 : 1883;
-  const persistent = broker.persistentSession ?? true;
-  const options: IClientOptions = {
+  const { persistentSession, ...connection } = broker;
+  return createMqttClient({
+    reconnect: { initialDelay_s: 0.5, maxDelay_s: 5, factor: 2 },
+    ...connection,
     clientId,
-    protocolVersion: broker.protocolVersion ?? 4,
-    clean: !persistent,
-    keepalive: broker.keepalive_s ?? 30,
-    connectTimeout: (broker.connectTimeout_s ?? 10) * 1000,
-    reconnectPeriod: 500,
-    manualConnect: true,
-    will: { topic: stateTopic, payload: Buffer.from('lost'), qos: 1, retain: true },
-  };
-  if (broker.username !== undefined) options.username = broker.username;
-  if (broker.password !== undefined) options.password = broker.password;
-  if (broker.protocolVersion === 5 && persistent) options.properties = { sessionExpiryInterval: broker.sessionExpiry_s ?? 300 };
-  const build = (): net.Socket => {
-    const socket = net.connect({ host, port, noDelay: true });
-    socket.setNoDelay(true);
-    if (!secure) return socket;
-    const t = broker.tls ?? {};
-    return tls.connect({
-      socket,
-      ...(t.servername !== undefined || !net.isIP(host) ? { servername: t.servername ?? host } : {}),
-      ...(t.ca !== undefined ? { ca: t.ca } : {}),
-      ...(t.cert !== undefined ? { cert: t.cert } : {}),
-      ...(t.key !== undefined ? { key: t.key } : {}),
-      rejectUnauthorized: t.rejectUnauthorized ?? true,
-    });
-  };
-  return new MqttClient(build, options);
+    clean: !(persistentSession ?? true),
+    will: { topic: stateTopic, payload: 'lost', qos: 1, retain: true },
+  });
 }
 
 function waitForConnect(client: MqttClient, timeout_ms: number): Promise<void> {
