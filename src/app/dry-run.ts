@@ -12,6 +12,7 @@ import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import { createAgent } from './agents.ts';
 import { analyseEchem } from './analysis.ts';
+import { startDryRunConsole, type DryRunConsole, type DryRunConsoleOptions } from './console-dry-run.ts';
 import { exportResults } from './export-results.ts';
 import { createIdFactory } from './ids.ts';
 import { LabExecutor } from './lab-executor.ts';
@@ -32,6 +33,8 @@ export interface DryRunOptions {
   faultRate?: number;
   /** Abort the campaign when this signal fires (Ctrl-C). */
   signal?: AbortSignal;
+  /** Serve the monitoring console beside the run (`--console`); with `strategy.approval: human` operators approve. */
+  console?: DryRunConsoleOptions;
 }
 
 export interface DryRunSummary {
@@ -51,12 +54,13 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   const clock = createClock(parseClockMode(opts.clock));
   const newId = createIdFactory();
   const campaignId = `${spec.id}-${newId().toLowerCase()}`;
-  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, logger });
+  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger });
   const bus = new DocumentBus();
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
   const faults = opts.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), opts.faultRate) : undefined;
   const lab = await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults });
+  let consoleHandle: DryRunConsole | undefined;
   try {
     const gate = new SafetyGate(spec);
     const engine = new Engine({
@@ -72,6 +76,10 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       policy: { maxRetries: spec.strategy.maxRetries, quarantineAfter: spec.strategy.quarantineAfter, replyTimeout_s: config.timeouts.commandReply_s, overrunFactor: config.timeouts.stepOverrunFactor },
     });
     const executor = new LabExecutor(engine, lab.stations, spec.protocol);
+    if (opts.console) {
+      const humanApproval = spec.strategy.approval === 'human';
+      consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, signal: opts.signal, options: opts.console });
+    }
     bus.publish(campaignId, 'campaignStart', { spec, seed: opts.seed, resumed: false });
     for (const s of lab.stations) engine.announce(s, 'ready');
     const abort = (): void => {
@@ -88,8 +96,8 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       bus,
       executor,
       gate,
-      approvals: autoApproval,
-      recovery: autoRecovery(spec.strategy.maxRetries),
+      approvals: consoleHandle?.approvals ?? autoApproval,
+      recovery: consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries),
       newId,
       logger,
       clock,
@@ -108,6 +116,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       virtualHours: clock.now() / 3600,
       result,
     });
+    await consoleHandle?.finish();
     return {
       campaignId,
       result,
@@ -118,6 +127,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       rows: exported.rows,
     };
   } finally {
+    await consoleHandle?.close();
     sink.detach();
     await lab.close();
     await store.close();

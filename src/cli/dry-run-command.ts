@@ -5,6 +5,7 @@ import { runDryRun } from '../app/dry-run.ts';
 import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { UsageError } from './main.ts';
+import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
 interface DryRunFlags {
   out: string;
@@ -40,7 +41,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
     throw new UsageError((e as Error).message);
   }
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
-  const spec = applyOverrides(await loadCampaignFile(campaignFile), flags);
+  const spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
   const logger = createLogger(config.logLevel);
   const objective = spec.objectives[0];
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, objective?.unit ?? '');
@@ -64,6 +65,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       dbDir: flags.db,
       faultRate: flags.faultRate,
       signal: controller.signal,
+      console: consoleOptionsFromFlags(raw, config, controller.signal),
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();

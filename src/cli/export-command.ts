@@ -11,7 +11,7 @@ interface DbFlags {
 
 async function withStore<T>(flags: DbFlags, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
-  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, logger: createLogger(config.logLevel) });
+  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger: createLogger(config.logLevel) });
   try {
     return await fn(store);
   } finally {

@@ -45,9 +45,25 @@ export function buildProgram(): Command {
     .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | random')
     .option('--fault-rate <p>', 'inject every catalogued device fault with this total probability per operation', probability('--fault-rate'), 0)
     .option('--quiet', 'no progress bar')
+    .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')
+    .option('--approval <mode>', "auto | human: operators approve each suggestion in the console (needs --console)")
+    .option('--insecure-local', 'console without tokens, on 127.0.0.1 only (loudly logged; for a local dry run)')
     .action(async (campaign: string, opts: Record<string, unknown>) => {
       const { runDryRunCommand } = await import('./dry-run-command.ts');
       await runDryRunCommand(campaign, opts);
+    });
+
+  program
+    .command('serve')
+    .description('Serve the monitoring console over the database (read-only; follows new documents by polling the documents table).')
+    .option('--port <n>', 'HTTP port (0 picks a free one)', nonNegativeInt('--port'), 7070)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--poll <ms>', 'documents-table poll period', positiveInt('--poll'), 250)
+    .option('--insecure-local', 'no tokens, on a loopback address only (loudly logged)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServeCommand } = await import('./serve-command.ts');
+      await runServeCommand(opts);
     });
 
   program

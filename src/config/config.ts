@@ -7,6 +7,8 @@ import { formatZodIssues } from './campaign-file.ts';
 export const configSchema = z.object({
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   pgliteDir: z.string().default('.labloop/db'),
+  /** Cache of a migrated empty PGlite database: a new database loads it (≈ 1 s) instead of running initdb (≈ 4 s or more). */
+  pgliteCacheDir: z.string().default('.labloop/cache'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   lab: z.string().regex(/^[a-z0-9-]+$/).default('lab1'),
   mqtt: z
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const fromEnv: z.input<typeof configSchema> = {
     databaseUrl: env.DATABASE_URL || undefined,
     pgliteDir: env.LABLOOP_DB_DIR || undefined,
+    pgliteCacheDir: env.LABLOOP_DB_CACHE_DIR || undefined,
     logLevel: (env.LABLOOP_LOG_LEVEL as Config['logLevel']) || undefined,
     lab: env.LABLOOP_LAB || undefined,
     mqtt: {

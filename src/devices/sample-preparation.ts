@@ -72,6 +72,26 @@ export function planSample(spec: Pick<CampaignSpec, 'parameters' | 'stocks' | 'p
   return { ok: true, plan: { draws, concentrations, totalVolume: total } };
 }
 
+/**
+ * Makes every concentration of a recipe dosable with the pipette: a stock-species concentration whose volume would be
+ * below the pipette minimum is snapped to zero (under half the minimum) or raised to the smallest dosable value.
+ * Simplex fractions are already kept above their `minFraction` by normaliseRecipe.
+ */
+export function snapToDosable(spec: Pick<CampaignSpec, 'parameters' | 'stocks' | 'protocol'>, recipe: Recipe): Recipe {
+  const out: Recipe = { ...recipe };
+  const stocksBySpecies = new Map<string, Stock>(spec.stocks.map((s) => [s.species, s]));
+  for (const p of spec.parameters) {
+    const stock = p.type === 'continuous' ? stocksBySpecies.get(p.name) : undefined;
+    const c = out[p.name];
+    if (!stock || p.type !== 'continuous' || typeof c !== 'number' || c <= 0) continue;
+    const volume = (c * spec.protocol.sampleVolume) / stock.concentration;
+    if (volume >= PIPETTE_LIMITS.minVolume) continue;
+    const smallest = (PIPETTE_LIMITS.minVolume * stock.concentration) / spec.protocol.sampleVolume;
+    out[p.name] = volume < PIPETTE_LIMITS.minVolume / 2 || smallest > p.high ? Math.max(p.low, 0) : smallest;
+  }
+  return out;
+}
+
 /** Transfer steps for a sample plan into a cell, split into pipette-sized moves, one fresh tip per stock. */
 export function sampleTransferSteps(plan: SamplePlan, cellLocation: string): LiquidHandlerStep[] {
   const steps: LiquidHandlerStep[] = [];

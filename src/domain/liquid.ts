@@ -3,7 +3,7 @@ import { failureSchema } from './failure.ts';
 
 /** Immutable liquid-handler operation records (PyLabRobot-style). Volumes in µL. */
 const channel = z.number().int().min(0).max(15);
-const location = z.string().min(1); // e.g. "stocks:Ni", "plate1:A1", "cell:cell1", "tips:A1"
+const location = z.string().min(1); // e.g. "stock:Ni", "cell:pair1", "waste", "tips:rack1"
 
 export const pickUpTipsOpSchema = z.object({ kind: z.literal('pick_up_tips'), channels: z.array(channel).min(1), tipRack: location });
 export const dropTipsOpSchema = z.object({ kind: z.literal('drop_tips'), channels: z.array(channel).min(1), target: z.string().default('waste') });

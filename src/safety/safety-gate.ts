@@ -6,7 +6,7 @@ import {
   type Recipe,
   type TechniqueRun,
 } from '../domain/index.ts';
-import { PIPETTE_LIMITS, planSample, type SamplePlan } from '../devices/sample-preparation.ts';
+import { PIPETTE_LIMITS, planSample, snapToDosable, type SamplePlan } from '../devices/sample-preparation.ts';
 
 export type GateVerdict = { allowed: true; recipe: Recipe; sample: SamplePlan } | { allowed: false; recipe: Recipe; reasons: string[] };
 
@@ -19,7 +19,7 @@ export class SafetyGate {
   constructor(private readonly spec: CampaignSpec) {}
 
   checkRecipe(proposed: Recipe): GateVerdict {
-    const recipe = normaliseRecipe(this.spec, proposed);
+    const recipe = snapToDosable(this.spec, normaliseRecipe(this.spec, proposed));
     const reasons = validateRecipe(this.spec, recipe).map((i) => `${i.path}: ${i.message}`);
     if (reasons.length > 0) return { allowed: false, recipe, reasons };
     const planned = planSample(this.spec, recipe);

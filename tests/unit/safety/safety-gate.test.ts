@@ -32,6 +32,14 @@ describe('safety gate', () => {
     expect(verdict.reasons.join('\n')).toMatch(/stock Ni: 300\.0 µL exceeds the envelope's 100 µL/);
   });
 
+  it('snaps a concentration too small to pipette to zero or to the smallest dosable value', () => {
+    const gate = new SafetyGate(defaultSpec());
+    const tiny = gate.checkRecipe({ ...goodRecipe, complexant: 0.04 });
+    expect(tiny.allowed && tiny.recipe.complexant).toBe(0);
+    const small = gate.checkRecipe({ ...goodRecipe, complexant: 0.07 });
+    expect(small.allowed && small.recipe.complexant).toBeCloseTo(0.1, 12);
+  });
+
   it('refuses liquid operations and potentials outside the limits', () => {
     const gate = new SafetyGate(defaultSpec());
     expect(gate.checkLiquidOperation({ kind: 'transfer', channel: 0, source: 'stock:Ni', target: 'cell:a', volume: 5000, newTip: true })[0]).toMatch(/outside the pipette range/);

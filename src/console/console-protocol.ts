@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import type { LabDocument } from '../protocol/index.ts';
+
+/**
+ * The console's wire contract: socket.io event names, the zod schemas of every client → server event, and the
+ * shapes the server sends back. The web front end imports the types (never the schemas) from here.
+ */
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** What a role may do: viewers watch; operators and admins act. */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, operator: 1, admin: 2 };
+export const mayAct = (role: Role, needed: Role): boolean => ROLE_RANK[role] >= ROLE_RANK[needed];
+
+export const CLIENT_EVENTS = { subscribe: 'subscribe', unsubscribe: 'unsubscribe', command: 'command' } as const;
+export const SERVER_EVENTS = { docs: 'docs', problem: 'problem', hello: 'hello' } as const;
+
+const id = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(200, `${what} is too long`)
+    .regex(/^[A-Za-z0-9._:-]+$/, `${what} may contain only letters, digits and . _ : -`);
+export const campaignIdSchema = id('campaignId');
+const text = (max: number) => z.string().max(max, `at most ${max} characters`);
+
+export const subscribeSchema = z.strictObject({
+  campaignId: campaignIdSchema,
+  /** Highest sequence number the client already has; everything after it is sent, in order. */
+  afterSeq: z.number().int().nonnegative().default(0),
+});
+export type SubscribeRequest = z.infer<typeof subscribeSchema>;
+
+export const unsubscribeSchema = z.strictObject({ campaignId: campaignIdSchema });
+
+const base = { campaignId: campaignIdSchema };
+export const consoleCommandSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('pause'), ...base }),
+  z.strictObject({ action: z.literal('resume'), ...base }),
+  z.strictObject({ action: z.literal('abort'), ...base, reason: text(500).optional() }),
+  z.strictObject({ action: z.literal('approve'), ...base, trialId: id('trialId') }),
+  z.strictObject({ action: z.literal('reject'), ...base, trialId: id('trialId'), reason: text(500).optional() }),
+  z.strictObject({ action: z.literal('recover'), ...base, trialId: id('trialId'), decision: z.enum(['retry', 'skip', 'abandon']) }),
+  z.strictObject({ action: z.literal('quarantine'), ...base, station: id('station'), message: text(500).optional() }),
+  z.strictObject({ action: z.literal('release'), ...base, station: id('station') }),
+]);
+export type ConsoleCommand = z.infer<typeof consoleCommandSchema>;
+export type ConsoleAction = ConsoleCommand['action'];
+
+/** Role each action needs. */
+export const ACTION_ROLE: Readonly<Record<ConsoleAction, Role>> = {
+  pause: 'operator',
+  resume: 'operator',
+  abort: 'operator',
+  approve: 'operator',
+  reject: 'operator',
+  recover: 'operator',
+  quarantine: 'operator',
+  release: 'operator',
+};
+
+/** The target an action names (trial, station), for the operatorAction document. */
+export function commandTarget(cmd: ConsoleCommand): string | undefined {
+  if ('trialId' in cmd) return cmd.trialId;
+  if ('station' in cmd) return cmd.station;
+  return undefined;
+}
+
+export type ProblemCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'read-only' | 'refused' | 'internal';
+
+/** Reply to every client event (socket.io acknowledgement, or a `problem` event when the client gave no callback). */
+export type Reply<T extends object = Record<string, unknown>> = ({ ok: true } & T) | { ok: false; code: ProblemCode; error: string; event?: string };
+
+/** Server → client: documents of one campaign, in sequence order, never repeated on one subscription. */
+export interface DocsMessage {
+  campaignId: string;
+  docs: LabDocument[];
+  /** True while catching up from the database; false for live documents. */
+  replay: boolean;
+}
+
+/** Server → client after the handshake. */
+export interface HelloMessage {
+  actor: string;
+  role: Role;
+  insecure: boolean;
+}
+
+/** Turns zod issues into one line naming each bad field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const path = i.path.map(String).join('.');
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}

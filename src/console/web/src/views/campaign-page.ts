@@ -1,0 +1,192 @@
+/// <reference lib="dom" />
+import type { ConsoleCommand, HelloMessage, Reply, Role } from '../../../console-protocol.ts';
+import { download } from '../api.ts';
+import { CampaignModel } from '../campaign-model.ts';
+import { append, clear, fmt, h } from '../dom.ts';
+import { LiveConnection, type ConnectionState } from '../live.ts';
+import { ParameterScatter, ParetoPlot, ParityPlot } from './analysis-panels.ts';
+import { BestSoFarChart, CurveChart } from './charts.ts';
+import { EventLog } from './event-log.ts';
+import { StationsPanel } from './stations-panel.ts';
+import { SuggestionPanel } from './suggestion-panel.ts';
+import { TrialsTable } from './trials-table.ts';
+
+export interface PageContext {
+  setConnection(state: ConnectionState, detail?: string): void;
+  setWho(hello: HelloMessage): void;
+}
+
+function panel(title: string, body: HTMLElement, cls = ''): HTMLElement {
+  return h('section', { class: `panel ${cls}` }, h('h2', {}, title), body);
+}
+
+/** The campaign page: live trials, charts, stations, suggestion, event log and the operator controls. */
+export class CampaignPage {
+  readonly model: CampaignModel;
+  readonly connection: LiveConnection;
+  private role: Role = 'viewer';
+  private controllable = false;
+  private frame = 0;
+  private readonly title = h('h1', {}, '');
+  private readonly stateBadge = h('span', { id: 'campaign-state', class: 'badge' }, 'unknown');
+  private readonly reason = h('span', { class: 'muted' });
+  private readonly summary = h('div', { id: 'summary', class: 'summary' });
+  private readonly controls = h('div', { id: 'controls', class: 'controls' });
+  private readonly status = h('div', { id: 'command-status', role: 'status', 'aria-live': 'polite' });
+  private readonly table: TrialsTable;
+  private readonly bestChart: BestSoFarChart;
+  private readonly curve: CurveChart;
+  private readonly curveCaption = h('div', { class: 'muted small', id: 'curve-caption' }, 'waiting for the first measurement');
+  private readonly scatter = new ParameterScatter();
+  private readonly parity = new ParityPlot();
+  private readonly pareto = new ParetoPlot();
+  private readonly stations: StationsPanel;
+  private readonly suggestion = new SuggestionPanel();
+  private readonly log = new EventLog();
+  private readonly grid: HTMLElement;
+  private paretoShown = false;
+
+  constructor(root: HTMLElement, campaignId: string, private readonly ctx: PageContext) {
+    this.model = new CampaignModel(campaignId);
+    this.table = new TrialsTable({
+      act: (action, trialId) => void this.send(action === 'approve' || action === 'reject' ? { action, campaignId, trialId } : { action: 'recover', campaignId, trialId, decision: action }),
+      select: (trialId) => {
+        this.suggestion.select(trialId);
+        this.schedule();
+      },
+    });
+    this.stations = new StationsPanel((action, station) => void this.send({ action, campaignId, station }));
+    const bestHost = h('div', { id: 'best-so-far', class: 'chart' });
+    const curveHost = h('div', { id: 'live-curve', class: 'chart' });
+    this.bestChart = new BestSoFarChart(bestHost);
+    this.curve = new CurveChart(curveHost);
+    this.grid = h(
+      'div',
+      { class: 'grid' },
+      panel('Trials', h('div', { class: 'table-wrap' }, this.table.el), 'wide'),
+      panel('Best so far', bestHost),
+      panel('Live curve', h('div', {}, this.curveCaption, curveHost)),
+      panel('Objective vs parameter', this.scatter.el),
+      panel('Surrogate parity (leave-one-out)', this.parity.el),
+      panel('Stations', this.stations.el),
+      panel('Suggestion', this.suggestion.el),
+      panel('Event log', this.log.el, 'log'),
+    );
+    clear(root);
+    root.append(
+      h('section', { class: 'campaign-head' }, h('div', { class: 'title-row' }, this.title, this.stateBadge, this.reason), this.summary, h('div', { class: 'control-row' }, this.controls, this.exportLinks(campaignId)), this.status),
+      this.grid,
+    );
+    this.title.textContent = campaignId;
+    this.connection = new LiveConnection(this.model, {
+      onState: (state, detail) => ctx.setConnection(state, detail),
+      onHello: (hello) => {
+        this.role = hello.role;
+        ctx.setWho(hello);
+        this.schedule();
+      },
+      onDocs: () => this.schedule(),
+      onSubscribed: (r) => {
+        this.controllable = r.controllable;
+        this.schedule();
+      },
+    });
+  }
+
+  private exportLinks(campaignId: string): HTMLElement {
+    const link = (label: string, ext: 'csv' | 'json') =>
+      h('button', { class: 'link', onclick: () => void download(`/api/campaigns/${encodeURIComponent(campaignId)}/export.${ext}`, `${campaignId}.${ext}`).catch((e: Error) => this.showStatus({ ok: false, code: 'internal', error: e.message })) }, label);
+    return h('div', { class: 'exports' }, 'export: ', link('results.csv', 'csv'), ' ', link('campaign.json', 'json'));
+  }
+
+  private async send(cmd: ConsoleCommand): Promise<void> {
+    if (cmd.action === 'abort' && !window.confirm('Abort the campaign? Running trials are stopped and no new trial is dispatched.')) return;
+    this.status.textContent = `${cmd.action}…`;
+    this.status.dataset.ok = '';
+    const reply = await this.connection.command(cmd);
+    this.showStatus(reply, cmd.action);
+  }
+
+  private showStatus(reply: Reply, action?: string): void {
+    this.status.dataset.ok = String(reply.ok);
+    this.status.textContent = reply.ok ? `${action ?? 'command'}: accepted` : `${action ? `${action}: ` : ''}refused — ${reply.error}`;
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const m = this.model;
+    const canAct = this.controllable;
+    this.title.textContent = m.spec?.title ?? m.campaignId;
+    this.stateBadge.textContent = m.state;
+    this.stateBadge.className = `badge ${m.state}`;
+    this.stateBadge.dataset.state = m.state;
+    this.reason.textContent = m.stateReason ? ` ${m.stateReason}` : '';
+    this.renderSummary();
+    this.renderControls();
+    this.table.update(m, canAct);
+    const o = m.objectives[0];
+    if (o) this.bestChart.update(m.best, `${o.name} / ${o.unit} (${o.direction})`);
+    this.curve.update(m.preview);
+    if (m.preview) this.curveCaption.textContent = `trial …${m.preview.trialId.slice(-6)}${m.preview.station ? ` on ${m.preview.station}` : ''} (${m.preview.stream})`;
+    this.scatter.update(m);
+    this.parity.update(m);
+    if (m.objectives.length >= 2) {
+      if (!this.paretoShown) {
+        this.paretoShown = true;
+        this.grid.insertBefore(panel('Pareto front', this.pareto.el), this.grid.children[5] ?? null);
+      }
+      this.pareto.update(m);
+    }
+    this.stations.update(m, canAct);
+    this.suggestion.update(m);
+    this.log.update(m);
+  }
+
+  private renderSummary(): void {
+    const m = this.model;
+    const counts = new Map<string, number>();
+    for (const t of m.trials.values()) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+    const o = m.objectives[0];
+    const best = m.best.at(-1);
+    clear(this.summary);
+    append(this.summary, [
+      h('span', { id: 'trial-count', 'data-count': m.trials.size }, `${m.trials.size} trials`),
+      ...[...counts].map(([s, n]) => h('span', { class: `badge ${s}` }, `${s} ${n}`)),
+      best && o ? h('span', { id: 'best-value' }, `best ${o.name} = ${fmt(best.best)} ${o.unit}`) : null,
+      h('span', { class: 'muted' }, `seq ${m.lastSeq}`),
+      m.humanApproval ? h('span', { class: 'badge human' }, 'human approval') : null,
+    ]);
+  }
+
+  private renderControls(): void {
+    const m = this.model;
+    const key = `${this.controllable}|${m.state}|${this.role}`;
+    if (this.controls.dataset.key === key) return;
+    this.controls.dataset.key = key;
+    clear(this.controls);
+    if (!this.controllable) {
+      this.controls.append(h('span', { class: 'muted' }, 'read-only: this campaign is not run by this console’s process'));
+      return;
+    }
+    const id = m.campaignId;
+    const button = (action: 'pause' | 'resume' | 'abort', enabled: boolean) =>
+      h('button', { 'data-action': action, class: action, disabled: !enabled, onclick: () => void this.send(action === 'abort' ? { action, campaignId: id } : { action, campaignId: id }) }, action);
+    const live = m.state === 'running' || m.state === 'paused' || m.state === 'unknown';
+    this.controls.append(button('pause', m.state === 'running'), button('resume', m.state === 'paused'), button('abort', live));
+    if (this.role === 'viewer') this.controls.append(h('span', { class: 'muted small role-note' }, 'your role is viewer: the server will refuse actions'));
+  }
+
+  destroy(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.connection.close();
+    this.bestChart.destroy();
+    this.curve.destroy();
+  }
+}

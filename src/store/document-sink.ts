@@ -1,0 +1,116 @@
+import { silentLogger, type Logger } from '../domain/index.ts';
+import type { DocumentBus, LabDocument } from '../protocol/index.ts';
+import { BatchQueue, type BatchQueueStats } from './batch-queue.ts';
+import type { Db } from './db.ts';
+import { applyProjection } from './projection-apply.ts';
+import { newProjectionState, planProjection, type ProjectionState } from './projection-plan.ts';
+import { DOCUMENT_INSERT_CHUNK, toDocumentRow } from './repositories/documents.ts';
+import { documentsTable } from './schema.ts';
+import type { Store } from './store.ts';
+
+export interface DocumentSinkOptions {
+  logger?: Logger | undefined;
+  /** Documents per transaction (default 500). */
+  batchSize?: number | undefined;
+  /** Attempts per batch before it is written document by document (default 6). */
+  attempts?: number | undefined;
+  retryDelayMs?: number | undefined;
+}
+
+export interface DocumentSinkStats extends BatchQueueStats {
+  /** Documents already stored (a retried batch whose first commit did succeed); not projected again. */
+  duplicates: number;
+  /** Documents stored without their projection because projecting them failed. */
+  projectionErrors: number;
+  /** Documents that could not be stored at all. */
+  lost: { campaignId: string; seq: number; type: string; error: string }[];
+}
+
+export interface DocumentSink {
+  /** Resolves when every document published so far is stored (or recorded as lost). Never rejects. */
+  flush(): Promise<void>;
+  /** Stops listening to the bus; documents already received are still written (await `flush()`). */
+  detach(): void;
+  stats(): DocumentSinkStats;
+}
+
+/**
+ * Subscribes to the bus and writes every document to the documents table, then projects it onto the tables the
+ * console and the CLI read (trials, suggestions, observations, model snapshots, stations, operator actions,
+ * campaigns) in the same transaction. The subscriber only enqueues: it never blocks or throws into the publisher.
+ * Writes are batched per tick; a failing batch is retried, then split (see BatchQueue); a document whose projection
+ * fails is still stored; a document that cannot be stored is logged and listed in `stats().lost`.
+ */
+export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, opts: DocumentSinkOptions = {}): DocumentSink {
+  const logger = (opts.logger ?? silentLogger).child({ component: 'document-sink' });
+  const extra = { duplicates: 0, projectionErrors: 0, lost: [] as DocumentSinkStats['lost'] };
+  let state = newProjectionState();
+  const write = async (docs: readonly LabDocument[], project: boolean): Promise<void> => {
+    const result = await store.db.transaction((tx) => writeDocuments(tx, docs, state, project));
+    extra.duplicates += result.duplicates;
+    state = result.state; // only once committed
+  };
+
+  const queue = new BatchQueue<LabDocument>({
+    logger,
+    batchSize: opts.batchSize ?? 500,
+    attempts: opts.attempts,
+    retryDelayMs: opts.retryDelayMs,
+    write: (docs) => write(docs, true),
+    writeSingle: async (doc) => {
+      try {
+        await write([doc], true);
+      } catch (e) {
+        await write([doc], false);
+        extra.projectionErrors++;
+        logger.error({ err: e, campaignId: doc.campaignId, seq: doc.seq, type: doc.type }, 'document stored without its projection');
+      }
+    },
+    onDropped: (doc, error) => {
+      extra.lost.push({ campaignId: doc.campaignId, seq: doc.seq, type: doc.type, error: String((error as Error | undefined)?.message ?? error) });
+      logger.error({ err: error, campaignId: doc.campaignId, seq: doc.seq, type: doc.type }, 'document could not be stored');
+    },
+  });
+
+  const unsubscribe = bus.subscribe((doc) => {
+    queue.push(doc);
+  });
+  let attached = true;
+  return {
+    flush: () => queue.flush(),
+    detach() {
+      if (!attached) return;
+      attached = false;
+      unsubscribe();
+    },
+    stats: () => ({ ...queue.stats(), ...extra, lost: [...extra.lost] }),
+  };
+}
+
+/**
+ * Inserts the documents (skipping any already stored) and projects the newly stored ones. Returns how many were
+ * already stored and the projection state after them (the input state is not modified, so a rolled-back
+ * transaction leaves it as it was).
+ */
+export async function writeDocuments(
+  db: Db,
+  docs: readonly LabDocument[],
+  state: ProjectionState,
+  project: boolean,
+): Promise<{ duplicates: number; state: ProjectionState }> {
+  const stored = new Set<string>();
+  for (let i = 0; i < docs.length; i += DOCUMENT_INSERT_CHUNK) {
+    const rows = await db
+      .insert(documentsTable)
+      .values(docs.slice(i, i + DOCUMENT_INSERT_CHUNK).map(toDocumentRow))
+      .onConflictDoNothing()
+      .returning({ campaignId: documentsTable.campaignId, seq: documentsTable.seq });
+    for (const r of rows) stored.add(`${r.campaignId}\u0000${r.seq}`);
+  }
+  const duplicates = docs.length - stored.size;
+  if (!project) return { duplicates, state };
+  const fresh = duplicates === 0 ? docs : docs.filter((d) => stored.has(`${d.campaignId}\u0000${d.seq}`));
+  const next: ProjectionState = { runFlags: new Map([...state.runFlags].map(([k, v]) => [k, new Set(v)])) };
+  await applyProjection(db, planProjection(fresh, next), next);
+  return { duplicates, state: next };
+}

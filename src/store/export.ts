@@ -1,0 +1,153 @@
+import { recipeKeys, type Recipe, type Trial, type TrialStatus } from '../domain/index.ts';
+import type { CampaignRecord } from './repositories/campaigns.ts';
+import type { Store } from './store.ts';
+
+/** One trial as `labloop export` and results.csv report it. */
+export interface ExportTrial {
+  id: string;
+  index: number;
+  status: TrialStatus;
+  failureCode: string | null;
+  failureMessage: string | null;
+  recipe: Recipe;
+  objectives: Record<string, number> | null;
+  proposer: string;
+  suggestionId: string | null;
+  station: string | null;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BestValue {
+  trialId: string;
+  index: number;
+  value: number;
+  recipe: Recipe;
+}
+
+export interface CampaignExport {
+  campaign: CampaignRecord;
+  trials: ExportTrial[];
+  /** results.csv layout: fixed columns, then one per recipe key (spec order), then one per objective. */
+  columns: string[];
+  /** One flat row per trial, keyed by `columns` (values: string, number or null). */
+  rows: Record<string, string | number | null>[];
+  statusCounts: Partial<Record<TrialStatus, number>>;
+  /** Best completed value per objective, respecting its direction. */
+  best: Record<string, BestValue>;
+  documentCount: number;
+  lastSeq: number;
+  /** True when the stored document sequence is exactly 1..lastSeq. */
+  gapless: boolean;
+  observationCount: number;
+  exportedAt: string;
+}
+
+export const FIXED_COLUMNS = ['id', 'index', 'status', 'failureCode', 'proposer', 'station', 'attempts'] as const;
+
+export class CampaignNotFoundError extends Error {
+  constructor(readonly campaignId: string) {
+    super(`no campaign "${campaignId}" in the database`);
+    this.name = 'CampaignNotFoundError';
+  }
+}
+
+/** Everything stored about one campaign, shaped for files; the CLI writes them (this returns data only). */
+export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' | 'documents' | 'observations'>, campaignId: string): Promise<CampaignExport> {
+  const campaign = await store.campaigns.get(campaignId);
+  if (campaign === undefined) throw new CampaignNotFoundError(campaignId);
+  const [trials, seq, observations] = await Promise.all([
+    store.trials.list(campaignId),
+    store.documents.checkSequence(campaignId),
+    store.observations.list(campaignId),
+  ]);
+  const exported = trials.map(toExportTrial);
+  const { columns, recipeColumn, objectiveColumn } = resultColumns(campaign, exported);
+  const rows = exported.map((t) => {
+    const row: Record<string, string | number | null> = {
+      id: t.id,
+      index: t.index,
+      status: t.status,
+      failureCode: t.failureCode,
+      proposer: t.proposer,
+      station: t.station,
+      attempts: t.attempts,
+    };
+    for (const [key, col] of recipeColumn) row[col] = t.recipe[key] ?? null;
+    for (const [name, col] of objectiveColumn) row[col] = t.objectives?.[name] ?? null;
+    return row;
+  });
+  const statusCounts: Partial<Record<TrialStatus, number>> = {};
+  for (const t of exported) statusCounts[t.status] = (statusCounts[t.status] ?? 0) + 1;
+  return {
+    campaign,
+    trials: exported,
+    columns,
+    rows,
+    statusCounts,
+    best: bestValues(campaign, exported),
+    documentCount: seq.count,
+    lastSeq: seq.lastSeq,
+    gapless: seq.gapless,
+    observationCount: observations.length,
+    exportedAt: new Date().toISOString(),
+  };
+}
+
+function toExportTrial(t: Trial): ExportTrial {
+  return {
+    id: t.id,
+    index: t.index,
+    status: t.status,
+    failureCode: t.failure?.code ?? null,
+    failureMessage: t.failure?.message ?? null,
+    recipe: t.recipe,
+    objectives: t.objectives ?? null,
+    proposer: t.proposer,
+    suggestionId: t.suggestionId === '' ? null : t.suggestionId,
+    station: t.station ?? null,
+    attempts: t.attempts,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+/**
+ * Column names: recipe keys and objective names as they are, prefixed (`recipe.x`, `objective.y`) only where a name
+ * would collide with a fixed column or with each other. Recipe keys outside the spec follow, sorted.
+ */
+function resultColumns(campaign: CampaignRecord, trials: readonly ExportTrial[]) {
+  const specKeys = recipeKeys(campaign.spec);
+  const extra = [...new Set(trials.flatMap((t) => Object.keys(t.recipe)))].filter((k) => !specKeys.includes(k)).sort();
+  const keys = [...specKeys, ...extra];
+  const objectives = campaign.spec.objectives.map((o) => o.name);
+  const taken = new Set<string>(FIXED_COLUMNS);
+  const recipeColumn = new Map<string, string>();
+  for (const k of keys) {
+    const col = taken.has(k) || objectives.includes(k) ? `recipe.${k}` : k;
+    taken.add(col);
+    recipeColumn.set(k, col);
+  }
+  const objectiveColumn = new Map<string, string>();
+  for (const o of objectives) {
+    const col = taken.has(o) ? `objective.${o}` : o;
+    taken.add(col);
+    objectiveColumn.set(o, col);
+  }
+  return { columns: [...FIXED_COLUMNS, ...recipeColumn.values(), ...objectiveColumn.values()], recipeColumn, objectiveColumn };
+}
+
+function bestValues(campaign: CampaignRecord, trials: readonly ExportTrial[]): Record<string, BestValue> {
+  const best: Record<string, BestValue> = {};
+  for (const o of campaign.spec.objectives) {
+    const sign = o.direction === 'minimize' ? 1 : -1;
+    for (const t of trials) {
+      const v = t.objectives?.[o.name];
+      if (t.status !== 'completed' || v === undefined || !Number.isFinite(v)) continue;
+      const cur = best[o.name];
+      if (cur === undefined || sign * v < sign * cur.value) best[o.name] = { trialId: t.id, index: t.index, value: v, recipe: t.recipe };
+    }
+  }
+  return best;
+}

@@ -1,0 +1,33 @@
+export { openStore, DEFAULT_PGLITE_DIR, MEMORY_DIR, type OpenStoreOptions } from './open-store.ts';
+export type { Store, Repositories } from './store.ts';
+export type { StoreKind } from './db.ts';
+export type { CampaignRecord, CampaignSummary, CampaignUpsert, CampaignRepository } from './repositories/campaigns.ts';
+export type { Lease, LeaseRepository } from './repositories/leases.ts';
+export { DuplicateDocumentError, type DocumentRepository, type SequenceCheck } from './repositories/documents.ts';
+export type { TrialRepository, TrialListOptions } from './repositories/trials.ts';
+export type { MeasurementRepository } from './repositories/measurements.ts';
+export type {
+  StoredSuggestion,
+  StoredObservation,
+  ModelSnapshotRecord,
+  StationRecord,
+  DeviceReport,
+  OperatorActionRecord,
+  SuggestionRepository,
+  ObservationRepository,
+  ModelSnapshotRepository,
+  StationRepository,
+  OperatorActionRepository,
+} from './repositories/records.ts';
+export { attachDocumentSink, type DocumentSink, type DocumentSinkOptions, type DocumentSinkStats } from './document-sink.ts';
+export {
+  createMeasurementSink,
+  measurementRecordSchema,
+  type MeasurementRecord,
+  type MeasurementSink,
+  type MeasurementSinkOptions,
+  type StoreMeasurementSink,
+  type StoredMeasurement,
+} from './measurement-sink.ts';
+export { exportCampaign, CampaignNotFoundError, FIXED_COLUMNS, type CampaignExport, type ExportTrial, type BestValue } from './export.ts';
+export { toCsv, csvField, type CsvColumn } from './csv.ts';

@@ -1,0 +1,67 @@
+import type { Db, StoreKind } from './db.ts';
+import { campaignRepository, type CampaignRepository } from './repositories/campaigns.ts';
+import { documentRepository, type DocumentRepository } from './repositories/documents.ts';
+import { measurementRepository, type MeasurementRepository } from './repositories/measurements.ts';
+import {
+  modelSnapshotRepository,
+  observationRepository,
+  operatorActionRepository,
+  stationRepository,
+  suggestionRepository,
+  type ModelSnapshotRepository,
+  type ObservationRepository,
+  type OperatorActionRepository,
+  type StationRepository,
+  type SuggestionRepository,
+} from './repositories/records.ts';
+import { trialRepository, type TrialRepository } from './repositories/trials.ts';
+
+/** The repositories of one database (or of one transaction). */
+export interface Repositories {
+  campaigns: CampaignRepository;
+  trials: TrialRepository;
+  suggestions: SuggestionRepository;
+  documents: DocumentRepository;
+  measurements: MeasurementRepository;
+  observations: ObservationRepository;
+  modelSnapshots: ModelSnapshotRepository;
+  stations: StationRepository;
+  operatorActions: OperatorActionRepository;
+}
+
+/**
+ * labloop's database: typed repositories over one drizzle schema, on PGlite or PostgreSQL. Obtain one with
+ * `openStore`; close it when done. `db` is the drizzle handle for store-internal code (projections, sinks).
+ */
+export interface Store extends Repositories {
+  readonly kind: StoreKind;
+  readonly db: Db;
+  /** Runs `fn` in one transaction with repositories bound to it. */
+  transaction<T>(fn: (tx: Repositories & { db: Db }) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function repositories(db: Db): Repositories {
+  return {
+    campaigns: campaignRepository(db),
+    trials: trialRepository(db),
+    suggestions: suggestionRepository(db),
+    documents: documentRepository(db),
+    measurements: measurementRepository(db),
+    observations: observationRepository(db),
+    modelSnapshots: modelSnapshotRepository(db),
+    stations: stationRepository(db),
+    operatorActions: operatorActionRepository(db),
+  };
+}
+
+export function createStore(kind: StoreKind, db: Db, close: () => Promise<void>): Store {
+  let closing: Promise<void> | undefined;
+  return {
+    kind,
+    db,
+    ...repositories(db),
+    transaction: (fn) => db.transaction((tx) => fn({ ...repositories(tx), db: tx })),
+    close: () => (closing ??= close()),
+  };
+}
