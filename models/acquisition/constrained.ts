@@ -1,7 +1,7 @@
 import { dLogNormCdf, logNormCdf } from '../stats/normal.ts';
 import type { FeasibilityModel } from '../surrogates/feasibility.ts';
 import type { GaussianProcess } from '../surrogates/gp.ts';
-import type { AcquisitionFunction } from './types.ts';
+import { evaluateRows, type AcquisitionFunction } from './types.ts';
 
 /** A log-probability term added to a log-space acquisition: log P(constraint holds at x), with gradient. */
 export type LogProbabilityTerm = (x: Float64Array, grad?: Float64Array) => number;
@@ -22,6 +22,14 @@ export function withLogProbabilities(acq: AcquisitionFunction, terms: LogProbabi
         if (grad && g) for (let j = 0; j < grad.length; j++) grad[j] = (grad[j] as number) + (g[j] as number);
       }
       return v;
+    },
+    evaluateBatch(X) {
+      const out = evaluateRows(acq, X);
+      for (let i = 0; i < X.n; i++) {
+        const x = X.data.subarray(i * X.d, (i + 1) * X.d);
+        for (const term of terms) out[i] = (out[i] as number) + term(x);
+      }
+      return out;
     },
   };
 }

@@ -53,6 +53,13 @@ export function createLogEI(gp: GaussianProcess, opts: { best?: number } = {}): 
       }
       return v;
     },
+    evaluateBatch(X) {
+      const p = gp.posterior(X);
+      return p.mean.map((mu, i) => {
+        const sd = Math.sqrt(p.variance[i] as number);
+        return logH((mu - best) / sd) + Math.log(sd);
+      });
+    },
   };
 }
 
@@ -66,6 +73,10 @@ export function createUCB(gp: GaussianProcess, opts: { beta?: number } = {}): Ac
       const sd = Math.sqrt(p.variance);
       if (grad && p.dMean && p.dVariance) for (let j = 0; j < grad.length; j++) grad[j] = (p.dMean[j] as number) + (sb * (p.dVariance[j] as number)) / (2 * sd);
       return p.mean + sb * sd;
+    },
+    evaluateBatch(X) {
+      const p = gp.posterior(X);
+      return p.mean.map((mu, i) => mu + sb * Math.sqrt(p.variance[i] as number));
     },
   };
 }

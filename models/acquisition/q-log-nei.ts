@@ -1,5 +1,5 @@
 import { Rng } from '../../src/domain/random.ts';
-import { cholesky, selectRows, solveLower, solveLowerTranspose, vstack, zeros } from '../linalg/index.ts';
+import { cholesky, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, solveLowerTransposeMatrix, vstack, zeros } from '../linalg/index.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { sobolNormal } from '../sobol.ts';
 import type { GaussianProcess } from '../surrogates/gp.ts';
@@ -105,11 +105,9 @@ export function createQLogNEI(gp: GaussianProcess, opts: QLogNeiOptions = {}): A
   if (m > 0) {
     const joint = gp.jointPosterior(S);
     LS = cholesky(joint.cov, { maxRelativeJitter: 1e-2 }).L;
-    for (let c = 0; c < m; c++) {
-      const kc = gp.crossCovariance(S.data, c * d);
-      const g = solveLowerTranspose(gp.L, solveLower(gp.L, kc));
-      for (let i = 0; i < n; i++) G.data[i * m + c] = g[i] as number;
-    }
+    const KS = zeros(n, m);
+    for (let i = 0; i < n; i++) for (let l = 0; l < m; l++) KS.data[i * m + l] = gp.kernel(gp.X.data, i * d, S.data, l * d);
+    G.data.set(solveLowerTransposeMatrix(gp.L, solveLowerMatrix(gp.L, KS)).data);
     for (let s = 0; s < M; s++) {
       let best = -Infinity;
       let pend = -Infinity;
@@ -131,6 +129,43 @@ export function createQLogNEI(gp: GaussianProcess, opts: QLogNeiOptions = {}): A
   const c = new Float64Array(m);
   const zeta = new Float64Array(m);
   const invL2 = gp.inverseSquaredLengthscales;
+  const logTauRelu = Math.log(tauRelu);
+
+  /** Sample loop for a point with posterior (mean, variance) and cross-covariance c with S; fills logU/dLogU. */
+  const sampleValue = (mean: number, variance: number): { value: number; a: Float64Array; sdC: number; varC: number; maxLog: number; sum: number } => {
+    const a = m > 0 ? solveLower(LS, c) : c;
+    let aa = 0;
+    for (let l = 0; l < m; l++) aa += (a[l] as number) ** 2;
+    const varC = Math.max(variance - aa, 1e-12);
+    const sdC = Math.sqrt(varC);
+    let maxLog = -Infinity;
+    for (let s = 0; s < M; s++) {
+      let f = mean + sdC * (zx[s] as number);
+      const off = s * m;
+      for (let l = 0; l < m; l++) f += (a[l] as number) * (zS.data[off + l] as number);
+      const b = bestS[s] as number;
+      const pe = pendS[s] as number;
+      // Smooth max of (f, pending max) with temperature tauMax; wf is the weight of f in it.
+      let imp: number;
+      let wf = 1;
+      if (pe === -Infinity) imp = f - b;
+      else {
+        const hi = Math.max(f, pe);
+        const ef = Math.exp((f - hi) / tauMax);
+        const ep = Math.exp((pe - hi) / tauMax);
+        imp = hi + tauMax * Math.log(ef + ep) - b;
+        wf = ef / (ef + ep);
+      }
+      if (b === -Infinity) imp = f; // nothing observed: no baseline
+      const lf = logFatplus(imp / tauRelu);
+      logU[s] = logTauRelu + lf.v;
+      dLogU[s] = (lf.d / tauRelu) * wf;
+      if ((logU[s] as number) > maxLog) maxLog = logU[s] as number;
+    }
+    let sum = 0;
+    for (let s = 0; s < M; s++) sum += Math.exp((logU[s] as number) - maxLog);
+    return { value: maxLog + Math.log(sum / M), a, sdC, varC, maxLog, sum };
+  };
 
   return {
     name: opts.bestF !== undefined ? 'qLogEI' : 'qLogNEI',
@@ -144,37 +179,7 @@ export function createQLogNEI(gp: GaussianProcess, opts: QLogNeiOptions = {}): A
         for (let i = 0; i < n; i++) v -= (k[i] as number) * (G.data[i * m + l] as number);
         c[l] = v;
       }
-      const a = m > 0 ? solveLower(LS, c) : c;
-      let aa = 0;
-      for (let l = 0; l < m; l++) aa += (a[l] as number) ** 2;
-      const varC = Math.max(p.variance - aa, 1e-12);
-      const sdC = Math.sqrt(varC);
-      let maxLog = -Infinity;
-      for (let s = 0; s < M; s++) {
-        let f = p.mean + sdC * (zx[s] as number);
-        for (let l = 0; l < m; l++) f += (a[l] as number) * (zS.data[s * m + l] as number);
-        const b = bestS[s] as number;
-        const pe = pendS[s] as number;
-        // smooth max of (f, pending max) with temperature tauMax; weight of f in it
-        let imp: number;
-        let wf = 1;
-        if (pe === -Infinity) imp = f - b;
-        else {
-          const hi = Math.max(f, pe);
-          const ef = Math.exp((f - hi) / tauMax);
-          const ep = Math.exp((pe - hi) / tauMax);
-          imp = hi + tauMax * Math.log(ef + ep) - b;
-          wf = ef / (ef + ep);
-        }
-        if (b === -Infinity) imp = f; // no baseline: plain smooth max of the batch (only when nothing is observed)
-        const lf = logFatplus(imp / tauRelu);
-        logU[s] = Math.log(tauRelu) + lf.v;
-        dLogU[s] = (lf.d / tauRelu) * wf;
-        if ((logU[s] as number) > maxLog) maxLog = logU[s] as number;
-      }
-      let sum = 0;
-      for (let s = 0; s < M; s++) sum += Math.exp((logU[s] as number) - maxLog);
-      const value = maxLog + Math.log(sum / M);
+      const { value, a, sdC, varC, maxLog, sum } = sampleValue(p.mean, p.variance);
       if (!withGrad || !p.dMean || !p.dVariance || !p.kd) return value;
 
       // ω_s = ∂value/∂f_x^s; gradient = Σω·dμ + dcᵀ(L_S⁻ᵀζ) + dσ_c·Σ ω_s z_x^s, ζ = Σ_s ω_s z_S^s.
@@ -228,6 +233,30 @@ export function createQLogNEI(gp: GaussianProcess, opts: QLogNeiOptions = {}): A
         grad[j] = sumW * (p.dMean[j] as number) + (dcXi[j] as number) + dSdC * sumWz;
       }
       return value;
+    },
+    evaluateBatch(X) {
+      const post = gp.posterior(X, { withCrossCovariance: m > 0 });
+      const out = new Float64Array(X.n);
+      const b = X.n;
+      // C (b×m) = k(X_q, S) − k(X, X_q)ᵀ·G, accumulated row by row of the training set (contiguous reads).
+      const C = new Float64Array(b * m);
+      for (let r = 0; r < b; r++) for (let l = 0; l < m; l++) C[r * m + l] = gp.kernel(X.data, r * d, S.data, l * d);
+      const Kx = post.crossCov;
+      if (Kx)
+        for (let i = 0; i < n; i++) {
+          const gi = i * m;
+          for (let r = 0; r < b; r++) {
+            const kx = Kx.data[i * b + r] as number;
+            if (kx === 0) continue;
+            const cr = r * m;
+            for (let l = 0; l < m; l++) C[cr + l] = (C[cr + l] as number) - kx * (G.data[gi + l] as number);
+          }
+        }
+      for (let r = 0; r < b; r++) {
+        for (let l = 0; l < m; l++) c[l] = C[r * m + l] as number;
+        out[r] = sampleValue(post.mean[r] as number, post.variance[r] as number).value;
+      }
+      return out;
     },
   };
 }

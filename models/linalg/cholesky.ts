@@ -140,12 +140,32 @@ export function solveLowerMatrix(L: Matrix, B: Matrix): Matrix {
     for (let c = 0; c < m; c++) x[xi + c] = B.data[xi + c] as number;
     for (let k = 0; k < i; k++) {
       const lik = l[ri + k] as number;
-      if (lik === 0) continue;
-      const xk = k * m;
-      for (let c = 0; c < m; c++) x[xi + c] = (x[xi + c] as number) - lik * (x[xk + c] as number);
+      if (lik !== 0) axpyRange(x, xi, -lik, x, k * m, m);
     }
     const inv = 1 / (l[ri + i] as number);
     for (let c = 0; c < m; c++) x[xi + c] = (x[xi + c] as number) * inv;
+  }
+  return X;
+}
+
+/** Solves Lᵀ·X = B for every column of B (n×m); returns X (n×m). */
+export function solveLowerTransposeMatrix(L: Matrix, B: Matrix): Matrix {
+  const n = L.n;
+  const m = B.d;
+  if (B.n !== n) throw new RangeError(`solveLowerTransposeMatrix shape mismatch ${n} vs ${B.n}×${B.d}`);
+  const X = { n, d: m, data: B.data.slice() };
+  const x = X.data;
+  const l = L.data;
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    const xi = i * m;
+    const inv = 1 / (l[ri + i] as number);
+    for (let c = 0; c < m; c++) x[xi + c] = (x[xi + c] as number) * inv;
+    // Row i of L (left of the diagonal) is column i of Lᵀ above the diagonal.
+    for (let k = 0; k < i; k++) {
+      const lik = l[ri + k] as number;
+      if (lik !== 0) axpyRange(x, k * m, -lik, x, xi, m);
+    }
   }
   return X;
 }

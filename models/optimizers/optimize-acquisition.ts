@@ -3,7 +3,7 @@ import { validateRecipe } from '../../src/domain/recipe.ts';
 import { Rng } from '../../src/domain/random.ts';
 import { zeros, type Matrix } from '../linalg/index.ts';
 import { SOBOL_MAX_DIMENSION, SobolEngine } from '../sobol.ts';
-import type { AcquisitionFunction } from '../acquisition/types.ts';
+import { evaluateRows, type AcquisitionFunction } from '../acquisition/types.ts';
 import type { SearchPoint, SearchSpace } from '../transforms/search-space.ts';
 import { minimizeLbfgsb } from './lbfgsb.ts';
 
@@ -58,11 +58,11 @@ export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction
     }
   } else raw.push({ u: new Float64Array(0), cats: new Int32Array(0) });
 
-  const feat = new Float64Array(D);
+  const rawX = zeros(raw.length, D);
+  raw.forEach((p, i) => space.toFeatures(p, rawX.data.subarray(i * D, (i + 1) * D)));
   const hasConstraints = space.spec.constraints.length > 0;
-  const rawValues = raw.map((p) => {
-    const v = acq.value(space.toFeatures(p, feat));
-    if (hasConstraints && space.constraintSlacks(space.decodeRaw(feat)).some((s) => s > 1e-9)) return -Infinity;
+  const rawValues = Array.from(evaluateRows(acq, rawX), (v, i) => {
+    if (hasConstraints && space.constraintSlacks(space.decodeRaw(rawX.data.subarray(i * D, (i + 1) * D))).some((s) => s > 1e-9)) return -Infinity;
     return Number.isFinite(v) ? v : -Infinity;
   });
   const starts = boltzmannSelect(rawValues, nRestarts, opts.eta ?? 2, rng);

@@ -1,5 +1,5 @@
-import { zeros, type Matrix } from '../linalg/index.ts';
-import type { AcquisitionFunction } from '../acquisition/types.ts';
+import { selectRows, zeros, type Matrix } from '../linalg/index.ts';
+import { evaluateRows, type AcquisitionFunction } from '../acquisition/types.ts';
 import { appendRow } from './optimize-acquisition.ts';
 
 /**
@@ -9,10 +9,12 @@ import { appendRow } from './optimize-acquisition.ts';
 
 /** Acquisition value of every row of `candidates` (m×d); rows flagged in `skip` get −∞. */
 export function scorePool(acq: AcquisitionFunction, candidates: Matrix, skip?: ArrayLike<boolean>): Float64Array {
-  const out = new Float64Array(candidates.n);
-  for (let i = 0; i < candidates.n; i++) {
-    out[i] = skip?.[i] ? -Infinity : acq.value(candidates.data.subarray(i * candidates.d, (i + 1) * candidates.d));
-  }
+  if (!skip) return evaluateRows(acq, candidates);
+  const keep: number[] = [];
+  for (let i = 0; i < candidates.n; i++) if (!skip[i]) keep.push(i);
+  const scores = evaluateRows(acq, selectRows(candidates, keep));
+  const out = new Float64Array(candidates.n).fill(-Infinity);
+  keep.forEach((i, r) => (out[i] = scores[r] as number));
   return out;
 }
 

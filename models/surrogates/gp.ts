@@ -187,16 +187,38 @@ export class GaussianProcess {
     return { mean, variance, dMean, dVariance, k, kd };
   }
 
-  /** Model-space marginal posterior at the rows of Xq (m×d): means and latent variances (length m). */
-  posterior(Xq: Matrix): { mean: Float64Array; variance: Float64Array } {
-    const mean = new Float64Array(Xq.n);
-    const variance = new Float64Array(Xq.n);
-    for (let r = 0; r < Xq.n; r++) {
-      const p = this.pointPosterior(Xq.data.subarray(r * Xq.d, (r + 1) * Xq.d));
-      mean[r] = p.mean;
-      variance[r] = p.variance;
+  /**
+   * Model-space marginal posterior at the rows of Xq (m×d): means and latent variances (length m). Rows are processed
+   * in blocks with one multi-right-hand-side triangular solve per block, so L is streamed once per block rather than
+   * once per row (several times faster than `pointPosterior` per row at large n). `crossCov`, when requested, is
+   * k(X_train, Xq) (n×m).
+   */
+  posterior(Xq: Matrix, opts: { withCrossCovariance?: boolean } = {}): { mean: Float64Array; variance: Float64Array; crossCov?: Matrix } {
+    const m = Xq.n;
+    const n = this.n;
+    const mean = new Float64Array(m);
+    const variance = new Float64Array(m);
+    const crossCov = opts.withCrossCovariance ? zeros(n, m) : undefined;
+    const s2 = this.hyperparameters.outputscale;
+    const block = 128;
+    for (let start = 0; start < m; start += block) {
+      const b = Math.min(block, m - start);
+      const Kx = zeros(n, b);
+      for (let i = 0; i < n; i++) for (let c = 0; c < b; c++) Kx.data[i * b + c] = this.kernel(this.X.data, i * this.d, Xq.data, (start + c) * Xq.d);
+      const V = solveLowerMatrix(this.L, Kx);
+      for (let c = 0; c < b; c++) {
+        let mu = this.hyperparameters.mean;
+        let vv = 0;
+        for (let i = 0; i < n; i++) {
+          mu += (Kx.data[i * b + c] as number) * (this.alpha[i] as number);
+          vv += (V.data[i * b + c] as number) ** 2;
+        }
+        mean[start + c] = mu;
+        variance[start + c] = Math.max(s2 - vv, 1e-12 * s2);
+      }
+      if (crossCov) for (let i = 0; i < n; i++) crossCov.data.set(Kx.data.subarray(i * b, (i + 1) * b), i * m + start);
     }
-    return { mean, variance };
+    return { mean, variance, crossCov };
   }
 
   /** Model-space joint posterior at the rows of Xq (m×d): mean (m) and covariance (m×m). */

@@ -124,3 +124,28 @@ describe('qLogNEI', () => {
     expect(createQLogNEI(gp, { seed: 9 }).value(x)).toBe(createQLogNEI(gp, { seed: 9 }).value(x));
   });
 });
+
+describe('batched evaluation', () => {
+  it('evaluateBatch equals value() row by row for LogEI, UCB, qLogNEI (with pending) and constrained wrappers', async () => {
+    const { withLogProbabilities, outcomeBoundTerm } = await import('../../../../models/acquisition/constrained.ts');
+    const rng = new Rng(11);
+    const X = randomX(40, 3, rng);
+    const y = Array.from({ length: 40 }, (_, i) => Math.sin(4 * (X.data[3 * i] as number)) - (X.data[3 * i + 1] as number) ** 2 + 0.02 * rng.normal());
+    const gp = fitGp(X, y, { seed: 11 });
+    const Q = randomX(300, 3, rng);
+    const acqs = [
+      createLogEI(gp),
+      createUCB(gp),
+      createQLogNEI(gp, { seed: 1, samples: 64 }),
+      createQLogNEI(gp, { seed: 1, samples: 64, pending: randomX(2, 3, rng) }),
+      withLogProbabilities(createLogEI(gp), [outcomeBoundTerm(gp, 0)]),
+    ];
+    for (const acq of acqs) {
+      const batch = acq.evaluateBatch!(Q);
+      for (let r = 0; r < Q.n; r += 17) {
+        const v = acq.value(Q.data.subarray(3 * r, 3 * r + 3));
+        expect(Math.abs((batch[r] as number) - v)).toBeLessThan(1e-9 * Math.max(1, Math.abs(v)));
+      }
+    }
+  });
+});
