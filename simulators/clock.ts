@@ -28,7 +28,7 @@ interface Timer {
 }
 
 /** Wall-clock grace after which an instant clock advances even though an actor is awake (liveness over determinism). */
-const STALL_GRACE_MS = 500;
+const STALL_GRACE_MS = 5000;
 
 export class InstantClock implements Clock {
   private t = 0;
@@ -37,6 +37,8 @@ export class InstantClock implements Clock {
   private scheduled = false;
   private actors = 0;
   private stallTimer: NodeJS.Timeout | undefined;
+  /** Times the clock advanced while an actor was awake (the liveness fallback); non-zero means the run may not be reproducible. */
+  stalls = 0;
 
   join(): () => void {
     this.actors++;
@@ -85,6 +87,7 @@ export class InstantClock implements Clock {
       // Some actor is awake (a command in flight, a decision being made): wait for it to sleep or leave.
       this.stallTimer ??= setTimeout(() => {
         this.stallTimer = undefined;
+        this.stalls++;
         this.fire(true);
       }, STALL_GRACE_MS);
       return;

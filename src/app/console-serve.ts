@@ -28,7 +28,7 @@ export interface ServedConsole {
 export async function startServeConsole(opts: ServeConsoleOptions): Promise<ServedConsole> {
   const { config, logger } = opts;
   await ensureWebBuilt({ logger });
-  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, logger });
+  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger });
   try {
     const reader = storeConsoleReader(store);
     const server = await startConsoleServer({

@@ -1,6 +1,6 @@
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
-import { createClock, parseClockMode } from '../../simulators/clock.ts';
+import { InstantClock, createClock, parseClockMode } from '../../simulators/clock.ts';
 import { RuleFaultInjector } from '../../simulators/faults.ts';
 import type { Config } from '../config/index.ts';
 import { Rng, type CampaignSpec, type Logger } from '../domain/index.ts';
@@ -104,6 +104,8 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       onProgress: (p) => opts.onProgress?.(p, clock.now()),
     });
     const result = await loop.run();
+    if (clock instanceof InstantClock && clock.stalls > 0)
+      logger.warn({ stalls: clock.stalls }, 'the virtual clock advanced while an actor was awake; this run may not be reproducible');
     opts.signal?.removeEventListener('abort', abort);
     engine.stop();
     await bus.flush();

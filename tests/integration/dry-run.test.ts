@@ -10,7 +10,7 @@ import { defaultSpec } from '../helpers/default-spec.ts';
 
 /** Parses our results.csv (no quoted commas in these columns). */
 function parseCsv(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split('\n');
+  const [header, ...lines] = text.trim().split(/\r?\n/);
   const cols = (header ?? '').split(',');
   return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? `c${i}`, v])));
 }
