@@ -28,6 +28,8 @@ export interface ConsoleServerOptions {
   port: number;
   /** Built front end (default src/console/web/dist). */
   staticDir?: string;
+  /** Recently broadcast documents kept in memory per campaign for catching-up clients (default 5000). */
+  hubWindow?: number;
 }
 
 export interface ConsoleServer {
@@ -58,6 +60,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
 
   let io: IoServer | undefined;
   const hub = new DocumentHub({
+    window: opts.hubWindow,
     broadcast: (campaignId, docs) => {
       const msg: DocsMessage = { campaignId, docs, replay: false };
       io?.to(roomOf(campaignId)).emit(SERVER_EVENTS.docs, msg);
