@@ -57,11 +57,11 @@ const screen = (cell: string, recipe: Recipe, params: Record<string, number> = {
   },
   sample: { trialId: 'contract' },
 });
-const longOcp = (cell: string): TechniqueRun => ({ technique: 'OCP', cell, params: { duration: 400 }, sample: {} });
+const longOcp = (cell: string): TechniqueRun => ({ technique: 'OCP', cell, params: { duration: 3000 }, sample: {} });
 
 /**
  * The PotentiostatBackend contract: every implementation (in-process simulator, OPC UA driver against the twin, ...)
- * must pass it. The harness's clock must make a 400 s OCP last long enough (≥ 50 ms wall) to observe `busy`.
+ * must pass it. The harness's clock must make a 3000 s OCP last long enough (≥ 0.5 s wall) to observe `busy` and abort it.
  */
 export function potentiostatBackendContract(name: string, makeHarness: () => Promise<PotentiostatHarness>): void {
   describe(`PotentiostatBackend contract: ${name}`, () => {
@@ -75,8 +75,9 @@ export function potentiostatBackendContract(name: string, makeHarness: () => Pro
       await h?.close();
     });
 
-    it('measures a sample: a completed result whose η10 is within 30 mV of the landscape', async () => {
-      for (const recipe of [GOOD, POCKET]) {
+    it('measures a sample: a completed result whose η10 is within 30 mV of the landscape (or flagged noisy)', async () => {
+      let unflagged = 0;
+      for (const recipe of [GOOD, POCKET, GOOD]) {
         h.fillCell(recipe);
         const result = await h.backend.runTechnique(screen(h.cell, recipe), opts());
         expect(result.status).toBe('succeeded');
@@ -84,11 +85,16 @@ export function potentiostatBackendContract(name: string, makeHarness: () => Pro
         const lsv = result.curves.find((c) => c.technique === 'LSV');
         expect(lsv?.arrays['Ewe_V']?.length).toBe(801);
         expect(result.conditions.referenceOffset_V_RHE).toBeGreaterThan(0.9);
-        const { features } = extractFeatures(result);
-        expect(Math.abs((features['eta10_V'] as number) - trueEta10(recipe))).toBeLessThan(0.03);
+        const { features, flags } = extractFeatures(result);
+        // ≈ 2 % of runs are outliers with visibly noisy curves: the analysis must flag those.
+        const error = Math.abs((features['eta10_V'] as number) - trueEta10(recipe));
+        if (flags.includes('noisy')) continue;
+        unflagged++;
+        expect(error).toBeLessThan(0.03);
         expect(features['Rs_ohm']).toBeGreaterThan(5);
         expect(features['Rs_ohm']).toBeLessThan(12);
       }
+      expect(unflagged).toBeGreaterThanOrEqual(2);
     });
 
     it('refuses an empty cell with NO_SAMPLE_IN_CELL', async () => {
