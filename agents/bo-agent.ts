@@ -50,22 +50,27 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
   let fitCount = 0;
   let snapshot: ModelSnapshot | undefined;
 
-  const feasibleRows = (): { X: Matrix; Y: number[][]; recipes: Recipe[] } => {
+  const feasibleRows = (): { X: Matrix; Y: number[][]; noise: (number[] | undefined)[] } => {
     const rows: Float64Array[] = [];
     const Y: number[][] = spec.objectives.map(() => []);
-    const recipes: Recipe[] = [];
+    const noise: (number[] | undefined)[] = spec.objectives.map(() => []);
     for (const o of observations) {
       if (!o.feasible) continue;
       rows.push(space.encode(o.recipe));
-      recipes.push(o.recipe);
-      spec.objectives.forEach((obj, k) => (Y[k] as number[]).push(objectiveSign(obj) * (o.objectives[obj.name] as number)));
+      spec.objectives.forEach((obj, k) => {
+        (Y[k] as number[]).push(objectiveSign(obj) * (o.objectives[obj.name] as number));
+        // Known replicate variances are used only when every observation of this objective has one.
+        const v = o.noiseVariance?.[obj.name];
+        if (v === undefined || !Number.isFinite(v)) noise[k] = undefined;
+        else noise[k]?.push(v);
+      });
     }
-    return { X: rows.length > 0 ? fromRows(rows) : zeros(0, space.featureDim), Y, recipes };
+    return { X: rows.length > 0 ? fromRows(rows) : zeros(0, space.featureDim), Y, noise };
   };
 
-  const fitObjective = (name: string, X: Matrix, y: number[], seed: number): GaussianProcess => {
+  const fitObjective = (name: string, X: Matrix, y: number[], seed: number, noiseVariance?: number[]): GaussianProcess => {
     const prev = warm.get(name);
-    const gp = GaussianProcess.fit(X, y, { kernel: opts.kernel, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints });
+    const gp = GaussianProcess.fit(X, y, { kernel: opts.kernel, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints, noiseVariance });
     warm.set(name, gp.hyperparameters);
     return gp;
   };
@@ -98,10 +103,10 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
   };
 
   const boSuggest = (q: number, pending: Recipe[]): Suggestion[] => {
-    const { X, Y } = feasibleRows();
+    const { X, Y, noise } = feasibleRows();
     fitCount++;
     const seed = (ctx.seed * 1000003 + fitCount * 7919) >>> 0;
-    const gps = spec.objectives.map((obj, k) => fitObjective(obj.name, X, Y[k] as number[], seed + k));
+    const gps = spec.objectives.map((obj, k) => fitObjective(obj.name, X, Y[k] as number[], seed + k, noise[k]));
     snapshot = makeSnapshot(gps, X.n);
 
     // Scalarised target for several objectives (ParEGO); the single objective's own GP otherwise.

@@ -34,7 +34,7 @@ export interface GpFitOptions {
   learnOutputscale?: boolean;
   /** Previous hyper-parameters to start from (warm start). */
   warmStart?: GpHyperparameters;
-  /** Candidate starts drawn from the prior and screened by their loss (default 8). */
+  /** Candidate starts drawn from the prior and screened by their loss (default 8, or 4 with a warm start). */
   priorSamples?: number;
   /** L-BFGS runs from the best screened starts (default: 1 with a warm start; otherwise 2 for n ≤ 100, else 1). */
   restarts?: number;
@@ -333,7 +333,7 @@ function fitHyperparameters(
   const starts: Float64Array[] = [];
   if (opts.warmStart && opts.warmStart.lengthscales.length === d) starts.push(toTheta(opts.warmStart));
   starts.push(toTheta({ lengthscales: new Array(d).fill(logNormalMode(lsPrior)), noise: logNormalMode(NOISE_PRIOR) + NOISE_FLOOR, mean: 0, outputscale: 1 }));
-  const nSamples = opts.priorSamples ?? 8;
+  const nSamples = opts.priorSamples ?? (opts.warmStart ? 4 : 8);
   for (let s = 0; s < nSamples; s++) {
     starts.push(
       toTheta({

@@ -183,4 +183,19 @@ describe('GP fitting', () => {
     expect(warm.fitLoss).toBeLessThanOrEqual(a.fitLoss + 1e-6);
     expect(kernelValue('matern52', 0)).toBe(1);
   });
+
+  it('uses known replicate noise variances instead of learning the noise', () => {
+    const X = fromRows([[0.1], [0.4], [0.6], [0.9]]);
+    const y = [1, 2, 1.5, 0.5];
+    const quiet = fitGp(X, y, { noiseVariance: [1e-6, 1e-6, 1e-6, 1e-6], seed: 1 });
+    const loud = fitGp(X, y, { noiseVariance: [0.5, 0.5, 0.5, 0.5], seed: 1 });
+    // Noise is floored at 1e-4 in model space and scaled by the outcome variance.
+    expect(quiet.noiseModel[0]).toBeCloseTo(1e-4, 12);
+    expect(loud.noiseModel[0]).toBeCloseTo(0.5 / loud.standardizer.std ** 2, 12);
+    const at = fromRows([[0.4]]);
+    expect(quiet.predict(at).mean[0]).toBeCloseTo(2, 2);
+    expect(Math.abs((loud.predict(at).mean[0] as number) - 2)).toBeGreaterThan(0.05);
+    expect(() => fitGp(X, y, { noiseVariance: [1, 1, 1] })).toThrow(/one entry per observation/);
+    expect(() => fitGp(X, y, { noiseVariance: [1, 1, -1, 1] })).toThrow(/noise variance/);
+  });
 });
