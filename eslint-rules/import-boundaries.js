@@ -51,9 +51,9 @@ export const FORBIDDEN_PACKAGES = {
   'src/store': { deny: ['mqtt', 'aedes', 'node-opcua', 'socket.io'] },
 };
 
-/** Simulators may import the drivers' wire contracts, node maps and transports, nothing else of drivers. */
+/** Simulators may import the drivers' wire contracts (topics, node maps, technique parameters) and transports, nothing else of drivers. */
 function isDriverContract(rel) {
-  return /^drivers\/(transport\/|[^/]+\/(wire-contract|node-map)[^/]*\.ts$)/.test(rel.replace(/\\/g, '/'));
+  return /^drivers\/(transport\/|[^/]+\/(wire-contract|node-map|technique-params)[^/]*\.ts$)/.test(rel.replace(/\\/g, '/'));
 }
 
 function packageName(spec) {
