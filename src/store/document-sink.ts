@@ -77,7 +77,11 @@ export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, o
   });
   let attached = true;
   return {
-    flush: () => queue.flush(),
+    async flush() {
+      // The bus hands documents to subscribers asynchronously: let it deliver everything published so far first.
+      if (attached) await bus.flush();
+      await queue.flush();
+    },
     detach() {
       if (!attached) return;
       attached = false;

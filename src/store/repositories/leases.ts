@@ -17,7 +17,7 @@ export interface Lease {
 export interface LeaseRepository {
   /** Takes the lease when it is free, expired or already ours; undefined when another owner holds a live lease. */
   acquireLease(campaignId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
-  /** Takes any running or paused campaign whose lease is free or expired (oldest update first). */
+  /** Takes any running or paused campaign whose lease is free or expired (oldest update first); never one we hold. */
   acquireNextLease(owner: string, ttlMs: number): Promise<Lease | undefined>;
   /** Extends our lease (heartbeat); undefined when we no longer own it. */
   renewLease(campaignId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
@@ -32,14 +32,20 @@ export function leaseRepository(db: Db): LeaseRepository {
     if (!(Number.isFinite(ttlMs) && ttlMs > 0)) throw new RangeError(`lease ttl must be a positive number of ms, got ${ttlMs}`);
     return sql`now() + make_interval(secs => ${ttlMs / 1000}::double precision)`;
   };
-  const claimable = (owner: string): SQL | undefined =>
-    or(isNull(campaignsTable.owner), eq(campaignsTable.owner, owner), isNull(campaignsTable.leaseExpiresAt), lte(campaignsTable.leaseExpiresAt, sql`now()`));
+  /** Free or expired; with `owner`, also a lease that owner already holds. */
+  const claimable = (owner?: string): SQL | undefined =>
+    or(
+      isNull(campaignsTable.owner),
+      owner === undefined ? undefined : eq(campaignsTable.owner, owner),
+      isNull(campaignsTable.leaseExpiresAt),
+      lte(campaignsTable.leaseExpiresAt, sql`now()`),
+    );
 
-  const claim = async (where: SQL | undefined, owner: string, ttlMs: number): Promise<Lease | undefined> => {
+  const claim = async (where: SQL | undefined, owner: string, ttlMs: number, includeOwn: boolean): Promise<Lease | undefined> => {
     const candidate = db
       .select({ id: campaignsTable.id })
       .from(campaignsTable)
-      .where(and(where, claimable(owner)))
+      .where(and(where, claimable(includeOwn ? owner : undefined)))
       .orderBy(asc(campaignsTable.updatedAt), asc(campaignsTable.id))
       .limit(1)
       .for('update', { skipLocked: true });
@@ -52,9 +58,9 @@ export function leaseRepository(db: Db): LeaseRepository {
   };
 
   return {
-    acquireLease: (campaignId, owner, ttlMs) => claim(eq(campaignsTable.id, campaignId), owner, ttlMs),
+    acquireLease: (campaignId, owner, ttlMs) => claim(eq(campaignsTable.id, campaignId), owner, ttlMs, true),
 
-    acquireNextLease: (owner, ttlMs) => claim(inArray(campaignsTable.state, TAKEOVER_STATES), owner, ttlMs),
+    acquireNextLease: (owner, ttlMs) => claim(inArray(campaignsTable.state, TAKEOVER_STATES), owner, ttlMs, false),
 
     async renewLease(campaignId, owner, ttlMs) {
       const [row] = await db
