@@ -95,6 +95,21 @@ describe('OPC UA station twin: several stations, locks and roles', () => {
     await bad.stop();
   });
 
+  it('runs a program over SignAndEncrypt (Basic256Sha256) for an operator and refuses an observer there too', async () => {
+    const secure = (user: { username: string; password: string }) => ({ ...connection(user), securityMode: 'SignAndEncrypt' as const, securityPolicy: 'Basic256Sha256' as const });
+    const op = new PotentiostatOpcuaBackend({ deviceId: 'es3', unit: 'cell3', connection: secure({ username: 'operator', password: 'op-secret' }) });
+    await op.setup();
+    const r = await op.runTechnique(screen('cell3'), { commandId: 'secure-op', signal: signal() });
+    expect(r.status).toBe('succeeded');
+    expect((await op.lookup('secure-op'))?.runId).toBe(r.runId);
+    await op.stop();
+    const obs = new PotentiostatOpcuaBackend({ deviceId: 'es3', unit: 'cell3', connection: secure({ username: 'observer', password: 'obs-secret' }) });
+    await obs.setup();
+    const err = await obs.runTechnique(screen('cell3'), { commandId: 'secure-obs', signal: signal() }).catch((e: unknown) => e);
+    expect((err as DeviceError).failure?.code).toBe('ACCESS_DENIED');
+    await obs.stop();
+  });
+
   it('encodes StartProgram properties losslessly', () => {
     const run = { params: { lsvScanRate_V_s: 0.005, cvCycles: 3 }, sample: { trialId: 't-1', index: 4 } };
     expect(decodeProperties(encodeProperties(run))).toEqual(run);
