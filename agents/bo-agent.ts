@@ -102,6 +102,21 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
     return { snapshotId: ctx.newId(), agent: 'bo', n, hyperparameters, looRmse: Math.sqrt(sse / Math.max(1, loo.mean.length)), parity };
   };
 
+  /**
+   * Sequential greedy batch; when every candidate duplicates an observed recipe (a tiny, exhausted space), repeats
+   * are allowed rather than failing the campaign.
+   */
+  const optimizeWithFallback = (q: number, makeAcq: (p: Matrix) => AcquisitionFunction, seed: number, pendingX: Matrix, observed: Matrix | undefined): AcquisitionOptimum[] => {
+    const run = (obs: Matrix | undefined, minDistance?: number) =>
+      optimizeBatch(space, q, makeAcq, { seed, pending: pendingX, observed: obs, rawSamples: opts.rawSamples, restarts: opts.restarts, minDistance });
+    try {
+      return run(observed);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'no new recipe left in the search space; allowing repeats');
+      return run(undefined, 0);
+    }
+  };
+
   const boSuggest = (q: number, pending: Recipe[]): Suggestion[] => {
     const { X, Y, noise } = feasibleRows();
     fitCount++;
@@ -146,13 +161,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
     const optima =
       mode === 'thompson'
         ? thompsonBatch(space, target, q, terms, rng, seed, opts.excludeObserved === false ? pendingX : vstack([pendingX, X], space.featureDim))
-        : optimizeBatch(space, q, makeAcq, {
-            seed,
-            pending: pendingX,
-            observed: opts.excludeObserved === false ? undefined : X,
-            rawSamples: opts.rawSamples,
-            restarts: opts.restarts,
-          });
+        : optimizeWithFallback(q, makeAcq, seed, pendingX, opts.excludeObserved === false ? undefined : X);
     return optima.map((o, j) => {
       const predicted: Record<string, { mean: number; sd: number }> = {};
       spec.objectives.forEach((obj, k) => {
@@ -191,7 +200,9 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
       if (!(n > 0)) return [];
       const nFeasible = observations.filter((o) => o.feasible).length;
       const out: Suggestion[] = [];
-      const designLeft = Math.max(0, spec.strategy.initialTrials - designIssued);
+      // Observations count towards the design too, so an agent rebuilt from stored observations (a resumed campaign)
+      // does not start a second initial design.
+      const designLeft = Math.max(0, spec.strategy.initialTrials - Math.max(designIssued, observations.length));
       const nDesign = nFeasible === 0 ? n : Math.min(n, designLeft);
       for (let i = 0; i < nDesign; i++) {
         designIssued++;

@@ -91,4 +91,31 @@ describe('BoAgent on the default OER spec', () => {
     };
     expect(await run()).toEqual(await run());
   });
+
+  it('keeps proposing (repeats) when a tiny space is exhausted', async () => {
+    const tiny = campaignSpecSchema.parse({
+      ...oer,
+      parameters: [{ type: 'categorical', name: 'solvent', choices: ['water', 'dmso'] }],
+      strategy: { ...oer.strategy, initialTrials: 2 },
+    });
+    const agent = createBoAgent(ctxFor(tiny), { rawSamples: 16, restarts: 2 });
+    await agent.ingest([
+      { trialId: 'a', recipe: { solvent: 'water' }, feasible: true, objectives: { eta10: 0.4 }, qualityFlags: [] },
+      { trialId: 'b', recipe: { solvent: 'dmso' }, feasible: true, objectives: { eta10: 0.3 }, qualityFlags: [] },
+    ]);
+    await agent.suggest(2, []); // the design budget
+    const s = await agent.suggest(3, [{ solvent: 'dmso' }]);
+    expect(s).toHaveLength(3);
+    for (const x of s) expect(validateRecipe(tiny, x.recipe)).toEqual([]);
+  });
+
+  it('an agent rebuilt from stored observations goes straight to BO (no second initial design)', async () => {
+    const first = createBoAgent(ctxFor(oer, 5), { rawSamples: 32, restarts: 2 });
+    const design = await first.suggest(6, []);
+    const stored = design.map((s, i) => observe(s.recipe, i));
+    const resumed = createBoAgent(ctxFor(oer, 5), { rawSamples: 32, restarts: 2 });
+    await resumed.ingest(stored);
+    const next = await resumed.suggest(1, []);
+    expect(next[0]!.proposer).toBe('bo');
+  });
 });
