@@ -8,6 +8,7 @@ import {
   trueOutcome,
 } from '../../../../simulators/physics/oer-landscape.ts';
 import { METALS, sampleFromCell, sampleFromRecipe } from '../../../../simulators/physics/landscape.ts';
+import { estimateOptimum } from '../../../../simulators/physics/landscape-optimum.ts';
 
 const space = {
   parameters: [
@@ -71,7 +72,7 @@ describe('OER landscape', () => {
     const rng = new Rng(42);
     const etas: number[] = [];
     const codes: Record<string, number> = {};
-    const n = 20_000;
+    const n = 12_000;
     for (let i = 0; i < n; i++) {
       const o = trueOutcome(randomRecipe(rng));
       if (o.failure) codes[o.failure.code] = (codes[o.failure.code] ?? 0) + 1;
@@ -109,5 +110,18 @@ describe('OER landscape', () => {
     expect(film.j0_A_cm2 * 10 ** (film.eta10_V / (film.tafel_mV_dec / 1000))).toBeCloseTo(0.01, 10);
     expect(film.tafel_mV_dec).toBeGreaterThan(30);
     expect(film.tafel_mV_dec).toBeLessThan(50);
+  });
+});
+
+describe('estimateOptimum', () => {
+  it('finds the canonical optimum (0.27–0.28 V) in the Ce pocket, and other seeds within the same band', () => {
+    const best = estimateOptimum(defaultOerLandscape, { samples: 8000, refineSteps: 8000 });
+    expect(best.eta10_V).toBeGreaterThan(0.265);
+    expect(best.eta10_V).toBeLessThan(0.285);
+    expect(best.recipe['Ce'] as number).toBeGreaterThan(0.25);
+    expect(trueOutcome(best.recipe).failure).toBeUndefined();
+    const other = estimateOptimum(new OerLandscape({ seed: 99 }), { samples: 8000, refineSteps: 8000 });
+    expect(other.eta10_V).toBeGreaterThan(0.255);
+    expect(other.eta10_V).toBeLessThan(0.295);
   });
 });
