@@ -5,7 +5,7 @@ import { createQLogNEI } from './acquisition/q-log-nei.ts';
 import { thompsonSelect } from './acquisition/thompson.ts';
 import type { AcquisitionFunction } from './acquisition/types.ts';
 import { selectFromPool } from './optimizers/pool.ts';
-import { GaussianProcess, type GpHyperparameters } from './surrogates/gp.ts';
+import { GaussianProcess, type GpFitOptions, type GpHyperparameters } from './surrogates/gp.ts';
 import type { KernelKind } from './surrogates/kernels.ts';
 
 /**
@@ -27,6 +27,8 @@ export interface PoolStepOptions {
   kernel?: KernelKind;
   /** Previous step's hyper-parameters (warm start). */
   warmStart?: GpHyperparameters;
+  /** Further GP fit options (e.g. `learnOutputscale`, `maxFitPoints`, `restarts`). */
+  gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'noiseVariance' | 'seed'>;
   /** Known noise variance per evaluated row (outcome units²). */
   noiseVariance?: ArrayLike<number>;
   pending?: readonly number[];
@@ -48,6 +50,7 @@ export function poolStep(pool: Matrix, evaluated: readonly number[], y: ArrayLik
   const seed = opts.seed ?? 0;
   const q = opts.q ?? 1;
   const gp = GaussianProcess.fit(selectRows(pool, evaluated), y, {
+    ...opts.gpOptions,
     kernel: opts.kernel,
     warmStart: opts.warmStart,
     noiseVariance: opts.noiseVariance,

@@ -19,6 +19,8 @@ export interface MllProblem {
   /** Fixed per-point noise variances (standardised units), or undefined when a homoscedastic noise is learned. */
   fixedNoise?: Float64Array;
   learnOutputscale: boolean;
+  /** Add the hyper-parameter priors (MAP, default) or fit the plain marginal likelihood (type-II ML). */
+  usePriors?: boolean;
 }
 
 export interface ThetaLayout {
@@ -63,6 +65,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const layout = thetaLayout(d, problem.fixedNoise === undefined, problem.learnOutputscale);
   const D2 = pairwiseSquaredDiffs(X);
   const lsPrior = lengthscalePrior(d);
+  const usePriors = problem.usePriors ?? true;
   const K = zeros(n, n);
   const Lbuf = zeros(n, n);
   const work = zeros(n, n);
@@ -105,8 +108,10 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     for (let i = 0; i < n; i++) quad += (r[i] as number) * (alpha[i] as number);
     const logMl = -0.5 * quad - 0.5 * logDetFromCholesky(L) - 0.5 * n * Math.log(2 * Math.PI);
     let logPrior = 0;
-    for (let j = 0; j < d; j++) logPrior += logNormalLogPdf(lsPrior, Math.exp(theta[j] as number));
-    if (layout.noise !== undefined) logPrior += logNormalLogPdf(NOISE_PRIOR, noise);
+    if (usePriors) {
+      for (let j = 0; j < d; j++) logPrior += logNormalLogPdf(lsPrior, Math.exp(theta[j] as number));
+      if (layout.noise !== undefined) logPrior += logNormalLogPdf(NOISE_PRIOR, noise);
+    }
     const value = -(logMl + logPrior) / n;
     if (!grad) return value;
 
@@ -133,7 +138,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     for (let j = 0; j < d; j++) {
       // ∂K/∂log ℓ_j = −k'(r²)·2Δ_j²/ℓ_j² ⇒ ½ tr(W ∂K) = −Σ W k' Δ² / ℓ²
       const dMl = -(gl[j] as number) * (invL2[j] as number);
-      const dPrior = logNormalDLogPdfDLogV(lsPrior, Math.exp(theta[j] as number));
+      const dPrior = usePriors ? logNormalDLogPdfDLogV(lsPrior, Math.exp(theta[j] as number)) : 0;
       grad[j] = -(dMl + dPrior) / n;
     }
     let sumAlpha = 0;
@@ -141,7 +146,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     grad[layout.mean] = -sumAlpha / n;
     if (layout.noise !== undefined) {
       const dMl = 0.5 * trW * noiseExcess;
-      const dPrior = logNormalDLogPdfDLogV(NOISE_PRIOR, noise) * (noiseExcess / noise);
+      const dPrior = usePriors ? logNormalDLogPdfDLogV(NOISE_PRIOR, noise) * (noiseExcess / noise) : 0;
       grad[layout.noise] = -(dMl + dPrior) / n;
     }
     if (layout.outputscale !== undefined) {

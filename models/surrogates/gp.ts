@@ -32,6 +32,8 @@ export interface GpFitOptions {
   noiseVariance?: ArrayLike<number>;
   /** Learn a kernel outputscale (default false: outcomes are standardised, as in BoTorch's SingleTaskGP). */
   learnOutputscale?: boolean;
+  /** MAP with the lengthscale and noise priors (default true); false fits the plain marginal likelihood. */
+  usePriors?: boolean;
   /** Previous hyper-parameters to start from (warm start). */
   warmStart?: GpHyperparameters;
   /** Candidate starts drawn from the prior and screened by their loss (default 8, or 4 with a warm start). */
@@ -295,7 +297,7 @@ function fitHyperparameters(
     yf = Float64Array.from(idx, (i) => yModel[i] as number);
     if (fixedNoise) noiseF = Float64Array.from(idx, (i) => fixedNoise[i] as number);
   }
-  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale });
+  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale, usePriors: opts.usePriors });
   const lower = new Float64Array(layout.size);
   const upper = new Float64Array(layout.size);
   for (let j = 0; j < d; j++) {

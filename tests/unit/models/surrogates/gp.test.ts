@@ -109,8 +109,8 @@ describe('marginal likelihood', () => {
     const X = randomX(25, 3, rng);
     const y = Float64Array.from({ length: 25 }, () => rng.normal());
     for (const kernel of ['rbf', 'matern52'] as const) {
-      for (const learnOutputscale of [false, true]) {
-        const ev = createMllEvaluator({ X, y, kernel, learnOutputscale });
+      for (const [learnOutputscale, usePriors] of [[false, true], [true, true], [true, false]] as const) {
+        const ev = createMllEvaluator({ X, y, kernel, learnOutputscale, usePriors });
         const theta = Float64Array.from({ length: ev.layout.size }, () => 0.3 * rng.normal());
         const g = new Float64Array(ev.layout.size);
         ev.loss(theta, g);
