@@ -8,6 +8,7 @@ export { SobolEngine, sobolNormal, SOBOL_MAX_DIMENSION } from './sobol.ts';
 export { GaussianProcess, fitGp, type GpFitOptions, type GpHyperparameters, type PointPosterior } from './surrogates/gp.ts';
 export { KERNEL_KINDS, type KernelKind } from './surrogates/kernels.ts';
 export { fitFeasibility, type FeasibilityModel, type FeasibilityOptions } from './surrogates/feasibility.ts';
+export { fitIndependentGps, predictIndependent } from './surrogates/multi-output.ts';
 export { evaluateRows, type AcquisitionFunction } from './acquisition/types.ts';
 export { createLogEI, createUCB, logExpectedImprovement, logH, maxTrainingMean } from './acquisition/log-ei.ts';
 export { createQLogNEI, type QLogNeiOptions } from './acquisition/q-log-nei.ts';

@@ -79,16 +79,19 @@ describe('qLogNEI', () => {
   const y = Array.from({ length: 15 }, (_, i) => -(((X.data[2 * i] as number) - 0.3) ** 2) - ((X.data[2 * i + 1] as number) - 0.6) ** 2 + 0.01 * rng.normal());
   const gp = fitGp(X, y, { seed: 2 });
 
-  it('at q = 1 with a fixed incumbent equals analytic LogEI (QMC with 4096 samples)', () => {
+  it('at q = 1 with a fixed incumbent converges to analytic LogEI (QMC error ≤ 5e-5 at 65 536 samples)', () => {
     const best = maxTrainingMean(gp);
-    const q = createQLogNEI(gp, { bestF: best, samples: 4096, seed: 3 });
     const a = createLogEI(gp, { best });
+    const coarse = createQLogNEI(gp, { bestF: best, samples: 4096, seed: 3 });
+    const fine = createQLogNEI(gp, { bestF: best, samples: 65536, seed: 3 });
     // Points where EI is not negligible (the fat tail deliberately departs from EI where no sample improves).
     for (const x of [[0.3, 0.6], [0.5, 0.5], [0.2, 0.8], [0.35, 0.3]]) {
       const xv = Float64Array.from(x);
       const ei = Math.exp(a.value(xv));
-      const qei = Math.exp(q.value(xv));
-      expect(Math.abs(qei - ei) / ei).toBeLessThan(2e-3);
+      const errCoarse = Math.abs(Math.exp(coarse.value(xv)) - ei) / ei;
+      const errFine = Math.abs(Math.exp(fine.value(xv)) - ei) / ei;
+      expect(errCoarse).toBeLessThan(5e-4);
+      expect(errFine).toBeLessThan(5e-5);
     }
   });
 

@@ -199,3 +199,20 @@ describe('GP fitting', () => {
     expect(() => fitGp(X, y, { noiseVariance: [1, 1, -1, 1] })).toThrow(/noise variance/);
   });
 });
+
+describe('independent multi-output GPs', () => {
+  it('fits each output separately and matches single-output fits', async () => {
+    const { fitIndependentGps, predictIndependent } = await import('../../../../models/surrogates/multi-output.ts');
+    const rng = new Rng(12);
+    const X = randomX(20, 2, rng);
+    const y1 = Array.from({ length: 20 }, (_, i) => Math.sin(5 * (X.data[2 * i] as number)));
+    const y2 = Array.from({ length: 20 }, (_, i) => 100 + 10 * (X.data[2 * i + 1] as number));
+    const gps = fitIndependentGps(X, [y1, y2], { seed: 4 });
+    expect(gps).toHaveLength(2);
+    const single = fitGp(X, y2, { seed: 5 });
+    expect(gps[1]!.hyperparameters).toEqual(single.hyperparameters);
+    const p = predictIndependent(gps, fromRows([[0.5, 0.5]]));
+    expect(p.mean[1]![0]).toBeCloseTo(105, 0);
+    expect(p.mean[0]![0]).toBeCloseTo(Math.sin(2.5), 1);
+  });
+});
