@@ -118,4 +118,37 @@ describe('BoAgent on the default OER spec', () => {
     const next = await resumed.suggest(1, []);
     expect(next[0]!.proposer).toBe('bo');
   });
+
+  it.each(['qLogNEI', 'ucb', 'thompson', 'logEI'] as const)('acquisition %s proposes valid recipes', async (acquisition) => {
+    const agent = createBoAgent(ctxFor(oer, 7), { acquisition, rawSamples: 32, restarts: 2 });
+    const design = await agent.suggest(6, []);
+    await agent.ingest(design.map((s, i) => observe(s.recipe, i)));
+    const batch = await agent.suggest(3, [design[0]!.recipe]);
+    expect(batch).toHaveLength(3);
+    for (const s of batch) {
+      expect(s.proposer).toBe('bo');
+      expect(validateRecipe(oer, s.recipe)).toEqual([]);
+    }
+    expect(new Set(batch.map((s) => JSON.stringify(s.recipe))).size).toBe(3);
+  });
+
+  it('handles two objectives (ParEGO scalarisation) and an objective threshold', async () => {
+    const spec = campaignSpecSchema.parse({
+      ...oer,
+      objectives: [
+        { name: 'eta10', direction: 'minimize', unit: 'V', feature: 'eta10_V', threshold: 0.5 },
+        { name: 'cost', direction: 'minimize', unit: 'EUR', feature: 'cost' },
+      ],
+    });
+    const agent = createBoAgent(ctxFor(spec, 8), { rawSamples: 32, restarts: 2 });
+    const design = await agent.suggest(6, []);
+    await agent.ingest(
+      design.map((s, i) => ({ trialId: `t${i}`, recipe: s.recipe, feasible: true, objectives: { eta10: eta10(s.recipe), cost: (s.recipe.Co as number) * 3 + 1 }, qualityFlags: [] })),
+    );
+    const [s] = await agent.suggest(1, []);
+    expect(s!.proposer).toBe('bo');
+    expect(Object.keys(s!.predicted!)).toEqual(['eta10', 'cost']);
+    expect(s!.predicted!.cost!.mean).toBeGreaterThan(0);
+    expect(Object.keys(agent.report().snapshot!.hyperparameters)).toEqual(['eta10', 'cost']);
+  });
 });
