@@ -205,17 +205,17 @@ export function inverseFromCholesky(L: Matrix, work?: Matrix, out?: Matrix): Mat
   const res = out ?? zeros(n, n);
   const li = Li.data;
   const o = res.data;
-  o.fill(0);
-  // (L⁻ᵀL⁻¹)_ij = Σ_{k ≥ max(i,j)} Li_ki Li_kj; accumulate row by row of Li for cache-friendly access.
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let i = 0; i <= k; i++) {
-      const a = li[rk + i] as number;
-      if (a === 0) continue;
-      axpyRange(o, i * n, a, li, rk, i + 1);
+  // Transpose L⁻¹ in place of `res` scratch? No: use the upper triangle of `li` itself as Uᵀ storage is lower; build
+  // U = (L⁻¹)ᵀ row-major so that (L⁻ᵀL⁻¹)_ij = Σ_{k ≥ max(i,j)} U_ik·U_jk is a dot product of contiguous row tails.
+  for (let i = 0; i < n; i++) for (let k = 0; k < i; k++) li[k * n + i] = li[i * n + k] as number;
+  // Now the upper triangle of `li` holds U (row i, columns k ≥ i); the strict lower part is stale and unused.
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = dotRange(li, j * n + i, li, i * n + i, n - i);
+      o[i * n + j] = v;
+      o[j * n + i] = v;
     }
   }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) o[j * n + i] = o[i * n + j] as number;
   return res;
 }
 
