@@ -1,5 +1,6 @@
 import type { Curve, EchemResult } from '../../src/domain/echem.ts';
 import { fitRandlesCpe, highFrequencyIntercept, type Spectrum } from './eis-fit.ts';
+import { kramersKronigTest } from './kramers-kronig.ts';
 import { lsvFeatures, type LsvOptions } from './lsv-features.ts';
 import { median } from './numeric.ts';
 
@@ -21,13 +22,14 @@ const last = (curves: readonly Curve[], technique: Curve['technique']): Curve | 
 /**
  * Features of a station result, computed from its curves exactly as for a real instrument:
  * - `Rs_ohm` from PEIS (complex non-linear least-squares fit of Rs + L + CPE∥Rct, falling back to the high-frequency
- *   intercept), else the instrument's reported uncompensated resistance; also `Rct_ohm`, `Cdl_F`, `cpe_alpha`;
+ *   intercept), else the instrument's reported uncompensated resistance; also `Rct_ohm`, `Cdl_F`, `cpe_alpha`, and a
+ *   linear Kramers–Kronig test (`kk_residual_max`, flag `kk_failed`);
  * - from the LSV (iR-corrected with Rs, vs RHE via the reference offset): `eta10_V` (absent with flag
  *   `target_current_not_reached` when the target is never reached), `eta10_uncorrected_V`, `E10_V_RHE`, `onset_V_RHE`
  *   (1 mA/cm²), `tafel_mV_dec` + `tafel_r2` + window, `jmax_mA_cm2`, `noise_rel`;
  * - `ocp_V_RHE` from the OCP, `cp_drift_mV` from a CP hold;
  * - flags: `overload`, `truncated`, `noisy`, `low_r2`, `target_current_not_reached`, `no_lsv`, `nan_points`,
- *   `no_ir_correction`, `eis_fit_failed`, `tafel_window_short`.
+ *   `no_ir_correction`, `eis_fit_failed`, `kk_failed`, `tafel_window_short`.
  * Pure: no I/O, deterministic.
  */
 export function extractFeatures(result: EchemResult, options: ExtractOptions = {}): ExtractedFeatures {
@@ -42,6 +44,9 @@ export function extractFeatures(result: EchemResult, options: ExtractOptions = {
     if (s.freq.length >= 3 && s.freq.length === s.zre.length && s.freq.length === s.zim.length) {
       const hf = highFrequencyIntercept(s);
       features['Rs_hf_ohm'] = hf;
+      const kk = kramersKronigTest(s);
+      features['kk_residual_max'] = kk.maxResidual;
+      if (!kk.pass) flags.add('kk_failed');
       const fit = fitRandlesCpe(s);
       if (fit && fit.residual <= (options.maxEisResidual ?? 0.05) && fit.rs_ohm > 0) {
         rs = fit.rs_ohm;

@@ -3,3 +3,5 @@ export { lsvFeatures, DEFAULT_LSV_OPTIONS, type LsvInput, type LsvOptions, type 
 export { fitTafel, DEFAULT_TAFEL_OPTIONS, type TafelFit, type TafelOptions } from './tafel.ts';
 export { fitRandlesCpe, highFrequencyIntercept, randlesCpeZ, type RandlesCpeFit, type Spectrum } from './eis-fit.ts';
 export { linearFit, median, movingMedian, robustSigma, type LinearFit } from './numeric.ts';
+export { kramersKronigTest, type KramersKronigResult } from './kramers-kronig.ts';
+export { capacitanceFromScanRates, type CapacitanceFit } from './capacitance.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitRandlesCpe, highFrequencyIntercept, randlesCpeZ } from '../../../../models/analysis/eis-fit.ts';
+import { kramersKronigTest } from '../../../../models/analysis/kramers-kronig.ts';
 
 function spectrum(rs: number, rct: number, q: number, alpha: number, l: number, noise = 0) {
   const freq: number[] = [];
@@ -48,5 +49,19 @@ describe('EIS analysis', () => {
     const s = spectrum(8, 25, 5e-5, 0.9, 2e-6);
     expect(highFrequencyIntercept(s)).toBeGreaterThan(7.9);
     expect(highFrequencyIntercept(s)).toBeLessThan(8.3);
+  });
+});
+
+describe('Kramers–Kronig test', () => {
+  it('passes a causal Randles + CPE spectrum with 0.3 % noise and fails one that drifts during the measurement', () => {
+    const ok = kramersKronigTest(spectrum(8, 25, 5e-5, 0.9, 2e-7, 0.003));
+    expect(ok.pass).toBe(true);
+    expect(ok.maxResidual).toBeLessThan(0.015);
+    const drift = spectrum(8, 25, 5e-5, 0.9, 2e-7);
+    // The cell's resistance creeps up by 15 % while the sweep goes to low frequency (measured last).
+    drift.zre = drift.zre.map((z, k) => z * (1 + 0.15 * (k / 60) ** 2));
+    const bad = kramersKronigTest(drift);
+    expect(bad.pass).toBe(false);
+    expect(bad.maxResidual).toBeGreaterThan(0.02);
   });
 });
