@@ -91,7 +91,7 @@ export function fitRandlesCpe(s: Spectrum): RandlesCpeFit | undefined {
       maxValues: [Math.log(1e7), Math.log(1e12), Math.log(1), 1, Math.log(1e-3)],
       damping: 1e-2,
       jacobianFunction: jacobian,
-      maxIterations: 80,
+      maxIterations: 30,
       errorTolerance: 1e-12,
     });
     const [lrs, lrct, lq, alpha, ll] = res.parameterValues as [number, number, number, number, number];

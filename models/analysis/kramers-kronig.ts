@@ -56,29 +56,38 @@ export function kramersKronigTest(s: Spectrum, options: { perDecade?: number; th
   return { maxResidual: max, rmsResidual: Math.sqrt(ss / rows.length), elements: m, pass: max < threshold };
 }
 
-/** Least squares by Householder QR (rows × cols, rows ≥ cols). Column scaling keeps it well conditioned. */
-function leastSquares(a: number[][], b: number[], cols: number): number[] {
+/** Least squares by Householder QR (rows × cols, rows ≥ cols) on a flat row-major copy; columns are scaled first. */
+function leastSquares(a: readonly number[][], b: readonly number[], cols: number): number[] {
   const m = a.length;
-  const A = a.map((r) => [...r]);
-  const y = [...b];
-  const scale = Array.from({ length: cols }, (_, c) => Math.sqrt(A.reduce((s, r) => s + (r[c] as number) ** 2, 0)) || 1);
-  for (const r of A) for (let c = 0; c < cols; c++) r[c] = (r[c] as number) / (scale[c] as number);
+  const A = new Float64Array(m * cols);
+  const y = Float64Array.from(b);
+  const scale = new Float64Array(cols);
+  for (let r = 0; r < m; r++) for (let c = 0; c < cols; c++) A[r * cols + c] = (a[r] as number[])[c] as number;
+  for (let c = 0; c < cols; c++) {
+    let s = 0;
+    for (let r = 0; r < m; r++) s += (A[r * cols + c] as number) ** 2;
+    scale[c] = Math.sqrt(s) || 1;
+    for (let r = 0; r < m; r++) A[r * cols + c] = (A[r * cols + c] as number) / (scale[c] as number);
+  }
+  const v = new Float64Array(m);
   for (let k = 0; k < cols; k++) {
     let norm = 0;
-    for (let i = k; i < m; i++) norm += (A[i]?.[k] as number) ** 2;
+    for (let i = k; i < m; i++) norm += (A[i * cols + k] as number) ** 2;
     norm = Math.sqrt(norm);
     if (norm === 0) continue;
-    const alpha = (A[k]?.[k] as number) > 0 ? -norm : norm;
-    const v = new Float64Array(m);
-    for (let i = k; i < m; i++) v[i] = A[i]?.[k] as number;
-    v[k] = (v[k] as number) - alpha;
-    const vv = v.reduce((s, t, i) => (i >= k ? s + t * t : s), 0);
+    const akk = A[k * cols + k] as number;
+    const alpha = akk > 0 ? -norm : norm;
+    let vv = 0;
+    for (let i = k; i < m; i++) {
+      v[i] = (A[i * cols + k] as number) - (i === k ? alpha : 0);
+      vv += (v[i] as number) ** 2;
+    }
     if (vv === 0) continue;
     for (let c = k; c < cols; c++) {
       let dot = 0;
-      for (let i = k; i < m; i++) dot += (v[i] as number) * (A[i]?.[c] as number);
+      for (let i = k; i < m; i++) dot += (v[i] as number) * (A[i * cols + c] as number);
       const f = (2 * dot) / vv;
-      for (let i = k; i < m; i++) (A[i] as number[])[c] = (A[i]?.[c] as number) - f * (v[i] as number);
+      for (let i = k; i < m; i++) A[i * cols + c] = (A[i * cols + c] as number) - f * (v[i] as number);
     }
     let dot = 0;
     for (let i = k; i < m; i++) dot += (v[i] as number) * (y[i] as number);
@@ -88,9 +97,9 @@ function leastSquares(a: number[][], b: number[], cols: number): number[] {
   const x = new Array<number>(cols).fill(0);
   for (let k = cols - 1; k >= 0; k--) {
     let s = y[k] as number;
-    for (let c = k + 1; c < cols; c++) s -= (A[k]?.[c] as number) * (x[c] as number);
-    const d = A[k]?.[k] as number;
+    for (let c = k + 1; c < cols; c++) s -= (A[k * cols + c] as number) * (x[c] as number);
+    const d = A[k * cols + k] as number;
     x[k] = Math.abs(d) > 1e-14 ? s / d : 0;
   }
-  return x.map((v, c) => v / (scale[c] as number));
+  return x.map((val, c) => val / (scale[c] as number));
 }
