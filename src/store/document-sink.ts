@@ -1,16 +1,15 @@
 import { silentLogger, type Logger } from '../domain/index.ts';
 import type { DocumentBus, LabDocument } from '../protocol/index.ts';
 import { BatchQueue, type BatchQueueStats } from './batch-queue.ts';
+import { docKey, insertDocuments } from './bulk-sql.ts';
 import type { Db } from './db.ts';
 import { applyProjection } from './projection-apply.ts';
 import { newProjectionState, planProjection, type ProjectionState } from './projection-plan.ts';
-import { DOCUMENT_INSERT_CHUNK, toDocumentRow } from './repositories/documents.ts';
-import { documentsTable } from './schema.ts';
 import type { Store } from './store.ts';
 
 export interface DocumentSinkOptions {
   logger?: Logger | undefined;
-  /** Documents per transaction (default 500). */
+  /** Documents per transaction (default 1000). */
   batchSize?: number | undefined;
   /** Attempts per batch before it is written document by document (default 6). */
   attempts?: number | undefined;
@@ -53,7 +52,7 @@ export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, o
 
   const queue = new BatchQueue<LabDocument>({
     logger,
-    batchSize: opts.batchSize ?? 500,
+    batchSize: opts.batchSize ?? 1000,
     attempts: opts.attempts,
     retryDelayMs: opts.retryDelayMs,
     write: (docs) => write(docs, true),
@@ -102,18 +101,10 @@ export async function writeDocuments(
   state: ProjectionState,
   project: boolean,
 ): Promise<{ duplicates: number; state: ProjectionState }> {
-  const stored = new Set<string>();
-  for (let i = 0; i < docs.length; i += DOCUMENT_INSERT_CHUNK) {
-    const rows = await db
-      .insert(documentsTable)
-      .values(docs.slice(i, i + DOCUMENT_INSERT_CHUNK).map(toDocumentRow))
-      .onConflictDoNothing()
-      .returning({ campaignId: documentsTable.campaignId, seq: documentsTable.seq });
-    for (const r of rows) stored.add(`${r.campaignId}\u0000${r.seq}`);
-  }
+  const stored = await insertDocuments(db, docs);
   const duplicates = docs.length - stored.size;
   if (!project) return { duplicates, state };
-  const fresh = duplicates === 0 ? docs : docs.filter((d) => stored.has(`${d.campaignId}\u0000${d.seq}`));
+  const fresh = duplicates === 0 ? docs : docs.filter((d) => stored.has(docKey(d.campaignId, d.seq)));
   const next: ProjectionState = { runFlags: new Map([...state.runFlags].map(([k, v]) => [k, new Set(v)])) };
   await applyProjection(db, planProjection(fresh, next), next);
   return { duplicates, state: next };

@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { FAILURE_CODES, failureSchema, type FailureCode } from '../domain/index.ts';
+import { upsertTrials } from './bulk-sql.ts';
 import type { Db } from './db.ts';
-import { FAILURE_KEEPING_STATUSES, type ProjectionPlan, type ProjectionState } from './projection-plan.ts';
+import type { ProjectionPlan, ProjectionState } from './projection-plan.ts';
 import {
   campaignsTable,
   modelSnapshotsTable,
@@ -13,7 +14,6 @@ import {
 } from './schema.ts';
 
 const excluded = (column: string) => sql.raw(`excluded."${column}"`);
-const keepingStatuses = sql.raw(FAILURE_KEEPING_STATUSES.map((s) => `'${s}'`).join(', '));
 
 /** Writes a projection plan (inside the caller's transaction). Statement count is per table, not per document. */
 export async function applyProjection(db: Db, plan: ProjectionPlan, state: ProjectionState): Promise<void> {
@@ -51,25 +51,7 @@ export async function applyProjection(db: Db, plan: ProjectionPlan, state: Proje
       )
       .onConflictDoNothing();
 
-  if (plan.trials.length > 0)
-    await db
-      .insert(trialsTable)
-      .values(plan.trials)
-      .onConflictDoUpdate({
-        target: trialsTable.id,
-        set: {
-          index: sql`${excluded('index')}`,
-          status: sql`${excluded('status')}`,
-          recipe: sql`${excluded('recipe')}`,
-          proposer: sql`${excluded('proposer')}`,
-          station: sql`coalesce(${excluded('station')}, ${trialsTable.station})`,
-          attempts: sql`${excluded('attempts')}`,
-          failure: sql`case when ${excluded('failure')} is not null then ${excluded('failure')} when ${excluded('status')} in (${keepingStatuses}) then ${trialsTable.failure} else null end`,
-          objectives: sql`coalesce(${excluded('objectives')}, ${trialsTable.objectives})`,
-          suggestionId: sql`coalesce(${excluded('suggestion_id')}, ${trialsTable.suggestionId})`,
-          updatedAt: sql`${excluded('updated_at')}`,
-        },
-      });
+  await upsertTrials(db, plan.trials);
 
   for (const p of plan.objectivePatches) await db.update(trialsTable).set({ objectives: p.objectives }).where(eq(trialsTable.id, p.trialId));
 

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, max } from 'drizzle-orm';
 import { parseDocument, type LabDocument } from '../../protocol/index.ts';
+import { docKey, insertDocuments } from '../bulk-sql.ts';
 import type { Db } from '../db.ts';
 import { documentsTable } from '../schema.ts';
 
@@ -11,7 +12,7 @@ export interface SequenceCheck {
 }
 
 export interface DocumentRepository {
-  /** Appends documents in one transaction. A (campaignId, seq) that is already stored refuses the whole batch. */
+  /** Appends documents in one transaction. A (campaignId, seq) already stored (or twice in the batch) refuses the whole batch. */
   append(docs: readonly LabDocument[]): Promise<void>;
   /** Documents of a campaign with seq > `afterSeq`, in sequence order, at most `limit` (default 1000). */
   after(campaignId: string, afterSeq: number, limit?: number): Promise<LabDocument[]>;
@@ -19,15 +20,6 @@ export interface DocumentRepository {
   lastSeq(campaignId: string): Promise<number>;
   count(campaignId: string): Promise<number>;
   checkSequence(campaignId: string): Promise<SequenceCheck>;
-}
-
-export type DocumentRow = typeof documentsTable.$inferInsert;
-
-/** Postgres refuses at most 65535 parameters per statement; 6 columns per document. */
-export const DOCUMENT_INSERT_CHUNK = 2000;
-
-export function toDocumentRow(doc: LabDocument): DocumentRow {
-  return { campaignId: doc.campaignId, seq: doc.seq, v: doc.v, type: doc.type, time: new Date(doc.time), payload: doc.payload };
 }
 
 export function fromDocumentRow(row: typeof documentsTable.$inferSelect): LabDocument {
@@ -53,20 +45,17 @@ export function documentRepository(db: Db): DocumentRepository {
   return {
     async append(docs) {
       if (docs.length === 0) return;
-      const rows = docs.map(toDocumentRow);
       await db.transaction(async (tx) => {
-        for (let i = 0; i < rows.length; i += DOCUMENT_INSERT_CHUNK) {
-          const chunk = rows.slice(i, i + DOCUMENT_INSERT_CHUNK);
-          const inserted = await tx
-            .insert(documentsTable)
-            .values(chunk)
-            .onConflictDoNothing()
-            .returning({ campaignId: documentsTable.campaignId, seq: documentsTable.seq });
-          if (inserted.length !== chunk.length) {
-            const got = new Set(inserted.map((r) => `${r.campaignId}\u0000${r.seq}`));
-            const dup = chunk.filter((r) => !got.has(`${r.campaignId}\u0000${r.seq}`));
-            throw new DuplicateDocumentError(dup[0]?.campaignId ?? '', dup.map((r) => r.seq));
-          }
+        const stored = await insertDocuments(tx, docs);
+        if (stored.size !== docs.length) {
+          const seen = new Set<string>();
+          const dup = docs.filter((d) => {
+            const key = docKey(d.campaignId, d.seq);
+            const refused = !stored.has(key) || seen.has(key);
+            seen.add(key);
+            return refused;
+          });
+          throw new DuplicateDocumentError(dup[0]?.campaignId ?? '', dup.map((d) => d.seq));
         }
       });
     },
