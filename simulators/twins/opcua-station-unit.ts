@@ -53,7 +53,6 @@ export class OpcuaStationUnit {
   };
   private lockVars: { locked: UAVariable | null; client: UAVariable | null; user: UAVariable | null } = { locked: null, client: null, user: null };
   private lockOwner: string | undefined;
-  private version = 0;
   private readonly results: { runId: string; node: BaseNode }[] = [];
   private readonly inputs = new Map<string, { properties: ExtensionObject[]; samples: ExtensionObject[]; taskId: string; user: string }>();
   private unsubscribe: (() => void) | undefined;
@@ -117,7 +116,9 @@ export class OpcuaStationUnit {
     this.resultSet = this.child(pm, 'ResultSet', this.nsLads) as UAObject;
     this.resultSetVersion = this.resultSet.getPropertyByName('NodeVersion', this.nsUa);
     this.resultSetVersion?.setValueFromSource({ dataType: DataType.String, value: '0' });
-    this.buildTemplates(this.child(pm, 'ProgramTemplateSet', this.nsLads) as UAObject);
+    const templates = this.child(pm, 'ProgramTemplateSet', this.nsLads) as UAObject;
+    templates.getPropertyByName('NodeVersion', this.nsUa)?.setValueFromSource({ dataType: DataType.String, value: '0' });
+    this.buildTemplates(templates);
     this.buildLock(this.child(this.node, 'Lock', this.nsDi) as UAObject);
     this.unsubscribe = this.core.onEvent((e) => this.onStationEvent(e));
   }
@@ -301,8 +302,7 @@ export class OpcuaStationUnit {
       const old = this.results.shift();
       if (old) as.deleteNode(old.node);
     }
-    this.version++;
-    this.resultSetVersion?.setValueFromSource({ dataType: DataType.String, value: String(this.version) });
+    // node-opcua bumps ResultSet.NodeVersion itself when a child is added or deleted (clients subscribe to it).
   }
 }
 
