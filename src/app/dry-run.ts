@@ -59,7 +59,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
   const faults = opts.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), opts.faultRate) : undefined;
-  const lab = await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults });
+  const lab = await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults, pkiFolder: config.pkiDir });
   let consoleHandle: DryRunConsole | undefined;
   try {
     const gate = new SafetyGate(spec);

@@ -28,6 +28,8 @@ export interface SimulatedLabOptions {
   brokerUrl?: string;
   /** Injected device faults (none by default). */
   faults?: FaultInjector;
+  /** Project-local folder for OPC UA certificates. */
+  pkiFolder: string;
 }
 
 export interface SimulatedLab {
@@ -79,7 +81,7 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
       lhBackends = lhCores.map((core) => new LiquidHandlerSimBackend({ core }));
       for (const b of lhBackends) await b.setup();
     }
-    const potentiostats = await startPotentiostats({ ...opts, world, rng: rng.fork('potentiostats'), cells: pairIds });
+    const potentiostats = await startPotentiostats({ ...opts, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder });
     closers.push(() => potentiostats.close());
     const stations = pairIds.map((id, i) => {
       const lh = lhBackends[i];

@@ -1,6 +1,11 @@
-import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
-import type { SimulatedWorld } from '../../simulators/world.ts';
+import path from 'node:path';
+import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
+import { OpcuaClientTransport } from '../../drivers/transport/opcua-client.ts';
+import { EchemStationCore } from '../../simulators/echem/station-core.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
+import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
+import { OpcuaStationTwin } from '../../simulators/twins/opcua-station.ts';
+import type { SimulatedWorld } from '../../simulators/world.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
 
@@ -11,29 +16,69 @@ export interface PotentiostatFleetOptions {
   rng: Rng;
   logger: Logger;
   cells: string[];
-  replyTimeout_s: number;
   faults?: FaultInjector;
+  /** Project-local folder for the OPC UA server's and client's PKI (certificates, trust lists). */
+  pkiFolder: string;
 }
 
 export interface PotentiostatFleet {
   backends: PotentiostatBackend[];
+  endpointUrl?: string;
   close(): Promise<void>;
 }
 
-/** One electrochemical station per cell: in-process simulators, or an OPC UA server reached through the real driver. */
+/**
+ * One electrochemical station per cell. `sim`: in-process simulators. `twin`: one OPC UA server (LADS model) hosting
+ * every station on loopback, reached through the real OPC UA driver over one shared client session.
+ */
 export async function startPotentiostats(opts: PotentiostatFleetOptions): Promise<PotentiostatFleet> {
-  const backends = opts.cells.map(
-    (cell) =>
-      new PotentiostatSimBackend({
-        deviceId: `ps-${cell}`,
-        cellId: cell,
-        world: opts.world,
-        clock: opts.clock,
-        rng: opts.rng.fork(`ps-${cell}`),
-        faults: opts.faults,
-        logger: opts.logger.child({ device: `ps-${cell}` }),
-      }),
-  );
-  for (const b of backends) await b.setup();
-  return { backends, close: async () => Promise.all(backends.map((b) => b.stop())).then(() => undefined) };
+  const coreOptions = opts.cells.map((cell) => ({
+    deviceId: `ps-${cell}`,
+    cellId: cell,
+    world: opts.world,
+    clock: opts.clock,
+    rng: opts.rng.fork(`ps-${cell}`),
+    faults: opts.faults,
+    logger: opts.logger.child({ device: `ps-${cell}` }),
+  }));
+  if (opts.transport === 'sim') {
+    const backends = coreOptions.map((o) => new PotentiostatSimBackend(o));
+    for (const b of backends) await b.setup();
+    return { backends, close: async () => void (await Promise.all(backends.map((b) => b.stop()))) };
+  }
+  const cores = coreOptions.map((o) => new EchemStationCore(o));
+  const twin = new OpcuaStationTwin({
+    stations: cores.map((core) => ({ deviceId: core.deviceId, core })),
+    clock: opts.clock,
+    pkiFolder: path.join(opts.pkiFolder, 'server'),
+    securityModes: ['None'],
+    logger: opts.logger,
+  });
+  await twin.start();
+  const transport = new OpcuaClientTransport({
+    endpointUrl: twin.endpointUrl,
+    securityMode: 'None',
+    securityPolicy: 'None',
+    pkiFolder: path.join(opts.pkiFolder, 'client'),
+    acceptUnknownServerCertificate: true,
+    logger: opts.logger,
+  });
+  try {
+    await transport.connect();
+    const backends = cores.map((core) => new PotentiostatOpcuaBackend({ deviceId: core.deviceId, unit: core.cellId, transport, logger: opts.logger.child({ driver: core.deviceId }) }));
+    for (const b of backends) await b.setup();
+    return {
+      backends,
+      endpointUrl: twin.endpointUrl,
+      close: async () => {
+        await Promise.all(backends.map((b) => b.stop()));
+        await transport.close();
+        await twin.stop();
+      },
+    };
+  } catch (e) {
+    await transport.close().catch(() => undefined);
+    await twin.stop();
+    throw e;
+  }
 }

@@ -9,6 +9,8 @@ export const configSchema = z.object({
   pgliteDir: z.string().default('.labloop/db'),
   /** Cache of a migrated empty PGlite database: a new database loads it (≈ 1 s) instead of running initdb (≈ 4 s or more). */
   pgliteCacheDir: z.string().default('.labloop/cache'),
+  /** Project-local OPC UA certificates and trust lists (never the home folder). */
+  pkiDir: z.string().default('.labloop/pki'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   lab: z.string().regex(/^[a-z0-9-]+$/).default('lab1'),
   mqtt: z
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: env.DATABASE_URL || undefined,
     pgliteDir: env.LABLOOP_DB_DIR || undefined,
     pgliteCacheDir: env.LABLOOP_DB_CACHE_DIR || undefined,
+    pkiDir: env.LABLOOP_PKI_DIR || undefined,
     logLevel: (env.LABLOOP_LOG_LEVEL as Config['logLevel']) || undefined,
     lab: env.LABLOOP_LAB || undefined,
     mqtt: {
