@@ -239,7 +239,7 @@ export class EchemStationCore {
     this.referenceError += this.noise.referenceDriftPerRun_V * runRng.normal();
     const contents = this.world.cellContents(this.cellId);
     const sample = sampleFromCell(this.world.cellConcentrations(this.cellId), p);
-    const injected = this.faults.check({ device: this.deviceId, operation: record.run.technique, call: ++this.calls });
+    const injected = this.faults.check({ device: this.deviceId, operation: record.run.technique, call: ++this.calls, commandId: record.commandId });
 
     let failure: Failure | undefined;
     let film: FilmProperties | undefined;

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DeviceError, makeFailure } from '../../src/domain/index.ts';
 import { InstantClock, ScaledClock } from '../../simulators/clock.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
+import { NO_NOISE } from '../../simulators/physics/run-variation.ts';
+import { trueEta10 } from '../../simulators/physics/oer-landscape.ts';
+import { extractFeatures } from '../../models/analysis/index.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
 import { potentiostatBackendContract } from './potentiostat-backend.contract.ts';
 import { fillCellWithRecipe, simulatedWorld } from '../helpers/opcua-station.ts';
@@ -55,5 +58,32 @@ describe('PotentiostatSimBackend specifics', () => {
     expect(clock.now()).toBeCloseTo(r.duration_s, 6);
     expect(r.duration_s).toBeGreaterThan(450);
     expect(r.duration_s).toBeLessThan(700);
+  });
+});
+
+describe('EchemStationCore run-to-run variation', () => {
+  it('shares one offset across the runs of an electrolyte batch and changes it with the next batch', async () => {
+    const recipe = { Ni: 0.6, Fe: 0.2, Co: 0.2, Ce: 0, Mn: 0, totalMetal: 50, complexant: 5, depositionCharge_mC_cm2: 30, annealTemperature: 100 };
+    const world = simulatedWorld();
+    fillCellWithRecipe(world, 'c1', recipe);
+    const backend = new PotentiostatSimBackend({
+      deviceId: 'ps',
+      cellId: 'c1',
+      world,
+      clock: new InstantClock(),
+      seed: 8,
+      noise: { ...NO_NOISE, batchSigma_V: 0.01 },
+      runsPerElectrolyteBatch: 3,
+    });
+    const eta: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await backend.runTechnique({ technique: 'LSV', cell: 'c1', params: { depositionCharge_mC_cm2: 30, annealTemperature: 100 }, sample: {} }, { commandId: `b${i}`, signal: new AbortController().signal });
+      eta.push(extractFeatures({ ...r, conditions: { ...r.conditions } }).features['eta10_V'] as number);
+    }
+    expect(eta[1]).toBeCloseTo(eta[0] as number, 6);
+    expect(eta[2]).toBeCloseTo(eta[0] as number, 6);
+    expect(eta[4]).toBeCloseTo(eta[3] as number, 6);
+    expect(Math.abs((eta[3] as number) - (eta[0] as number))).toBeGreaterThan(1e-4);
+    expect(Math.abs((eta[0] as number) - trueEta10(recipe))).toBeLessThan(0.04);
   });
 });
