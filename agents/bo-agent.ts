@@ -9,7 +9,7 @@ import type { AcquisitionFunction } from '../models/acquisition/types.ts';
 import { isExcluded, optimizeBatch, type AcquisitionOptimum } from '../models/optimizers/optimize-acquisition.ts';
 import { thompsonSelect } from '../models/acquisition/thompson.ts';
 import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feasibility.ts';
-import { GaussianProcess, type GpHyperparameters } from '../models/surrogates/gp.ts';
+import { GaussianProcess, type GpFitOptions, type GpHyperparameters } from '../models/surrogates/gp.ts';
 import type { KernelKind } from '../models/surrogates/kernels.ts';
 import { objectiveSign } from '../models/transforms/outcome.ts';
 import { createSearchSpace, type SearchSpace } from '../models/transforms/search-space.ts';
@@ -33,6 +33,8 @@ export interface BoAgentOptions {
   restarts?: number;
   mcSamples?: number;
   maxFitPoints?: number;
+  /** Further GP options (e.g. `learnOutputscale`, `usePriors`, `restarts`). */
+  gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
   excludeObserved?: boolean;
   logger?: Logger;
@@ -70,7 +72,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
 
   const fitObjective = (name: string, X: Matrix, y: number[], seed: number, noiseVariance?: number[]): GaussianProcess => {
     const prev = warm.get(name);
-    const gp = GaussianProcess.fit(X, y, { kernel: opts.kernel, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints, noiseVariance });
+    const gp = GaussianProcess.fit(X, y, { ...opts.gpOptions, kernel: opts.kernel, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints, noiseVariance });
     warm.set(name, gp.hyperparameters);
     return gp;
   };
