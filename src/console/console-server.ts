@@ -111,10 +111,13 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     close: () =>
       (closing ??= (async () => {
         await opts.feed.stop();
-        await new Promise<void>((resolve) => {
+        // io.close() disconnects every socket and closes the HTTP server, whose callback waits for open connections:
+        // browsers keep idle keep-alive connections for minutes, so they are closed here rather than waited for.
+        const closed = new Promise<void>((resolve) => {
           io?.close(() => resolve());
         });
         http.closeAllConnections();
+        await closed;
       })()),
   };
 }

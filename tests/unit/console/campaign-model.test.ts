@@ -37,6 +37,7 @@ describe('CampaignModel (the campaign page state)', () => {
     ]);
     expect(m.trials.get(ids[2]!)?.failureCode).toBe('DELAMINATION');
     expect(m.best.map((b) => b.best)).toEqual([0.41, 0.38, 0.38]);
+    expect(m.bestTrialId).toBe(ids[1]);
     expect(m.stations.get('pair2')?.faults).toBe(1);
     expect(m.stations.get('pair2')?.lastFault?.code).toBe('TIP_PICKUP_FAILED');
     expect(m.preview?.trialId).toBe(ids[3]);

@@ -58,8 +58,10 @@ export interface CurvePreview {
 export interface BestPoint {
   /** 1-based count of completed trials. */
   n: number;
+  /** This trial's value, and the best value so far. */
   value: number;
   best: number;
+  /** The trial completed at this point. */
   trialId: string;
 }
 
@@ -81,6 +83,8 @@ export class CampaignModel {
   readonly snapshots: SnapshotPayload[] = [];
   readonly log: LogEntry[] = [];
   readonly best: BestPoint[] = [];
+  /** Trial holding the best value of the first objective so far. */
+  bestTrialId: string | undefined;
   /** Latest curve preview, and the latest per station. */
   preview: CurvePreview | undefined;
   readonly previews = new Map<string, CurvePreview>();
@@ -216,6 +220,7 @@ export class CampaignModel {
     if (!o || v === undefined || !Number.isFinite(v)) return;
     const prev = this.best[this.best.length - 1]?.best;
     const better = prev === undefined || (o.direction === 'minimize' ? v < prev : v > prev);
+    if (better) this.bestTrialId = row.id;
     this.best.push({ n: this.best.length + 1, value: v, best: better ? v : prev, trialId: row.id });
   }
 
@@ -232,7 +237,8 @@ export class CampaignModel {
     if (!p.activeRunId) row.activeTrialId = undefined;
     else row.activeTrialId = this.runs.get(p.activeRunId)?.trialId ?? row.activeTrialId;
     row.lastHeartbeat = doc.time;
-    if (p.message !== undefined) row.message = p.message;
+    // A quarantine reason stays while the station is quarantined; otherwise the latest report's message (if any).
+    row.message = p.message ?? (p.quarantined ? row.message : undefined);
     this.stations.set(row.id, row);
     if (changed && (p.quarantined || prev?.quarantined)) {
       this.push(doc, p.quarantined ? 'error' : 'info', `station ${p.station} ${p.quarantined ? 'quarantined' : 'released'}${p.message ? ` — ${p.message}` : ''}`);

@@ -27,11 +27,11 @@ export class ParameterScatter {
       this.select.dataset.options = options;
     }
     const param = this.select.value;
-    const key = `${param}|${model.best.length}`;
+    const key = `${param}|${model.best.length}|${model.bestTrialId}`;
     if (key === this.shown) return;
     this.shown = key;
     const o = model.objectives[0];
-    const bestId = model.best.at(-1)?.trialId;
+    const bestId = model.bestTrialId;
     const points = o
       ? model.completed().flatMap((t) => {
           const x = t.recipe[param];

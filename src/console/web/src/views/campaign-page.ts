@@ -70,7 +70,7 @@ export class CampaignPage {
       panel('Surrogate parity (leave-one-out)', this.parity.el),
       panel('Stations', this.stations.el),
       panel('Suggestion', this.suggestion.el),
-      panel('Event log', this.log.el, 'log'),
+      panel('Event log', this.log.el, 'wide log'),
     );
     clear(root);
     root.append(

@@ -48,7 +48,7 @@ export class TrialsTable {
     }
     let previous: HTMLTableRowElement | undefined;
     for (const t of trials) {
-      const controls = this.controlsKey(model, t, canAct);
+      const controls = `${this.controlsKey(model, t, canAct)}${model.bestTrialId === t.id ? '|best' : ''}`;
       let entry = this.rows.get(t.id);
       if (!entry || entry.version !== t.version || entry.controls !== controls) {
         const tr = this.renderRow(model, t, controls);
@@ -75,8 +75,9 @@ export class TrialsTable {
   private renderRow(model: CampaignModel, t: TrialRow, controls: string): HTMLTableRowElement {
     const button = (action: 'approve' | 'reject' | 'retry' | 'skip' | 'abandon') =>
       h('button', { class: `small ${action}`, 'data-action': action, onclick: (ev: Event) => (ev.stopPropagation(), this.actions.act(action, t.id)) }, action);
-    const cell = controls === 'approval' ? [button('approve'), button('reject')] : controls === 'recovery' ? [button('retry'), button('skip'), button('abandon')] : [];
-    const best = model.best.at(-1)?.trialId === t.id;
+    const kind = controls.split('|')[0];
+    const cell = kind === 'approval' ? [button('approve'), button('reject')] : kind === 'recovery' ? [button('retry'), button('skip'), button('abandon')] : [];
+    const best = model.bestTrialId === t.id;
     return h(
       'tr',
       { 'data-trial-id': t.id, 'data-status': t.status, class: `status-${t.status}${best ? ' best' : ''}`, onclick: () => this.actions.select(t.id) },

@@ -1,0 +1,183 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuilt } from '../../src/console/index.ts';
+import { silentLogger } from '../../src/domain/index.ts';
+import type { LabDocument } from '../../src/protocol/index.ts';
+import { startConsoleDryRun, type ConsoleDryRun } from '../unit/console/dry-run-harness.ts';
+import { TestClient, TOKENS } from '../unit/console/server-harness.ts';
+import { ARTIFACTS, chromiumAvailable, launchBrowser, openConsole, pageErrors } from './browser.ts';
+
+/**
+ * The console in a real browser (Debian chromium driven by playwright-core) beside a running dry run: in-process
+ * simulators, an in-memory database, a realtime clock sped up so a campaign lasts seconds while the page watches.
+ * CI installs chromium when tests/e2e/.requires-chromium exists; without it these tests fail rather than skip.
+ */
+const t0 = Date.now();
+const trace = (what: string) => { if (process.env.LABLOOP_E2E_TRACE) process.stderr.write(`[e2e +${Date.now() - t0} ms] ${what}\n`); };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ofType = <T extends LabDocument['type']>(docs: LabDocument[], type: T) => docs.filter((d): d is Extract<LabDocument, { type: T }> => d.type === type);
+const rows = (page: Page) => page.locator('#trials tbody tr[data-trial-id]');
+const tableRows = (page: Page) =>
+  page.$$eval('#trials tbody tr[data-trial-id]', (trs) => trs.map((tr) => ({ id: tr.getAttribute('data-trial-id'), status: tr.getAttribute('data-status') })));
+const modelSeq = (page: Page) => page.evaluate(() => (globalThis as unknown as ConsoleHandle).labloop.page?.model.lastSeq ?? 0);
+
+/** The page's debug handle (`window.labloop`, see src/console/web/src/main.ts). */
+type ConsoleHandle = {
+  labloop: { page?: { model: { lastSeq: number }; connection: { socket: { disconnect(): void; connect(): void }; counters(): Record<string, number> } } };
+};
+
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+
+beforeAll(async () => {
+  expect(chromiumAvailable(), 'Debian chromium at /usr/bin/chromium (apt-get install chromium)').toBe(true);
+  await ensureWebBuilt({ logger: silentLogger });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('console in a browser during a dry run', () => {
+  it('shows trials, best so far, faults live; pause/resume act on the engine; viewers are refused; a dropped socket catches up exactly; bad sockets are refused', async () => {
+    const run: ConsoleDryRun = await startConsoleDryRun({ trials: 14, stations: 2, speed: 800, faultRate: 0.06, seed: 3, agent: 'bo' });
+    try {
+      const hash = `#/campaign/${encodeURIComponent(run.campaignId)}`;
+      const [page, viewerPage] = await Promise.all([openConsole(browser.context, run.url, hash, TOKENS.operator), openConsole(browser.context, run.url, hash, TOKENS.viewer)]);
+      await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+      await expect.poll(() => page.locator('#whoami').textContent()).toBe('ada (operator)');
+      await expect.poll(() => viewerPage.locator('#whoami').textContent(), { timeout: 15_000 }).toBe('vic (viewer)');
+
+      // Trials appear live and the best-so-far chart starts.
+      trace('trials and best so far');
+      await expect.poll(() => rows(page).count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      const early = await rows(page).count();
+      await expect.poll(async () => Number(await page.locator('#best-so-far').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+      const bestEarly = Number(await page.locator('#best-so-far').getAttribute('data-points'));
+      expect(await page.locator('#best-so-far canvas').count()).toBeGreaterThan(0);
+
+      // A viewer cannot pause: the server refuses and the page says why; the campaign keeps running.
+      trace('viewer refused');
+      await expect.poll(() => viewerPage.locator('#campaign-state').getAttribute('data-state'), { timeout: 15_000 }).toBe('running');
+      await viewerPage.locator('#controls button[data-action=pause]').click();
+      await expect.poll(() => viewerPage.locator('#command-status').getAttribute('data-ok')).toBe('false');
+      expect(await viewerPage.locator('#command-status').textContent()).toMatch(/pause: refused — forbidden: role "viewer" may watch but not pause/);
+      expect(await page.locator('#campaign-state').getAttribute('data-state')).toBe('running');
+      expect(pageErrors(viewerPage)).toEqual([]);
+
+      // Pause: the engine stops dispatching new trials (checked in the database).
+      trace('pause');
+      await page.locator('#controls button[data-action=pause]').click();
+      await expect.poll(() => page.locator('#command-status').getAttribute('data-ok')).toBe('true');
+      await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state')).toBe('paused');
+      await expect.poll(async () => (await run.api<{ campaign: { state: string } }>(`/api/campaigns/${encodeURIComponent(run.campaignId)}`)).campaign.state).toBe('paused');
+      await sleep(400);
+      const runsAtPause = ofType(await run.documents(), 'runStart').length;
+      expect(runsAtPause).toBeLessThan(14);
+      await sleep(1500);
+      expect(ofType(await run.documents(), 'runStart').length).toBe(runsAtPause);
+
+      await expect.poll(() => viewerPage.locator('#campaign-state').getAttribute('data-state')).toBe('paused');
+      await viewerPage.close();
+
+      // Resume: dispatching continues.
+      trace('resume');
+      await page.locator('#controls button[data-action=resume]').click();
+      await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state')).toBe('running');
+      await expect.poll(async () => ofType(await run.documents(), 'runStart').length, { timeout: 20_000 }).toBeGreaterThan(runsAtPause);
+
+      // Kill the socket mid-campaign; documents published meanwhile are replayed on reconnect.
+      trace('dropped socket');
+      const seqBefore = await modelSeq(page);
+      await page.evaluate(() => (globalThis as unknown as ConsoleHandle).labloop.page?.connection.socket.disconnect());
+      await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('offline');
+      await expect.poll(async () => (await run.documents()).at(-1)?.seq ?? 0, { timeout: 20_000 }).toBeGreaterThan(seqBefore + 5);
+      await page.evaluate(() => (globalThis as unknown as ConsoleHandle).labloop.page?.connection.socket.connect());
+      await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+
+      // More trials and best-so-far points arrive live; a station fault shows on its card and in the event log.
+      trace('live updates and a fault');
+      await expect.poll(() => rows(page).count(), { timeout: 30_000 }).toBeGreaterThan(early);
+      await expect.poll(async () => Number(await page.locator('#best-so-far').getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThan(bestEarly);
+      await expect.poll(() => page.locator('.station .last-fault').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      expect(await page.locator('#event-log li.log-error', { hasText: 'fault on' }).count()).toBeGreaterThan(0);
+
+      // The campaign page of the running dry run as an artifact (and, on request, the README's screenshot).
+      trace('screenshot');
+      await page.locator('#trials tbody tr[data-status=completed]').last().click();
+      await sleep(300);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = path.join(ARTIFACTS, 'console-campaign.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      if (process.env.LABLOOP_UPDATE_SCREENSHOT) copyFileSync(shot, path.resolve(import.meta.dirname, '../../docs/console.png'));
+
+      // Malformed and unauthorised socket events are refused; the server keeps serving the page.
+      trace('bad sockets');
+      const intruder = new TestClient(run.url, undefined);
+      await expect(intruder.connected()).rejects.toThrow(/token is required/);
+      intruder.close();
+      const sloppy = new TestClient(run.url, TOKENS.operator);
+      await sloppy.connected();
+      expect(await sloppy.request('command', { action: 'pause', campaignId: run.campaignId, force: true })).toMatchObject({ ok: false, code: 'invalid', error: expect.stringMatching(/force/) });
+      expect(await sloppy.request('subscribe', { campaignId: '../../etc/passwd' })).toMatchObject({ ok: false, code: 'invalid' });
+      expect(await sloppy.request('drop-tables', { all: true })).toMatchObject({ ok: false, code: 'invalid' });
+      sloppy.close();
+      expect(await page.locator('#connection').getAttribute('data-state')).toBe('live');
+
+      await run.ended;
+      const docs = await run.documents();
+      const lastSeq = docs.at(-1)?.seq ?? 0;
+      expect(docs.map((d) => d.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+      await expect.poll(() => modelSeq(page), { timeout: 15_000 }).toBe(lastSeq);
+      await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state')).toBe('completed');
+      const counters = await page.evaluate(() => (globalThis as unknown as ConsoleHandle).labloop.page?.connection.counters());
+      expect(counters).toMatchObject({ applied: lastSeq, duplicates: 0, gaps: 0 });
+      const dbTrials = (await run.trials()).map((t) => ({ id: t.id, status: t.status }));
+      await expect.poll(() => tableRows(page)).toEqual(dbTrials);
+      expect(dbTrials.length).toBeGreaterThanOrEqual(10);
+
+      expect(pageErrors(page)).toEqual([]);
+      await page.close();
+      trace('page closed');
+      const summary = await run.release();
+      trace('released');
+      expect(summary.result.state).toBe('completed');
+    } finally {
+      await run.release();
+    }
+  }, 150_000);
+
+  it('approval mode: a suggestion waits in the page until an operator approves it, then it is dispatched; rejecting abandons it', async () => {
+    const run = await startConsoleDryRun({ trials: 3, stations: 1, speed: 1000, approval: 'human', seed: 5 });
+    try {
+      const page = await openConsole(browser.context, run.url, `#/campaign/${encodeURIComponent(run.campaignId)}`, TOKENS.operator);
+      page.on('dialog', (d) => void d.accept());
+      const proposed = page.locator('#trials tbody tr[data-status=proposed]');
+      await expect.poll(() => proposed.count(), { timeout: 30_000 }).toBe(1);
+      const first = (await proposed.first().getAttribute('data-trial-id')) as string;
+      await sleep(300);
+      expect(ofType(await run.documents(), 'runStart')).toEqual([]);
+      await proposed.first().locator('button[data-action=approve]').click();
+      await expect.poll(() => page.locator('#command-status').getAttribute('data-ok')).toBe('true');
+      await expect.poll(async () => ofType(await run.documents(), 'runStart').map((d) => d.payload.trialId), { timeout: 20_000 }).toContain(first);
+      await expect.poll(() => page.locator(`#trials tr[data-trial-id="${first}"]`).getAttribute('data-status'), { timeout: 20_000 }).not.toBe('proposed');
+
+      await expect.poll(() => proposed.count(), { timeout: 30_000 }).toBe(1);
+      const second = (await proposed.first().getAttribute('data-trial-id')) as string;
+      await proposed.first().locator('button[data-action=reject]').click();
+      await expect.poll(() => page.locator(`#trials tr[data-trial-id="${second}"]`).getAttribute('data-status'), { timeout: 20_000 }).toBe('abandoned');
+      expect(ofType(await run.documents(), 'runStart').some((d) => d.payload.trialId === second)).toBe(false);
+
+      await page.locator('#controls button[data-action=abort]').click();
+      await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('aborted');
+      await run.ended;
+      expect(pageErrors(page)).toEqual([]);
+      await page.close();
+      expect((await run.release()).result.state).toBe('aborted');
+    } finally {
+      await run.release();
+    }
+  }, 120_000);
+});
