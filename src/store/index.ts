@@ -6,19 +6,11 @@ export type { Lease, LeaseRepository } from './repositories/leases.ts';
 export { DuplicateDocumentError, type DocumentRepository, type SequenceCheck } from './repositories/documents.ts';
 export type { TrialRepository, TrialListOptions } from './repositories/trials.ts';
 export type { MeasurementRepository } from './repositories/measurements.ts';
-export type {
-  StoredSuggestion,
-  StoredObservation,
-  ModelSnapshotRecord,
-  StationRecord,
-  DeviceReport,
-  OperatorActionRecord,
-  SuggestionRepository,
-  ObservationRepository,
-  ModelSnapshotRepository,
-  StationRepository,
-  OperatorActionRepository,
-} from './repositories/records.ts';
+export type { StoredSuggestion, SuggestionRepository } from './repositories/suggestions.ts';
+export type { StoredObservation, ObservationRepository } from './repositories/observations.ts';
+export type { ModelSnapshotRecord, ModelSnapshotRepository } from './repositories/model-snapshots.ts';
+export type { StationRecord, DeviceReport, StationRepository } from './repositories/stations.ts';
+export type { OperatorActionRecord, OperatorActionRepository } from './repositories/operator-actions.ts';
 export { attachDocumentSink, type DocumentSink, type DocumentSinkOptions, type DocumentSinkStats } from './document-sink.ts';
 export {
   createMeasurementSink,

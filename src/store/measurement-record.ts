@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conditionsSchema } from '../domain/index.ts';
+import type { MeasurementRecord as ProtocolMeasurementRecord } from '../protocol/index.ts';
 
 /**
  * One technique run's data: columnar float64 arrays (SI units named in the key, e.g. `E_V_RHE`, `j_mA_cm2`, `t_s`)
@@ -26,3 +27,6 @@ export const measurementRecordSchema = z.object({
 });
 export type MeasurementRecord = z.input<typeof measurementRecordSchema>;
 export type StoredMeasurement = z.output<typeof measurementRecordSchema> & { stream: string; createdAt: Date };
+
+/** The engine hands records typed by the protocol (`MeasurementWriter`); every such record must be writable here. */
+export const protocolRecordsFit: ProtocolMeasurementRecord extends MeasurementRecord ? true : never = true;

@@ -5,7 +5,10 @@ import type { Store } from './store.ts';
 
 export { measurementRecordSchema, type MeasurementRecord, type StoredMeasurement } from './measurement-record.ts';
 
-/** Where the engine hands a technique run's arrays (the `event` document carries only features and the id). */
+/**
+ * Where the engine hands a technique run's arrays (the `event` document carries only features and the id).
+ * Structurally a protocol `MeasurementWriter`.
+ */
 export interface MeasurementSink {
   /** Queues the record and resolves at once; it never rejects. Persistence is awaited with `flush()`. */
   write(m: MeasurementRecord): Promise<void>;

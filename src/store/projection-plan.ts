@@ -1,6 +1,6 @@
 import type { Failure, Recipe, Suggestion, TrialStatus } from '../domain/index.ts';
 import type { CampaignState, DocumentOf, LabDocument } from '../protocol/index.ts';
-import type { DeviceReport } from './repositories/records.ts';
+import type { DeviceReport } from './repositories/stations.ts';
 
 /**
  * What a batch of documents changes in the projected tables, computed without I/O. Documents of one batch are

@@ -2,18 +2,11 @@ import type { Db, StoreKind } from './db.ts';
 import { campaignRepository, type CampaignRepository } from './repositories/campaigns.ts';
 import { documentRepository, type DocumentRepository } from './repositories/documents.ts';
 import { measurementRepository, type MeasurementRepository } from './repositories/measurements.ts';
-import {
-  modelSnapshotRepository,
-  observationRepository,
-  operatorActionRepository,
-  stationRepository,
-  suggestionRepository,
-  type ModelSnapshotRepository,
-  type ObservationRepository,
-  type OperatorActionRepository,
-  type StationRepository,
-  type SuggestionRepository,
-} from './repositories/records.ts';
+import { modelSnapshotRepository, type ModelSnapshotRepository } from './repositories/model-snapshots.ts';
+import { observationRepository, type ObservationRepository } from './repositories/observations.ts';
+import { operatorActionRepository, type OperatorActionRepository } from './repositories/operator-actions.ts';
+import { stationRepository, type StationRepository } from './repositories/stations.ts';
+import { suggestionRepository, type SuggestionRepository } from './repositories/suggestions.ts';
 import { trialRepository, type TrialRepository } from './repositories/trials.ts';
 
 /** The repositories of one database (or of one transaction). */
