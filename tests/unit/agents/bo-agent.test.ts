@@ -27,7 +27,7 @@ function observe(recipe: Recipe, i: number): Observation {
 
 describe('BoAgent on the default OER spec', () => {
   it('runs the initial Sobol design, then BO proposals that are always valid recipes', async () => {
-    const agent = createBoAgent(ctxFor(oer), { rawSamples: 128, restarts: 3 });
+    const agent = createBoAgent(ctxFor(oer), { rawSamples: 64, restarts: 2, mcSamples: 64 });
     const first = await agent.suggest(4, []);
     expect(first.map((s) => s.proposer)).toEqual(['sobol', 'sobol', 'sobol', 'sobol']);
     await agent.ingest(first.map((s, i) => observe(s.recipe, i)));

@@ -83,7 +83,7 @@ describe('optimizeAcquisition', () => {
     for (let i = 0; i < X.data.length; i++) X.data[i] = rng.next();
     const y = Array.from({ length: 12 }, (_, i) => -(((X.data[2 * i] as number) - 0.4) ** 2) - ((X.data[2 * i + 1] as number) - 0.5) ** 2);
     const gp = fitGp(X, y, { seed: 3 });
-    const batch = optimizeBatch(s2, 4, (p) => createQLogNEI(gp, { pending: p, samples: 64, seed: 3 }), { seed: 3, observed: X });
+    const batch = optimizeBatch(s2, 4, (p) => createQLogNEI(gp, { pending: p, samples: 32, seed: 3 }), { seed: 3, observed: X, rawSamples: 64, restarts: 3 });
     let minDist = Infinity;
     for (let i = 0; i < 4; i++)
       for (let j = 0; j < i; j++)
