@@ -75,15 +75,17 @@ export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, o
     queue.push(doc);
   });
   let attached = true;
+  let delivered: Promise<void> = Promise.resolve();
   return {
     async flush() {
       // The bus hands documents to subscribers asynchronously: let it deliver everything published so far first.
-      if (attached) await bus.flush();
+      await (attached ? bus.flush() : delivered);
       await queue.flush();
     },
     detach() {
       if (!attached) return;
       attached = false;
+      delivered = bus.flush(); // taken while still subscribed, so it covers documents already in flight to us
       unsubscribe();
     },
     stats: () => ({ ...queue.stats(), ...extra, lost: [...extra.lost] }),

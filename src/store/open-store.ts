@@ -21,7 +21,10 @@ export interface OpenStoreOptions {
   pgliteInitialData?: Blob | undefined;
   /** PostgreSQL pool size (default 10). */
   maxConnections?: number | undefined;
-  /** Timeout for opening, migrating and (PostgreSQL) each statement or lock wait, ms (default 60 000). */
+  /**
+   * PostgreSQL: connect, statement and lock-wait timeout, ms (default 60 000). PGlite: timeout for opening and
+   * migrating (default 180 000: initdb is CPU-bound and takes far longer than its idle 4 s on a loaded machine).
+   */
   timeoutMs?: number | undefined;
   /** Folder of drizzle-kit migrations (default: the repository's `migrations/`). */
   migrationsFolder?: string | undefined;
@@ -35,10 +38,9 @@ export interface OpenStoreOptions {
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const logger = (opts.logger ?? silentLogger).child({ component: 'store' });
   const migrationsFolder = opts.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
-  const timeoutMs = opts.timeoutMs ?? 60_000;
   if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') {
     if (!/^postgres(ql)?:\/\//.test(opts.databaseUrl)) throw new Error('databaseUrl must start with postgres:// or postgresql://');
-    const pg = await openPostgres({ url: opts.databaseUrl, migrationsFolder, maxConnections: opts.maxConnections, timeoutMs, logger });
+    const pg = await openPostgres({ url: opts.databaseUrl, migrationsFolder, maxConnections: opts.maxConnections, timeoutMs: opts.timeoutMs ?? 60_000, logger });
     return createStore('postgres', pg.db, () => pg.close());
   }
   const lite = await openPglite({
@@ -46,7 +48,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
     migrationsFolder,
     templateCacheDir: opts.pgliteTemplateCacheDir,
     initialData: opts.pgliteInitialData,
-    timeoutMs,
+    timeoutMs: opts.timeoutMs ?? 180_000,
     logger,
   });
   return createStore('pglite', lite.db, () => lite.close());

@@ -33,10 +33,9 @@ describe('document and measurement sinks under failure', () => {
     expect((await store.trials.list(c)).map((t) => t.id)).toEqual(['a']);
     expect((await store.operatorActions.list(c)).map((a) => a.action)).toEqual(['pause', 'resume']);
 
-    // Later documents keep flowing after the failures.
+    // Later documents keep flowing after the failures; one published just before detach is still written,
+    // one published after it is not.
     bus.publish(c, 'campaignState', { state: 'aborted' });
-    await sink.flush();
-    expect(await store.documents.lastSeq(c)).toBe(6);
     sink.detach();
     bus.publish(c, 'campaignState', { state: 'failed' });
     await sink.flush();
