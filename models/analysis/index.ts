@@ -5,3 +5,4 @@ export { fitRandlesCpe, highFrequencyIntercept, randlesCpeZ, type RandlesCpeFit,
 export { linearFit, median, movingMedian, robustSigma, type LinearFit } from './numeric.ts';
 export { kramersKronigTest, type KramersKronigResult } from './kramers-kronig.ts';
 export { capacitanceFromScanRates, type CapacitanceFit } from './capacitance.ts';
+export { cvPeaks, type CvPeaks } from './cv-peaks.ts';

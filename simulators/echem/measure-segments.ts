@@ -2,6 +2,7 @@ import type { Curve, Technique } from '../../src/domain/index.ts';
 import type { ResolvedParams } from '../../drivers/electrochem/technique-params.ts';
 import type { ElectrodeModel } from '../physics/electrode.ts';
 import { simulateCa, simulateCp, simulateOcp } from '../physics/chrono.ts';
+import { diffusionCurrent, type RedoxCouple } from '../physics/diffusion.ts';
 import { peisDuration, simulatePeis } from '../physics/eis.ts';
 import { cvDuration, lsvDuration, simulateCv, simulateLsv } from '../physics/lsv.ts';
 import type { MeasureContext, SegmentData } from '../physics/measure-context.ts';
@@ -45,8 +46,17 @@ const peisParams = (p: ResolvedParams) => ({
   amplitude_V: p.eisAmplitude_V,
 });
 
-/** Measures one segment on an electrode; the curve's params record what the segment used (potentials vs RHE). */
-export function measureSegment(segment: Segment, m: ElectrodeModel, p: ResolvedParams, ctx: MeasureContext): { curve: Curve; data: SegmentData } {
+/**
+ * Measures one segment on an electrode; the curve's params record what the segment used (potentials vs RHE).
+ * Dissolved redox couples (calibration standards) add their diffusion-controlled current to CV, LSV and CA.
+ */
+export function measureSegment(
+  segment: Segment,
+  m: ElectrodeModel,
+  p: ResolvedParams,
+  ctx: MeasureContext,
+  couples: readonly RedoxCouple[] = [],
+): { curve: Curve; data: SegmentData } {
   let data: SegmentData;
   let params: Record<string, number>;
   switch (segment) {
@@ -75,5 +85,21 @@ export function measureSegment(segment: Segment, m: ElectrodeModel, p: ResolvedP
       data = simulateCp(m, { currentDensity: p.cpCurrentDensity, duration_s: p.cpDuration, sampleInterval_s: p.sampleInterval }, ctx);
       break;
   }
+  if (couples.length > 0 && (segment === 'CV' || segment === 'LSV' || segment === 'CA')) addRedoxCurrent(data, couples, ctx);
   return { curve: { technique: segment, arrays: data.arrays, params: { ...params, area: p.area, currentLimit_A: p.currentLimit_A } }, data };
+}
+
+/** Adds the couples' current along the potential the instrument applied (true potential = applied + reference error). */
+function addRedoxCurrent(data: SegmentData, couples: readonly RedoxCouple[], ctx: MeasureContext): void {
+  const t = data.arrays['t_s'];
+  const e = data.applied_V_RHE;
+  const i = data.arrays['I_A'];
+  if (!t || !e || !i || e.length !== i.length) return;
+  const t0 = t[0] ?? 0;
+  const rel = t.map((v) => v - t0);
+  const eTrue = e.map((v) => v + ctx.referenceError_V);
+  for (const c of couples) {
+    const extra = diffusionCurrent(c, rel, eTrue);
+    for (let k = 0; k < i.length; k++) i[k] = (i[k] as number) + (extra[k] ?? 0);
+  }
 }

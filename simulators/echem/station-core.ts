@@ -21,6 +21,7 @@ import { HG_HGO_VS_SHE_V } from '../physics/electrode.ts';
 import { instrumentModel } from '../physics/instrument.ts';
 import { sampleFromCell, type FilmProperties, type LandscapeFailure, type ResponseLandscape } from '../physics/landscape.ts';
 import { defaultOerLandscape } from '../physics/oer-landscape.ts';
+import { redoxCouplesIn } from '../physics/redox-standards.ts';
 import { REALISTIC_NOISE, realiseElectrode, type NoiseProfile } from '../physics/run-variation.ts';
 import { measureSegment, segmentDuration, type Segment } from './measure-segments.ts';
 
@@ -238,7 +239,9 @@ export class EchemStationCore {
     const runRng = this.rng.fork(`run-${seq}`);
     this.referenceError += this.noise.referenceDriftPerRun_V * runRng.normal();
     const contents = this.world.cellContents(this.cellId);
-    const sample = sampleFromCell(this.world.cellConcentrations(this.cellId), p);
+    const concentrations = this.world.cellConcentrations(this.cellId);
+    const sample = sampleFromCell(concentrations, p);
+    const couples = redoxCouplesIn(concentrations, p.area, this.conditionsBase.pH);
     const injected = this.faults.check({ device: this.deviceId, operation: record.run.technique, call: ++this.calls, commandId: record.commandId });
 
     let failure: Failure | undefined;
@@ -248,8 +251,9 @@ export class EchemStationCore {
       failure = makeFailure('NO_SAMPLE_IN_CELL', `cell ${this.cellId} holds ${contents.volume.toFixed(0)} µL`);
       failAfter = 0;
     } else if (sample.totalMetal <= 0) {
-      failure = makeFailure('NO_FILM', `no metal salt in cell ${this.cellId}: nothing deposited`);
+      // No metal: a bare electrode. With a redox standard in the cell this is a calibration run, otherwise no film.
       film = bareSubstrate();
+      if (couples.length === 0) failure = makeFailure('NO_FILM', `no metal salt in cell ${this.cellId}: nothing deposited`);
     } else {
       const outcome = this.landscape.evaluate(sample);
       film = outcome.failure ? filmOnFailure(outcome.film, outcome.failure) : outcome.film;
@@ -302,7 +306,7 @@ export class EchemStationCore {
           referenceOffset_V_RHE: conditions.referenceOffset_V_RHE,
           referenceError_V: this.referenceError,
           t0_s: t,
-        });
+        }, couples);
         await this.clock.sleep(duration, signal);
         t += duration;
         curves.push(curve);

@@ -47,7 +47,12 @@ export function simulateCa(m: ElectrodeModel, p: CaParams, ctx: MeasureContext):
     return r.value;
   });
   const e = ts.map(() => measurePotential(p.potential_V_RHE - ctx.referenceOffset_V_RHE, ctx.instrument));
-  return { arrays: { t_s: ts.map((t) => ctx.t0_s + t), Ewe_V: e, I_A: i }, flags: overload ? ['overload'] : [], duration_s: p.duration_s };
+  return {
+    arrays: { t_s: ts.map((t) => ctx.t0_s + t), Ewe_V: e, I_A: i },
+    flags: overload ? ['overload'] : [],
+    duration_s: p.duration_s,
+    applied_V_RHE: ts.map(() => p.potential_V_RHE),
+  };
 }
 
 /** Overpotential (V) at which the film carries j (A/cm²) without iR: inverts Butler–Volmer by bisection. */

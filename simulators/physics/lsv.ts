@@ -27,7 +27,7 @@ function sweepSegment(
   ctx: MeasureContext,
   t0: number,
   skipFirst: boolean,
-  out: { t: number[]; e: number[]; i: number[]; cycle: number[] },
+  out: { t: number[]; e: number[]; i: number[]; cycle: number[]; applied: number[] },
   cycle: number,
   bubbles: BubbleNoise,
 ): { t: number; overload: boolean } {
@@ -46,6 +46,7 @@ function sweepSegment(
     out.e.push(measurePotential(eCmd - ctx.referenceOffset_V_RHE, ctx.instrument));
     out.i.push(reading.value);
     out.cycle.push(cycle);
+    out.applied.push(eCmd);
   }
   return { t: t0 + Math.abs(to - from) / p.scanRate_V_s, overload };
 }
@@ -56,13 +57,14 @@ function sweepSegment(
  * Arrays: t_s, Ewe_V (vs the reference electrode, as the instrument reports it), I_A.
  */
 export function simulateLsv(m: ElectrodeModel, p: LsvParams, ctx: MeasureContext): SegmentData {
-  const out = { t: [] as number[], e: [] as number[], i: [] as number[], cycle: [] as number[] };
+  const out = { t: [] as number[], e: [] as number[], i: [] as number[], cycle: [] as number[], applied: [] as number[] };
   const bubbles = new BubbleNoise(ctx.instrument.rng, m.bubbleOnset_A_cm2, ctx.instrument.noiseScale);
   const r = sweepSegment(m, p.start_V_RHE, p.end_V_RHE, p, ctx, 0, false, out, 0, bubbles);
   return {
     arrays: { t_s: out.t, Ewe_V: out.e, I_A: out.i },
     flags: r.overload ? ['overload'] : [],
     duration_s: r.t,
+    applied_V_RHE: out.applied,
   };
 }
 
@@ -70,7 +72,7 @@ export function simulateLsv(m: ElectrodeModel, p: LsvParams, ctx: MeasureContext
  * Cyclic voltammetry (conditioning cycles): start → vertex → start, `cycles` times. Arrays: t_s, Ewe_V, I_A, cycle.
  */
 export function simulateCv(m: ElectrodeModel, p: CvParams, ctx: MeasureContext): SegmentData {
-  const out = { t: [] as number[], e: [] as number[], i: [] as number[], cycle: [] as number[] };
+  const out = { t: [] as number[], e: [] as number[], i: [] as number[], cycle: [] as number[], applied: [] as number[] };
   const bubbles = new BubbleNoise(ctx.instrument.rng, m.bubbleOnset_A_cm2, ctx.instrument.noiseScale);
   let t = 0;
   let overload = false;
@@ -84,6 +86,7 @@ export function simulateCv(m: ElectrodeModel, p: CvParams, ctx: MeasureContext):
     arrays: { t_s: out.t, Ewe_V: out.e, I_A: out.i, cycle: out.cycle },
     flags: overload ? ['overload'] : [],
     duration_s: t,
+    applied_V_RHE: out.applied,
   };
 }
 

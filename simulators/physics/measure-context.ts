@@ -16,6 +16,8 @@ export interface SegmentData {
   arrays: Record<string, number[]>;
   flags: string[];
   duration_s: number;
+  /** Potential the instrument applied at each point, V vs RHE (before the reference error); not part of the curve. */
+  applied_V_RHE?: number[];
 }
 
 /** Number of points of a sweep from a to b with step h (both ends included). */

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceError, makeFailure } from '../../src/domain/index.ts';
+import { DeviceError, makeFailure, type Curve } from '../../src/domain/index.ts';
 import { InstantClock, ScaledClock } from '../../simulators/clock.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { NO_NOISE } from '../../simulators/physics/run-variation.ts';
 import { trueEta10 } from '../../simulators/physics/oer-landscape.ts';
-import { extractFeatures } from '../../models/analysis/index.ts';
+import { cvPeaks, extractFeatures } from '../../models/analysis/index.ts';
+import { randlesSevcik } from '../../simulators/physics/diffusion.ts';
+import { SimulatedWorld } from '../../simulators/world.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
 import { potentiostatBackendContract } from './potentiostat-backend.contract.ts';
 import { fillCellWithRecipe, simulatedWorld } from '../helpers/opcua-station.ts';
@@ -85,5 +87,27 @@ describe('EchemStationCore run-to-run variation', () => {
     expect(eta[4]).toBeCloseTo(eta[3] as number, 6);
     expect(Math.abs((eta[3] as number) - (eta[0] as number))).toBeGreaterThan(1e-4);
     expect(Math.abs((eta[0] as number) - trueEta10(recipe))).toBeLessThan(0.04);
+  });
+});
+
+describe('calibration with a redox standard', () => {
+  it('gives diffusion-controlled CV peaks (Randles–Sevcik within 3 %) for 5 mM ferrocyanide, not NO_FILM', async () => {
+    const world = new SimulatedWorld([
+      { name: 'ferro', species: 'ferrocyanide', concentration: 50, volume: 1e6 },
+      { name: 'water', species: 'water', concentration: 1, volume: 1e6 },
+    ]);
+    world.move('stock:ferro', 'cell:c1', 200);
+    world.move('stock:water', 'cell:c1', 1800);
+    const backend = new PotentiostatSimBackend({ deviceId: 'ps', cellId: 'c1', world, clock: new InstantClock(), noise: NO_NOISE });
+    const r = await backend.runTechnique(
+      { technique: 'CV', cell: 'c1', params: { start_V_RHE: 0.9, vertex_V_RHE: 1.5, scanRate_V_s: 0.05, step_V: 0.001, cycles: 1 }, sample: {} },
+      { commandId: 'cal-1', signal: new AbortController().signal },
+    );
+    const peaks = cvPeaks(r.curves[0] as Curve, r.conditions.referenceOffset_V_RHE);
+    const rs = randlesSevcik(1, 0.0707, 5, 6.5e-6, 0.05);
+    expect(Math.abs((peaks?.ipa_A as number) / rs - 1)).toBeLessThan(0.03);
+    expect((peaks?.dEp_V as number) * 1000).toBeGreaterThan(56);
+    expect((peaks?.dEp_V as number) * 1000).toBeLessThan(66);
+    expect(peaks?.E12_V_RHE).toBeCloseTo(0.36 + 0.05916 * 14, 2);
   });
 });
