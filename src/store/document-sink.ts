@@ -4,7 +4,7 @@ import { BatchQueue, type BatchQueueStats } from './batch-queue.ts';
 import { docKey, insertDocuments } from './bulk-sql.ts';
 import type { Db } from './db.ts';
 import { applyProjection } from './projection-apply.ts';
-import { newProjectionState, planProjection, type ProjectionState } from './projection-plan.ts';
+import { commitRunFlags, newProjectionState, planProjection, type ProjectionPlan, type ProjectionState } from './projection-plan.ts';
 import type { Store } from './store.ts';
 
 export interface DocumentSinkOptions {
@@ -43,11 +43,11 @@ export interface DocumentSink {
 export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, opts: DocumentSinkOptions = {}): DocumentSink {
   const logger = (opts.logger ?? silentLogger).child({ component: 'document-sink' });
   const extra = { duplicates: 0, projectionErrors: 0, lost: [] as DocumentSinkStats['lost'] };
-  let state = newProjectionState();
+  const state = newProjectionState();
   const write = async (docs: readonly LabDocument[], project: boolean): Promise<void> => {
     const result = await store.db.transaction((tx) => writeDocuments(tx, docs, state, project));
     extra.duplicates += result.duplicates;
-    state = result.state; // only once committed
+    commitRunFlags(state, result); // only once committed
   };
 
   const queue = new BatchQueue<LabDocument>({
@@ -94,20 +94,20 @@ export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, o
 
 /**
  * Inserts the documents (skipping any already stored) and projects the newly stored ones. Returns how many were
- * already stored and the projection state after them (the input state is not modified, so a rolled-back
- * transaction leaves it as it was).
+ * already stored and the plan's run flags; the caller merges those into its state once the transaction committed
+ * (`commitRunFlags`), so a rolled-back transaction leaves the state as it was.
  */
 export async function writeDocuments(
   db: Db,
   docs: readonly LabDocument[],
   state: ProjectionState,
   project: boolean,
-): Promise<{ duplicates: number; state: ProjectionState }> {
+): Promise<{ duplicates: number; runFlags: ProjectionPlan['runFlags'] }> {
   const stored = await insertDocuments(db, docs);
   const duplicates = docs.length - stored.size;
-  if (!project) return { duplicates, state };
+  if (!project) return { duplicates, runFlags: new Map() };
   const fresh = duplicates === 0 ? docs : docs.filter((d) => stored.has(docKey(d.campaignId, d.seq)));
-  const next: ProjectionState = { runFlags: new Map([...state.runFlags].map(([k, v]) => [k, new Set(v)])) };
-  await applyProjection(db, planProjection(fresh, next), next);
-  return { duplicates, state: next };
+  const plan = planProjection(fresh, state);
+  await applyProjection(db, plan, state);
+  return { duplicates, runFlags: plan.runFlags };
 }

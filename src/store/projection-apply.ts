@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { FAILURE_CODES, failureSchema, type FailureCode } from '../domain/index.ts';
 import { upsertTrials } from './bulk-sql.ts';
 import type { Db } from './db.ts';
-import type { ProjectionPlan, ProjectionState } from './projection-plan.ts';
+import { runFlagsOf, type ProjectionPlan, type ProjectionState } from './projection-plan.ts';
 import {
   campaignsTable,
   modelSnapshotsTable,
@@ -125,7 +125,7 @@ export async function applyProjection(db: Db, plan: ProjectionPlan, state: Proje
  * recipes fail). Transport, safety and engine failures say nothing about the recipe and give no observation.
  */
 async function projectObservations(db: Db, plan: ProjectionPlan, state: ProjectionState): Promise<void> {
-  const ids = [...plan.touchedTrials.keys()];
+  const ids = [...plan.observationCandidates.keys()];
   if (ids.length === 0) return;
   const rows = await db
     .select({ id: trialsTable.id, status: trialsTable.status, recipe: trialsTable.recipe, failure: trialsTable.failure, objectives: trialsTable.objectives })
@@ -133,9 +133,9 @@ async function projectObservations(db: Db, plan: ProjectionPlan, state: Projecti
     .where(and(inArray(trialsTable.id, ids), inArray(trialsTable.status, ['completed', 'failed', 'abandoned'])));
   const values: (typeof observationsTable.$inferInsert)[] = [];
   for (const row of rows) {
-    const touched = plan.touchedTrials.get(row.id);
+    const touched = plan.observationCandidates.get(row.id);
     if (touched === undefined) continue;
-    const qualityFlags = [...(state.runFlags.get(row.id) ?? [])].sort();
+    const qualityFlags = runFlagsOf(plan, state, row.id);
     const base = { trialId: row.id, campaignId: touched.campaignId, recipe: row.recipe, qualityFlags, seq: touched.seq };
     if (row.status === 'completed') {
       if (row.objectives === null) continue; // its runStop has not arrived yet

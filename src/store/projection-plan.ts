@@ -58,8 +58,13 @@ export interface ProjectionPlan {
   modelSnapshots: { campaignId: string; seq: number; payload: DocumentOf<'modelSnapshot'>['payload']; time: Date }[];
   stations: StationChange[];
   operatorActions: { campaignId: string; seq: number; time: Date; payload: DocumentOf<'operatorAction'>['payload'] }[];
-  /** Trials a document of this batch touched (their observation is re-derived), with the last such seq. */
-  touchedTrials: Map<string, { campaignId: string; seq: number }>;
+  /**
+   * Trials whose observation must be (re-)derived: they reached completed/failed/abandoned or got a completed run's
+   * objectives in this batch; with the seq of the last such document.
+   */
+  observationCandidates: Map<string, { campaignId: string; seq: number }>;
+  /** Quality flags of runs this batch started or added events to (merge into ProjectionState once committed). */
+  runFlags: Map<string, Set<string>>;
 }
 
 /** Sink state that outlives a batch: quality flags of each trial's current run, from its `event` documents. */
@@ -67,10 +72,23 @@ export interface ProjectionState {
   runFlags: Map<string, Set<string>>;
 }
 
+const OBSERVABLE: readonly string[] = ['completed', 'failed', 'abandoned'];
+
+/** The flags of a trial's current run as of this plan: the batch's changes over the committed state. */
+export function runFlagsOf(plan: Pick<ProjectionPlan, 'runFlags'>, state: ProjectionState, trialId: string): string[] {
+  return [...(plan.runFlags.get(trialId) ?? state.runFlags.get(trialId) ?? [])].sort();
+}
+
+/** Merges a committed plan's run flags into the state. */
+export function commitRunFlags(state: ProjectionState, plan: Pick<ProjectionPlan, 'runFlags'>): void {
+  for (const [trialId, flags] of plan.runFlags) state.runFlags.set(trialId, flags);
+}
+
 export function newProjectionState(): ProjectionState {
   return { runFlags: new Map() };
 }
 
+/** Plans the batch; `state` is read, never modified (see commitRunFlags). */
 export function planProjection(docs: readonly LabDocument[], state: ProjectionState): ProjectionPlan {
   const campaigns = new Map<string, CampaignChange>();
   const trials = new Map<string, TrialChange>();
@@ -85,9 +103,10 @@ export function planProjection(docs: readonly LabDocument[], state: ProjectionSt
     modelSnapshots: [],
     stations: [],
     operatorActions: [],
-    touchedTrials: new Map(),
+    observationCandidates: new Map(),
+    runFlags: new Map(),
   };
-  const touch = (trialId: string, doc: LabDocument) => plan.touchedTrials.set(trialId, { campaignId: doc.campaignId, seq: doc.seq });
+  const candidate = (trialId: string, doc: LabDocument) => plan.observationCandidates.set(trialId, { campaignId: doc.campaignId, seq: doc.seq });
   const campaign = (doc: LabDocument): CampaignChange => {
     let c = campaigns.get(doc.campaignId);
     if (c === undefined) campaigns.set(doc.campaignId, (c = { id: doc.campaignId, time: new Date(doc.time) }));
@@ -124,16 +143,17 @@ export function planProjection(docs: readonly LabDocument[], state: ProjectionSt
           createdAt: prev?.createdAt ?? time,
           updatedAt: time,
         });
-        touch(p.trialId, doc);
+        if (OBSERVABLE.includes(p.to)) candidate(p.trialId, doc);
         break;
       }
       case 'runStart':
-        state.runFlags.set(doc.payload.trialId, new Set());
+        plan.runFlags.set(doc.payload.trialId, new Set());
         break;
       case 'event': {
-        let flags = state.runFlags.get(doc.payload.trialId);
-        if (flags === undefined) state.runFlags.set(doc.payload.trialId, (flags = new Set()));
+        const id = doc.payload.trialId;
+        const flags = plan.runFlags.get(id) ?? new Set(state.runFlags.get(id));
         for (const f of doc.payload.flags) flags.add(f);
+        plan.runFlags.set(id, flags);
         break;
       }
       case 'runStop':
@@ -141,7 +161,7 @@ export function planProjection(docs: readonly LabDocument[], state: ProjectionSt
           const t = trials.get(doc.payload.trialId);
           if (t) t.objectives = doc.payload.objectives;
           else objectives.set(doc.payload.trialId, doc.payload.objectives);
-          touch(doc.payload.trialId, doc);
+          candidate(doc.payload.trialId, doc);
         }
         break;
       case 'suggestion': {

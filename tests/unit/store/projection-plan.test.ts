@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeFailure } from '../../../src/domain/index.ts';
 import { DocumentBus, type LabDocument } from '../../../src/protocol/index.ts';
-import { newProjectionState, planProjection } from '../../../src/store/projection-plan.ts';
+import { commitRunFlags, newProjectionState, planProjection, runFlagsOf } from '../../../src/store/projection-plan.ts';
 import { publishScenario, recipeFor, testSpec } from '../../helpers/db-fixtures.ts';
 
 const collect = (fn: (bus: DocumentBus) => void): Promise<LabDocument[]> => {
@@ -32,7 +32,7 @@ describe('planProjection', () => {
     expect(plan.stations.find((s) => s.id === 'pair-1')?.devices).toHaveProperty('pair-1-pstat');
     expect(plan.suggestions).toHaveLength(6);
     expect(plan.objectivePatches).toEqual([]);
-    expect([...plan.touchedTrials.keys()]).toHaveLength(6);
+    expect([...plan.observationCandidates.keys()]).toEqual(['c1-t0', 'c1-t1', 'c1-t2', 'c1-t3']);
   });
 
   it('keeps a failure through failed → abandoned and clears it when the trial is retried', async () => {
@@ -61,8 +61,14 @@ describe('planProjection', () => {
     const plan = planProjection(docs, state);
     expect(plan.trials).toEqual([]);
     expect(plan.objectivePatches).toEqual([{ trialId: 't', objectives: { eta10: 0.3 } }]);
-    expect([...(state.runFlags.get('t') ?? [])]).toEqual(['drift']);
-    expect(plan.touchedTrials.get('t')?.seq).toBe(3);
+    expect(state.runFlags.size).toBe(0); // planning never mutates the committed state
+    expect([...(plan.runFlags.get('t') ?? [])]).toEqual(['drift']);
+    expect(plan.observationCandidates.get('t')?.seq).toBe(3);
+    commitRunFlags(state, plan);
+    const next = await collect((bus) => bus.publish('c', 'event', { runId: 'r', trialId: 't', stream: 'EIS', measurementId: 'm2', features: {}, flags: ['noisy'] }));
+    const plan2 = planProjection(next, state);
+    expect(runFlagsOf(plan2, state, 't')).toEqual(['drift', 'noisy']);
+    expect(runFlagsOf(plan2, state, 'other')).toEqual([]);
   });
 
   it('takes a campaign start with its spec and seed', async () => {
