@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceError, type Recipe } from '../../src/domain/index.ts';
 import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
 import { OpcuaClientTransport } from '../../drivers/transport/opcua-client.ts';
-import { decodeProperties, encodeProperties } from '../../drivers/electrochem/node-map.ts';
+import { DataType, type NodeId } from 'node-opcua';
+import { LOCK_STATUS, NAMESPACES, UNIT_PATHS, decodeProperties, encodeProperties, unitPath } from '../../drivers/electrochem/node-map.ts';
 import { fillCellWithRecipe, opcuaPkiFolder, startTwinFixture, type TwinFixture } from '../helpers/opcua-station.ts';
 
 const RECIPES: Recipe[] = [
@@ -75,6 +76,23 @@ describe('OPC UA station twin: several stations, locks and roles', () => {
     // The lock came back: the second client can run now.
     await expect(b.runTechnique(screen('cell1'), { commandId: 'lock-b2', signal: signal() })).resolves.toMatchObject({ status: 'succeeded' });
     await b.stop();
+  });
+
+  it('releases the lock of a session that goes away', async () => {
+    const unitLock = async (t: OpcuaClientTransport) => {
+      const [unit] = await t.translate([unitPath('es4', 'cell4').map(([ns, name]) => [NAMESPACES[ns], name] as const)]);
+      const [lock, init] = (await t.translate([UNIT_PATHS.lock, UNIT_PATHS.initLock].map((p) => p.map(([ns, name]) => [NAMESPACES[ns], name] as const)), unit)) as NodeId[];
+      return async () => (await t.call(lock as NodeId, init as NodeId, [{ dataType: DataType.String, value: 'test' }])).outputs[0];
+    };
+    const a = new OpcuaClientTransport(connection());
+    const b = new OpcuaClientTransport(connection());
+    await a.connect();
+    await b.connect();
+    expect(await (await unitLock(a))()).toBe(LOCK_STATUS.ok);
+    expect(await (await unitLock(b))()).toBe(LOCK_STATUS.alreadyLocked);
+    await a.close(); // no ExitLock: the server drops the session and its lock
+    expect(await (await unitLock(b))()).toBe(LOCK_STATUS.ok);
+    await b.close();
   });
 
   it('lets an operator start programs and refuses an observer (ACCESS_DENIED) or a wrong password', async () => {
