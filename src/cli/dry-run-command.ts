@@ -1,7 +1,6 @@
 import { loadCampaignFile, loadConfig } from '../config/index.ts';
 import type { CampaignSpec } from '../domain/index.ts';
 import { createLogger } from '../app/logger.ts';
-import { runDryRun } from '../app/dry-run.ts';
 import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { UsageError } from './main.ts';
@@ -43,6 +42,8 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
   const spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
   const logger = createLogger(config.logLevel);
+  // The simulated lab pulls in node-opcua, aedes and PGlite: load it only once the input is known to be good.
+  const { runDryRun } = await import('../app/dry-run.ts');
   const objective = spec.objectives[0];
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, objective?.unit ?? '');
   const controller = new AbortController();
