@@ -38,9 +38,13 @@ export class LiquidHandlerSimBackend implements LiquidHandlerBackend {
   async execute(op: LiquidHandlerOperation, opts: CommandOptions): Promise<OperationResult> {
     if (this.stopped) throw DeviceError.of('DEVICE_LOST', `${this.deviceId} is stopped`);
     if (opts.signal.aborted) throw DeviceError.of('ABORTED', `command ${opts.commandId} aborted before it was sent`);
-    const submission = this.core.submit({ commandId: opts.commandId, op, expiresAt_ms: this.wallClock() + this.ttl_s * 1000 });
+    const command = { commandId: opts.commandId, op, expiresAt_ms: this.wallClock() + this.ttl_s * 1000 };
+    const duplicate = this.core.faultEffect('command', op.kind, opts.commandId)?.code === 'DUPLICATE_DELIVERY';
+    const submission = this.core.submit(command);
     if (submission.kind === 'rejected') throw new DeviceError(submission.failure);
-    const result = await raceAbort(submission.done, opts.signal, opts.commandId);
+    // A duplicate delivery joins the original (the core de-duplicates on the commandId).
+    if (duplicate) this.core.submit(command);
+    const result = await raceAbort(submission.done, opts.signal, opts.commandId, this.connectionLost(opts.commandId));
     if (result.status === 'succeeded') return result;
     throw new DeviceError(result.failure ?? makeFailure('INTERNAL', `command ${opts.commandId} ${result.status} without a failure`));
   }
@@ -57,13 +61,29 @@ export class LiquidHandlerSimBackend implements LiquidHandlerBackend {
   async stop(): Promise<void> {
     this.stopped = true;
   }
+
+  /** Rejects with DEVICE_LOST if the device drops off mid-run (an injected fault); the run itself goes on. */
+  private connectionLost(commandId: string): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      const off = this.core.onEvent((e) => {
+        if (e.type === 'connection.lost' && e.runId === commandId) {
+          off();
+          reject(DeviceError.of('DEVICE_LOST', `${this.deviceId} dropped off while running ${commandId}`));
+        } else if ((e.type === 'run.completed' || e.type === 'run.failed') && e.runId === commandId) off();
+      });
+    });
+  }
 }
 
 /** The device keeps running an aborted command (as a real one would); only the caller stops waiting. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal, commandId: string): Promise<T> {
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal, commandId: string, lost: Promise<never>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(DeviceError.of('ABORTED', `stopped waiting for ${commandId}: aborted`));
     signal.addEventListener('abort', onAbort, { once: true });
+    lost.catch((err: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(err instanceof Error ? err : new Error(String(err)));
+    });
     work.then(
       (v) => {
         signal.removeEventListener('abort', onAbort);

@@ -7,6 +7,7 @@ import {
   type DeviceState,
   type DeviceStatus,
   type Failure,
+  type FailureCode,
   type LiquidHandlerOperation,
   type LiquidHandlerStep,
   type Logger,
@@ -21,10 +22,12 @@ import {
   type LiquidHandlerLimits,
   type StatusPayload,
 } from '../../drivers/liquid-handler/wire-contract.ts';
-import { noFaults, type FaultInjector } from '../fault-injector.ts';
-import { splitLocation, type SimulatedWorld } from '../world.ts';
+import { noFaults, type FaultEffect, type FaultInjector, type FaultPhase } from '../fault-injector.ts';
+import type { SimulatedWorld } from '../world.ts';
+import { DispenseTally, PipettingArm } from './arm.ts';
 import { DEFAULT_LIMITS, DEFAULT_PIPETTING, PipettingPhysics, type PipettingModel } from './pipetting-model.ts';
-import { emptyChannels, validateSteps, type ChannelState } from './step-validation.ts';
+import { noPrecipitation, type PrecipitationRule } from './precipitation.ts';
+import { validateSteps } from './step-validation.ts';
 
 /**
  * The transport-free device logic of a simulated liquid handler, shared by the in-process backend
@@ -38,6 +41,12 @@ import { emptyChannels, validateSteps, type ChannelState } from './step-validati
  * Tip semantics: `transfer` with `newTip` discards any mounted tip and picks up a fresh one; without `newTip` it
  * reuses the mounted tip (picking one up if none is mounted). Tips stay mounted after a transfer until `drop_tips`
  * or the next `newTip` transfer.
+ *
+ * Injected faults (simulators/faults.ts) are asked for at each phase of a command: `command` (on arrival: e.g. it
+ * expired in transit), `run` (the device drops off the network mid-run: a `connection.lost` event for the transport
+ * adapter), `step` (the step fails; PARTIAL_CHANNEL_FAILURE commits the channels that succeeded) and `delivery`
+ * (silent short dispense and carry-over, in the PipettingArm). Precursor precipitation is physics, not injection:
+ * see `precipitation`.
  */
 export interface LiquidHandlerCoreOptions {
   deviceId: string;
@@ -51,6 +60,8 @@ export interface LiquidHandlerCoreOptions {
   wallClock?: () => number;
   /** Finished commands kept for de-duplication and `get_state`. Default 10 000. */
   historySize?: number;
+  /** Precursor precipitation in cells (the next dispense into a precipitated cell clots). Default: none. */
+  precipitation?: PrecipitationRule;
   logger?: Logger;
 }
 
@@ -71,7 +82,9 @@ export type CoreEvent =
   | { type: 'status' }
   | { type: 'run.started'; runId: string; detail: Record<string, unknown> }
   | { type: 'run.step'; runId: string; detail: Record<string, unknown> }
-  | { type: 'run.completed' | 'run.failed'; runId: string; result: OperationResult };
+  | { type: 'run.completed' | 'run.failed'; runId: string; result: OperationResult }
+  /** An injected DEVICE_LOST: the transport adapter drops the connection (the run itself goes on). */
+  | { type: 'connection.lost'; runId: string };
 
 interface HistoryEntry {
   fingerprint: string;
@@ -81,42 +94,28 @@ interface HistoryEntry {
   sender?: string;
 }
 
-/** Sums actual dispensed volumes per (source, target) pair, in order of first appearance. */
-class DispenseTally {
-  private readonly entries = new Map<string, { source: string; target: string; volume: number }>();
-  add(source: string, target: string, volume: number): void {
-    const key = `${target}|${source}`;
-    const e = this.entries.get(key);
-    if (e) e.volume += volume;
-    else this.entries.set(key, { source, target, volume });
-  }
-  list(): OperationResult['dispensed'] {
-    return [...this.entries.values()].map((e) => ({ ...e }));
-  }
-}
-
 export class LiquidHandlerCore {
   readonly deviceId: string;
   readonly limits: LiquidHandlerLimits;
   private readonly world: SimulatedWorld;
   private readonly clock: Clock;
   private readonly physics: PipettingPhysics;
+  private readonly arm: PipettingArm;
+  private readonly faultRng: Rng;
   private readonly faults: FaultInjector;
   private readonly wallClock: () => number;
   private readonly historySize: number;
   private readonly logger: Logger;
   private readonly history = new Map<string, HistoryEntry>();
   private readonly listeners = new Set<(e: CoreEvent) => void>();
-  private channels: ChannelState[];
   private tail: Promise<void> = Promise.resolve();
   private state: DeviceState = 'ready';
   private errorLatched = false;
   private activeRunId: string | undefined;
   private lockOwner: string | undefined;
-  private tipsUsed = 0;
   private commandsCompleted = 0;
   private lastCommandId: string | undefined;
-  private calls = 0;
+  private readonly calls = new Map<FaultPhase, number>();
   /** How many operations actually started executing (duplicates excluded). */
   executions = 0;
 
@@ -126,11 +125,42 @@ export class LiquidHandlerCore {
     this.world = options.world;
     this.clock = options.clock;
     this.physics = new PipettingPhysics({ ...DEFAULT_PIPETTING, ...options.pipetting }, this.limits, options.rng);
+    this.faultRng = options.rng.fork('faults');
     this.faults = options.faults ?? noFaults;
     this.wallClock = options.wallClock ?? Date.now;
     this.historySize = options.historySize ?? 10_000;
     this.logger = (options.logger ?? silentLogger).child({ component: 'liquid-handler-core', deviceId: options.deviceId });
-    this.channels = emptyChannels(this.limits.channels);
+    this.arm = new PipettingArm({
+      world: this.world,
+      clock: this.clock,
+      physics: this.physics,
+      channels: this.limits.channels,
+      maxVolume: this.limits.maxVolume,
+      precipitation: options.precipitation ?? noPrecipitation,
+      effect: (phase, operation) => this.faultEffect(phase, operation),
+      logger: this.logger,
+    });
+  }
+
+  /**
+   * Asks the fault injector for a silent or transport fault at this phase (the transport adapters call it for
+   * `command` and `reply`: duplicate delivery, lost reply). Undefined when none fires.
+   */
+  faultEffect(phase: FaultPhase, operation: string, commandId?: string): FaultEffect | undefined {
+    if (!this.faults.effect) return undefined;
+    return this.faults.effect({ device: this.deviceId, operation, call: this.nextCall(phase), phase, ...(commandId !== undefined ? { commandId } : {}) });
+  }
+
+  /** Calls are counted per phase, so "the nth step" means the same whatever else is checked. */
+  private nextCall(phase: FaultPhase): number {
+    const n = (this.calls.get(phase) ?? 0) + 1;
+    this.calls.set(phase, n);
+    return n;
+  }
+
+  /** Why a cell precipitated (and clots the next dispense into it), until it is washed. */
+  precipitationIn(cellId: string): string | undefined {
+    return this.arm.precipitationIn(cellId);
   }
 
   onEvent(listener: (e: CoreEvent) => void): () => void {
@@ -162,6 +192,8 @@ export class LiquidHandlerCore {
       const reason = `command ${command.commandId} expired at ${new Date(command.expiresAt_ms).toISOString()}`;
       return { kind: 'rejected', reason, failure: makeFailure('COMMAND_EXPIRED', reason) };
     }
+    const injected = this.faults.check({ device: this.deviceId, operation: op.kind, call: this.nextCall('command'), phase: 'command', commandId: command.commandId });
+    if (injected) return { kind: 'rejected', reason: injected.message, failure: injected };
     const entry: HistoryEntry = { fingerprint, status: 'not_started', done: this.tail.then(() => this.run(command.commandId, op, entry)) };
     if (command.sender !== undefined) entry.sender = command.sender;
     this.tail = entry.done.then(
@@ -193,8 +225,8 @@ export class LiquidHandlerCore {
       schema: 'sdl.status.v1',
       deviceId: this.deviceId,
       state: this.state,
-      tipsMounted: this.channels.flatMap((c, i) => (c.tip ? [i] : [])),
-      tipsUsed: this.tipsUsed,
+      tipsMounted: this.arm.mountedTips(),
+      tipsUsed: this.arm.tipsUsed,
       commandsCompleted: this.commandsCompleted,
       updatedAt: new Date(now_ms).toISOString(),
     };
@@ -235,21 +267,31 @@ export class LiquidHandlerCore {
     this.lockOwner = entry.sender;
     this.emit({ type: 'status' });
     this.emit({ type: 'run.started', runId: commandId, detail: { kind: op.kind } });
+    if (this.faultEffect('run', op.kind, commandId)?.code === 'DEVICE_LOST') {
+      this.logger.info({ commandId }, 'injected fault: connection lost mid-run');
+      this.emit({ type: 'connection.lost', runId: commandId });
+    }
     const steps: LiquidHandlerStep[] = op.kind === 'run_protocol' ? op.steps : [op];
     const tally = new DispenseTally();
-    let failure = validateSteps(steps, this.channels, this.limits, this.world);
+    let failure = validateSteps(steps, this.arm.channels, this.limits, this.world);
     const refused = failure !== undefined;
     if (failure) this.logger.debug({ commandId, code: failure.code }, 'operation refused before motion');
     for (let i = 0; !failure && i < steps.length; i++) {
-      const step = steps[i] as LiquidHandlerStep;
-      failure = this.faults.check({ device: this.deviceId, operation: step.kind, call: ++this.calls });
-      if (failure) break;
+      let step = steps[i] as LiquidHandlerStep;
+      failure = this.faults.check({ device: this.deviceId, operation: step.kind, call: this.nextCall('step'), phase: 'step', commandId });
+      if (failure?.code === 'PARTIAL_CHANNEL_FAILURE') {
+        const partial = this.partialFailure(step, failure);
+        failure = partial.failure;
+        if (!partial.rest) break;
+        step = partial.rest;
+      } else if (failure) break;
       try {
-        await this.perform(step, tally);
+        await this.arm.perform(step, tally);
       } catch (err) {
         failure = err instanceof DeviceError ? err.failure : makeFailure('INTERNAL', `step ${i + 1} (${step.kind}): ${(err as Error).message}`);
         break;
       }
+      if (failure) break;
       if (steps.length > 1) this.emit({ type: 'run.step', runId: commandId, detail: { index: i, kind: step.kind, of: steps.length } });
     }
     const result: OperationResult = {
@@ -275,92 +317,25 @@ export class LiquidHandlerCore {
     return result;
   }
 
-  private async perform(step: LiquidHandlerStep, tally: DispenseTally): Promise<void> {
-    const p = this.physics;
-    const sleep = (s: number): Promise<void> => this.clock.sleep(s);
-    switch (step.kind) {
-      case 'pick_up_tips':
-        await sleep(p.duration(p.model.move_s));
-        await sleep(p.duration(p.model.tipPickup_s));
-        for (const c of step.channels) this.channels[c] = { tip: true, volume: 0 };
-        this.tipsUsed += step.channels.length;
-        return;
-      case 'drop_tips':
-        await sleep(p.duration(p.model.move_s));
-        await sleep(p.duration(p.model.tipDrop_s));
-        for (const c of step.channels) this.discardTip(c);
-        return;
-      case 'aspirate': {
-        const ch = this.channel(step.channel);
-        const [, name] = splitLocation(step.source);
-        await sleep(p.duration(p.model.move_s));
-        if ((this.world.stockVolume(name) ?? 0) < ch.volume + step.volume)
-          throw DeviceError.of('INSUFFICIENT_LIQUID', `${step.source} ran short while aspirating ${step.volume} µL`);
-        await sleep(p.flow_s(step.volume));
-        this.channels[step.channel] = { tip: true, source: step.source, volume: ch.volume + step.volume };
-        return;
-      }
-      case 'dispense': {
-        const ch = this.channel(step.channel);
-        await sleep(p.duration(p.model.move_s));
-        await sleep(p.flow_s(step.volume));
-        this.deliver(ch.source ?? '', step.target, step.volume, tally);
-        const left = ch.volume - step.volume;
-        this.channels[step.channel] = left > 1e-6 && ch.source !== undefined ? { tip: true, source: ch.source, volume: left } : { tip: true, volume: 0 };
-        return;
-      }
-      case 'transfer': {
-        const ch = this.channel(step.channel);
-        if (step.newTip && ch.tip) {
-          await sleep(p.duration(p.model.move_s));
-          await sleep(p.duration(p.model.tipDrop_s));
-          this.discardTip(step.channel);
-        }
-        if (step.newTip || !ch.tip) {
-          await sleep(p.duration(p.model.move_s));
-          await sleep(p.duration(p.model.tipPickup_s));
-          this.channels[step.channel] = { tip: true, volume: 0 };
-          this.tipsUsed++;
-        }
-        const moves = Math.ceil(step.volume / this.limits.maxVolume - 1e-9);
-        const each = step.volume / moves;
-        for (let m = 0; m < moves; m++) {
-          await sleep(p.duration(p.model.move_s));
-          await sleep(p.flow_s(each));
-          await sleep(p.duration(p.model.move_s));
-          await sleep(p.flow_s(each));
-          this.deliver(step.source, step.target, each, tally);
-        }
-        return;
-      }
-      case 'home':
-        await sleep(p.model.home_s);
-        return;
-      case 'wash_cell': {
-        await sleep(p.duration(p.model.move_s));
-        await sleep(step.cycles * p.model.washCycle_s);
-        this.world.emptyCell(splitLocation(step.cell)[1]);
-        return;
-      }
+  /**
+   * An injected partial multichannel failure: on a tip pick-up or drop over several channels, a random non-empty
+   * subset fails and the rest are still performed (`rest`); a single-channel step fails as a whole. The failure
+   * names each failed channel.
+   */
+  private partialFailure(step: LiquidHandlerStep, failure: Failure): { failure: Failure; rest?: LiquidHandlerStep } {
+    const detail = (channels: number[], code: FailureCode, message: string): Failure => ({
+      ...failure,
+      channels: channels.map((channel) => ({ channel, code, message })),
+    });
+    if ((step.kind === 'pick_up_tips' || step.kind === 'drop_tips') && step.channels.length > 1) {
+      const order = this.faultRng.shuffle([...step.channels]);
+      const failed = order.slice(0, 1 + this.faultRng.int(step.channels.length - 1)).sort((a, b) => a - b);
+      const ok = step.channels.filter((c) => !failed.includes(c));
+      const code = step.kind === 'pick_up_tips' ? 'TIP_PICKUP_FAILED' : 'TIP_DROP_FAILED';
+      return { failure: detail(failed, code, step.kind === 'pick_up_tips' ? 'no tip detected' : 'tip still mounted'), rest: { ...step, channels: ok } };
     }
-  }
-
-  private channel(index: number): ChannelState {
-    return this.channels[index] ?? { tip: false, volume: 0 };
-  }
-
-  /** Moves the actually dispensed volume (with pipetting error) from the source stock to the target. */
-  private deliver(source: string, target: string, nominal: number, tally: DispenseTally): void {
-    const actual = this.physics.actualDispense(nominal);
-    if (!this.world.move(source, target, actual))
-      throw DeviceError.of('INSUFFICIENT_LIQUID', `${source} ran short: ${actual.toFixed(1)} µL could not be drawn`);
-    tally.add(source, target, actual);
-  }
-
-  /** Drops a tip; liquid still in it goes to waste (and is gone from its stock). */
-  private discardTip(channel: number): void {
-    const ch = this.channel(channel);
-    if (ch.source !== undefined && ch.volume > 0) this.world.move(ch.source, 'waste', ch.volume);
-    this.channels[channel] = { tip: false, volume: 0 };
+    if (step.kind === 'aspirate' || step.kind === 'dispense' || step.kind === 'transfer')
+      return { failure: detail([step.channel], 'PRESSURE_ANOMALY', 'pressure outside the expected band') };
+    return { failure };
   }
 }

@@ -201,6 +201,10 @@ export class MqttLiquidHandlerTwin {
       case 'run.step':
         this.publishEvent(e.type, e.runId, e.detail);
         return;
+      case 'connection.lost':
+        this.logger.info({ runId: e.runId }, 'injected fault: dropping the connection mid-run');
+        this.dropConnection();
+        return;
       case 'run.completed':
       case 'run.failed': {
         const result: ResultPayload = { schema: 'sdl.result.liquid.v1', deviceId: this.core.deviceId, runId: e.runId, result: e.result };
@@ -211,9 +215,14 @@ export class MqttLiquidHandlerTwin {
     }
   }
 
-  private onCommand(topic: string, payload: Buffer, packet: IPublishPacket): void {
+  private onCommand(topic: string, payload: Buffer, packet: IPublishPacket, redelivered = false): void {
     const commandName = commandOfTopic(this.topics, topic);
     if (commandName === undefined) return;
+    // An injected duplicate delivery: the broker hands the same QoS 1 message over twice.
+    if (!redelivered && commandName !== 'get_state' && this.core.faultEffect('command', commandName)?.code === 'DUPLICATE_DELIVERY') {
+      this.logger.info({ topic }, 'injected fault: duplicate delivery');
+      this.onCommand(topic, payload, packet, true);
+    }
     this.stats.received++;
     const correlation = packet.properties?.correlationData;
     const responseTopic = packet.properties?.responseTopic;
@@ -264,8 +273,9 @@ export class MqttLiquidHandlerTwin {
   }
 
   private replyFinal(target: ReplyTarget, result: OperationResult, duplicate: boolean): void {
-    if (this.repliesToLose > 0 && !duplicate) {
-      this.repliesToLose--;
+    const injected = !duplicate && this.core.faultEffect('reply', 'reply', result.commandId)?.code === 'LOST_REPLY';
+    if (injected || (this.repliesToLose > 0 && !duplicate)) {
+      if (!injected) this.repliesToLose--;
       this.stats.lostReplies++;
       this.logger.info({ commandId: result.commandId }, 'test hook: final reply dropped');
       return;

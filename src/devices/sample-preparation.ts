@@ -1,4 +1,6 @@
-import type { CampaignSpec, LiquidHandlerStep, Recipe, Stock } from '../domain/index.ts';
+import type { CampaignSpec, LiquidHandlerOperation, LiquidHandlerStep, Recipe, Stock } from '../domain/index.ts';
+import { DEFAULT_RESERVOIR_DEAD_VOLUME } from './labware.ts';
+import { ops } from './operation-records.ts';
 
 /** Pipetting limits of the (single-channel) liquid handler, µL. */
 export const PIPETTE_LIMITS = { minVolume: 1, maxVolume: 1000 } as const;
@@ -10,29 +12,68 @@ export interface StockDraw {
 }
 
 export interface SamplePlan {
+  /** In the order they are added to the cell (see `planSample`). */
   draws: StockDraw[];
   /** Target concentration in the sample, mM, per species. */
   concentrations: Record<string, number>;
   totalVolume: number;
 }
 
-export type SamplePlanResult = { ok: true; plan: SamplePlan } | { ok: false; reasons: string[] };
+/** Why a recipe cannot be made from the stocks. */
+export type SampleRefusalKind =
+  | 'missing-parameter'
+  | 'no-stock'
+  | 'concentration-out-of-reach'
+  | 'below-pipette-minimum'
+  | 'over-volume'
+  | 'insufficient-volume'
+  | 'no-diluent';
+
+export interface SampleRefusal {
+  kind: SampleRefusalKind;
+  species?: string;
+  message: string;
+}
+
+export type SamplePlanResult = { ok: true; plan: SamplePlan } | { ok: false; reasons: string[]; refusals: SampleRefusal[] };
+
+export interface SamplePlanOptions {
+  /**
+   * Usable volume of a stock right now (µL, above its dead volume), e.g. `LiquidHandler.usableVolume('stock:Ni')`.
+   * Default: the stock's listed volume minus `deadVolume`.
+   */
+  usableVolume?: (stock: Stock) => number;
+  /** Dead volume per stock when `usableVolume` is not given, µL. Default 500. */
+  deadVolume?: number;
+}
 
 /**
  * Turns a recipe into stock draws for one sample of `protocol.sampleVolume` µL: each simplex group's fractions times
  * its total concentration parameter, each continuous parameter named like a stock species as its concentration, and
- * water to fill. Refuses, with the reason, when the stocks cannot make the sample.
+ * water to fill. Refuses, with every reason, when the stocks cannot make the sample: a species no stock supplies, a
+ * concentration above its stock's, a volume below the pipette minimum, more stock than the sample volume, or more
+ * than a stock holds above its dead volume.
+ *
+ * Draws come in mixing order: the diluent first, then the other (non-mixture) species such as a complexant, then the
+ * mixture's components in the campaign's order — concentrated precursors never meet undiluted, which keeps transient
+ * precipitation out of the cell.
  */
-export function planSample(spec: Pick<CampaignSpec, 'parameters' | 'stocks' | 'protocol'>, recipe: Recipe): SamplePlanResult {
+export function planSample(spec: Pick<CampaignSpec, 'parameters' | 'stocks' | 'protocol'>, recipe: Recipe, options: SamplePlanOptions = {}): SamplePlanResult {
   const total = spec.protocol.sampleVolume;
   const concentrations: Record<string, number> = {};
+  const mixture = new Set<string>();
+  const refusals: SampleRefusal[] = [];
   const stocksBySpecies = new Map<string, Stock>(spec.stocks.map((s) => [s.species, s]));
   for (const p of spec.parameters) {
     if (p.type === 'simplex' && p.totalConcentration) {
       const c = recipe[p.totalConcentration];
-      if (typeof c !== 'number') return { ok: false, reasons: [`${p.totalConcentration}: missing total concentration`] };
+      if (typeof c !== 'number') {
+        refusals.push({ kind: 'missing-parameter', message: `${p.totalConcentration}: missing total concentration` });
+        continue;
+      }
       for (const comp of p.components) {
         const x = recipe[comp];
+        mixture.add(comp);
         if (typeof x === 'number' && x > 0) concentrations[comp] = x * c;
       }
     } else if (p.type === 'continuous' && stocksBySpecies.has(p.name)) {
@@ -40,36 +81,44 @@ export function planSample(spec: Pick<CampaignSpec, 'parameters' | 'stocks' | 'p
       if (typeof c === 'number' && c > 0) concentrations[p.name] = c;
     }
   }
-  const reasons: string[] = [];
+  const usable = options.usableVolume ?? ((s: Stock) => s.volume - (options.deadVolume ?? DEFAULT_RESERVOIR_DEAD_VOLUME));
   const draws: StockDraw[] = [];
   let used = 0;
   for (const [species, c] of Object.entries(concentrations)) {
     const stock = stocksBySpecies.get(species);
     if (!stock) {
-      reasons.push(`${species}: no stock solution supplies it`);
+      refusals.push({ kind: 'no-stock', species, message: `${species}: no stock solution supplies it` });
       continue;
     }
     if (c > stock.concentration) {
-      reasons.push(`${species}: ${c.toFixed(2)} mM is above the stock concentration ${stock.concentration} mM`);
+      refusals.push({ kind: 'concentration-out-of-reach', species, message: `${species}: ${c.toFixed(2)} mM is above the stock concentration ${stock.concentration} mM` });
       continue;
     }
     const volume = (c * total) / stock.concentration;
     if (volume < PIPETTE_LIMITS.minVolume) {
-      reasons.push(`${species}: ${volume.toFixed(3)} µL is below the pipette minimum ${PIPETTE_LIMITS.minVolume} µL`);
+      refusals.push({ kind: 'below-pipette-minimum', species, message: `${species}: ${volume.toFixed(3)} µL is below the pipette minimum ${PIPETTE_LIMITS.minVolume} µL` });
       continue;
     }
     draws.push({ stock: stock.name, species, volume });
     used += volume;
   }
   const water = total - used;
-  if (water < -1e-9) reasons.push(`sample needs ${used.toFixed(1)} µL of stocks, more than the ${total} µL sample volume`);
+  if (water < -1e-9) refusals.push({ kind: 'over-volume', message: `sample needs ${used.toFixed(1)} µL of stocks, more than the ${total} µL sample volume` });
   else if (water >= PIPETTE_LIMITS.minVolume) {
     const waterStock = stocksBySpecies.get('water');
-    if (!waterStock) reasons.push('no water stock to make up the volume');
+    if (!waterStock) refusals.push({ kind: 'no-diluent', message: 'no water stock to make up the volume' });
     else draws.push({ stock: waterStock.name, species: 'water', volume: water });
   }
-  if (reasons.length > 0) return { ok: false, reasons };
-  return { ok: true, plan: { draws, concentrations, totalVolume: total } };
+  for (const d of draws) {
+    const stock = spec.stocks.find((s) => s.name === d.stock);
+    const left = stock ? usable(stock) : 0;
+    if (d.volume > left + 1e-9)
+      refusals.push({ kind: 'insufficient-volume', species: d.species, message: `${d.stock}: ${d.volume.toFixed(1)} µL needed, ${Math.max(0, left).toFixed(0)} µL usable above the dead volume` });
+  }
+  if (refusals.length > 0) return { ok: false, reasons: refusals.map((r) => r.message), refusals };
+  const rank = (d: StockDraw): number => (d.species === 'water' ? 0 : mixture.has(d.species) ? 2 : 1);
+  const ordered = draws.map((d, i) => ({ d, i })).sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i).map(({ d }) => d);
+  return { ok: true, plan: { draws: ordered, concentrations, totalVolume: total } };
 }
 
 /**
@@ -92,7 +141,7 @@ export function snapToDosable(spec: Pick<CampaignSpec, 'parameters' | 'stocks' |
   return out;
 }
 
-/** Transfer steps for a sample plan into a cell, split into pipette-sized moves, one fresh tip per stock. */
+/** Transfer steps for a sample plan into a cell, in mixing order, split into pipette-sized moves, one fresh tip per stock. */
 export function sampleTransferSteps(plan: SamplePlan, cellLocation: string): LiquidHandlerStep[] {
   const steps: LiquidHandlerStep[] = [];
   for (const draw of plan.draws) {
@@ -103,6 +152,23 @@ export function sampleTransferSteps(plan: SamplePlan, cellLocation: string): Liq
     }
   }
   return steps;
+}
+
+/** The batched protocol that prepares a sample in a cell (an immutable operation record). */
+export function sampleOperation(plan: SamplePlan, cellLocation: string): LiquidHandlerOperation {
+  return ops.protocol(sampleTransferSteps(plan, cellLocation));
+}
+
+/** Recipe → operation in one call: the plan and its protocol, or every reason the stocks cannot make it. */
+export function recipeOperation(
+  spec: Pick<CampaignSpec, 'parameters' | 'stocks' | 'protocol'>,
+  recipe: Recipe,
+  cellLocation: string,
+  options: SamplePlanOptions = {},
+): { ok: true; plan: SamplePlan; op: LiquidHandlerOperation } | { ok: false; reasons: string[]; refusals: SampleRefusal[] } {
+  const planned = planSample(spec, recipe, options);
+  if (!planned.ok) return planned;
+  return { ok: true, plan: planned.plan, op: sampleOperation(planned.plan, cellLocation) };
 }
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;

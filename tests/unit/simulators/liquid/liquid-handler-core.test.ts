@@ -123,7 +123,9 @@ describe('LiquidHandlerCore', () => {
   });
 
   it('fails at the injected step, keeps what earlier steps did, and latches error on a non-recoverable fault until home', async () => {
-    const forced = (code: FailureCode, at: number): FaultInjector => ({ check: (site) => (site.call === at ? makeFailure(code, `injected at call ${at}`) : undefined) });
+    const forced = (code: FailureCode, at: number): FaultInjector => ({
+      check: (site) => ((site.phase ?? 'step') === 'step' && site.call === at ? makeFailure(code, `injected at call ${at}`) : undefined),
+    });
     const { core, world } = device({ faults: forced('CLOT', 2) });
     const r = await exec(core, { kind: 'run_protocol', steps: [transfer(100), transfer(200, true, 'cell:b'), transfer(300, true, 'cell:c')] });
     expect(r.status).toBe('failed');
