@@ -30,7 +30,7 @@ const keeping = sql.raw(FAILURE_KEEPING_STATUSES.map((s) => `'${s}'`).join(', ')
 /**
  * Upserts folded trial changes. The stored station is kept when a change does not name one; the stored failure is
  * kept while the status is one of FAILURE_KEEPING_STATUSES and cleared otherwise; objectives and suggestion id are
- * only ever filled in.
+ * only ever filled in (the suggestion id from a suggestion row stored earlier when the batch carries none).
  */
 export async function upsertTrials(db: Db, trials: readonly TrialChange[]): Promise<void> {
   if (trials.length === 0) return;
@@ -53,7 +53,9 @@ export async function upsertTrials(db: Db, trials: readonly TrialChange[]): Prom
   );
   await db.execute(sql`
     insert into "trials" ("id", "campaign_id", "index", "status", "recipe", "proposer", "suggestion_id", "station", "attempts", "failure", "objectives", "created_at", "updated_at")
-    select x."id", x."campaign_id", x."index", x."status", x."recipe", x."proposer", x."suggestion_id", x."station", x."attempts", x."failure", x."objectives", x."created_at", x."updated_at"
+    select x."id", x."campaign_id", x."index", x."status", x."recipe", x."proposer",
+      coalesce(x."suggestion_id", (select s."id" from "suggestions" s where s."trial_id" = x."id" limit 1)),
+      x."station", x."attempts", x."failure", x."objectives", x."created_at", x."updated_at"
     from jsonb_to_recordset(${json}::jsonb) as x("id" text, "campaign_id" text, "index" integer, "status" text, "recipe" jsonb, "proposer" text,
       "suggestion_id" text, "station" text, "attempts" integer, "failure" jsonb, "objectives" jsonb, "created_at" timestamptz, "updated_at" timestamptz)
     on conflict ("id") do update set
@@ -66,6 +68,6 @@ export async function upsertTrials(db: Db, trials: readonly TrialChange[]): Prom
       "failure" = case when excluded."failure" is not null then excluded."failure"
                        when excluded."status" in (${keeping}) then "trials"."failure" else null end,
       "objectives" = coalesce(excluded."objectives", "trials"."objectives"),
-      "suggestion_id" = coalesce(excluded."suggestion_id", "trials"."suggestion_id"),
+      "suggestion_id" = coalesce("trials"."suggestion_id", excluded."suggestion_id"),
       "updated_at" = excluded."updated_at"`);
 }

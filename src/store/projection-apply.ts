@@ -55,13 +55,15 @@ export async function applyProjection(db: Db, plan: ProjectionPlan, state: Proje
 
   for (const p of plan.objectivePatches) await db.update(trialsTable).set({ objectives: p.objectives }).where(eq(trialsTable.id, p.trialId));
 
-  // Suggestion and trial documents may arrive in either order and in different batches: link whatever is unlinked.
-  const linkIds = [...new Set([...plan.trials.map((t) => t.id), ...plan.suggestions.map((s) => s.trialId)])];
-  if (linkIds.length > 0)
+  // A suggestion stored after its trial's row (a later batch) links itself here; the other order is handled by
+  // upsertTrials, which looks the suggestion up.
+  const inBatch = new Set(plan.trials.map((t) => t.id));
+  const late = [...new Set(plan.suggestions.map((s) => s.trialId).filter((id) => !inBatch.has(id)))];
+  if (late.length > 0)
     await db
       .update(trialsTable)
       .set({ suggestionId: sql`(select ${suggestionsTable.id} from ${suggestionsTable} where ${suggestionsTable.trialId} = ${trialsTable.id} limit 1)` })
-      .where(and(inArray(trialsTable.id, linkIds), isNull(trialsTable.suggestionId)));
+      .where(and(inArray(trialsTable.id, late), isNull(trialsTable.suggestionId)));
 
   if (plan.modelSnapshots.length > 0)
     await db

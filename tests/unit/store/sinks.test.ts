@@ -57,6 +57,26 @@ describe('document and measurement sinks under failure', () => {
     expect((await store.trials.get('d1'))?.status).toBe('proposed');
   });
 
+  it('links a suggestion to its trial whichever document is stored first', async () => {
+    const bus = new DocumentBus();
+    const sink = attachDocumentSink(bus, store);
+    const c = 'sink-link';
+    const suggestion = (trialId: string) => ({ trialId, suggestion: { id: `${trialId}-s`, recipe: recipeFor(0), proposer: 'human' as const, rationale: 'by hand' } });
+    const proposed = (trialId: string, index: number) => ({ trialId, index, from: null, to: 'proposed' as const, recipe: recipeFor(0), proposer: 'human', attempt: 0 });
+    bus.publish(c, 'trialState', proposed('late', 0));
+    await sink.flush();
+    bus.publish(c, 'suggestion', suggestion('late')); // after the trial row exists
+    bus.publish(c, 'suggestion', suggestion('early'));
+    await sink.flush();
+    bus.publish(c, 'trialState', proposed('early', 1)); // after its suggestion row exists
+    await sink.flush();
+    sink.detach();
+    expect((await store.trials.list(c)).map((t) => [t.id, t.suggestionId])).toEqual([
+      ['late', 'late-s'],
+      ['early', 'early-s'],
+    ]);
+  });
+
   it('counts an invalid measurement record instead of throwing at the engine', async () => {
     const sink = createMeasurementSink(store);
     const bad = { id: 'm-bad', campaignId: 'c', trialId: 't', runId: 'r', technique: 'LSV', arrays: { E: [1, 'x'] } } as unknown as MeasurementRecord;
