@@ -39,7 +39,10 @@ export interface PotentiostatOpcuaOptions {
   timeouts?: {
     /** Longest wait for a run's result, wall-clock s (default 3600). */
     run_s?: number;
-    /** Poll interval for results when notifications are late, ms (default 250). */
+    /**
+     * Longest interval between result polls when notifications are late, ms (default 500). Polls start 2 ms after
+     * StartProgram and double up to this, so short runs (instant clocks) finish without waiting for a publish cycle.
+     */
     poll_ms?: number;
     /** Wait for the cancelled result after an abort, s (default 10). */
     abortGrace_s?: number;
@@ -173,7 +176,7 @@ export class PotentiostatOpcuaBackend implements PotentiostatBackend {
       const finish = (f: () => void): void => {
         if (done) return;
         done = true;
-        clearInterval(poll);
+        clearTimeout(poll);
         clearTimeout(deadline);
         if (abortTimer) clearTimeout(abortTimer);
         this.waiters.delete(check);
@@ -207,7 +210,16 @@ export class PotentiostatOpcuaBackend implements PotentiostatBackend {
         void this.abort();
         abortTimer = setTimeout(() => finish(() => reject(DeviceError.of('ABORTED', `run ${runId} aborted; no cancelled result in time`))), (to.abortGrace_s ?? 10) * 1000);
       };
-      const poll = setInterval(check, to.poll_ms ?? 250);
+      let delay = 2;
+      let poll: NodeJS.Timeout;
+      const schedule = (): void => {
+        poll = setTimeout(() => {
+          check();
+          delay = Math.min(2 * delay, to.poll_ms ?? 500);
+          if (!done) schedule();
+        }, delay);
+      };
+      schedule();
       const deadline = setTimeout(
         () => finish(() => reject(DeviceError.of('COMMAND_TIMEOUT', `no result for run ${runId} after ${timeout_ms / 1000} s`))),
         timeout_ms,
