@@ -17,8 +17,8 @@ export interface DryRunConsoleOptions {
   host?: string;
   tokens: readonly TokenEntry[];
   insecureLocal?: boolean;
-  /** Called once the console listens, before the campaign starts. */
-  onReady?: (info: { url: string; campaignId: string }) => void;
+  /** Called once the console listens, before the campaign starts; the campaign waits for a returned promise. */
+  onReady?: (info: { url: string; campaignId: string }) => void | Promise<void>;
   /** Awaited after the campaign ended and its results were written, before the console closes (the CLI waits for Ctrl-C). */
   linger?: (info: { url: string; campaignId: string }) => Promise<void>;
 }
@@ -66,7 +66,7 @@ export async function startDryRunConsole(deps: DryRunConsoleDeps): Promise<DryRu
   });
   const onAbort = (): void => decisions?.cancelAll('interrupt', 'dry run interrupted');
   deps.signal?.addEventListener('abort', onAbort, { once: true });
-  options.onReady?.({ url: server.url, campaignId });
+  await options.onReady?.({ url: server.url, campaignId });
   const close = async (): Promise<void> => {
     deps.signal?.removeEventListener('abort', onAbort);
     decisions?.cancelAll('shutdown', 'console closed');
