@@ -248,8 +248,8 @@ export class EchemStationCore {
     let film: FilmProperties | undefined;
     let failAfter = Number.POSITIVE_INFINITY; // segments measured before the failure shows
     if (contents.volume < this.minVolume) {
+      // An empty cell shows within seconds (no electrolyte contact); no curves come back.
       failure = makeFailure('NO_SAMPLE_IN_CELL', `cell ${this.cellId} holds ${contents.volume.toFixed(0)} µL`);
-      failAfter = 0;
     } else if (sample.totalMetal <= 0) {
       // No metal: a bare electrode. With a redox standard in the cell this is a calibration run, otherwise no film.
       film = bareSubstrate();
