@@ -1,11 +1,18 @@
 /**
- * B5: console fan-out. A dry run (in-process simulators, realtime clock sped up) with its console; a child process
- * connects N socket.io clients (default 100) that subscribe to the campaign and time every live document from its
- * publication (the document's `time`, set by the DocumentBus when it is published) to its arrival in the client.
- * `time` has millisecond resolution, so each latency is overstated by up to 1 ms (the numbers are conservative).
+ * B5: console fan-out. N socket.io clients (default 100, in a child process, as browsers would be elsewhere) subscribe
+ * to a campaign and time every live document from its publication (the document's `time`, set by the DocumentBus)
+ * to its arrival. Both ends read the system clock in whole milliseconds, so each latency is within ±1 ms.
  *
- * Usage: node --import tsx bench/console-fanout.ts [--clients 100] [--trials 32] [--stations 4] [--speed 600]
- * Writes bench/results/console-fanout.json and prints a markdown table.
+ * Sources:
+ * - `dry-run` (default): a real dry run (in-process simulators, PGlite in memory, realtime clock ×speed) with its
+ *   console — the issue's measurement. The server process also runs the lab, the store and the agent, so its
+ *   event-loop stalls show up in the tail; the server's publication → broadcast delay is reported separately.
+ * - `synthetic`: the console alone, fed by a DocumentBus publishing one scripted trial (10 documents, one with a
+ *   curve preview) every `--period` ms: what the fan-out itself costs.
+ *
+ * Usage: node --import tsx bench/console-fanout.ts [--source dry-run|synthetic] [--clients 100] [--trials 32]
+ *        [--stations 4] [--speed 600] [--period 20]
+ * Writes bench/results/console-fanout[-synthetic].json and prints a markdown table.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,93 +21,124 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { io as ioClient } from 'socket.io-client';
-import type { DocsMessage } from '../src/console/index.ts';
+import type { ConsoleStats, DocsMessage } from '../src/console/index.ts';
 
 const TOKEN = 'bench-viewer-token-0123456789abcdef';
+const TOKENS = [{ actor: 'bench', role: 'viewer' as const, token: TOKEN }];
 const { values } = parseArgs({
   options: {
+    source: { type: 'string', default: 'dry-run' },
     clients: { type: 'string', default: '100' },
     trials: { type: 'string', default: '32' },
     stations: { type: 'string', default: '4' },
     speed: { type: 'string', default: '600' },
+    period: { type: 'string', default: '20' },
     child: { type: 'boolean', default: false },
     url: { type: 'string' },
     campaign: { type: 'string' },
   },
 });
 
-const wallNow = (): number => performance.timeOrigin + performance.now();
+type Delay = { p50: number; p99: number; max: number };
 
 interface ChildReport {
   latencies: number[];
-  liveDocs: number;
+  clientLoopDelay: Delay;
   replayedDocs: number;
   connectMs: number;
-  perClientDocs: number[];
 }
 
-/** The clients, in their own process (as browsers would be): connect, subscribe, time live documents. */
+/** The clients: connect, subscribe, time live documents with Date.now() (performance.now() drifts from it here). */
 async function runClients(url: string, campaignId: string, n: number): Promise<void> {
   const latencies: number[] = [];
-  const perClientDocs: number[] = new Array<number>(n).fill(0);
   let replayed = 0;
   const t0 = performance.now();
   const sockets = await Promise.all(
-    Array.from({ length: n }, (_, i) => {
+    Array.from({ length: n }, () => {
       const s = ioClient(url, { auth: { token: TOKEN }, transports: ['websocket'], forceNew: true });
       s.on('docs', (m: DocsMessage) => {
-        const now = wallNow();
-        if (m.replay) {
-          replayed += m.docs.length;
-          return;
-        }
-        perClientDocs[i] = (perClientDocs[i] ?? 0) + m.docs.length;
-        for (const d of m.docs) latencies.push(now - Date.parse(d.time));
+        const now = Date.now();
+        if (m.replay) replayed += m.docs.length;
+        else for (const d of m.docs) latencies.push(now - Date.parse(d.time));
       });
       return new Promise<typeof s>((resolve, reject) => {
-        s.once('connect', () => {
-          s.emit('subscribe', { campaignId, afterSeq: 0 }, () => resolve(s));
-        });
+        s.once('connect', () => s.emit('subscribe', { campaignId, afterSeq: 0 }, () => resolve(s)));
         s.once('connect_error', reject);
       });
     }),
   );
   const connectMs = performance.now() - t0;
+  const eld = monitorEventLoopDelay({ resolution: 5 });
+  eld.enable();
   process.send?.({ ready: true, connectMs });
   process.on('message', (msg: { done?: boolean }) => {
     if (!msg.done) return;
+    eld.disable();
     for (const s of sockets) s.close();
-    const report: ChildReport = { latencies, liveDocs: latencies.length, replayedDocs: replayed, connectMs, perClientDocs };
+    const report: ChildReport = { latencies, clientLoopDelay: delayOf(eld), replayedDocs: replayed, connectMs };
     process.send?.({ report }, () => process.exit(0));
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
+function delayOf(h: { percentile(p: number): number; max: number }): Delay {
+  return { p50: +(h.percentile(50) / 1e6).toFixed(1), p99: +(h.percentile(99) / 1e6).toFixed(1), max: +(h.max / 1e6).toFixed(1) };
 }
 
-async function main(): Promise<void> {
-  // Imported here so the client process (the same file) stays light.
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** Starts the client process once the console listens; `finish()` collects its report. */
+function clientProcess(url: string, campaignId: string, clients: number) {
+  let report: ChildReport | undefined;
+  const child = fork(import.meta.filename, ['--child', '--url', url, '--campaign', campaignId, '--clients', String(clients)], { execArgv: ['--import', 'tsx'] });
+  const ready = new Promise<void>((resolve) => {
+    child.on('message', (m: { ready?: boolean; connectMs?: number; report?: ChildReport }) => {
+      if (m.ready) {
+        process.stderr.write(`${clients} clients connected and subscribed in ${m.connectMs?.toFixed(0)} ms\n`);
+        resolve();
+      }
+      if (m.report) report = m.report;
+    });
+  });
+  return {
+    ready,
+    async finish(): Promise<ChildReport> {
+      await new Promise((r) => setTimeout(r, 500));
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      child.send({ done: true });
+      await exited;
+      if (!report) throw new Error('the client process sent no report');
+      return report;
+    },
+  };
+}
+
+const stats = async (url: string): Promise<ConsoleStats> => (await (await fetch(`${url}/api/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as ConsoleStats;
+
+interface Run {
+  report: ChildReport;
+  console: ConsoleStats;
+  serverLoopDelay: Delay;
+  wall_s: number;
+  describe: string;
+}
+
+async function dryRunSource(clients: number): Promise<Run> {
   const { runDryRun } = await import('../src/app/dry-run.ts');
   const { loadCampaignFile, loadConfig } = await import('../src/config/index.ts');
   const { silentLogger } = await import('../src/domain/index.ts');
-  const clients = Number(values.clients);
   const spec0 = await loadCampaignFile(path.resolve(import.meta.dirname, '../examples/oer-screen.yaml'));
   const spec = { ...spec0, budget: { trials: Number(values.trials) }, stations: { pairs: Number(values.stations) }, strategy: { ...spec0.strategy, agent: 'random' as const } };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-fanout-'));
-  const config = loadConfig({}, { pgliteDir: 'memory://', logLevel: 'silent' });
-  let child: ReturnType<typeof fork> | undefined;
-  let report: ChildReport | undefined;
-  let childReady!: () => void;
-  const ready = new Promise<void>((r) => (childReady = r));
-  const started = performance.now();
-  // Event-loop delay of the server process (dry run + store + console): what a live document can wait behind.
   const eld = monitorEventLoopDelay({ resolution: 5 });
+  let proc: ReturnType<typeof clientProcess> | undefined;
+  let out: Omit<Run, 'wall_s' | 'describe'> | undefined;
+  const t0 = performance.now();
   const summary = await runDryRun({
     spec,
-    config,
+    config: loadConfig({}, { pgliteDir: 'memory://', logLevel: 'silent' }),
     logger: silentLogger,
     seed: 1,
     outDir: path.join(dir, 'out'),
@@ -108,66 +146,88 @@ async function main(): Promise<void> {
     transport: 'sim',
     console: {
       port: 0,
-      tokens: [{ actor: 'bench', role: 'viewer', token: TOKEN }],
-      onReady: ({ url, campaignId }) => {
-        child = fork(import.meta.filename, ['--child', '--url', url, '--campaign', campaignId, '--clients', String(clients)], { execArgv: ['--import', 'tsx'] });
-        child.on('message', (m: { ready?: boolean; connectMs?: number; report?: ChildReport }) => {
-          if (m.ready) {
-            process.stderr.write(`${clients} clients connected and subscribed in ${m.connectMs?.toFixed(0)} ms\n`);
-            childReady();
-          }
-          if (m.report) report = m.report;
-        });
-        // The campaign starts once every client is connected and subscribed.
-        return ready.then(() => {
-          eld.enable();
-        });
+      tokens: TOKENS,
+      // The campaign starts once every client is connected and subscribed.
+      onReady: async ({ url, campaignId }) => {
+        proc = clientProcess(url, campaignId, clients);
+        await proc.ready;
+        eld.enable();
       },
-      linger: async () => {
+      linger: async ({ url }) => {
         eld.disable();
-        await new Promise((r) => setTimeout(r, 500));
-        const got = new Promise<void>((resolve) => child?.on('exit', () => resolve()));
-        child?.send({ done: true });
-        await got;
+        const console = await stats(url);
+        if (!proc) throw new Error('no client process');
+        out = { report: await proc.finish(), console, serverLoopDelay: delayOf(eld) };
       },
     },
   });
-  const wall = (performance.now() - started) / 1000;
   await rm(dir, { recursive: true, force: true });
-  if (!report) throw new Error('the client process sent no report');
-  const sorted = [...report.latencies].sort((a, b) => a - b);
-  const docsPerClient = report.perClientDocs.length ? Math.min(...report.perClientDocs) : 0;
+  if (!out) throw new Error('the dry run ended without its console');
+  return { ...out, wall_s: (performance.now() - t0) / 1000, describe: `dry run: ${spec.budget.trials} trials on ${spec.stations.pairs} station pairs at ×${values.speed} (campaign ${summary.result.state})` };
+}
+
+async function syntheticSource(clients: number): Promise<Run> {
+  const { startConsoleServer, busFeed } = await import('../src/console/index.ts');
+  const { DocumentBus } = await import('../src/protocol/index.ts');
+  const { silentLogger } = await import('../src/domain/index.ts');
+  const { MemoryReader } = await import('../tests/unit/console/server-harness.ts');
+  const { ScriptedCampaign } = await import('../tests/unit/console/console-fixtures.ts');
+  const bus = new DocumentBus();
+  const reader = new MemoryReader(bus);
+  const server = await startConsoleServer({ reader, feed: busFeed(bus), tokens: TOKENS, logger: silentLogger, port: 0, staticDir: '/nonexistent' });
+  const campaign = new ScriptedCampaign(bus, 'synthetic');
+  campaign.start();
+  await bus.flush();
+  const proc = clientProcess(server.url, 'synthetic', clients);
+  await proc.ready;
+  const eld = monitorEventLoopDelay({ resolution: 5 });
+  eld.enable();
+  const t0 = performance.now();
+  const trials = Number(values.trials) * 10;
+  const period = Number(values.period);
+  for (let i = 0; i < trials; i++) {
+    campaign.trial({ fail: i % 7 === 3 });
+    await new Promise((r) => setTimeout(r, period));
+  }
+  eld.disable();
+  const console = await stats(server.url);
+  const report = await proc.finish();
+  await server.close();
+  return { report, console, serverLoopDelay: delayOf(eld), wall_s: (performance.now() - t0) / 1000, describe: `synthetic: ${trials} scripted trials, one every ${period} ms (≈ ${Math.round(10_000 / period)} documents/s)` };
+}
+
+async function main(): Promise<void> {
+  const clients = Number(values.clients);
+  const source = values.source === 'synthetic' ? 'synthetic' : 'dry-run';
+  const run = source === 'synthetic' ? await syntheticSource(clients) : await dryRunSource(clients);
+  const sorted = [...run.report.latencies].sort((a, b) => a - b);
+  const latency = { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
   const result = {
-    machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`,
+    machine: `${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`,
+    source,
+    run: run.describe,
     clients,
-    trials: spec.budget.trials,
-    stations: spec.stations.pairs,
-    clockSpeed: Number(values.speed),
-    campaign: summary.result.state,
-    wall_s: +wall.toFixed(1),
-    liveDeliveries: report.liveDocs,
-    replayedDeliveries: report.replayedDocs,
-    minLiveDocsPerClient: docsPerClient,
-    connectAll_ms: +report.connectMs.toFixed(0),
-    latency_ms: {
-      p50: +percentile(sorted, 50).toFixed(2),
-      p90: +percentile(sorted, 90).toFixed(2),
-      p99: +percentile(sorted, 99).toFixed(2),
-      max: +(sorted.at(-1) ?? NaN).toFixed(2),
-    },
-    serverEventLoopDelay_ms: { p50: +(eld.percentile(50) / 1e6).toFixed(2), p99: +(eld.percentile(99) / 1e6).toFixed(2), max: +(eld.max / 1e6).toFixed(2) },
-    note: 'latency = arrival in the client process − document time (ms resolution, so overstated by up to 1 ms)',
+    liveDeliveries: sorted.length,
+    replayedDeliveries: run.report.replayedDocs,
+    connectAll_ms: Math.round(run.report.connectMs),
+    wall_s: +run.wall_s.toFixed(1),
+    latency_ms: latency,
+    publishToBroadcast_ms: run.console.broadcastLag_ms,
+    serverEventLoopDelay_ms: run.serverLoopDelay,
+    clientEventLoopDelay_ms: run.report.clientLoopDelay,
+    note: 'latency = Date.now() at arrival in the client process − document time (both the system clock, ±1 ms)',
   };
   const table = [
-    '| clients | documents delivered live | p50 ms | p90 ms | p99 ms | max ms |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${clients} | ${report.liveDocs} | ${result.latency_ms.p50} | ${result.latency_ms.p90} | ${result.latency_ms.p99} | ${result.latency_ms.max} |`,
+    '| source | clients | live deliveries | p50 ms | p90 ms | p99 ms | max ms | publication → broadcast p50 / p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${source} | ${clients} | ${result.liveDeliveries} | ${latency.p50} | ${latency.p90} | ${latency.p99} | ${latency.max} | ${result.publishToBroadcast_ms.p50} / ${result.publishToBroadcast_ms.p99} |`,
   ];
   process.stdout.write(
-    `${table.join('\n')}\n\n${result.machine}; ${result.trials} trials on ${result.stations} station pairs at ×${result.clockSpeed}, campaign ${result.campaign}, ${result.wall_s} s; ` +
-      `server event-loop delay p50 ${result.serverEventLoopDelay_ms.p50} ms, p99 ${result.serverEventLoopDelay_ms.p99} ms, max ${result.serverEventLoopDelay_ms.max} ms\n`,
+    `${table.join('\n')}\n\n${result.run}; ${result.machine}; ${result.wall_s} s\n` +
+      `event-loop delay p50/p99/max: server ${Object.values(result.serverEventLoopDelay_ms).join('/')} ms, clients ${Object.values(result.clientEventLoopDelay_ms).join('/')} ms\n`,
   );
-  await writeFile(path.resolve(import.meta.dirname, 'results/console-fanout.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const file = source === 'synthetic' ? 'console-fanout-synthetic.json' : 'console-fanout.json';
+  await writeFile(path.resolve(import.meta.dirname, 'results', file), `${JSON.stringify(result, null, 2)}\n`);
 }
 
 if (values.child) await runClients(values.url ?? '', values.campaign ?? '', Number(values.clients));

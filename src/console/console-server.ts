@@ -32,11 +32,19 @@ export interface ConsoleServerOptions {
   hubWindow?: number;
 }
 
+export interface ConsoleStats {
+  sockets: number;
+  accepted: number;
+  duplicates: number;
+  batches: number;
+  broadcastLag_ms: { samples: number; p50: number; p99: number; max: number };
+}
+
 export interface ConsoleServer {
   readonly url: string;
   readonly port: number;
-  /** Connected sockets, live documents accepted and broadcast batches (also at GET /api/stats). */
-  stats(): { sockets: number; accepted: number; duplicates: number; batches: number };
+  /** Connected sockets, live documents accepted, broadcast batches, publication → broadcast lag (also GET /api/stats). */
+  stats(): ConsoleStats;
   close(): Promise<void>;
 }
 
@@ -67,9 +75,10 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     },
   });
   const replay = new ReplayService({ hub, reader: opts.reader, feed: opts.feed, logger });
-  const stats = (): { sockets: number; accepted: number; duplicates: number; batches: number } => ({
+  const stats = (): ConsoleStats & Record<string, unknown> => ({
     sockets: io?.of('/').sockets.size ?? 0,
     ...hub.counters(),
+    broadcastLag_ms: hub.broadcastLag(),
   });
 
   const http: HttpServer = createServer((req, res) => {

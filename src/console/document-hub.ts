@@ -23,11 +23,16 @@ interface CampaignStream {
   recent: LabDocument[];
 }
 
+const LAG_SAMPLES = 10_000;
+
 export class DocumentHub {
   private readonly streams = new Map<string, CampaignStream>();
   private readonly window: number;
   private scheduled = false;
   private stats = { accepted: 0, duplicates: 0, batches: 0 };
+  /** Publication → broadcast delay of recent documents, ms (a ring of the last LAG_SAMPLES). */
+  private readonly lags: number[] = [];
+  private lagNext = 0;
 
   constructor(private readonly opts: DocumentHubOptions) {
     this.window = opts.window ?? 5000;
@@ -88,6 +93,13 @@ export class DocumentHub {
     return { ...this.stats };
   }
 
+  /** Percentiles of the delay from a document's publication (`time`) to its broadcast, over recent documents, ms. */
+  broadcastLag(): { samples: number; p50: number; p99: number; max: number } {
+    const sorted = [...this.lags].sort((a, b) => a - b);
+    const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+    return { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+  }
+
   private flush(): void {
     this.scheduled = false;
     for (const [campaignId, s] of this.streams) {
@@ -99,6 +111,11 @@ export class DocumentHub {
       s.recent.push(...docs);
       if (s.recent.length > this.window) s.recent.splice(0, s.recent.length - this.window);
       this.stats.batches++;
+      const now = Date.now();
+      for (const d of docs) {
+        this.lags[this.lagNext] = now - Date.parse(d.time);
+        this.lagNext = (this.lagNext + 1) % LAG_SAMPLES;
+      }
       this.opts.broadcast(campaignId, docs);
     }
   }

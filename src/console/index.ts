@@ -1,4 +1,4 @@
-export { startConsoleServer, sameOrigin, type ConsoleServer, type ConsoleServerOptions } from './console-server.ts';
+export { startConsoleServer, sameOrigin, type ConsoleServer, type ConsoleServerOptions, type ConsoleStats } from './console-server.ts';
 export { busFeed, pollingFeed, type DocumentFeed, type PollingFeedOptions } from './document-feed.ts';
 export { DocumentHub } from './document-hub.ts';
 export { TokenAuth, tokenEntrySchema, bearerToken, isLoopbackHost, INSECURE_ACTOR, type Principal, type TokenEntry, type AuthResult } from './auth.ts';
