@@ -19,9 +19,28 @@ export const TEST_PG_ADMIN_URL = process.env['LABLOOP_TEST_PG_URL'] ?? 'postgres
 
 export const IN_CI = process.env['CI'] === 'true' || process.env['CI'] === '1';
 
-/** A new in-memory PGlite store from the cached migrated template (≈ 1 s once the template exists). */
-export function openMemoryStore(extra: Partial<OpenStoreOptions> = {}): Promise<Store> {
-  return openStore({ pgliteDir: 'memory://', pgliteTemplateCacheDir: TEST_PGLITE_CACHE, ...extra });
+/**
+ * A new PGlite store in a temporary folder copied from the cached migrated template (the fastest way to a fresh
+ * database: copying the folder beats loading the tarball into `memory://`). `close()` also removes the folder.
+ */
+export async function openTempStore(extra: Partial<OpenStoreOptions> = {}): Promise<Store> {
+  const dir = tempPgliteDir();
+  try {
+    const store = await openStore({ pgliteDir: dir, pgliteTemplateCacheDir: TEST_PGLITE_CACHE, ...extra });
+    return {
+      ...store,
+      close: async () => {
+        try {
+          await store.close();
+        } finally {
+          removePgliteDir(dir);
+        }
+      },
+    };
+  } catch (e) {
+    removePgliteDir(dir);
+    throw e;
+  }
 }
 
 /** A path for a new PGlite database folder inside a new temporary folder; remove both with `removePgliteDir`. */

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentBus } from '../../../src/protocol/index.ts';
 import { attachDocumentSink, createMeasurementSink, type MeasurementRecord, type Store } from '../../../src/store/index.ts';
-import { openMemoryStore } from '../../helpers/db.ts';
+import { openTempStore } from '../../helpers/db.ts';
 import { recipeFor } from '../../helpers/db-fixtures.ts';
 
 describe('document and measurement sinks under failure', () => {
   let store: Store;
   beforeAll(async () => {
-    store = await openMemoryStore();
+    store = await openTempStore();
   }, 120_000);
   afterAll(async () => {
     await store?.close();
