@@ -1,0 +1,202 @@
+import type { KernelKind } from '../../models/surrogates/kernels.ts';
+
+/**
+ * Benchmark arms: one proposer configuration each. GP arms are built from models/ (surrogate → acquisition →
+ * pool scoring); `random` draws unevaluated rows uniformly. Every arm sees the same initial points for a given seed.
+ *
+ * Arm names may carry overrides, e.g. `default(kernel=matern52,acq=ucb,beta=4)` or `lcb2-matern(fit=textbook)`,
+ * so that a single setting can be varied from the command line without editing this registry.
+ */
+export type AcquisitionKind = 'logEI' | 'ucb' | 'varianceLcb' | 'thompson';
+/** How q > 1 members are chosen: qLogNEI with the earlier members pending (BoAgent), or a kriging believer. */
+export type BatchKind = 'qLogNEI' | 'believer';
+
+export interface FitSettings {
+  /** Start the MAP fit from the previous step's hyper-parameters. */
+  warmStart: boolean;
+  /** Prior samples screened as starts (models default 8). */
+  priorSamples?: number;
+  /** L-BFGS runs (models default: 1 with a warm start, else 2 for n ≤ 100, else 1). */
+  restarts?: number;
+  /** Hyper-parameters fitted on at most this many points (models default 300). */
+  maxFitPoints?: number;
+  /** L-BFGS iterations per run (models default 60). */
+  maxIterations?: number;
+  /** Refit the hyper-parameters every k rounds (conditioning on all data every round); 1 = every round. */
+  refitEvery: number;
+  /** Give the GP the pool's replicate variances as fixed known noise (a lab that measured replicates). */
+  knownNoise?: boolean;
+  /** Learn a kernel outputscale (models default: fixed at 1 on standardised outcomes). */
+  learnOutputscale?: boolean;
+}
+
+export interface GpArm {
+  kind: 'gp';
+  name: string;
+  description: string;
+  kernel: KernelKind;
+  acquisition: AcquisitionKind;
+  /** UCB: β in μ + √β·σ (β = 4 is LCB with λ = 2). varianceLcb: λ in μ + λ·σ² (pool-standardised units). */
+  beta: number;
+  batch: BatchKind;
+  /** Quasi-MC samples of qLogNEI (BoAgent default 128). */
+  mcSamples: number;
+  fit: FitSettings;
+}
+
+export interface RandomArm {
+  kind: 'random';
+  name: string;
+  description: string;
+}
+
+export type Arm = GpArm | RandomArm;
+
+const BOAGENT_FIT: FitSettings = { warmStart: true, refitEvery: 1 };
+/** BoTorch's textbook loop: a fresh model every step, one L-BFGS run from the prior mode, all points in the fit. */
+const TEXTBOOK_FIT: FitSettings = { warmStart: false, priorSamples: 0, restarts: 1, maxFitPoints: 100000, maxIterations: 100, refitEvery: 1 };
+
+export const ARMS: Record<string, Arm> = {
+  default: {
+    kind: 'gp',
+    name: 'default',
+    description: 'our default (BoAgent settings in pool mode): RBF-ARD GP with BoTorch priors, warm-started MAP refit every round, LogEI at q = 1, sequential-greedy qLogNEI for batches',
+    kernel: 'rbf',
+    acquisition: 'logEI',
+    beta: 4,
+    batch: 'qLogNEI',
+    mcSamples: 128,
+    fit: BOAGENT_FIT,
+  },
+  'lcb2-matern': {
+    kind: 'gp',
+    name: 'lcb2-matern',
+    description: 'Liang et al. arm: Matérn-5/2 ARD GP (our priors and fit) with LCB λ = 2 (μ − 2σ for minimisation)',
+    kernel: 'matern52',
+    acquisition: 'ucb',
+    beta: 4,
+    batch: 'believer',
+    mcSamples: 128,
+    fit: BOAGENT_FIT,
+  },
+  'lcb2var-matern': {
+    kind: 'gp',
+    name: 'lcb2var-matern',
+    description: 'as lcb2-matern, but the exploration term is λ·σ² in pool-standardised units (what the published notebooks compute: GPy predict() returns a variance)',
+    kernel: 'matern52',
+    acquisition: 'varianceLcb',
+    beta: 2,
+    batch: 'believer',
+    mcSamples: 128,
+    fit: BOAGENT_FIT,
+  },
+  'textbook-ei': {
+    kind: 'gp',
+    name: 'textbook-ei',
+    description: 'calibration: RBF-ARD with BoTorch priors, refitted from the prior mode every step (1 L-BFGS run, all points), EI (as LogEI)',
+    kernel: 'rbf',
+    acquisition: 'logEI',
+    beta: 4,
+    batch: 'believer',
+    mcSamples: 128,
+    fit: TEXTBOOK_FIT,
+  },
+  'textbook-ucb2': {
+    kind: 'gp',
+    name: 'textbook-ucb2',
+    description: 'calibration: RBF-ARD with BoTorch priors, refitted from the prior mode every step, UCB μ + 2σ',
+    kernel: 'rbf',
+    acquisition: 'ucb',
+    beta: 4,
+    batch: 'believer',
+    mcSamples: 128,
+    fit: TEXTBOOK_FIT,
+  },
+  'textbook-matern-ucb2': {
+    kind: 'gp',
+    name: 'textbook-matern-ucb2',
+    description: 'calibration: Matérn-5/2 ARD with BoTorch priors, refitted from the prior mode every step, UCB μ + 2σ',
+    kernel: 'matern52',
+    acquisition: 'ucb',
+    beta: 4,
+    batch: 'believer',
+    mcSamples: 128,
+    fit: TEXTBOOK_FIT,
+  },
+  random: { kind: 'random', name: 'random', description: 'uniformly random unevaluated rows (paired initial points)' },
+};
+
+/**
+ * Resolves an arm name with optional overrides: `name(key=value,...)`. Keys: kernel (rbf|matern52),
+ * acq (logEI|ucb|varianceLcb), beta, batch (qLogNEI|believer), mc, fit (boagent|textbook), warm (0|1),
+ * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1).
+ */
+export function resolveArm(spec: string): Arm {
+  const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
+  if (!m) throw new Error(`bad arm "${spec}": expected name or name(key=value,...)`);
+  const base = ARMS[m[1] as string];
+  if (!base) throw new Error(`unknown arm "${m[1]}" (have: ${Object.keys(ARMS).join(', ')})`);
+  if (!m[2]) return base;
+  if (base.kind !== 'gp') throw new Error(`arm "${m[1]}" takes no overrides`);
+  const arm: GpArm = { ...base, fit: { ...base.fit }, name: spec.trim() };
+  for (const kv of m[2].split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v = ''] = kv.split('=').map((s) => s.trim()) as [string, string?];
+    const num = (): number => {
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new Error(`arm override ${k} needs a number, got "${v}"`);
+      return n;
+    };
+    switch (k) {
+      case 'kernel':
+        if (v !== 'rbf' && v !== 'matern52') throw new Error(`kernel must be rbf or matern52, not "${v}"`);
+        arm.kernel = v;
+        break;
+      case 'acq':
+        if (v !== 'logEI' && v !== 'ucb' && v !== 'varianceLcb' && v !== 'thompson') throw new Error(`acq must be logEI, ucb, varianceLcb or thompson, not "${v}"`);
+        arm.acquisition = v;
+        break;
+      case 'beta':
+        arm.beta = num();
+        break;
+      case 'batch':
+        if (v !== 'qLogNEI' && v !== 'believer') throw new Error(`batch must be qLogNEI or believer, not "${v}"`);
+        arm.batch = v;
+        break;
+      case 'mc':
+        arm.mcSamples = num();
+        break;
+      case 'fit':
+        if (v !== 'boagent' && v !== 'textbook') throw new Error(`fit must be boagent or textbook, not "${v}"`);
+        arm.fit = { ...(v === 'textbook' ? TEXTBOOK_FIT : BOAGENT_FIT) };
+        break;
+      case 'warm':
+        arm.fit.warmStart = v === '1' || v === 'true';
+        break;
+      case 'samples':
+        arm.fit.priorSamples = num();
+        break;
+      case 'restarts':
+        arm.fit.restarts = num();
+        break;
+      case 'maxfit':
+        arm.fit.maxFitPoints = num();
+        break;
+      case 'iters':
+        arm.fit.maxIterations = num();
+        break;
+      case 'noise':
+        if (v !== 'learned' && v !== 'replicates') throw new Error(`noise must be learned or replicates, not "${v}"`);
+        arm.fit.knownNoise = v === 'replicates';
+        break;
+      case 'outputscale':
+        arm.fit.learnOutputscale = v === '1' || v === 'true';
+        break;
+      case 'refit':
+        arm.fit.refitEvery = Math.max(1, Math.round(num()));
+        break;
+      default:
+        throw new Error(`unknown arm override "${k}"`);
+    }
+  }
+  return arm;
+}

@@ -1,0 +1,196 @@
+import { Rng } from '../../src/domain/random.ts';
+import { selectRows, zeros, type Matrix } from '../../models/linalg/index.ts';
+import { createLogEI, createUCB } from '../../models/acquisition/log-ei.ts';
+import { createQLogNEI } from '../../models/acquisition/q-log-nei.ts';
+import type { AcquisitionFunction } from '../../models/acquisition/types.ts';
+import { scorePool, selectFromPool } from '../../models/optimizers/pool.ts';
+import { thompsonSelect } from '../../models/acquisition/thompson.ts';
+import { GaussianProcess, type GpHyperparameters } from '../../models/surrogates/gp.ts';
+import type { Arm, GpArm } from './arms.ts';
+import type { Pool } from './pool.ts';
+
+/**
+ * Pool-mode proposers: the acquisition is maximised over the remaining unevaluated rows of the pool (every row
+ * scored, nothing snapped). One proposer per campaign; it keeps the previous hyper-parameters for warm starts.
+ */
+export interface PoolProposal {
+  picks: number[];
+  /** Milliseconds spent fitting the GP (0 for random) and choosing the rows. */
+  fitMs: number;
+  acqMs: number;
+}
+
+export interface PoolProposer {
+  propose(evaluated: readonly number[], q: number): PoolProposal;
+}
+
+export function createPoolProposer(arm: Arm, pool: Pool, seed: number): PoolProposer {
+  return arm.kind === 'random' ? randomProposer(pool, seed) : gpProposer(arm, pool, seed);
+}
+
+function randomProposer(pool: Pool, seed: number): PoolProposer {
+  const rng = new Rng(seed).fork('random-arm');
+  return {
+    propose(evaluated, q) {
+      const t0 = performance.now();
+      const done = new Uint8Array(pool.N);
+      for (const i of evaluated) done[i] = 1;
+      const remaining: number[] = [];
+      for (let i = 0; i < pool.N; i++) if (!done[i]) remaining.push(i);
+      const picks: number[] = [];
+      for (let j = 0; j < q && remaining.length > 0; j++) {
+        const k = rng.int(remaining.length);
+        picks.push(remaining[k] as number);
+        remaining[k] = remaining[remaining.length - 1] as number;
+        remaining.pop();
+      }
+      return { picks, fitMs: 0, acqMs: performance.now() - t0 };
+    },
+  };
+}
+
+/** Pool mean and population standard deviation of the oriented objective (the Liang notebooks' scaling). */
+function poolScaling(pool: Pool): { mean: number; std: number } {
+  let mean = 0;
+  for (const v of pool.y) mean += v;
+  mean /= pool.N;
+  let ss = 0;
+  for (const v of pool.y) ss += (v - mean) ** 2;
+  return { mean, std: Math.sqrt(ss / pool.N) || 1 };
+}
+
+/**
+ * μ + λ·σ² with μ and σ² in pool-standardised units (y − mean_pool)/std_pool: the "LCB" of the published Liang et al.
+ * notebooks, which pass GPy's predictive variance where the formula has a standard deviation.
+ */
+function createVarianceLcb(gp: GaussianProcess, lambda: number, scale: { mean: number; std: number }): AcquisitionFunction {
+  const s = gp.standardizer;
+  const toPool = (mu: number, variance: number): number => {
+    const m = (s.backward(mu) - scale.mean) / scale.std;
+    const v = variance * (s.std / scale.std) ** 2;
+    return m + lambda * v;
+  };
+  return {
+    name: 'varianceLcb',
+    value(x) {
+      const p = gp.pointPosterior(x);
+      return toPool(p.mean, p.variance);
+    },
+    evaluateBatch(X) {
+      const p = gp.posterior(X);
+      return p.mean.map((mu, i) => toPool(mu, p.variance[i] as number));
+    },
+  };
+}
+
+function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
+  let hyper: GpHyperparameters | undefined;
+  let round = 0;
+  const scale = poolScaling(pool);
+
+  if (arm.fit.knownNoise && !pool.replicateNoise) throw new Error(`arm ${arm.name} needs replicate variances, but pool ${pool.name} has no replicates`);
+  const fit = (X: Matrix, y: Float64Array, fitSeed: number, rows: readonly number[]): GaussianProcess => {
+    const f = arm.fit;
+    const noiseVariance = f.knownNoise && pool.replicateNoise ? Float64Array.from(rows, (i) => pool.replicateNoise?.[i] as number) : undefined;
+    const refit = hyper === undefined || round % f.refitEvery === 0;
+    if (!refit && hyper) return GaussianProcess.fit(X, y, { kernel: arm.kernel, warmStart: hyper, fixedHyperparameters: true, noiseVariance });
+    const gp = GaussianProcess.fit(X, y, {
+      kernel: arm.kernel,
+      noiseVariance,
+      learnOutputscale: f.learnOutputscale,
+      warmStart: f.warmStart ? hyper : undefined,
+      priorSamples: f.priorSamples,
+      restarts: f.restarts,
+      maxFitPoints: f.maxFitPoints,
+      maxIterations: f.maxIterations,
+      seed: fitSeed,
+    });
+    hyper = gp.hyperparameters;
+    return gp;
+  };
+
+  const baseAcquisition = (gp: GaussianProcess): AcquisitionFunction => {
+    if (arm.acquisition === 'ucb') return createUCB(gp, { beta: arm.beta });
+    if (arm.acquisition === 'varianceLcb') return createVarianceLcb(gp, arm.beta, scale);
+    return createLogEI(gp);
+  };
+
+  return {
+    propose(evaluated, q) {
+      round++;
+      const fitSeed = (seed * 1000003 + round * 7919) >>> 0;
+      const t0 = performance.now();
+      const X = selectRows(pool.X, evaluated);
+      const y = Float64Array.from(evaluated, (i) => pool.y[i] as number);
+      const gp = fit(X, y, fitSeed, evaluated);
+      const t1 = performance.now();
+      const skip = new Uint8Array(pool.N);
+      for (const i of evaluated) skip[i] = 1;
+      let picks: number[];
+      if (arm.acquisition === 'thompson') picks = thompsonPicks(gp, pool, skip, q, new Rng(fitSeed).fork('thompson'));
+      else if (q === 1 || arm.batch === 'believer') picks = believerBatch(gp, baseAcquisition, pool, skip, q, X, y);
+      else {
+        const evaluatedMask = Array.from(skip, (v) => v === 1);
+        picks = selectFromPool(pool.X, q, (pending) => (pending.n === 0 ? baseAcquisition(gp) : createQLogNEI(gp, { pending, samples: arm.mcSamples, seed: fitSeed })), {
+          evaluated: evaluatedMask,
+          pending: zeros(0, pool.X.d),
+        });
+      }
+      return { picks, fitMs: t1 - t0, acqMs: performance.now() - t1 };
+    },
+  };
+}
+
+/**
+ * Thompson sampling over the remaining rows: joint posterior samples at (a random subset of at most 800 of) the
+ * unevaluated rows, one draw per batch member.
+ */
+function thompsonPicks(gp: GaussianProcess, pool: Pool, skip: Uint8Array, q: number, rng: Rng): number[] {
+  let remaining: number[] = [];
+  for (let i = 0; i < pool.N; i++) if (!skip[i]) remaining.push(i);
+  if (remaining.length > 800) remaining = rng.shuffle(remaining).slice(0, 800);
+  const picked = thompsonSelect(gp, selectRows(pool.X, remaining), q, rng);
+  return picked.map((k) => remaining[k] as number);
+}
+
+/**
+ * Best unevaluated row; for q > 1, each later member is chosen after conditioning the GP (same hyper-parameters) on
+ * the earlier members with their posterior means as fantasy observations (kriging believer).
+ */
+function believerBatch(
+  gp0: GaussianProcess,
+  makeAcq: (gp: GaussianProcess) => AcquisitionFunction,
+  pool: Pool,
+  skip: Uint8Array,
+  q: number,
+  X0: Matrix,
+  y0: Float64Array,
+): number[] {
+  const picks: number[] = [];
+  let gp = gp0;
+  const skipBool = Array.from(skip, (v) => v === 1);
+  const fantasyY: number[] = [];
+  for (let j = 0; j < q; j++) {
+    const scores = scorePool(makeAcq(gp), pool.X, skipBool);
+    let best = -1;
+    for (let i = 0; i < scores.length; i++) {
+      if (skipBool[i]) continue;
+      if (best < 0 || (scores[i] as number) > (scores[best] as number)) best = i;
+    }
+    if (best < 0) break;
+    picks.push(best);
+    skipBool[best] = true;
+    if (j + 1 < q) {
+      const row = selectRows(pool.X, [best]);
+      fantasyY.push(gp.predict(row).mean[0] as number);
+      const Xall = { n: X0.n + picks.length, d: X0.d, data: new Float64Array((X0.n + picks.length) * X0.d) };
+      Xall.data.set(X0.data);
+      picks.forEach((p, k) => Xall.data.set(pool.X.data.subarray(p * X0.d, (p + 1) * X0.d), (X0.n + k) * X0.d));
+      const yAll = new Float64Array(y0.length + fantasyY.length);
+      yAll.set(y0);
+      yAll.set(fantasyY, y0.length);
+      gp = GaussianProcess.fit(Xall, yAll, { kernel: gp0.hyperparameters.kernel, warmStart: gp0.hyperparameters, fixedHyperparameters: true });
+    }
+  }
+  return picks;
+}

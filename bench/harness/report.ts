@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { renderSvgPlot, type Series } from '../../src/app/report/svg-plot.ts';
+import type { PoolBenchResult } from './pool-bench.ts';
+
+/** Markdown tables and SVG curves of benchmark results. */
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+
+const num = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+const ci = (c: [number, number]): string => (Number.isFinite(c[1]) ? `${num(c[0])}–${num(c[1])}` : `${num(c[0])}–∞`);
+
+export function poolMarkdown(r: PoolBenchResult): string {
+  const p = r.pool;
+  const lines: string[] = [];
+  lines.push(`### ${p.name}: N = ${p.N} pool points (${p.rowsRead} rows), top set K = ${p.K} (${p.direction}, threshold ${p.topThreshold.toPrecision(4)}), d = ${p.d}`);
+  lines.push('');
+  lines.push(`${r.config.protocol.init} random initial points (the same for every arm at a seed), ${r.seeds.length} seeds, ${r.mode}. ` +
+    `Experiments include the initial points. "median" = median over campaigns of each campaign's experiments (95 % bootstrap CI); ` +
+    `"Liang" = first i where the median over 10 × five-fold averaged Top% curves reaches the level. AF = a·N / experiments.`);
+  lines.push('');
+  lines.push('| arm | q | campaigns | exp→Top% 0.5 median (CI) | exp→0.8 median (CI) | exp→0.8 Liang | AF50 | AF80 | AF80 Liang | EF max (at i) | rounds→0.8 | not reached 0.8 | ms/round |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const rr = r.random;
+  lines.push(`| random (exact: Top%(i) = i/N) | – | – | ${num(rr.expectedCurve50)} (median ${rr.median50}) | ${num(rr.expectedCurve80)} (median ${rr.median80}) | ${num(rr.expectedCurve80)} | 1.0 | 1.0 | 1.0 | 1.0 | – | – | – |`);
+  for (const a of r.arms) {
+    lines.push(
+      `| ${a.name} | ${a.q} | ${a.campaigns} | ${num(a.expTo50)} (${ci(a.expTo50Ci)}) | ${num(a.expTo80)} (${ci(a.expTo80Ci)}) | ${num(a.expTo80Liang)} | ` +
+        `${num(a.af50, 1)} | ${num(a.af80, 1)} | ${num(a.af80Liang, 1)} | ${num(a.efMax, 1)} (${a.efMaxAt}) | ${num(a.roundsTo80)} | ${a.censored80} | ${a.timing.medianRoundMs} |`,
+    );
+  }
+  if (r.batchCost.length > 0) {
+    lines.push('');
+    lines.push('Batch cost (paired by seed): experiments to Top% 0.8 at q relative to the same arm at q = 1, median of per-seed ratios (95 % CI).');
+    lines.push('');
+    lines.push('| arm | q | ratio exp→0.5 | ratio exp→0.8 |');
+    lines.push('| --- | ---: | ---: | ---: |');
+    for (const b of r.batchCost)
+      lines.push(`| ${b.arm} | ${b.q} | ${b.ratio50 ? `${b.ratio50.median} (${b.ratio50.ci.join('–')})` : '—'} | ${b.ratio80 ? `${b.ratio80.median} (${b.ratio80.ci.join('–')})` : '—'} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Top% curves (median over campaigns, or the Liang aggregate) against experiments, with random's i/N. */
+export function poolCurvesSvg(r: PoolBenchResult, opts: { liang?: boolean; xAxis?: 'experiments' | 'rounds' } = {}): string {
+  const xAxis = opts.xAxis ?? 'experiments';
+  const series: Series[] = [];
+  let xMax = 0;
+  r.arms.forEach((a, k) => {
+    const band = opts.liang && a.curveLiang ? a.curveLiang : a.curve;
+    const reach = band.median.findIndex((v) => v >= 0.999);
+    const end = reach >= 0 ? reach + 1 : band.median.length;
+    const init = r.config.protocol.init;
+    const x = (i: number): number => (xAxis === 'rounds' ? Math.max(0, (i + 1 - init) / a.q) : i + 1);
+    xMax = Math.max(xMax, x(end - 1));
+    const stride = Math.max(1, Math.floor(end / 400));
+    const points: { x: number; y: number }[] = [];
+    for (let i = 0; i < end; i += stride) points.push({ x: x(i), y: band.median[i] as number });
+    points.push({ x: x(end - 1), y: band.median[end - 1] as number });
+    series.push({ label: `${a.name} q=${a.q}`, color: PALETTE[k % PALETTE.length] as string, points, style: 'line' });
+  });
+  if (xAxis === 'experiments') {
+    const N = r.pool.N;
+    series.push({ label: 'random (i/N)', color: '#7f7f7f', points: [{ x: 0, y: 0 }, { x: xMax, y: Math.min(1, xMax / N) }], style: 'line' });
+  }
+  return renderSvgPlot(series, {
+    title: `${r.pool.name}: Top% (${opts.liang ? 'median of 10×5-fold averages' : 'median over campaigns'})`,
+    xLabel: xAxis === 'rounds' ? 'rounds (batches after the initial points)' : 'experiments (initial points included)',
+    yLabel: `fraction of the top ${r.pool.K} found`,
+  });
+}
+
+/**
+ * Writes the results of one or several pool problems: `jsonPath` (one result object, or `{ suite, problems }` for a
+ * suite), a markdown file next to it, and per problem the Top% curves as SVG (and against rounds when q > 1).
+ * Returns the files written.
+ */
+export function writePoolReport(results: PoolBenchResult[], jsonPath: string, suite?: string): string[] {
+  fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
+  const base = jsonPath.replace(/\.json$/, '');
+  const files = [jsonPath, `${base}.md`];
+  const only = results.length === 1 && !suite ? results[0] : undefined;
+  fs.writeFileSync(jsonPath, `${JSON.stringify(only ?? { suite, problems: results }, null, 1)}\n`);
+  fs.writeFileSync(`${base}.md`, `${results.map(poolMarkdown).join('\n\n')}\n`);
+  for (const r of results) {
+    const svgBase = only ? base : `${base}-${r.pool.name}`;
+    fs.writeFileSync(`${svgBase}-top.svg`, poolCurvesSvg(r, { liang: r.config.protocol.liang }));
+    files.push(`${svgBase}-top.svg`);
+    if (r.config.protocol.q.some((q) => q > 1)) {
+      fs.writeFileSync(`${svgBase}-rounds.svg`, poolCurvesSvg(r, { xAxis: 'rounds' }));
+      files.push(`${svgBase}-rounds.svg`);
+    }
+  }
+  return files;
+}
