@@ -20,26 +20,11 @@ export const transferOpSchema = z.object({
 export const homeOpSchema = z.object({ kind: z.literal('home') });
 export const washCellOpSchema = z.object({ kind: z.literal('wash_cell'), cell: location, cycles: z.number().int().min(1).max(10).default(2) });
 
-export const stepOpSchema = z.discriminatedUnion('kind', [
-  pickUpTipsOpSchema,
-  dropTipsOpSchema,
-  aspirateOpSchema,
-  dispenseOpSchema,
-  transferOpSchema,
-  homeOpSchema,
-  washCellOpSchema,
-]);
+/** The single-step operations; a batched `run_protocol` holds any of them. */
+const stepOpSchemas = [pickUpTipsOpSchema, dropTipsOpSchema, aspirateOpSchema, dispenseOpSchema, transferOpSchema, homeOpSchema, washCellOpSchema] as const;
+export const stepOpSchema = z.discriminatedUnion('kind', [...stepOpSchemas]);
 export const runProtocolOpSchema = z.object({ kind: z.literal('run_protocol'), steps: z.array(stepOpSchema).min(1).max(500) });
-export const liquidHandlerOperationSchema = z.discriminatedUnion('kind', [
-  pickUpTipsOpSchema,
-  dropTipsOpSchema,
-  aspirateOpSchema,
-  dispenseOpSchema,
-  transferOpSchema,
-  homeOpSchema,
-  washCellOpSchema,
-  runProtocolOpSchema,
-]);
+export const liquidHandlerOperationSchema = z.discriminatedUnion('kind', [...stepOpSchemas, runProtocolOpSchema]);
 export type LiquidHandlerStep = z.infer<typeof stepOpSchema>;
 export type LiquidHandlerOperation = z.infer<typeof liquidHandlerOperationSchema>;
 
