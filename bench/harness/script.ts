@@ -1,4 +1,5 @@
-import { benchCommand } from '../../src/cli/bench-command.ts';
+import { Command } from 'commander';
+import { registerBenchCommand } from '../../src/cli/bench-command.ts';
 import { UsageError } from '../../src/cli/main.ts';
 
 /**
@@ -10,7 +11,9 @@ export async function runBenchScript(suite: string): Promise<void> {
   const args = process.argv.slice(2);
   const explicit = args[0] !== undefined && !args[0].startsWith('-') ? [] : [suite];
   try {
-    await benchCommand().exitOverride().parseAsync([...explicit, ...args], { from: 'user' });
+    const program = new Command('labloop').exitOverride();
+    registerBenchCommand(program);
+    await program.parseAsync(['bench', ...explicit, ...args], { from: 'user' });
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 /**
  * `labloop bench [suite]`: optimisation benchmarks (BENCHMARKS.md §A, issue 4 part 6).
@@ -68,8 +68,10 @@ export interface BenchFlags {
   quiet?: boolean;
 }
 
-export function benchCommand(): Command {
-  return new Command('bench')
+/** Adds `bench` to the labloop program (inheriting its exit and help settings). */
+export function registerBenchCommand(program: Command): Command {
+  return program
+    .command('bench')
     .description('Optimisation benchmarks: pool campaigns (any CSV, Liang et al. protocol, lab pools), analytic functions, proposal latency.')
     .argument('[suite]', 'pool | liang | pools | analytic | latency (default: pool when --pool or --spec is given)')
     .option('--pool <csv>', 'CSV file of a finite pool (one row per measurement)')
