@@ -150,10 +150,18 @@ describe('console in a browser during a dry run', () => {
   }, 150_000);
 
   it('approval mode: a suggestion waits in the page until an operator approves it, then it is dispatched; rejecting abandons it', async () => {
-    const run = await startConsoleDryRun({ trials: 3, stations: 1, speed: 1000, approval: 'human', seed: 5 });
+    const run = await startConsoleDryRun({
+      trials: 3,
+      stations: 1,
+      speed: 1000,
+      approval: 'human',
+      seed: 2,
+      extraObjectives: [{ name: 'jmax', direction: 'maximize', unit: 'mA/cm2', feature: 'jmax_mA_cm2' }],
+    });
     try {
       const page = await openConsole(browser.context, run.url, `#/campaign/${encodeURIComponent(run.campaignId)}`, TOKENS.operator);
       page.on('dialog', (d) => void d.accept());
+      trace('approval: first proposal');
       const proposed = page.locator('#trials tbody tr[data-status=proposed]');
       await expect.poll(() => proposed.count(), { timeout: 30_000 }).toBe(1);
       const first = (await proposed.first().getAttribute('data-trial-id')) as string;
@@ -163,7 +171,12 @@ describe('console in a browser during a dry run', () => {
       await expect.poll(() => page.locator('#command-status').getAttribute('data-ok')).toBe('true');
       await expect.poll(async () => ofType(await run.documents(), 'runStart').map((d) => d.payload.trialId), { timeout: 20_000 }).toContain(first);
       await expect.poll(() => page.locator(`#trials tr[data-trial-id="${first}"]`).getAttribute('data-status'), { timeout: 20_000 }).not.toBe('proposed');
+      // Two objectives: the Pareto view is there and plots the completed trial.
+      trace('approval: pareto');
+      await expect.poll(() => page.locator(`#trials tr[data-trial-id="${first}"]`).getAttribute('data-status'), { timeout: 20_000 }).toBe('completed');
+      await expect.poll(() => page.locator('#pareto svg circle').count()).toBe(1);
 
+      trace('approval: second proposal');
       await expect.poll(() => proposed.count(), { timeout: 30_000 }).toBe(1);
       const second = (await proposed.first().getAttribute('data-trial-id')) as string;
       await proposed.first().locator('button[data-action=reject]').click();
@@ -173,6 +186,14 @@ describe('console in a browser during a dry run', () => {
       await page.locator('#controls button[data-action=abort]').click();
       await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('aborted');
       await run.ended;
+
+      // The campaigns list (from the database) shows it, and links back to its page.
+      trace('approval: campaigns list');
+      await page.evaluate(() => (location.hash = '#/'));
+      const row = page.locator(`#campaigns tr[data-campaign-id="${run.campaignId}"]`);
+      await expect.poll(() => row.locator('.badge').first().textContent(), { timeout: 10_000 }).toBe('aborted');
+      await row.locator('a').click();
+      await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state'), { timeout: 10_000 }).toBe('aborted');
       expect(pageErrors(page)).toEqual([]);
       await page.close();
       expect((await run.release()).result.state).toBe('aborted');

@@ -112,4 +112,47 @@ describe('console commands on a running dry run', () => {
     const third = proposed()[2] as string;
     expect(trials.filter((d) => d.payload.trialId === third).at(-1)?.payload.to).toBe('abandoned');
   });
+
+  it('human approval: a trial whose device step failed waits for an operator to abandon, skip or retry it', async () => {
+    // One station pair and a seeded fault injector: the sequence of faults is deterministic.
+    const run = await startConsoleDryRun({ trials: 3, stations: 1, speed: 2000, approval: 'human', faultRate: 0.3, seed: 1 });
+    cleanups.push(() => run.release());
+    const id = run.campaignId;
+    const op = await client(run, TOKENS.operator);
+    const cmd = (body: Record<string, unknown>) => op.request('command', { campaignId: id, ...body });
+    const states = () => ofType(docsOf(op), 'trialState');
+    const approved = new Set<string>();
+    const decided: { trialId: string; decision: string; attempt: number }[] = [];
+    const plan = ['abandon', 'skip', 'retry'];
+    const deadline = Date.now() + 40_000;
+    while (decided.length < plan.length && Date.now() < deadline) {
+      for (const d of states()) {
+        if (d.payload.to === 'proposed' && !approved.has(d.payload.trialId)) {
+          approved.add(d.payload.trialId);
+          expect([d.payload.trialId, await cmd({ action: 'approve', trialId: d.payload.trialId })]).toEqual([d.payload.trialId, { ok: true }]);
+        }
+      }
+      for (const w of states().filter((d) => d.payload.to === 'awaitingRecovery' && !decided.some((x) => x.trialId === d.payload.trialId && x.attempt === d.payload.attempt))) {
+        const decision = plan[decided.length];
+        if (!decision) break;
+        expect(await cmd({ action: 'recover', trialId: w.payload.trialId, decision })).toEqual({ ok: true });
+        decided.push({ trialId: w.payload.trialId, decision, attempt: w.payload.attempt });
+      }
+      await sleep(50);
+    }
+    expect(decided.map((d) => d.decision)).toEqual(plan);
+    const outcome = (trialId: string) => states().find((d) => d.payload.trialId === trialId && d.payload.from === 'awaitingRecovery')?.payload.to;
+    await waitFor(() => outcome(decided[0]!.trialId) !== undefined && outcome(decided[1]!.trialId) !== undefined);
+    expect(outcome(decided[0]!.trialId)).toBe('abandoned');
+    expect(outcome(decided[1]!.trialId)).toBe('failed');
+    expect(await cmd({ action: 'recover', trialId: decided[1]!.trialId, decision: 'retry' })).toMatchObject({ ok: false, error: expect.stringMatching(/not awaiting recovery/) });
+    // The retry is accepted and recorded; when it runs is the campaign loop's business (it waits for a free station).
+    await Promise.race([run.ended, sleep(5000).then(() => cmd({ action: 'abort' }))]);
+    await run.ended;
+    const actions = (await run.api<{ actions: { actor: string; action: string; target?: string; accepted: boolean }[] }>(`/api/campaigns/${encodeURIComponent(id)}/actions`)).actions;
+    expect(actions.filter((a) => ['retry', 'abandon', 'skip'].includes(a.action)).map((a) => [a.actor, a.action, a.target, a.accepted])).toEqual([
+      ...decided.map((d) => ['ada', d.decision, d.trialId, true]),
+      ['ada', 'retry', decided[1]!.trialId, false],
+    ]);
+  });
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runDryRun, type DryRunSummary } from '../../../src/app/dry-run.ts';
 import { loadConfig } from '../../../src/config/index.ts';
-import type { Trial } from '../../../src/domain/index.ts';
+import type { CampaignSpec, Trial } from '../../../src/domain/index.ts';
 import { silentLogger, type Logger } from '../../../src/domain/index.ts';
 import type { LabDocument } from '../../../src/protocol/index.ts';
 import { defaultSpec } from '../../helpers/default-spec.ts';
@@ -14,7 +14,7 @@ export interface ConsoleDryRun {
   campaignId: string;
   /** Resolves when the campaign ended and its results were written (the console is still up until `release()`). */
   ended: Promise<void>;
-  /** Lets the console close; resolves with the dry run's summary. */
+  /** Lets the console close (aborting the campaign first if it is still running); resolves with the summary. */
   release(): Promise<DryRunSummary>;
   /** GET an API route with the operator token (the console reads the database). */
   api<T>(route: string): Promise<T>;
@@ -34,11 +34,14 @@ export async function startConsoleDryRun(opts: {
   faultRate?: number;
   seed?: number;
   agent?: 'bo' | 'random' | 'sobol-gp';
+  /** Extra objectives after the default scenario's (e.g. a second one for the Pareto view). */
+  extraObjectives?: CampaignSpec['objectives'];
   logger?: Logger;
 }): Promise<ConsoleDryRun> {
   const base = defaultSpec();
   const spec = {
     ...base,
+    objectives: [...base.objectives, ...(opts.extraObjectives ?? [])],
     budget: { ...base.budget, trials: opts.trials },
     stations: { pairs: opts.stations },
     strategy: { ...base.strategy, agent: opts.agent ?? 'random', approval: opts.approval ?? 'auto' },
@@ -50,8 +53,11 @@ export async function startConsoleDryRun(opts: {
   const endedP = new Promise<void>((r) => (ended = r));
   let ready!: (info: { url: string; campaignId: string }) => void;
   const readyP = new Promise<{ url: string; campaignId: string }>((r) => (ready = r));
+  const interrupt = new AbortController();
+  let hasEnded = false;
   const run = runDryRun({
     spec,
+    signal: interrupt.signal,
     config,
     logger: opts.logger ?? silentLogger,
     seed: opts.seed ?? 7,
@@ -64,6 +70,7 @@ export async function startConsoleDryRun(opts: {
       tokens: TOKEN_ENTRIES,
       onReady: ready,
       linger: async () => {
+        hasEnded = true;
         ended();
         await released;
       },
@@ -80,6 +87,8 @@ export async function startConsoleDryRun(opts: {
     ...info,
     ended: Promise.race([endedP, run.then(() => undefined)]),
     release: async () => {
+      // A test that failed half-way may leave the campaign running (or waiting for an approval): stop it.
+      if (!hasEnded) interrupt.abort();
       release();
       return run;
     },
