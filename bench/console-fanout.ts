@@ -11,7 +11,7 @@
  *   curve preview) every `--period` ms: what the fan-out itself costs.
  *
  * Usage: node --import tsx bench/console-fanout.ts [--source dry-run|synthetic] [--clients 100] [--trials 32]
- *        [--stations 4] [--speed 600] [--period 20]
+ *        [--stations 4] [--speed 600] [--period 20] [--procs 4]
  * Writes bench/results/console-fanout[-synthetic].json and prints a markdown table.
  */
 import { fork } from 'node:child_process';
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     stations: { type: 'string', default: '4' },
     speed: { type: 'string', default: '600' },
     period: { type: 'string', default: '20' },
+    procs: { type: 'string', default: '4' },
     child: { type: 'boolean', default: false },
     url: { type: 'string' },
     campaign: { type: 'string' },
@@ -43,8 +44,8 @@ type Delay = { p50: number; p99: number; max: number };
 
 interface ChildReport {
   latencies: number[];
-  /** Per document, the latency of its first arrival among all clients (the server's share of the delay). */
-  firstArrivals: number[];
+  /** Per document (seq), the latency of its first arrival among the clients (the server's share of the delay). */
+  firstArrivals: [number, number][];
   clientLoopDelay: Delay;
   replayedDocs: number;
   connectMs: number;
@@ -83,7 +84,7 @@ async function runClients(url: string, campaignId: string, n: number): Promise<v
     if (!msg.done) return;
     eld.disable();
     for (const s of sockets) s.close();
-    const report: ChildReport = { latencies, firstArrivals: [...first.values()], clientLoopDelay: delayOf(eld), replayedDocs: replayed, connectMs };
+    const report: ChildReport = { latencies, firstArrivals: [...first], clientLoopDelay: delayOf(eld), replayedDocs: replayed, connectMs };
     process.send?.({ report }, () => process.exit(0));
   });
 }
@@ -97,28 +98,48 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-/** Starts the client process once the console listens; `finish()` collects its report. */
+/** Starts the client processes once the console listens; `finish()` collects and merges their reports. */
 function clientProcess(url: string, campaignId: string, clients: number) {
-  let report: ChildReport | undefined;
-  const child = fork(import.meta.filename, ['--child', '--url', url, '--campaign', campaignId, '--clients', String(clients)], { execArgv: ['--import', 'tsx'] });
-  const ready = new Promise<void>((resolve) => {
-    child.on('message', (m: { ready?: boolean; connectMs?: number; report?: ChildReport }) => {
-      if (m.ready) {
-        process.stderr.write(`${clients} clients connected and subscribed in ${m.connectMs?.toFixed(0)} ms\n`);
-        resolve();
-      }
-      if (m.report) report = m.report;
+  const procs = Math.max(1, Math.min(clients, Number(values.procs)));
+  const children = Array.from({ length: procs }, (_, k) => {
+    const n = Math.floor(clients / procs) + (k < clients % procs ? 1 : 0);
+    let report: ChildReport | undefined;
+    const child = fork(import.meta.filename, ['--child', '--url', url, '--campaign', campaignId, '--clients', String(n)], { execArgv: ['--import', 'tsx'] });
+    const ready = new Promise<number>((resolve) => {
+      child.on('message', (m: { ready?: boolean; connectMs?: number; report?: ChildReport }) => {
+        if (m.ready) resolve(m.connectMs ?? 0);
+        if (m.report) report = m.report;
+      });
     });
+    return { child, ready, report: () => report };
+  });
+  const t0 = performance.now();
+  const ready = Promise.all(children.map((c) => c.ready)).then(() => {
+    process.stderr.write(`${clients} clients in ${procs} processes connected and subscribed in ${(performance.now() - t0).toFixed(0)} ms\n`);
   });
   return {
     ready,
     async finish(): Promise<ChildReport> {
       await new Promise((r) => setTimeout(r, 500));
-      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-      child.send({ done: true });
-      await exited;
-      if (!report) throw new Error('the client process sent no report');
-      return report;
+      await Promise.all(
+        children.map((c) => {
+          const exited = new Promise<void>((resolve) => c.child.on('exit', () => resolve()));
+          c.child.send({ done: true });
+          return exited;
+        }),
+      );
+      const reports = children.map((c) => c.report());
+      if (reports.some((r) => !r)) throw new Error('a client process sent no report');
+      const all = reports as ChildReport[];
+      const firsts = new Map<number, number>();
+      for (const r of all) for (const [seq, l] of r.firstArrivals) firsts.set(seq, Math.min(firsts.get(seq) ?? Infinity, l));
+      return {
+        latencies: all.flatMap((r) => r.latencies),
+        firstArrivals: [...firsts],
+        clientLoopDelay: { p50: Math.max(...all.map((r) => r.clientLoopDelay.p50)), p99: Math.max(...all.map((r) => r.clientLoopDelay.p99)), max: Math.max(...all.map((r) => r.clientLoopDelay.max)) },
+        replayedDocs: all.reduce((a, r) => a + r.replayedDocs, 0),
+        connectMs: Math.max(...all.map((r) => r.connectMs)),
+      };
     },
   };
 }
@@ -210,13 +231,14 @@ async function main(): Promise<void> {
   const run = source === 'synthetic' ? await syntheticSource(clients) : await dryRunSource(clients);
   const sorted = [...run.report.latencies].sort((a, b) => a - b);
   const latency = { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
-  const firsts = [...run.report.firstArrivals].sort((a, b) => a - b);
+  const firsts = run.report.firstArrivals.map(([, l]) => l).sort((a, b) => a - b);
   const firstArrival = { p50: percentile(firsts, 50), p99: percentile(firsts, 99), max: firsts.at(-1) ?? NaN };
   const result = {
     machine: `${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`,
     source,
     run: run.describe,
     clients,
+    clientProcesses: Math.max(1, Math.min(clients, Number(values.procs))),
     liveDeliveries: sorted.length,
     replayedDeliveries: run.report.replayedDocs,
     connectAll_ms: Math.round(run.report.connectMs),
@@ -226,6 +248,7 @@ async function main(): Promise<void> {
     firstArrival_ms: firstArrival,
     publishToBroadcast_ms: run.console.broadcastLag_ms,
     serverEventLoopDelay_ms: run.serverLoopDelay,
+    /** Worst client process. */
     clientEventLoopDelay_ms: run.report.clientLoopDelay,
     note: 'latency = Date.now() at arrival in the client process − document time (both the system clock, ±1 ms)',
   };
