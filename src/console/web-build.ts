@@ -35,7 +35,12 @@ export async function ensureWebBuilt(opts: { logger: Logger; force?: boolean }):
   if (!opts.force && (await webBuildIsFresh())) return { built: false, ms: 0 };
   const tmp = `${WEB_DIST_DIR}.${process.pid}-${Date.now()}`;
   opts.logger.info({ outDir: WEB_DIST_DIR }, 'console: building the web front end with Vite');
-  const vite = await import('vite');
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch {
+    throw new Error(`the console front end is not built (${WEB_DIST_DIR}) and Vite is not installed: run \`npm run build:console\` in a development checkout`);
+  }
   try {
     await mkdir(tmp, { recursive: true });
     await vite.build({
