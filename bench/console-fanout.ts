@@ -247,6 +247,8 @@ async function main(): Promise<void> {
     /** Per document, its first arrival in any client: server + network share, without the 100-clients-in-one-process queue. */
     firstArrival_ms: firstArrival,
     publishToBroadcast_ms: run.console.broadcastLag_ms,
+    /** Server time to hand one batch to every socket of the room. */
+    roomEmit_ms: run.console.emit_ms,
     serverEventLoopDelay_ms: run.serverLoopDelay,
     /** Worst client process. */
     clientEventLoopDelay_ms: run.report.clientLoopDelay,
@@ -259,6 +261,7 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(
     `${table.join('\n')}\n\n${result.run}; ${result.machine}; ${result.wall_s} s\n` +
+      `room emit (all ${clients} sockets) p50/p99/max ${run.console.emit_ms.p50}/${run.console.emit_ms.p99}/${run.console.emit_ms.max} ms; ` +
       `event-loop delay p50/p99/max: server ${Object.values(result.serverEventLoopDelay_ms).join('/')} ms, clients ${Object.values(result.clientEventLoopDelay_ms).join('/')} ms\n`,
   );
   const file = source === 'synthetic' ? 'console-fanout-synthetic.json' : 'console-fanout.json';

@@ -38,6 +38,14 @@ export interface ConsoleStats {
   duplicates: number;
   batches: number;
   broadcastLag_ms: { samples: number; p50: number; p99: number; max: number };
+  /** Time to hand one batch to every socket of its room. */
+  emit_ms: { samples: number; p50: number; p99: number; max: number };
+}
+
+function percentiles(values: readonly number[]): { samples: number; p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number): number => +(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0).toFixed(3);
+  return { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: +(sorted.at(-1) ?? 0).toFixed(3) };
 }
 
 export interface ConsoleServer {
@@ -67,11 +75,17 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
   const gate = new CommandGate(opts.commands, logger);
 
   let io: IoServer | undefined;
+  /** Duration of each room broadcast (encode once, write to every socket of the room), ms; a ring of the last 10 000. */
+  const emitMs: number[] = [];
+  let emitNext = 0;
   const hub = new DocumentHub({
     window: opts.hubWindow,
     broadcast: (campaignId, docs) => {
       const msg: DocsMessage = { campaignId, docs, replay: false };
+      const t0 = performance.now();
       io?.to(roomOf(campaignId)).emit(SERVER_EVENTS.docs, msg);
+      emitMs[emitNext] = performance.now() - t0;
+      emitNext = (emitNext + 1) % 10_000;
     },
   });
   const replay = new ReplayService({ hub, reader: opts.reader, feed: opts.feed, logger });
@@ -79,6 +93,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     sockets: io?.of('/').sockets.size ?? 0,
     ...hub.counters(),
     broadcastLag_ms: hub.broadcastLag(),
+    emit_ms: percentiles(emitMs),
   });
 
   const http: HttpServer = createServer((req, res) => {

@@ -1,8 +1,8 @@
 import type { LabDocument } from '../protocol/index.ts';
 
 /**
- * Orders the live documents of every campaign and hands them to the broadcaster in batches (one batch per campaign
- * per tick), keeping a window of recently broadcast documents so a client catching up can be served from memory.
+ * Orders the live documents of every campaign and hands them to the broadcaster in batches (one per campaign per
+ * burst of publications: everything published before the microtask queue runs dry), keeping a window of recently broadcast documents so a client catching up can be served from memory.
  *
  * Invariant used by the replay: `broadcastSeq(c)` is the highest seq already handed to `broadcast`; every live
  * document with a higher seq will be broadcast later. A client that has everything up to `broadcastSeq(c)` and
@@ -63,7 +63,10 @@ export class DocumentHub {
     this.stats.accepted++;
     if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(() => this.flush());
+      // After the current burst: the bus hands each document to subscribers in its own promise continuation, so a
+      // microtask would flush one document at a time; a tick callback runs once the microtask queue is empty, which
+      // batches everything published in one synchronous stretch (a trial's state changes, its run, its curve).
+      process.nextTick(() => this.flush());
     }
   }
 
