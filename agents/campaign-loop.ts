@@ -53,6 +53,27 @@ interface TrialRecord {
   attempt: number;
 }
 
+type Idle = <T>(p: Promise<T>) => Promise<T>;
+
+/**
+ * An actor's presence on the clock (see Clock.join): `idle(p)` waits for `p` without holding virtual time, so the
+ * clock can advance for everyone else meanwhile; `leave()` ends the presence.
+ */
+function clockPresence(clock: Clock): { idle: Idle; leave: () => void } {
+  let leave = clock.join();
+  return {
+    idle: async (p) => {
+      leave();
+      try {
+        return await p;
+      } finally {
+        leave = clock.join();
+      }
+    },
+    leave: () => leave(),
+  };
+}
+
 export interface CampaignResult {
   state: 'completed' | 'aborted' | 'failed';
   reason?: string;
@@ -67,6 +88,7 @@ export interface CampaignResult {
 export class CampaignLoop {
   private readonly trials = new Map<string, TrialRecord>();
   private readonly reserved = new Set<string>();
+  private reservationWaiters: (() => void)[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private readonly progress: CampaignProgress;
   private nextIndex = 0;
@@ -80,13 +102,7 @@ export class CampaignLoop {
   async run(): Promise<CampaignResult> {
     const { executor, agent } = this.deps;
     const maxBlocked = Math.max(10, 3 * this.progress.budget);
-    let leave = this.deps.clock.join();
-    /** Waits without holding virtual time. */
-    const idle = async (p: Promise<unknown>): Promise<void> => {
-      leave();
-      await p;
-      leave = this.deps.clock.join();
-    };
+    const { idle, leave } = clockPresence(this.deps.clock);
     while (!this.stopReason) {
       await idle(executor.whileNotPaused());
       if (executor.aborted) break;
@@ -98,7 +114,7 @@ export class CampaignLoop {
       }
       const free = executor.availableStations().filter((s) => !this.reserved.has(s));
       if (free.length === 0) {
-        await idle(Promise.race([executor.stationsChanged(), ...this.inflight]));
+        await idle(Promise.race([this.stationsMayBeFree(), ...this.inflight]));
         continue;
       }
       const n = Math.min(free.length, remaining);
@@ -144,6 +160,17 @@ export class CampaignLoop {
     return { state, reason: this.stopReason, progress: { ...this.progress } };
   }
 
+  /** Frees a station reservation and wakes whoever waits for a station. */
+  private release(station: string): void {
+    this.reserved.delete(station);
+    this.reservationWaiters.splice(0).forEach((w) => w());
+  }
+
+  /** Resolves when a station may have become free: the lab changed, or the loop released a reservation. */
+  private stationsMayBeFree(): Promise<void> {
+    return Promise.race([this.deps.executor.stationsChanged(), new Promise<void>((r) => this.reservationWaiters.push(r))]);
+  }
+
   private track(task: Promise<void>): void {
     const p = task.catch((e: unknown) => this.deps.logger.error({ err: e }, 'trial task crashed')).finally(() => this.inflight.delete(p));
     this.inflight.add(p);
@@ -160,21 +187,21 @@ export class CampaignLoop {
   private async execute(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
     const decision = await this.deps.approvals.approve(trial.id, trial.suggestion);
     if (!decision.approved) {
-      this.reserved.delete(station);
+      this.release(station);
       this.progress.dispatched--;
       this.setStatus(trial, 'abandoned', makeFailure('ABORTED', `rejected by ${decision.actor}${decision.reason ? `: ${decision.reason}` : ''}`));
       return;
     }
     this.setStatus(trial, 'approved');
-    const leave = this.deps.clock.join();
+    const presence = clockPresence(this.deps.clock);
     try {
-      await this.runApproved(trial, station, sample);
+      await this.runApproved(trial, station, sample, presence.idle);
     } finally {
-      leave();
+      presence.leave();
     }
   }
 
-  private async runApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
+  private async runApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample'], idle: Idle): Promise<void> {
     let stationId: string | undefined = station;
     for (;;) {
       trial.station = stationId;
@@ -187,7 +214,7 @@ export class CampaignLoop {
         outcome = await this.deps.executor.run(stationId, { trialId: trial.id, recipe: trial.recipe, sample, attempt: trial.attempt });
       } finally {
         this.progress.running--;
-        this.reserved.delete(stationId);
+        this.release(stationId);
       }
       if (outcome.status === 'completed') {
         this.progress.completed++;
@@ -208,9 +235,9 @@ export class CampaignLoop {
         return;
       }
       this.setStatus(trial, 'awaitingRecovery', failure);
-      const { decision: choice } = await this.deps.recovery.decide(trial.id, failure, trial.attempt);
+      const { decision: choice } = await idle(this.deps.recovery.decide(trial.id, failure, trial.attempt));
       if (choice === 'retry') {
-        stationId = await this.claimStation();
+        stationId = await this.claimStation(idle);
         if (stationId) {
           trial.attempt++;
           continue;
@@ -226,7 +253,7 @@ export class CampaignLoop {
   }
 
   /** Waits for a free station to retry on; undefined when none can become free. */
-  private async claimStation(): Promise<string | undefined> {
+  private async claimStation(idle: Idle): Promise<string | undefined> {
     for (;;) {
       if (this.deps.executor.aborted || this.deps.executor.usableStations() === 0) return undefined;
       const free = this.deps.executor.availableStations().find((s) => !this.reserved.has(s));
@@ -234,7 +261,7 @@ export class CampaignLoop {
         this.reserved.add(free);
         return free;
       }
-      await this.deps.executor.stationsChanged();
+      await idle(this.stationsMayBeFree());
     }
   }
 

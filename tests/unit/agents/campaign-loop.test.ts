@@ -35,12 +35,12 @@ class FakeExecutor implements TrialExecutor {
   aborted = false;
   private busy = new Set<string>();
   private waiters: (() => void)[] = [];
-  constructor(private readonly clock: InstantClock, private readonly outcome: (r: Recipe, attempt: number) => TrialOutcome) {}
+  constructor(private readonly clock: InstantClock, private readonly outcome: (r: Recipe, attempt: number) => TrialOutcome, private readonly stations = ['p1', 'p2']) {}
   availableStations() {
-    return ['p1', 'p2'].filter((s) => !this.busy.has(s));
+    return this.stations.filter((s) => !this.busy.has(s));
   }
   usableStations() {
-    return 2;
+    return this.stations.length;
   }
   async whileNotPaused() {}
   stationsChanged() {
@@ -56,7 +56,7 @@ class FakeExecutor implements TrialExecutor {
   }
 }
 
-function makeLoop(recipes: Recipe[], outcome: (r: Recipe, attempt: number) => TrialOutcome, budget = recipes.length) {
+function makeLoop(recipes: Recipe[], outcome: (r: Recipe, attempt: number) => TrialOutcome, budget = recipes.length, stations?: string[]) {
   const spec = defaultSpec();
   spec.safety.maxConcentration.Ni = 60;
   const clock = new InstantClock();
@@ -64,7 +64,7 @@ function makeLoop(recipes: Recipe[], outcome: (r: Recipe, attempt: number) => Tr
   const docs: LabDocument[] = [];
   bus.subscribe((d) => void docs.push(d));
   const agent = new ScriptedAgent(recipes);
-  const executor = new FakeExecutor(clock, outcome);
+  const executor = new FakeExecutor(clock, outcome, stations);
   let n = 0;
   const loop = new CampaignLoop({
     spec, campaignId: 'c', agent, bus, executor, gate: new SafetyGate(spec), approvals: autoApproval,
@@ -114,5 +114,13 @@ describe('campaign loop', () => {
     expect(result.progress).toMatchObject({ completed: 1, failed: 1 });
     expect(executor.ran).toHaveLength(3);
     expect(agent.ingested.find((o) => !o.feasible)?.failureCode).toBe('NO_FILM');
+  });
+
+  it('retries on the only station once it is free (no wait for a wake-up that never comes)', async () => {
+    const outcome = (r: Recipe, attempt: number): TrialOutcome => (attempt === 0 ? { status: 'failed', runId: 'r', failure: makeFailure('TIP_PICKUP_FAILED', 'scripted') } : completed(r));
+    const { loop, executor } = makeLoop([goodRecipe, goodRecipe], outcome, 2, ['p1']);
+    const result = await loop.run();
+    expect(result.progress).toMatchObject({ completed: 2, failed: 0 });
+    expect(executor.ran).toHaveLength(4);
   });
 });
