@@ -92,7 +92,7 @@ async function measure(noise: NoiseProfile, label: string) {
 const rows = [await measure(NO_NOISE, 'no noise'), await measure(REALISTIC_NOISE, 'realistic noise')];
 const f = (x: number): string => x.toFixed(2);
 const lines = [
-  '| curves | runs | η10 error mean ± sd, mV | η10 error p05 / p50 / p95, mV | max |η10 error|, mV | Tafel error p05 / p50 / p95, mV/dec | flagged noisy |',
+  '| curves | runs | η10 error mean ± sd, mV | η10 error p05 / p50 / p95, mV | max abs. η10 error, mV | Tafel error p05 / p50 / p95, mV/dec | flagged noisy |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.label} | ${r.n} | ${f(r.eta10_err_mV.mean)} ± ${f(r.eta10_err_mV.sd)} | ${f(r.eta10_err_mV.p05)} / ${f(r.eta10_err_mV.p50)} / ${f(r.eta10_err_mV.p95)} | ${f(r.eta10_err_mV.maxAbs)} | ${f(r.tafel_err_mV_dec.p05)} / ${f(r.tafel_err_mV_dec.p50)} / ${f(r.tafel_err_mV_dec.p95)} | ${r.flaggedNoisy} |`),
 ];
