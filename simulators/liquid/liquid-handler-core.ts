@@ -97,7 +97,8 @@ interface HistoryEntry {
 export class LiquidHandlerCore {
   readonly deviceId: string;
   readonly limits: LiquidHandlerLimits;
-  private readonly world: SimulatedWorld;
+  /** The physical state this device moves liquid in. */
+  readonly world: SimulatedWorld;
   private readonly clock: Clock;
   private readonly physics: PipettingPhysics;
   private readonly arm: PipettingArm;

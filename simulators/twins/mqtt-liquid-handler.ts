@@ -1,5 +1,5 @@
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { silentLogger, type DeviceState, type Logger, type OperationResult } from '../../src/domain/index.ts';
+import { silentLogger, type DeviceState, type LiquidHandlerOperation, type Logger, type OperationResult } from '../../src/domain/index.ts';
 import {
   LIQUID_HANDLER_COMMANDS,
   buildReply,
@@ -21,7 +21,9 @@ import {
   type ResultPayload,
 } from '../../drivers/liquid-handler/wire-contract.ts';
 import { createMqttClient, type MqttConnectionOptions } from '../../drivers/transport/mqtt.ts';
+import { cellLinkTopic, cellStatePayload } from '../liquid/cell-link.ts';
 import { LiquidHandlerCore, type CoreEvent, type LiquidHandlerCoreOptions } from '../liquid/liquid-handler-core.ts';
+import { splitLocation } from '../world.ts';
 
 /** Broker connection of the twin (credentials and TLS from configuration, as for the driver). */
 export interface TwinBrokerOptions extends Omit<MqttConnectionOptions, 'clientId' | 'clean' | 'will' | 'logger'> {
@@ -39,6 +41,12 @@ export interface MqttLiquidHandlerTwinOptions {
   description?: { model?: string; serial?: string; firmware?: string };
   /** On stop, clear the retained topics instead of leaving `$state = disconnected` (tests on a shared broker). */
   clearRetainedOnStop?: boolean;
+  /**
+   * Publish the true contents of every cell a command touched on the simulation's cell link
+   * (simulators/liquid/cell-link.ts), before the command's result, so a station simulated in another process
+   * measures what really arrived. Default false.
+   */
+  publishCells?: boolean;
   logger?: Logger;
 }
 
@@ -68,6 +76,8 @@ export class MqttLiquidHandlerTwin {
   private client: MqttClient | undefined;
   private lastState: DeviceState | undefined;
   private repliesToLose = 0;
+  /** Cells each running command touches (for the cell link). */
+  private readonly cellsOf = new Map<string, string[]>();
   private detachCore: (() => void) | undefined;
 
   constructor(options: MqttLiquidHandlerTwinOptions) {
@@ -207,6 +217,7 @@ export class MqttLiquidHandlerTwin {
         return;
       case 'run.completed':
       case 'run.failed': {
+        this.publishCells(e.runId);
         const result: ResultPayload = { schema: 'sdl.result.liquid.v1', deviceId: this.core.deviceId, runId: e.runId, result: e.result };
         this.publish(this.topics.result(e.runId), encodePayload(result));
         this.publishEvent(e.type, e.runId, { status: e.result.status, duration_s: e.result.duration_s, ...(e.result.failure ? { code: e.result.failure.code } : {}) });
@@ -260,6 +271,7 @@ export class MqttLiquidHandlerTwin {
     }
     const submission = this.core.submit({ commandId: cmd.commandId, op: body, expiresAt_ms: Date.parse(cmd.expiresAt), ...(cmd.sender ? { sender: cmd.sender } : {}) });
     if (submission.kind === 'rejected') return reject(submission.reason, { failure: submission.failure });
+    if (this.options.publishCells && !submission.duplicate) this.cellsOf.set(cmd.commandId, cellsTouched(body));
     const known = this.core.commandState(cmd.commandId);
     const finished = submission.duplicate && isFinalRunStatus(known.runStatus);
     if (!finished) {
@@ -270,6 +282,13 @@ export class MqttLiquidHandlerTwin {
       (result) => this.replyFinal(target, result, submission.duplicate),
       (err: unknown) => this.logger.error({ commandId: cmd.commandId, err: (err as Error).message }, 'device core failed'),
     );
+  }
+
+  /** Publishes the contents of the cells a finished command touched (simulation cell link, retained). */
+  private publishCells(commandId: string): void {
+    const cells = this.cellsOf.get(commandId);
+    this.cellsOf.delete(commandId);
+    for (const cell of cells ?? []) this.publish(cellLinkTopic(this.options.lab, cell), cellStatePayload(cell, this.core.world.cellContents(cell), commandId), true);
   }
 
   private replyFinal(target: ReplyTarget, result: OperationResult, duplicate: boolean): void {
@@ -304,6 +323,17 @@ export class MqttLiquidHandlerTwin {
     if (target.correlation) properties.correlationData = target.correlation;
     this.publish(target.replyTo, encodePayload(buildReply(input)), false, properties);
   }
+}
+
+function cellsTouched(op: LiquidHandlerOperation): string[] {
+  const steps = op.kind === 'run_protocol' ? op.steps : [op];
+  const cells = new Set<string>();
+  for (const s of steps) {
+    const location = s.kind === 'wash_cell' ? s.cell : s.kind === 'transfer' || s.kind === 'dispense' ? s.target : undefined;
+    const [kind, id] = location ? splitLocation(location) : ['', ''];
+    if (kind === 'cell' && id) cells.add(id);
+  }
+  return [...cells];
 }
 
 interface ReplyTarget {

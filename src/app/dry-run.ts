@@ -17,6 +17,10 @@ import { exportResults } from './export-results.ts';
 import { createIdFactory } from './ids.ts';
 import { LabExecutor } from './lab-executor.ts';
 import { startSimulatedLab, type LabTransport } from './simulated-lab.ts';
+import { connectExternalStations, type StationsFile } from './external-stations.ts';
+import type { FaultInjector } from '../../simulators/fault-injector.ts';
+import type { Station } from '../engine/station.ts';
+import type { Store } from '../store/store.ts';
 
 export interface DryRunOptions {
   spec: CampaignSpec;
@@ -35,6 +39,13 @@ export interface DryRunOptions {
   signal?: AbortSignal;
   /** Serve the monitoring console beside the run (`--console`); with `strategy.approval: human` operators approve. */
   console?: DryRunConsoleOptions;
+  // --- external stations and test hooks (issue 5) ---
+  /** Connect to these external station pairs (`--stations-file`) instead of starting a simulated lab. */
+  stations?: StationsFile;
+  /** A fault injector to use instead of `faultRate` (tests force faults with it). */
+  faults?: FaultInjector;
+  /** A store the caller opened and closes itself (tests share one across runs). */
+  store?: Store;
 }
 
 export interface DryRunSummary {
@@ -54,12 +65,21 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   const clock = createClock(parseClockMode(opts.clock));
   const newId = createIdFactory();
   const campaignId = `${spec.id}-${newId().toLowerCase()}`;
-  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger });
+  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger }));
   const bus = new DocumentBus();
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
-  const faults = opts.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), opts.faultRate) : undefined;
-  const lab = await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults, pkiFolder: config.pkiDir });
+  const faults = opts.faults ?? (opts.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), opts.faultRate) : undefined);
+  let lab: { stations: Station[]; close(): Promise<void> };
+  try {
+    lab = opts.stations
+      ? await connectExternalStations({ file: opts.stations, spec, config, clock, seed: opts.seed, logger, newId })
+      : await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults, pkiFolder: config.pkiDir });
+  } catch (e) {
+    sink.detach();
+    if (!opts.store) await store.close();
+    throw e;
+  }
   let consoleHandle: DryRunConsole | undefined;
   try {
     const gate = new SafetyGate(spec);
@@ -132,6 +152,6 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
     await consoleHandle?.close();
     sink.detach();
     await lab.close();
-    await store.close();
+    if (!opts.store) await store.close();
   }
 }

@@ -1,6 +1,7 @@
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { startEmbeddedBroker } from '../../simulators/embedded-broker.ts';
 import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
+import { oerPrecipitation } from '../../simulators/liquid/precipitation.ts';
 import { LiquidHandlerSimBackend } from '../../simulators/liquid-handler-sim.ts';
 import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
@@ -52,7 +53,11 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
   };
   try {
     const pairIds = Array.from({ length: spec.stations.pairs }, (_, i) => `pair${i + 1}`);
-    const lhCores = pairIds.map((id) => new LiquidHandlerCore({ deviceId: `lh-${id}`, world, clock, rng: rng.fork(`lh-${id}`), faults: opts.faults, logger: logger.child({ device: `lh-${id}` }) }));
+    const lhCores = pairIds.map(
+      (id) =>
+        // Precursor precipitation in the cells follows the default landscape (the one the stations simulate).
+        new LiquidHandlerCore({ deviceId: `lh-${id}`, world, clock, rng: rng.fork(`lh-${id}`), faults: opts.faults, precipitation: oerPrecipitation, logger: logger.child({ device: `lh-${id}` }) }),
+    );
     let lhBackends: LiquidHandlerBackend[];
     if (opts.transport === 'twin') {
       let brokerUrl = opts.brokerUrl;

@@ -17,6 +17,7 @@ interface DryRunFlags {
   agent?: string;
   quiet?: boolean;
   faultRate: number;
+  stationsFile?: string;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
@@ -40,7 +41,10 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
     throw new UsageError((e as Error).message);
   }
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
-  const spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
+  let spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
+  // External stations (`--stations-file`): the file decides the station pairs.
+  const stations = flags.stationsFile ? await (await import('../app/external-stations.ts')).loadStationsFile(flags.stationsFile) : undefined;
+  if (stations) spec = { ...spec, stations: { pairs: stations.pairs.length } };
   const logger = createLogger(config.logLevel);
   // The simulated lab pulls in node-opcua, aedes and PGlite: load it only once the input is known to be good.
   const { runDryRun } = await import('../app/dry-run.ts');
@@ -51,7 +55,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   process.once('SIGINT', onSigint);
   process.stdout.write(
     `labloop dry run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s), seed ${flags.seed}, ` +
-      `${flags.transport === 'twin' ? 'MQTT + OPC UA twins' : 'in-process simulators'}, clock ${flags.clock}, ` +
+      `${stations ? `external stations from ${flags.stationsFile}` : flags.transport === 'twin' ? 'MQTT + OPC UA twins' : 'in-process simulators'}, clock ${flags.clock}, ` +
       `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}\n`,
   );
   try {
@@ -65,6 +69,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       transport: flags.transport,
       dbDir: flags.db,
       faultRate: flags.faultRate,
+      ...(stations ? { stations } : {}),
       signal: controller.signal,
       console: consoleOptionsFromFlags(raw, config, controller.signal),
       onProgress: (p, t) => bar?.update(p, t),

@@ -1,4 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { registerBenchCommand } from './bench-command.ts';
+import { registerSimCommands } from './sim-command.ts';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage, input or configuration. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -48,6 +50,7 @@ export function buildProgram(): Command {
     .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')
     .option('--approval <mode>', "auto | human: operators approve each suggestion in the console (needs --console)")
     .option('--insecure-local', 'console without tokens, on 127.0.0.1 only (loudly logged; for a local dry run)')
+    .option('--stations-file <file>', 'connect to the external station pairs listed in this YAML/JSON file instead of simulating a lab')
     .action(async (campaign: string, opts: Record<string, unknown>) => {
       const { runDryRunCommand } = await import('./dry-run-command.ts');
       await runDryRunCommand(campaign, opts);
@@ -86,6 +89,12 @@ export function buildProgram(): Command {
       await runCampaignsCommand(opts);
     });
 
+  // Simulated instruments as processes of their own (issue 5).
+  registerSimCommands(program);
+
+  // labloop bench: optimisation benchmarks (src/cli/bench-command.ts; the harness is loaded lazily).
+  registerBenchCommand(program);
+
   return program;
 }
 
@@ -101,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     const err = e as Error & { issues?: { path: string; message: string }[] };
-    const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError';
+    const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError' || err.name === 'StationsFileError';
     process.stderr.write(`labloop: ${err.message.split('\n')[0]}\n`);
     for (const issue of err.issues ?? []) process.stderr.write(`  - ${issue.path || '(root)'}: ${issue.message}\n`);
     if (!usage && process.env.LABLOOP_DEBUG) process.stderr.write(`${err.stack}\n`);

@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
+import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
+import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
+import { CellLinkSubscriber, MirroredWorld } from '../../simulators/liquid/cell-link.ts';
+import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
+import { formatZodIssues } from '../config/campaign-file.ts';
+import type { Config } from '../config/index.ts';
+import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
+import type { PotentiostatBackend } from '../devices/backends.ts';
+import { LiquidHandler } from '../devices/liquid-handler.ts';
+import { Potentiostat } from '../devices/potentiostat.ts';
+import { Station } from '../engine/station.ts';
+
+/**
+ * External station pairs (`labloop dry-run --stations-file <file>`): instead of starting its own simulated lab, a dry
+ * run connects to liquid handlers on an MQTT broker and electrochemical stations on OPC UA endpoints — instruments
+ * run by `labloop sim liquid-handler` / `labloop sim echem-station` in other processes or on other hosts (or real ones).
+ * A pair without `echem` gets an in-process simulated station that measures what the liquid handler's cell link
+ * reports (simulators/liquid/cell-link.ts).
+ */
+const topicId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, '1-64 characters of [a-z0-9-]');
+const brokerSchema = z.object({
+  url: z.string().regex(/^(mqtts?|tcp|ssl|tls):\/\/[^\s/]+/, 'an mqtt:// or mqtts:// URL'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+});
+const echemSchema = z.object({
+  endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s/]+/, 'an opc.tcp:// endpoint URL'),
+  /** Functional unit (cell) on that station. */
+  unit: z.string().min(1),
+  /** Station (LADS device) name under DeviceSet; default `ps-<unit>`, as `labloop sim echem-station` names them. */
+  device: z.string().min(1).optional(),
+  securityMode: z.enum(['None', 'SignAndEncrypt']).default('None'),
+  user: z.object({ username: z.string(), password: z.string() }).optional(),
+});
+export const stationsFileSchema = z
+  .object({
+    schema: z.literal('labloop.stations.v1').default('labloop.stations.v1'),
+    /** MQTT lab id of the liquid handlers (default: the configuration's). */
+    lab: topicId.optional(),
+    /** Default broker of the liquid handlers (default: the configuration's `LABLOOP_MQTT_URL`). */
+    broker: brokerSchema.optional(),
+    pairs: z
+      .array(
+        z.object({
+          id: topicId,
+          /** The cell the liquid handler fills and the station measures (default: the pair id). */
+          cell: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+          liquidHandler: z.object({ id: topicId, lab: topicId.optional(), broker: brokerSchema.optional() }),
+          echem: echemSchema.optional(),
+        }),
+      )
+      .min(1),
+  })
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.pairs.forEach((p, i) => {
+      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['pairs', i, 'id'], message: `duplicate pair id "${p.id}"` });
+      seen.add(p.id);
+    });
+  });
+export type StationsFile = z.infer<typeof stationsFileSchema>;
+
+export class StationsFileError extends Error {
+  constructor(readonly file: string, readonly issues: { path: string; message: string }[]) {
+    super(`${file}: invalid stations file\n${issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    this.name = 'StationsFileError';
+  }
+}
+
+export function parseStationsFile(text: string, file = '<stations>'): StationsFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new StationsFileError(file, [{ path: '', message: `not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}` }]);
+  }
+  const parsed = stationsFileSchema.safeParse(raw);
+  if (!parsed.success) throw new StationsFileError(file, formatZodIssues(parsed.error));
+  return parsed.data;
+}
+
+export async function loadStationsFile(file: string): Promise<StationsFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new StationsFileError(file, [{ path: '', message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+  }
+  return parseStationsFile(text, file);
+}
+
+export interface ExternalLabOptions {
+  file: StationsFile;
+  spec: CampaignSpec;
+  config: Pick<Config, 'lab' | 'mqtt' | 'timeouts' | 'pkiDir'>;
+  clock: Clock;
+  seed: number;
+  logger: Logger;
+  newId: () => string;
+}
+
+export interface ExternalLab {
+  stations: Station[];
+  close(): Promise<void>;
+}
+
+const ONLINE = new Set(['ready', 'busy']);
+
+/** Connects to every pair of a stations file; fails fast (naming the pair) when a liquid handler is not online. */
+export async function connectExternalStations(opts: ExternalLabOptions): Promise<ExternalLab> {
+  const { file, config, logger } = opts;
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'closing external stations'));
+  };
+  const links = new Map<string, MirroredWorld>();
+  const transports = new Map<string, MqttClientTransport>();
+  const rng = new Rng(opts.seed);
+  try {
+    const stations: Station[] = [];
+    for (const pair of file.pairs) {
+      const cell = pair.cell ?? pair.id;
+      const lab = pair.liquidHandler.lab ?? file.lab ?? config.lab;
+      const broker = pair.liquidHandler.broker ?? file.broker ?? (config.mqtt.url ? { url: config.mqtt.url } : undefined);
+      if (!broker) throw new StationsFileError('<stations>', [{ path: `pairs.${pair.id}.liquidHandler.broker`, message: 'no broker: give one here, at the top level, or in LABLOOP_MQTT_URL' }]);
+      const connection = {
+        url: broker.url,
+        clientId: `labloop-stations-${opts.newId().slice(-8).toLowerCase()}`,
+        protocolVersion: broker.protocolVersion ?? config.mqtt.protocolVersion,
+        ...((broker.username ?? config.mqtt.username) !== undefined ? { username: broker.username ?? config.mqtt.username } : {}),
+        ...((broker.password ?? config.mqtt.password) !== undefined ? { password: broker.password ?? config.mqtt.password } : {}),
+      };
+      // One connection per broker, shared by the pairs' drivers and the cell link (see CellLinkSubscriber).
+      const brokerKey = `${connection.url} ${connection.username ?? ''} ${connection.protocolVersion}`;
+      let transport = transports.get(brokerKey);
+      if (!transport) {
+        const t = new MqttClientTransport({ ...connection, logger });
+        closers.push(() => t.close());
+        await t.connect();
+        transports.set(brokerKey, t);
+        transport = t;
+      }
+      const lh = new LiquidHandlerMqttBackend({ lab, deviceId: pair.liquidHandler.id, connection: transport, timeouts: { reply_s: config.timeouts.commandReply_s }, logger: logger.child({ driver: pair.liquidHandler.id }) });
+      closers.push(() => lh.stop());
+      await lh.setup();
+      const state = (await lh.status()).state;
+      if (!ONLINE.has(state)) throw new Error(`pair ${pair.id}: liquid handler ${pair.liquidHandler.id} on ${broker.url} (lab ${lab}) is not online (state ${state})`);
+      let ps: PotentiostatBackend;
+      if (pair.echem) {
+        const e = pair.echem;
+        ps = new PotentiostatOpcuaBackend({
+          deviceId: e.device ?? `ps-${e.unit}`,
+          unit: e.unit,
+          connection: {
+            endpointUrl: e.endpoint,
+            securityMode: e.securityMode,
+            securityPolicy: e.securityMode === 'None' ? 'None' : 'Basic256Sha256',
+            pkiFolder: path.join(config.pkiDir, 'client'),
+            acceptUnknownServerCertificate: true,
+            ...(e.user ? { user: e.user } : {}),
+            logger,
+          },
+          logger: logger.child({ driver: e.device ?? `ps-${e.unit}` }),
+        });
+      } else {
+        const key = `${brokerKey} ${lab}`;
+        let world = links.get(key);
+        if (!world) {
+          world = new MirroredWorld();
+          const link = new CellLinkSubscriber(lab, world, transport, logger);
+          await link.start();
+          closers.push(() => link.stop());
+          links.set(key, world);
+        }
+        ps = new PotentiostatSimBackend({ deviceId: `ps-${cell}`, cellId: cell, world, clock: opts.clock, rng: rng.fork(`ps-${cell}`), logger: logger.child({ device: `ps-${cell}` }) });
+      }
+      closers.push(() => ps.stop());
+      await ps.setup();
+      stations.push(new Station(pair.id, cell, new LiquidHandler(lh, opts.spec.stocks, { logger }), new Potentiostat(ps)));
+      logger.info({ pair: pair.id, liquidHandler: pair.liquidHandler.id, echem: pair.echem?.endpoint ?? 'in-process' }, 'external station pair connected');
+    }
+    return { stations, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
