@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import importBoundaries from './eslint-rules/import-boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'src/console/web/dist/**', '.labloop/**', 'out/**', 'migrations/**', 'tests/.artifacts/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'src/console/web/dist/**', '.labloop/**', 'out/**', 'migrations/**', 'tests/.artifacts/**', 'bench/.scratch/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser },
