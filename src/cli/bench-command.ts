@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { nonNegativeInt, positiveInt } from './option-parsers.ts';
 
 /**
  * `labloop bench [suite]`: optimisation benchmarks (BENCHMARKS.md §A, issue 4 part 6).
@@ -10,16 +11,6 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
  *   latency   proposal latency of the BO agent (fit + acquisition optimisation), d = 6, q = 4
  * The harness lives in bench/harness and is imported lazily, so `labloop --help` stays fast.
  */
-const positiveInt = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
-const nonNegativeInt = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
 const intList = (name: string) => (v: string): number[] => {
   const out = v.split(',').map((s) => Number(s.trim()));
   if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n <= 0)) throw new InvalidArgumentError(`${name} must be positive integers separated by commas`);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { probability } from './option-parsers.ts';
 import { InvalidArgumentError } from 'commander';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../domain/index.ts';
@@ -21,11 +22,6 @@ const int = (name: string, min: number) => (v: string): number => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
   return n;
 };
-const probability = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('--fault-rate must be a probability in [0, 1]');
-  return n;
-};
 
 export function registerSimCommands(program: Command): void {
   const sim = program.command('sim').description('Run a simulated instrument as its own process (for dry runs across processes and hosts).');
@@ -38,7 +34,7 @@ export function registerSimCommands(program: Command): void {
     .option('--seed <n>', 'seed of the device (pipetting error, timing, faults)', int('--seed', 0), 1)
     .option('--campaign <file>', 'campaign whose stocks fill the reservoirs', 'examples/oer-screen.yaml')
     .option('--clock <mode>', 'instant | realtime | <speed-up factor>', 'instant')
-    .option('--fault-rate <p>', 'inject every catalogued liquid-handler fault with this probability per operation', probability, 0)
+    .option('--fault-rate <p>', 'inject every catalogued liquid-handler fault with this probability per operation', probability('--fault-rate'), 0)
     .option('--protocol-version <v>', '4 (MQTT 3.1.1) or 5', int('--protocol-version', 4), 4)
     .action(async (opts: Record<string, unknown>) => runLiquidHandler(opts as unknown as LiquidHandlerFlags));
   sim
@@ -51,7 +47,7 @@ export function registerSimCommands(program: Command): void {
     .option('--lab <lab>', 'lab id of the cell link (default LABLOOP_LAB or lab1)', topicId('--lab'))
     .option('--seed <n>', 'seed of the stations', int('--seed', 0), 1)
     .option('--clock <mode>', 'instant | realtime | <speed-up factor>', 'instant')
-    .option('--fault-rate <p>', 'inject every catalogued potentiostat fault with this probability per run', probability, 0)
+    .option('--fault-rate <p>', 'inject every catalogued potentiostat fault with this probability per run', probability('--fault-rate'), 0)
     .action(async (opts: Record<string, unknown>) => runEchemStation(opts as unknown as EchemStationFlags));
 }
 
