@@ -18,31 +18,18 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Rng, type Clock } from '../src/domain/index.ts';
+import { Rng } from '../src/domain/index.ts';
 import { LiquidHandlerMqttBackend } from '../drivers/liquid-handler/mqtt-backend.ts';
 import { startEmbeddedBroker } from '../simulators/embedded-broker.ts';
 import { MqttLiquidHandlerTwin } from '../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../simulators/world.ts';
+import { ZeroDelayClock } from '../simulators/clock.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--n') + 1] ?? 1000) || 1000;
 const REPS = Number(args[args.indexOf('--reps') + 1] ?? 3) || 3;
 const WITH_SYSTEM = !args.includes('--no-system');
 const SYSTEM_URL = 'mqtt://127.0.0.1:1883';
-
-/** Device time passes without waiting, so the numbers are pure transport + protocol cost. */
-class ZeroDelayClock implements Clock {
-  private t = 0;
-  now(): number {
-    return this.t;
-  }
-  async sleep(seconds: number): Promise<void> {
-    this.t += seconds;
-  }
-  join(): () => void {
-    return () => {};
-  }
-}
 
 interface Row {
   broker: string;

@@ -16,13 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, type NodeId } from 'node-opcua';
-import type { Clock } from '../src/domain/index.ts';
 import { NAMESPACES, UNIT_PATHS, unitPath } from '../drivers/electrochem/node-map.ts';
 import { PotentiostatOpcuaBackend } from '../drivers/electrochem/opcua-backend.ts';
 import { OpcuaClientTransport, type OpcuaConnectionOptions } from '../drivers/transport/opcua-client.ts';
 import { EchemStationCore } from '../simulators/echem/station-core.ts';
 import { OpcuaStationTwin } from '../simulators/twins/opcua-station.ts';
 import { SimulatedWorld } from '../simulators/world.ts';
+import { ZeroDelayClock } from '../simulators/clock.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -35,20 +35,6 @@ const REPS = arg('--reps', 3);
 const SECURE = !args.includes('--no-secure');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pki = path.join(here, '..', '.labloop', 'pki', 'bench-opcua');
-
-/** Device time passes without waiting, so the numbers are pure transport + protocol cost. */
-class ZeroDelayClock implements Clock {
-  private t = 0;
-  now(): number {
-    return this.t;
-  }
-  async sleep(seconds: number): Promise<void> {
-    this.t += seconds;
-  }
-  join(): () => void {
-    return () => {};
-  }
-}
 
 interface Row {
   security: string;

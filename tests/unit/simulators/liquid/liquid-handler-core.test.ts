@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeFailure, Rng, type Clock, type FailureCode, type LiquidHandlerOperation, type LiquidHandlerStep, type OperationResult } from '../../../../src/domain/index.ts';
-import { InstantClock } from '../../../../simulators/clock.ts';
+import { makeFailure, Rng, type FailureCode, type LiquidHandlerOperation, type LiquidHandlerStep, type OperationResult } from '../../../../src/domain/index.ts';
+import { InstantClock, ZeroDelayClock } from '../../../../simulators/clock.ts';
 import type { FaultInjector } from '../../../../simulators/fault-injector.ts';
 import { LiquidHandlerCore, type CoreEvent, type LiquidHandlerCoreOptions } from '../../../../simulators/liquid/liquid-handler-core.ts';
 import { SimulatedWorld } from '../../../../simulators/world.ts';
@@ -14,20 +14,6 @@ function device(extra: Partial<LiquidHandlerCoreOptions> = {}): { core: LiquidHa
   const world = new SimulatedWorld(STOCKS);
   const clock = new InstantClock();
   return { core: new LiquidHandlerCore({ deviceId: 'lh', world, clock, rng: new Rng(11), ...extra }), world, clock };
-}
-
-/** Sleeps resolve at once and advance time (no event-loop turn per sleep): for the many-dispense statistics. */
-class SteppingClock implements Clock {
-  private t = 0;
-  now(): number {
-    return this.t;
-  }
-  async sleep(seconds: number): Promise<void> {
-    this.t += seconds;
-  }
-  join(): () => void {
-    return () => {};
-  }
 }
 
 let n = 0;
@@ -46,7 +32,7 @@ function stats(xs: number[]): { mean: number; sd: number } {
 
 describe('LiquidHandlerCore', () => {
   it('dispenses within ±1–2 % at mid volume and worse near the pipette minimum', async () => {
-    const { core } = device({ limits: { cellCapacity: 1e9 }, clock: new SteppingClock() });
+    const { core } = device({ limits: { cellCapacity: 1e9 }, clock: new ZeroDelayClock() });
     await exec(core, { kind: 'pick_up_tips', channels: [0], tipRack: 'tips:A' });
     const errs = async (volume: number): Promise<number[]> => {
       const out: number[] = [];
