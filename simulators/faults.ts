@@ -24,7 +24,7 @@ export interface FaultSpec {
   vendorCode?: string;
   /**
    * Whether `forRate` turns it on. Faults that need an operator (not recoverable: the station is quarantined at once)
-   * are forced only, so a dry run with a fault rate can still finish its budget.
+   * are forced only, so a dry run with a fault rate can still finish its budget; so is a lost reply (see below).
    */
   byRate: boolean;
   /** Range of the magnitude of a silent fault (see FaultEffect.magnitude). */
@@ -62,7 +62,9 @@ export const FAULT_CATALOGUE: readonly FaultSpec[] = [
   { ...fail('COMMAND_EXPIRED', 'liquidHandler', 'command arrived after its expiresAt'), phase: 'command' },
   { code: 'DUPLICATE_DELIVERY', device: 'liquidHandler', phase: 'command', effect: 'transport', byRate: true, message: 'the command was delivered twice (QoS 1)' },
   { code: 'DEVICE_LOST', device: 'liquidHandler', phase: 'run', effect: 'transport', byRate: true, message: 'device dropped off the broker mid-run (last will `lost`), then reconnected' },
-  { code: 'LOST_REPLY', device: 'liquidHandler', phase: 'reply', effect: 'transport', byRate: true, twinOnly: true, message: 'the final reply never reached the agent' },
+  // Forced only: the agent notices a lost reply after its wall-clock reply timeout, which the engine scales with the
+  // step's expected (virtual) duration — minutes per lost reply in an instant-clock dry run.
+  { code: 'LOST_REPLY', device: 'liquidHandler', phase: 'reply', effect: 'transport', byRate: false, twinOnly: true, message: 'the final reply never reached the agent' },
   // potentiostat / cell (injected into the technique run; the station core truncates the curves where it strikes)
   fail('CURRENT_OVERLOAD', 'potentiostat', 'current above the selected range; data clipped'),
   fail('OPEN_CIRCUIT', 'potentiostat', 'cell connection open (no current path)'),

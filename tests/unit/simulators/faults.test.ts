@@ -70,6 +70,7 @@ describe('fault injection', () => {
     expect(psRate).toBeLessThan(0.06);
     expect(codes.filter((c) => c.startsWith('lh:')).every((c) => FAULT_CATALOGUE.some((f) => f.device === 'liquidHandler' && c.endsWith(f.code)))).toBe(true);
     for (const code of ['INSUFFICIENT_LIQUID', 'OVERFLOW', 'ACCESS_DENIED', 'UNTRUSTED_CERTIFICATE']) expect(codes.some((c) => c.endsWith(`:${code}`)), code).toBe(false);
+    expect(FAULT_CATALOGUE.filter((f) => !f.byRate).map((f) => f.code).sort()).toEqual(['ACCESS_DENIED', 'INSUFFICIENT_LIQUID', 'LOST_REPLY', 'OVERFLOW', 'UNTRUSTED_CERTIFICATE']);
     expect(run(3)).toEqual(codes);
     expect(run(4)).not.toEqual(codes);
   });
