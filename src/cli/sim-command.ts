@@ -129,14 +129,14 @@ async function runLiquidHandler(flags: LiquidHandlerFlags): Promise<void> {
 }
 
 async function runEchemStation(flags: EchemStationFlags): Promise<void> {
+  const cells = flags.cells.split(',').map((c) => c.trim()).filter(Boolean);
+  if (cells.length === 0 || cells.some((c) => !/^[A-Za-z0-9_-]+$/.test(c))) throw new UsageError('--cells must be a comma-separated list of cell ids ([A-Za-z0-9_-])');
   const clock = await clockOf(flags.clock);
   const { createLogger, loadConfig, Rng, RuleFaultInjector, MirroredWorld, CellLinkSubscriber } = await load();
   const { EchemStationCore } = await import('../../simulators/echem/station-core.ts');
   const { OpcuaStationTwin } = await import('../../simulators/twins/opcua-station.ts');
   const config = loadConfig(process.env, flags.lab ? { lab: flags.lab } : {});
   const logger = createLogger(config.logLevel).child({ sim: 'echem-station' });
-  const cells = flags.cells.split(',').map((c) => c.trim()).filter(Boolean);
-  if (cells.length === 0 || cells.some((c) => !/^[A-Za-z0-9_-]+$/.test(c))) throw new UsageError('--cells must be a comma-separated list of cell ids ([A-Za-z0-9_-])');
   const loopback = flags.host === '127.0.0.1' || flags.host === 'localhost' || flags.host === '::1';
   const rng = new Rng(flags.seed);
   const world = new MirroredWorld();

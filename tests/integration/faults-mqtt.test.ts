@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -249,6 +249,15 @@ describe('standalone simulated instruments: a dry run spanning processes', () =>
     expect(result.every((x) => x.status === 'completed')).toBe(true);
     expect(new Set(result.map((x) => x.station))).toEqual(new Set(['pair1', 'pair2']));
   }, 120_000);
+
+  it('refuses bad arguments with the usage exit code', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/labloop.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    const bad = run(['sim', 'liquid-handler', '--broker', 'mqtt://127.0.0.1:1', '--id', 'Not_An_Id']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--id must be 1-64 characters/);
+    expect(run(['sim', 'echem-station', '--port', '0', '--cells', 'a b']).status).toBe(2);
+    expect(run(['dry-run', '--stations-file', path.join(dir, 'missing.yaml')]).stderr).toMatch(/missing\.yaml: invalid stations file/);
+  });
 
   it('refuses a stations file with the path of every bad field', async () => {
     const file = path.join(dir, 'bad.yaml');
