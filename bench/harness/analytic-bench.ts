@@ -121,7 +121,7 @@ function summarise(traces: AnalyticTrace[], f: { name: string; optimum: number; 
     scoreMean: r2(finals.reduce((a, b) => a + b, 0) / Math.max(1, finals.length)),
     bestMedian: median(traces.map((t) => t.bestTrue[t.bestTrue.length - 1] as number)),
     scoreCurve: curve,
-    medianSuggestMs: Math.round(median(traces.flatMap((t) => t.suggestMs))),
+    medianSuggestMs: Math.round(median(traces.flatMap((t) => t.suggestMs)) || 0),
   };
 }
 

@@ -35,7 +35,7 @@ export interface AnalyticTrace {
   noise: number;
   /** Best noiseless value among the first i evaluations, i = 1 … budget. */
   bestTrue: number[];
-  /** Milliseconds per suggest() call (rounds). */
+  /** Milliseconds per suggest() call made after the initial design (model proposals). */
   suggestMs: number[];
   wallMs: number;
 }
@@ -87,7 +87,7 @@ export async function runAnalyticCampaign(task: AnalyticTask): Promise<AnalyticT
     const want = Math.min(task.q, task.budget - bestTrue.length);
     const t = performance.now();
     const suggestions = await agent.suggest(want, []);
-    suggestMs.push(performance.now() - t);
+    if (bestTrue.length >= task.init) suggestMs.push(performance.now() - t);
     if (suggestions.length === 0) throw new Error(`${task.arm} returned no suggestion`);
     const obs: Observation[] = suggestions.map((s) => {
       const x = fn.bounds.map((_, j) => s.recipe[`x${j + 1}`] as number);

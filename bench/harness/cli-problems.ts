@@ -48,6 +48,8 @@ function applyOverrides(p: PoolProblem, f: BenchFlags): PoolProblem {
   const pool = { ...p.pool };
   if (f.replicates) pool.replicates = f.replicates;
   if (f.top !== undefined) pool.topFraction = f.top;
+  if (f.simplex) pool.simplex = f.simplex;
+  if (f.categorical) pool.categorical = f.categorical;
   const protocol = { ...p.protocol };
   if (f.init !== undefined) protocol.init = f.init;
   if (f.q) protocol.q = f.q;
