@@ -127,26 +127,38 @@ export class RuleFaultInjector implements FaultInjector {
   /** Every fault that fired, in order (failures and effects). */
   readonly injected: InjectedFault[] = [];
 
-  constructor(private readonly rng: Rng, rules: readonly FaultRule[] = []) {
+  /** `classOf`: the device class of a device id (default: `lh*` ids are liquid handlers, the rest potentiostats). */
+  constructor(
+    private readonly rng: Rng,
+    rules: readonly FaultRule[] = [],
+    private readonly classOf: (deviceId: string) => DeviceClass = deviceClassOf,
+  ) {
     this.rules = [...rules];
   }
 
-  static forRate(rng: Rng, probability: number): RuleFaultInjector {
+  /**
+   * Every catalogued fault a dry run can survive, with total probability p per operation and device class. `only`:
+   * the injector of one standalone instrument (`labloop sim ...`), whatever its device id.
+   */
+  static forRate(rng: Rng, probability: number, options: { only?: DeviceClass } = {}): RuleFaultInjector {
     if (!(probability >= 0 && probability <= 1)) throw new Error(`fault rate must be in [0, 1], not ${probability}`);
     const rules: FaultRule[] = [];
     for (const device of ['liquidHandler', 'potentiostat'] as const) {
+      if (options.only !== undefined && options.only !== device) continue;
       const specs = FAULT_CATALOGUE.filter((f) => f.device === device && f.byRate);
       for (const f of specs) {
-        const rule: FaultRule = { code: f.code, device: device === 'liquidHandler' ? 'lh' : 'ps', probability: probability / specs.length, message: f.message };
+        const rule: FaultRule = { code: f.code, probability: probability / specs.length, message: f.message };
+        if (options.only === undefined) rule.device = device === 'liquidHandler' ? 'lh' : 'ps';
         if (f.vendorCode !== undefined) rule.vendorCode = f.vendorCode;
         rules.push(rule);
       }
     }
-    return new RuleFaultInjector(rng, rules);
+    const only = options.only;
+    return only === undefined ? new RuleFaultInjector(rng, rules) : new RuleFaultInjector(rng, rules, () => only);
   }
 
   force(rule: FaultRule): void {
-    faultSpecOf(rule.code, rule.device === undefined ? 'liquidHandler' : deviceClassOf(rule.device)); // fail fast on an unknown code
+    faultSpecOf(rule.code, rule.device === undefined ? 'liquidHandler' : this.classOf(rule.device)); // fail fast on an unknown code
     this.rules.push(rule);
   }
 
@@ -179,7 +191,7 @@ export class RuleFaultInjector implements FaultInjector {
   }
 
   private fire(site: FaultSite, kind: 'fail' | 'effect'): { rule: FaultRule; spec: FaultSpec } | undefined {
-    const deviceClass = deviceClassOf(site.device);
+    const deviceClass = this.classOf(site.device);
     const phase = site.phase ?? 'step';
     for (const rule of this.rules) {
       if (rule.device !== undefined && !site.device.startsWith(rule.device)) continue;

@@ -111,7 +111,7 @@ async function runLiquidHandler(flags: LiquidHandlerFlags): Promise<void> {
     world: new SimulatedWorld(spec.stocks),
     clock,
     rng: rng.fork(`lh-${flags.id}`),
-    ...(flags.faultRate > 0 ? { faults: RuleFaultInjector.forRate(rng.fork('faults'), flags.faultRate) } : {}),
+    ...(flags.faultRate > 0 ? { faults: RuleFaultInjector.forRate(rng.fork('faults'), flags.faultRate, { only: 'liquidHandler' }) } : {}),
     precipitation: oerPrecipitation,
     logger,
   });
@@ -145,7 +145,7 @@ async function runEchemStation(flags: EchemStationFlags): Promise<void> {
     link = new CellLinkSubscriber(config.lab, world, { url: flags.broker, clientId: `es-cells-${rng.fork('client').nextUint32().toString(36)}`, ...credentials(config) }, logger);
     await link.start();
   } else logger.warn({}, 'no --broker: cells are not mirrored from any liquid handler (every run will find an empty cell)');
-  const faults = flags.faultRate > 0 ? RuleFaultInjector.forRate(rng.fork('faults'), flags.faultRate) : undefined;
+  const faults = flags.faultRate > 0 ? RuleFaultInjector.forRate(rng.fork('faults'), flags.faultRate, { only: 'potentiostat' }) : undefined;
   const cores = cells.map(
     (cell) => new EchemStationCore({ deviceId: `ps-${cell}`, cellId: cell, world, clock, rng: rng.fork(`ps-${cell}`), ...(faults ? { faults } : {}), logger: logger.child({ device: `ps-${cell}` }) }),
   );
@@ -170,12 +170,19 @@ function credentials(config: Config): { username?: string; password?: string } {
   return { ...(config.mqtt.username ? { username: config.mqtt.username } : {}), ...(config.mqtt.password ? { password: config.mqtt.password } : {}) };
 }
 
+const STOP_GRACE_MS = 5000;
+
 function untilSignal(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      // A clean stop needs the broker; if it is gone, reconnect timers would keep the process alive for ever.
+      setTimeout(() => {
+        logger.warn({ signal }, 'did not stop cleanly within 5 s; exiting');
+        process.exit(0);
+      }, STOP_GRACE_MS).unref();
       resolve();
     };
     const onInt = (): void => stop('SIGINT');

@@ -75,6 +75,18 @@ describe('fault injection', () => {
     expect(run(4)).not.toEqual(codes);
   });
 
+  it('serves one standalone instrument whatever its device id', () => {
+    const inj = RuleFaultInjector.forRate(new Rng(2), 1, { only: 'liquidHandler' });
+    const codes = new Set<string>();
+    for (let i = 1; i <= 200; i++) {
+      const code = inj.check({ device: 'robot-7', operation: 'transfer', call: i })?.code;
+      if (code) codes.add(code);
+    }
+    expect(codes.size).toBeGreaterThan(3);
+    expect([...codes].every((c) => FAULT_CATALOGUE.some((f) => f.device === 'liquidHandler' && f.code === c))).toBe(true);
+    expect(RuleFaultInjector.forRate(new Rng(2), 1, { only: 'potentiostat' }).check({ device: 'es1', operation: 'LSV', call: 1 })).toBeDefined();
+  });
+
   it('refuses an impossible rate and an unknown code', () => {
     expect(() => RuleFaultInjector.forRate(new Rng(1), 1.5)).toThrow(/fault rate/);
     expect(() => new RuleFaultInjector(new Rng(1)).force({ code: 'NOPE' as 'CLOT' })).toThrow(/not a fault/);
