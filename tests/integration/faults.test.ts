@@ -178,6 +178,12 @@ describe('device faults through the whole loop: pair1 keeps failing, pair2 keeps
   });
 });
 
+it('covers every catalogued fault (transport effects over the MQTT twin: faults-mqtt.test.ts)', () => {
+  const here = [...lhFails, ...psFails].map((f) => `${f.device}:${f.code}`);
+  const elsewhere = ['liquidHandler:SHORT_DISPENSE', 'liquidHandler:CARRY_OVER', 'liquidHandler:DUPLICATE_DELIVERY', 'liquidHandler:DEVICE_LOST', 'liquidHandler:LOST_REPLY'];
+  expect(FAULT_CATALOGUE.map((f) => `${f.device}:${f.code}`).sort()).toEqual([...here, ...elsewhere].sort());
+});
+
 describe('silent liquid-handler faults: nothing is reported, the chemistry changes', () => {
   it.each([['SHORT_DISPENSE'], ['CARRY_OVER']])('%s', async (code) => {
     // The third delivery of every sample (the first metal) goes wrong.
