@@ -90,7 +90,7 @@ export class Engine {
 
   releaseStation(station: Station): void {
     station.quarantined = false;
-    station.consecutiveFaults = 0;
+    station.resetFaults();
     this.announce(station, 'released by operator');
   }
 
@@ -198,16 +198,16 @@ export class Engine {
       };
       try {
         const value = await call(opts);
-        station.consecutiveFaults = 0;
+        station.recordSuccess(device);
         return value;
       } catch (e) {
         const failure = toFailure(e);
         const kind = FAILURE_CODES[failure.code].kind;
         if (failure.code === 'ABORTED' || kind === 'chemistry' || kind === 'safety') throw new DeviceError(failure);
-        station.consecutiveFaults++;
+        const consecutive = station.recordFault(device);
         this.deps.bus.publish(this.deps.campaignId, 'fault', { trialId: request.trialId, station: station.id, device, failure, attempt });
-        if (station.consecutiveFaults >= policy.quarantineAfter || !failure.recoverable) {
-          this.quarantineStation(station, `${station.consecutiveFaults} consecutive faults, last ${failure.code}`);
+        if (consecutive >= policy.quarantineAfter || !failure.recoverable) {
+          this.quarantineStation(station, `${consecutive} consecutive faults of ${device}, last ${failure.code}`);
           throw new DeviceError(failure);
         }
         if (!failure.retryable || attempt >= policy.maxRetries) throw new DeviceError(failure);

@@ -8,7 +8,8 @@ import type { Potentiostat } from '../devices/potentiostat.ts';
 export class Station {
   busy = false;
   quarantined = false;
-  consecutiveFaults = 0;
+  /** Consecutive faults per device: a success on one device does not hide the repeated failures of the other. */
+  private readonly faultsByDevice = new Map<string, number>();
   activeRunId: string | undefined;
   private tail: Promise<void> = Promise.resolve();
 
@@ -18,6 +19,25 @@ export class Station {
     readonly liquidHandler: LiquidHandler,
     readonly potentiostat: Potentiostat,
   ) {}
+
+  /** The longest run of consecutive faults of either device. */
+  get consecutiveFaults(): number {
+    return Math.max(0, ...this.faultsByDevice.values());
+  }
+
+  recordFault(device: string): number {
+    const n = (this.faultsByDevice.get(device) ?? 0) + 1;
+    this.faultsByDevice.set(device, n);
+    return n;
+  }
+
+  recordSuccess(device: string): void {
+    this.faultsByDevice.delete(device);
+  }
+
+  resetFaults(): void {
+    this.faultsByDevice.clear();
+  }
 
   get available(): boolean {
     return !this.busy && !this.quarantined;

@@ -89,6 +89,15 @@ describe('engine', () => {
     expect(docs.some((d) => d.type === 'stationState' && d.payload.quarantined)).toBe(true);
   });
 
+  it('counts faults per device: liquid-handler successes in between do not hide a failing potentiostat', async () => {
+    const { run, psBackend, station } = setup({ quarantineAfter: 2, maxRetries: 0 });
+    psBackend.failures = ['OPEN_CIRCUIT', 'OPEN_CIRCUIT'];
+    expect((await run()).status).toBe('failed');
+    expect(station.quarantined).toBe(false);
+    expect((await run()).status).toBe('failed');
+    expect(station.quarantined).toBe(true);
+  });
+
   it('interprets a missing η10 with the "target current not reached" flag as an insulating film', async () => {
     const s = setup();
     (s.engine as unknown as { deps: { analyse: unknown } }).deps.analyse = () => ({ features: {}, flags: ['target_current_not_reached'] });
