@@ -127,7 +127,8 @@ function laplace(K: Matrix, t: Float64Array, m0: number): LaplaceFit | undefined
   const B = zeros(n, n);
   let L = zeros(n, n);
   let psiOld = -Infinity;
-  for (let iter = 0; iter < 50; iter++) {
+  /** Sets W^½ and ∇log p at the latent values `fT` and factors B = I + W^½ K W^½; false when B is not positive definite. */
+  const factorAt = (): boolean => {
     for (let i = 0; i < n; i++) {
       const f = m0 + (fT[i] as number);
       const ti = t[i] as number;
@@ -139,9 +140,13 @@ function laplace(K: Matrix, t: Float64Array, m0: number): LaplaceFit | undefined
       for (let k = 0; k < n; k++) B.data[i * n + k] = (i === k ? 1 : 0) + (sqrtW[i] as number) * (K.data[i * n + k] as number) * (sqrtW[k] as number);
     try {
       L = cholesky(B).L;
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
+  };
+  for (let iter = 0; iter < 50; iter++) {
+    if (!factorAt()) return undefined;
     const b = Float64Array.from(fT, (v, i) => (sqrtW[i] as number) ** 2 * v + (gradLog[i] as number));
     const Kb = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -165,20 +170,7 @@ function laplace(K: Matrix, t: Float64Array, m0: number): LaplaceFit | undefined
     psiOld = psi;
   }
   // Final W, gradient and factor at the mode.
-  for (let i = 0; i < n; i++) {
-    const f = m0 + (fT[i] as number);
-    const ti = t[i] as number;
-    const r = dLogNormCdf(ti * f);
-    gradLog[i] = ti * r;
-    sqrtW[i] = Math.sqrt(Math.max(r * (r + ti * f), 1e-12));
-  }
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < n; k++) B.data[i * n + k] = (i === k ? 1 : 0) + (sqrtW[i] as number) * (K.data[i * n + k] as number) * (sqrtW[k] as number);
-  try {
-    L = cholesky(B).L;
-  } catch {
-    return undefined;
-  }
+  if (!factorAt()) return undefined;
   let logMl = -0.5 * logDetFromCholesky(L);
   for (let i = 0; i < n; i++) logMl += -0.5 * (a[i] as number) * (fT[i] as number) + logNormCdf((t[i] as number) * (m0 + (fT[i] as number)));
   return { logMl, fHat: Float64Array.from(fT, (v) => v + m0), L, sqrtW, gradLog };
