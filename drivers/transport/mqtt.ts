@@ -196,14 +196,72 @@ function propertiesOf(packet: IPublishPacket): MqttPublishProperties | undefined
 
 const AUTH_CODES = new Set([4, 5, 134, 135]);
 
+/**
+ * Connects an mqtt.js client created with `manualConnect` and waits for the CONNACK. Rejects with DeviceError
+ * ACCESS_DENIED when the broker refuses the credentials, DEVICE_LOST when no CONNACK arrives in time (the client is
+ * ended in both cases, so it stops retrying).
+ */
+export function connectClient(client: MqttClient, timeout_ms: number, label: string): Promise<void> {
+  if (client.connected) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      client.removeListener('connect', onConnect);
+      client.removeListener('error', onError);
+    };
+    const onConnect = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error & { code?: unknown }): void => {
+      if (typeof err.code === 'number' && AUTH_CODES.has(err.code)) {
+        cleanup();
+        client.end(true);
+        reject(DeviceError.of('ACCESS_DENIED', `broker refused ${label}: ${err.message}`));
+      }
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      client.end(true);
+      reject(DeviceError.of('DEVICE_LOST', `no CONNACK from the broker within ${timeout_ms} ms (${label})`));
+    }, timeout_ms);
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.connect();
+  });
+}
+
+/** The listener registry every MqttTransport implementation keeps (live client, replay). */
+export class TransportListeners {
+  private readonly messageListeners = new Set<MessageListener>();
+  private readonly connectionListeners = new Set<ConnectionListener>();
+
+  onMessage(listener: MessageListener): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
+  }
+
+  onConnectionChange(listener: ConnectionListener): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  emitMessage(message: MqttInboundMessage): void {
+    for (const l of this.messageListeners) l(message);
+  }
+
+  emitConnection(connected: boolean): void {
+    for (const l of this.connectionListeners) l(connected);
+  }
+}
+
 /** The live transport: one mqtt.js client. */
 export class MqttClientTransport implements MqttTransport {
   readonly clientId: string;
   readonly protocolVersion: MqttProtocolVersion;
   readonly client: MqttClient;
   private readonly logger: Logger;
-  private readonly messageListeners = new Set<MessageListener>();
-  private readonly connectionListeners = new Set<ConnectionListener>();
+  private readonly listeners = new TransportListeners();
   private readonly connectTimeout_ms: number;
 
   constructor(options: MqttConnectionOptions) {
@@ -216,15 +274,13 @@ export class MqttClientTransport implements MqttTransport {
       const message: MqttInboundMessage = { topic, payload, qos: packet.qos, retain: packet.retain };
       const properties = propertiesOf(packet);
       if (properties) message.properties = properties;
-      for (const listener of this.messageListeners) listener(message);
+      this.listeners.emitMessage(message);
     });
     this.client.on('connect', (connack) => {
       this.logger.debug({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
-      for (const l of this.connectionListeners) l(true);
+      this.listeners.emitConnection(true);
     });
-    this.client.on('close', () => {
-      for (const l of this.connectionListeners) l(false);
-    });
+    this.client.on('close', () => this.listeners.emitConnection(false));
     this.client.on('reconnect', () => this.logger.debug({ nextDelay_ms: this.client.options.reconnectPeriod }, 'mqtt reconnecting'));
     // An 'error' event without a listener would crash the process.
     this.client.on('error', (err) => this.logger.warn({ err: err.message }, 'mqtt client error'));
@@ -236,33 +292,7 @@ export class MqttClientTransport implements MqttTransport {
 
   /** Connects and waits for the CONNACK; throws DeviceError (DEVICE_LOST or ACCESS_DENIED) on failure or timeout. */
   connect(): Promise<void> {
-    if (this.client.connected) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.client.removeListener('connect', onConnect);
-        this.client.removeListener('error', onError);
-      };
-      const onConnect = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onError = (err: Error & { code?: unknown }): void => {
-        if (typeof err.code === 'number' && AUTH_CODES.has(err.code)) {
-          cleanup();
-          this.client.end(true);
-          reject(DeviceError.of('ACCESS_DENIED', `broker refused ${this.clientId}: ${err.message}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        this.client.end(true);
-        reject(DeviceError.of('DEVICE_LOST', `no CONNACK from the broker within ${this.connectTimeout_ms} ms (${this.clientId})`));
-      }, this.connectTimeout_ms);
-      this.client.on('connect', onConnect);
-      this.client.on('error', onError);
-      this.client.connect();
-    });
+    return connectClient(this.client, this.connectTimeout_ms, this.clientId);
   }
 
   async publish(topic: string, payload: Buffer | string, options: MqttPublishOptions): Promise<void> {
@@ -282,13 +312,11 @@ export class MqttClientTransport implements MqttTransport {
   }
 
   onMessage(listener: MessageListener): () => void {
-    this.messageListeners.add(listener);
-    return () => this.messageListeners.delete(listener);
+    return this.listeners.onMessage(listener);
   }
 
   onConnectionChange(listener: ConnectionListener): () => void {
-    this.connectionListeners.add(listener);
-    return () => this.connectionListeners.delete(listener);
+    return this.listeners.onConnectionChange(listener);
   }
 
   async close(options: { force?: boolean } = {}): Promise<void> {

@@ -20,7 +20,7 @@ import {
   type ReplyInput,
   type ResultPayload,
 } from '../../drivers/liquid-handler/wire-contract.ts';
-import { createMqttClient, type MqttConnectionOptions } from '../../drivers/transport/mqtt.ts';
+import { connectClient, createMqttClient, type MqttConnectionOptions } from '../../drivers/transport/mqtt.ts';
 import { cellLinkTopic, cellStatePayload } from '../liquid/cell-link.ts';
 import { LiquidHandlerCore, type CoreEvent, type LiquidHandlerCoreOptions } from '../liquid/liquid-handler-core.ts';
 import { splitLocation } from '../world.ts';
@@ -109,7 +109,7 @@ export class MqttLiquidHandlerTwin {
       this.publishPresence();
     });
     this.detachCore = this.core.onEvent((e) => this.onCoreEvent(e));
-    await waitForConnect(client, (this.options.broker.connectTimeout_s ?? 10) * 1000);
+    await connectClient(client, (this.options.broker.connectTimeout_s ?? 10) * 1000, `liquid-handler twin ${this.clientId}`);
     await client.subscribeAsync(this.topics.cmdFilter, { qos: 1 });
     this.logger.info({ base: this.topics.base }, 'liquid-handler twin serving');
   }
@@ -351,21 +351,5 @@ function createDeviceClient(broker: TwinBrokerOptions, clientId: string, stateTo
     clientId,
     clean: !(persistentSession ?? true),
     will: { topic: stateTopic, payload: 'lost', qos: 1, retain: true },
-  });
-}
-
-function waitForConnect(client: MqttClient, timeout_ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.removeListener('connect', onConnect);
-      client.end(true);
-      reject(new Error(`liquid-handler twin: no CONNACK within ${timeout_ms} ms`));
-    }, timeout_ms);
-    const onConnect = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.once('connect', onConnect);
-    client.connect();
   });
 }

@@ -7,7 +7,8 @@ import { DeviceError, Rng, type LiquidHandlerStep } from '../../src/domain/index
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { replySchema, eventPayloadSchema, type ReplyPayload } from '../../drivers/liquid-handler/wire-contract.ts';
 import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
-import { RecordingMqttTransport, ReplayMqttTransport } from '../../drivers/transport/mqtt-recorder.ts';
+import { RecordingMqttTransport } from '../../drivers/transport/mqtt-recorder.ts';
+import { ReplayMqttTransport } from '../../drivers/transport/mqtt-replay.ts';
 import { InstantClock, ScaledClock } from '../../simulators/clock.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../simulators/embedded-broker.ts';
 import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
