@@ -250,6 +250,7 @@ async function main(): Promise<void> {
     /** Server time to hand one batch to every socket of the room. */
     roomEmit_ms: run.console.emit_ms,
     serverEventLoopDelay_ms: run.serverLoopDelay,
+    consoleThreadEventLoopDelay_ms: run.console.eventLoopDelay_ms,
     /** Worst client process. */
     clientEventLoopDelay_ms: run.report.clientLoopDelay,
     note: 'latency = Date.now() at arrival in the client process − document time (both the system clock, ±1 ms)',
@@ -262,7 +263,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${table.join('\n')}\n\n${result.run}; ${result.machine}; ${result.wall_s} s\n` +
       `room emit (all ${clients} sockets) p50/p99/max ${run.console.emit_ms.p50}/${run.console.emit_ms.p99}/${run.console.emit_ms.max} ms; ` +
-      `event-loop delay p50/p99/max: server ${Object.values(result.serverEventLoopDelay_ms).join('/')} ms, clients ${Object.values(result.clientEventLoopDelay_ms).join('/')} ms\n`,
+      `event-loop delay p50/p99/max: run thread ${Object.values(result.serverEventLoopDelay_ms).join('/')} ms, console thread ${Object.values(result.consoleThreadEventLoopDelay_ms).join('/')} ms, clients ${Object.values(result.clientEventLoopDelay_ms).join('/')} ms\n`,
   );
   const file = source === 'synthetic' ? 'console-fanout-synthetic.json' : 'console-fanout.json';
   await writeFile(path.resolve(import.meta.dirname, 'results', file), `${JSON.stringify(result, null, 2)}\n`);

@@ -20,10 +20,11 @@ export type PoolAcquisition = 'auto' | 'logEI' | 'qLogNEI' | 'ucb' | 'thompson';
 export interface PoolStepOptions {
   /** Batch size (default 1). */
   q?: number;
-  /** 'auto': LogEI at q = 1 without pending rows, qLogNEI otherwise (default). */
+  /** 'auto' (default, = 'ucb'): UCB with pending rows and earlier batch members as fantasies (GP-BUCB); 'qLogNEI': LogEI at q = 1 without pending rows, qLogNEI otherwise; 'logEI': LogEI, pending ignored. */
   acquisition?: PoolAcquisition;
   /** β of UCB (default 4 ≡ LCB λ = 2). */
   ucbBeta?: number;
+  /** Default Matérn-5/2. */
   kernel?: KernelKind;
   /** Previous step's hyper-parameters (warm start). */
   warmStart?: GpHyperparameters;
@@ -51,7 +52,7 @@ export function poolStep(pool: Matrix, evaluated: readonly number[], y: ArrayLik
   const q = opts.q ?? 1;
   const gp = GaussianProcess.fit(selectRows(pool, evaluated), y, {
     ...opts.gpOptions,
-    kernel: opts.kernel,
+    kernel: opts.kernel ?? 'matern52',
     warmStart: opts.warmStart,
     noiseVariance: opts.noiseVariance,
     seed,
@@ -70,8 +71,8 @@ export function poolStep(pool: Matrix, evaluated: readonly number[], y: ArrayLik
     return { chosen: picks.map((k) => free[k] as number), gp };
   }
   const makeAcq = (p: Matrix): AcquisitionFunction => {
-    if (mode === 'ucb') return createUCB(gp, { beta: opts.ucbBeta });
-    if (mode === 'logEI' || (mode === 'auto' && p.n === 0)) return createLogEI(gp);
+    if (mode === 'auto' || mode === 'ucb') return createUCB(gp.fantasize(p), { beta: opts.ucbBeta });
+    if (mode === 'logEI' || p.n === 0) return createLogEI(gp);
     return createQLogNEI(gp, { pending: p, samples: opts.mcSamples ?? 128, seed });
   };
   const chosen = selectFromPool(pool, q, makeAcq, { evaluated: taken, pending: selectRows(pool, pendingIdx) });

@@ -1,4 +1,5 @@
 import type { KernelKind } from '../../models/surrogates/kernels.ts';
+import type { OutcomeWarp } from '../../models/transforms/outcome.ts';
 
 /**
  * Benchmark arms: one proposer configuration each. GP arms are built from models/ (surrogate → acquisition →
@@ -28,6 +29,8 @@ export interface FitSettings {
   knownNoise?: boolean;
   /** Learn a kernel outputscale (models default: fixed at 1 on standardised outcomes). */
   learnOutputscale?: boolean;
+  /** MAP with the BoTorch priors (models default true); false = plain marginal likelihood, as GPy fits it. */
+  usePriors?: boolean;
 }
 
 export interface GpArm {
@@ -41,6 +44,8 @@ export interface GpArm {
   batch: BatchKind;
   /** Quasi-MC samples of qLogNEI (BoAgent default 128). */
   mcSamples: number;
+  /** Monotone warp of the outcomes before the GP (default none). */
+  warp?: OutcomeWarp;
   fit: FitSettings;
 }
 
@@ -60,7 +65,18 @@ export const ARMS: Record<string, Arm> = {
   default: {
     kind: 'gp',
     name: 'default',
-    description: 'our default (BoAgent settings in pool mode): RBF-ARD GP with BoTorch priors, warm-started MAP refit every round, LogEI at q = 1, sequential-greedy qLogNEI for batches',
+    description: 'our default (BoAgent settings in pool mode, ADR 0043): Matérn-5/2 ARD GP with BoTorch priors, warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
+    kernel: 'matern52',
+    acquisition: 'ucb',
+    beta: 4,
+    batch: 'believer',
+    mcSamples: 128,
+    fit: BOAGENT_FIT,
+  },
+  'botorch-logei': {
+    kind: 'gp',
+    name: 'botorch-logei',
+    description: 'the previous default (BoTorch SingleTaskGP defaults): RBF-ARD GP with BoTorch priors, warm-started MAP refit every round, LogEI at q = 1, sequential-greedy qLogNEI for batches',
     kernel: 'rbf',
     acquisition: 'logEI',
     beta: 4,
@@ -129,7 +145,8 @@ export const ARMS: Record<string, Arm> = {
 /**
  * Resolves an arm name with optional overrides: `name(key=value,...)`. Keys: kernel (rbf|matern52),
  * acq (logEI|ucb|varianceLcb), beta, batch (qLogNEI|believer), mc, fit (boagent|textbook), warm (0|1),
- * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1).
+ * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1),
+ * warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood).
  */
 export function resolveArm(spec: string): Arm {
   const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
@@ -190,6 +207,13 @@ export function resolveArm(spec: string): Arm {
         break;
       case 'outputscale':
         arm.fit.learnOutputscale = v === '1' || v === 'true';
+        break;
+      case 'warp':
+        if (v !== 'none' && v !== 'copula' && v !== 'log') throw new Error(`warp must be none, copula or log, not "${v}"`);
+        arm.warp = v;
+        break;
+      case 'priors':
+        arm.fit.usePriors = v === '1' || v === 'true';
         break;
       case 'refit':
         arm.fit.refitEvery = Math.max(1, Math.round(num()));

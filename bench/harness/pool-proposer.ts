@@ -1,3 +1,4 @@
+import { warpOutcomes } from '../../models/transforms/outcome.ts';
 import { Rng } from '../../src/domain/random.ts';
 import { selectRows, zeros, type Matrix } from '../../models/linalg/index.ts';
 import { createLogEI, createUCB } from '../../models/acquisition/log-ei.ts';
@@ -98,6 +99,7 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       kernel: arm.kernel,
       noiseVariance,
       learnOutputscale: f.learnOutputscale,
+      usePriors: f.usePriors,
       warmStart: f.warmStart ? hyper : undefined,
       priorSamples: f.priorSamples,
       restarts: f.restarts,
@@ -121,14 +123,14 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       const fitSeed = (seed * 1000003 + round * 7919) >>> 0;
       const t0 = performance.now();
       const X = selectRows(pool.X, evaluated);
-      const y = Float64Array.from(evaluated, (i) => pool.y[i] as number);
+      const y = warpOutcomes(Float64Array.from(evaluated, (i) => pool.y[i] as number), arm.warp ?? 'none');
       const gp = fit(X, y, fitSeed, evaluated);
       const t1 = performance.now();
       const skip = new Uint8Array(pool.N);
       for (const i of evaluated) skip[i] = 1;
       let picks: number[];
       if (arm.acquisition === 'thompson') picks = thompsonPicks(gp, pool, skip, q, new Rng(fitSeed).fork('thompson'));
-      else if (q === 1 || arm.batch === 'believer') picks = believerBatch(gp, baseAcquisition, pool, skip, q, X, y);
+      else if (q === 1 || arm.batch === 'believer') picks = believerBatch(gp, baseAcquisition, pool, skip, q);
       else {
         const evaluatedMask = Array.from(skip, (v) => v === 1);
         picks = selectFromPool(pool.X, q, (pending) => (pending.n === 0 ? baseAcquisition(gp) : createQLogNEI(gp, { pending, samples: arm.mcSamples, seed: fitSeed })), {
@@ -163,13 +165,10 @@ function believerBatch(
   pool: Pool,
   skip: Uint8Array,
   q: number,
-  X0: Matrix,
-  y0: Float64Array,
 ): number[] {
   const picks: number[] = [];
   let gp = gp0;
   const skipBool = Array.from(skip, (v) => v === 1);
-  const fantasyY: number[] = [];
   for (let j = 0; j < q; j++) {
     const scores = scorePool(makeAcq(gp), pool.X, skipBool);
     let best = -1;
@@ -180,17 +179,7 @@ function believerBatch(
     if (best < 0) break;
     picks.push(best);
     skipBool[best] = true;
-    if (j + 1 < q) {
-      const row = selectRows(pool.X, [best]);
-      fantasyY.push(gp.predict(row).mean[0] as number);
-      const Xall = { n: X0.n + picks.length, d: X0.d, data: new Float64Array((X0.n + picks.length) * X0.d) };
-      Xall.data.set(X0.data);
-      picks.forEach((p, k) => Xall.data.set(pool.X.data.subarray(p * X0.d, (p + 1) * X0.d), (X0.n + k) * X0.d));
-      const yAll = new Float64Array(y0.length + fantasyY.length);
-      yAll.set(y0);
-      yAll.set(fantasyY, y0.length);
-      gp = GaussianProcess.fit(Xall, yAll, { kernel: gp0.hyperparameters.kernel, warmStart: gp0.hyperparameters, fixedHyperparameters: true });
-    }
+    if (j + 1 < q) gp = gp0.fantasize(selectRows(pool.X, picks));
   }
   return picks;
 }

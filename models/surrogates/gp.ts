@@ -129,6 +129,26 @@ export class GaussianProcess {
     return new GaussianProcess(X, yModel, standardizer, hyper, noiseModel, fitLoss);
   }
 
+  /**
+   * The same model conditioned on extra points `Xp` observed at its own posterior mean ("kriging believer"
+   * fantasies): the mean is unchanged everywhere, the variance shrinks near the pending points. UCB on the result is
+   * GP-BUCB (Desautels et al. 2014), the batch form of UCB. Hyper-parameters and standardisation are kept.
+   */
+  fantasize(Xp: Matrix): GaussianProcess {
+    if (Xp.n === 0) return this;
+    if (Xp.d !== this.d) throw new RangeError(`pending points have ${Xp.d} columns, the model ${this.d}`);
+    const { mean } = this.posterior(Xp);
+    const X = zeros(this.n + Xp.n, this.d);
+    X.data.set(this.X.data);
+    X.data.set(Xp.data, this.X.data.length);
+    const y = new Float64Array(this.n + Xp.n);
+    y.set(this.yModel);
+    y.set(mean, this.n);
+    const noise = new Float64Array(this.n + Xp.n).fill(this.hyperparameters.noise);
+    noise.set(this.noiseModel);
+    return new GaussianProcess(X, y, this.standardizer, this.hyperparameters, noise, NaN);
+  }
+
   get n(): number {
     return this.X.n;
   }

@@ -1,4 +1,5 @@
 import type { Objective } from '../../src/domain/index.ts';
+import { normQuantile } from '../stats/normal.ts';
 
 /**
  * Outcome standardisation: z = (y − mean)/std with the sample standard deviation (n − 1). A single observation or
@@ -39,4 +40,38 @@ export function fitStandardizer(y: ArrayLike<number>): Standardizer {
 /** +1 for maximisation, −1 for minimisation: internal values are sign·value, always maximised. */
 export function objectiveSign(o: Pick<Objective, 'direction'>): 1 | -1 {
   return o.direction === 'maximize' ? 1 : -1;
+}
+
+/**
+ * Monotone warps of (maximised) outcomes before a GP sees them, for heavy-tailed or skewed objectives:
+ * - `copula`: the normal scores Φ⁻¹((rank − ½)/n) (ties share their mean rank) — a GP on ranks, robust to outliers;
+ * - `log`: log(y − min + ε) with ε = 1e-3·range, which compresses a long upper tail.
+ * Ranking by a monotone warp keeps the order of the outcomes, so the incumbent is unchanged.
+ */
+export type OutcomeWarp = 'none' | 'copula' | 'log';
+
+export function warpOutcomes(y: ArrayLike<number>, warp: OutcomeWarp): Float64Array {
+  const n = y.length;
+  const out = Float64Array.from(y as ArrayLike<number>);
+  if (warp === 'none' || n < 2) return out;
+  if (warp === 'log') {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of out) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const eps = 1e-3 * Math.max(hi - lo, 1e-12);
+    return out.map((v) => Math.log(v - lo + eps));
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (out[a] as number) - (out[b] as number));
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && out[order[j + 1] as number] === out[order[i] as number]) j++;
+    const mean = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[order[k] as number] = mean;
+    i = j + 1;
+  }
+  return ranks.map((r) => normQuantile((r - 0.5) / n));
 }

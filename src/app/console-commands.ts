@@ -28,7 +28,7 @@ export class EngineCampaignCommands implements CampaignCommands {
     return campaignId === this.deps.campaignId;
   }
 
-  pending(campaignId: string): PendingDecisions {
+  async pending(campaignId: string): Promise<PendingDecisions> {
     if (!this.controls(campaignId) || !this.deps.decisions) return { approvals: [], recoveries: [] };
     return this.deps.decisions.pending();
   }

@@ -1,5 +1,5 @@
 import type { ApprovalPolicy, RecoveryPolicy } from '../../agents/trial-ports.ts';
-import { busFeed, ensureWebBuilt, startConsoleServer, type ConsoleServer, type TokenEntry } from '../console/index.ts';
+import { busFeed, ensureWebBuilt, startConsoleWorker, type ConsoleServer, type TokenEntry } from '../console/index.ts';
 import type { Logger } from '../domain/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DocumentBus } from '../protocol/index.ts';
@@ -54,7 +54,8 @@ export async function startDryRunConsole(deps: DryRunConsoleDeps): Promise<DryRu
   await ensureWebBuilt({ logger });
   const decisions = deps.humanApproval ? new OperatorDecisions() : undefined;
   const commands = new EngineCampaignCommands({ campaignId, bus: deps.bus, engine: deps.engine, executor: deps.executor, decisions, logger: logger.child({ component: 'console-commands' }) });
-  const server = await startConsoleServer({
+  const server = await startConsoleWorker({
+    controlled: [campaignId],
     reader: storeConsoleReader(deps.store),
     feed: busFeed(deps.bus),
     commands,

@@ -26,7 +26,22 @@ const fraction = (name: string) => (v: string): number => {
   if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be in (0, 1]`);
   return n;
 };
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+/** Splits at commas outside parentheses, so arm overrides such as `default(acq=ucb,beta=4)` stay whole. */
+const list = (v: string): string[] => {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of v) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth = Math.max(0, depth - 1);
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter(Boolean);
+};
 const collectGroups = (v: string, prev: string[][] = []): string[][] => [...prev, list(v)];
 
 export interface BenchFlags {

@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Server as IoServer } from 'socket.io';
 import type { Logger } from '../domain/index.ts';
 import { isLoopbackHost, TokenAuth, type TokenEntry } from './auth.ts';
@@ -40,6 +41,8 @@ export interface ConsoleStats {
   broadcastLag_ms: { samples: number; p50: number; p99: number; max: number };
   /** Time to hand one batch to every socket of its room. */
   emit_ms: { samples: number; p50: number; p99: number; max: number };
+  /** Event-loop delay of the thread serving the console since it started (its own thread under startConsoleWorker). */
+  eventLoopDelay_ms: { p50: number; p99: number; max: number };
 }
 
 function percentiles(values: readonly number[]): { samples: number; p50: number; p99: number; max: number } {
@@ -51,8 +54,6 @@ function percentiles(values: readonly number[]): { samples: number; p50: number;
 export interface ConsoleServer {
   readonly url: string;
   readonly port: number;
-  /** Connected sockets, live documents accepted, broadcast batches, publication → broadcast lag (also GET /api/stats). */
-  stats(): ConsoleStats;
   close(): Promise<void>;
 }
 
@@ -89,7 +90,11 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     },
   });
   const replay = new ReplayService({ hub, reader: opts.reader, feed: opts.feed, logger });
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const ms = (ns: number): number => +(ns / 1e6).toFixed(2);
   const stats = (): ConsoleStats & Record<string, unknown> => ({
+    eventLoopDelay_ms: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
     sockets: io?.of('/').sockets.size ?? 0,
     ...hub.counters(),
     broadcastLag_ms: hub.broadcastLag(),
@@ -131,9 +136,9 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
   return {
     url,
     port,
-    stats,
     close: () =>
       (closing ??= (async () => {
+        loopDelay.disable();
         await opts.feed.stop();
         // io.close() disconnects every socket and closes the HTTP server, whose callback waits for open connections:
         // browsers keep idle keep-alive connections for minutes, so they are closed here rather than waited for.

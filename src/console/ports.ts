@@ -89,5 +89,5 @@ export interface CampaignCommands {
   execute(command: ConsoleCommand, actor: string): Promise<CommandOutcome>;
   /** Records an attempt the console refused before it reached the engine (e.g. a viewer trying to pause). */
   refuse(command: ConsoleCommand, actor: string, reason: string): void;
-  pending(campaignId: string): PendingDecisions;
+  pending(campaignId: string): Promise<PendingDecisions>;
 }

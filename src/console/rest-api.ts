@@ -81,7 +81,7 @@ async function get(res: ServerResponse, path: string, url: URL, principal: Princ
   switch (sub) {
     case undefined: {
       const controllable = deps.commands?.controls(id) ?? false;
-      const pending = controllable && deps.commands ? deps.commands.pending(id) : { approvals: [], recoveries: [] };
+      const pending = controllable && deps.commands ? await deps.commands.pending(id) : { approvals: [], recoveries: [] };
       return sendJson(res, 200, { ok: true, campaign: { ...campaign, controllable }, pending });
     }
     case 'trials':

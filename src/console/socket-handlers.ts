@@ -96,7 +96,7 @@ export function attachSocketHandlers(io: IoServer, deps: SocketDeps): void {
             return;
           }
           const lastSeq = await deps.replay.subscribe(subscriber, campaignId, afterSeq);
-          const pending = deps.commands?.controls(campaignId) ? deps.commands.pending(campaignId) : undefined;
+          const pending = deps.commands?.controls(campaignId) ? await deps.commands.pending(campaignId) : undefined;
           reply('subscribe', ack, { ok: true, campaignId, lastSeq, controllable: pending !== undefined, pending });
         } catch (e) {
           if (e instanceof ReplayError && !socket.connected) return;

@@ -1,6 +1,6 @@
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { CampaignCommands, CampaignDetail, CommandOutcome, ConsoleCommand, ConsoleReader, DocsMessage, DocumentFeed, Reply } from '../../../src/console/index.ts';
-import { busFeed, startConsoleServer, type ConsoleServer } from '../../../src/console/index.ts';
+import { busFeed, startConsoleServer, startConsoleWorker, type ConsoleServer } from '../../../src/console/index.ts';
 import { silentLogger, type Logger } from '../../../src/domain/index.ts';
 import type { DocumentBus, LabDocument } from '../../../src/protocol/index.ts';
 
@@ -98,7 +98,7 @@ export class RecordingCommands implements CampaignCommands {
   readonly refused: { cmd: ConsoleCommand; actor: string; reason: string }[] = [];
   refuseWith: string | undefined;
 
-  constructor(private readonly campaignId: string) {}
+  constructor(readonly campaignId: string) {}
 
   controls(campaignId: string): boolean {
     return campaignId === this.campaignId;
@@ -110,10 +110,13 @@ export class RecordingCommands implements CampaignCommands {
   refuse(cmd: ConsoleCommand, actor: string, reason: string): void {
     this.refused.push({ cmd, actor, reason });
   }
-  pending() {
+  async pending() {
     return { approvals: [], recoveries: [] };
   }
 }
+
+/** Where startTestServer runs the console: on the test's thread, or in a worker thread (startConsoleWorker). */
+export const harnessMode = { inWorker: false };
 
 export async function startTestServer(opts: {
   reader: ConsoleReader;
@@ -127,7 +130,9 @@ export async function startTestServer(opts: {
 }): Promise<ConsoleServer> {
   const feed = opts.feed ?? (opts.bus ? busFeed(opts.bus) : undefined);
   if (!feed) throw new Error('a bus or a feed is needed');
-  return startConsoleServer({
+  const start = harnessMode.inWorker ? startConsoleWorker : startConsoleServer;
+  return start({
+    controlled: opts.commands instanceof RecordingCommands ? [opts.commands.campaignId] : [],
     reader: opts.reader,
     feed,
     commands: opts.commands,
