@@ -30,6 +30,9 @@ export const CONTRACT_STOCKS = [
   { name: 'tiny', species: 'Co', concentration: 200, volume: 100 },
 ];
 
+/** The cells the contract's operations touch. */
+export const CONTRACT_CELLS = ['p1'];
+
 let counter = 0;
 const newId = (): string => `cmd-${process.pid}-${Date.now().toString(36)}-${++counter}`;
 const opts = (commandId = newId()): CommandOptions => ({ commandId, signal: new AbortController().signal });
@@ -47,7 +50,7 @@ async function failureOf(p: Promise<unknown>): Promise<DeviceError> {
 function snapshot(world: SimulatedWorld): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of CONTRACT_STOCKS) out[`stock:${s.name}`] = world.stockVolume(s.name) ?? NaN;
-  out['cell:p1'] = world.cellContents('p1').volume;
+  for (const c of CONTRACT_CELLS) out[`cell:${c}`] = world.cellContents(c).volume;
   return out;
 }
 

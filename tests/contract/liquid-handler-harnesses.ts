@@ -9,7 +9,7 @@ import type { HarnessFactory, HarnessOptions, LiquidHandlerHarness } from './liq
 
 let devices = 0;
 
-function coreFor(options: HarnessOptions, deviceId: string): LiquidHandlerCore {
+export function coreFor(options: HarnessOptions, deviceId: string): LiquidHandlerCore {
   const ahead = options.deviceClockAhead_ms ?? 0;
   return new LiquidHandlerCore({
     deviceId,

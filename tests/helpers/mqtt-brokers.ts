@@ -1,4 +1,8 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MqttClient } from 'mqtt';
 
@@ -93,4 +97,83 @@ export function nextMessage(client: MqttClient, predicate: (topic: string, paylo
     };
     client.on('message', onMessage);
   });
+}
+
+/** A free TCP port on loopback (bound and released; a small race with other processes remains). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** True when a `mosquitto` binary is on PATH (the private-broker tests need one). */
+export function mosquittoBinaryAvailable(): boolean {
+  return spawnSync('mosquitto', ['-h']).error === undefined;
+}
+
+export interface PrivateMosquitto {
+  url: string;
+  port: number;
+  /** Folder of the config and the persistence file. */
+  dir: string;
+  /** Graceful stop (SIGTERM: a persistent broker writes its sessions and queued messages to disk), then start again on the same port. */
+  restart(downtime_ms?: number): Promise<void>;
+  stop(): Promise<void>;
+  /** Broker log lines so far (for a failing test's message). */
+  log(): string;
+}
+
+/**
+ * A Mosquitto process of the test's own on a free loopback port (MQTT 5 and 3.1.1), with a temp config; with
+ * `persistence` the sessions and queued QoS 1 messages survive a restart. Stopped by its pid, never by name.
+ */
+export async function startPrivateMosquitto(options: { persistence?: boolean } = {}): Promise<PrivateMosquitto> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labloop-mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `persistence ${options.persistence ? 'true' : 'false'}`, `persistence_location ${dir}/`, 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
+  if (process.getuid?.() === 0) lines.push('user root');
+  fs.writeFileSync(conf, `${lines.join('\n')}\n`);
+  const url = `mqtt://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let logText = '';
+  const start = async (): Promise<void> => {
+    const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    proc.stderr?.on('data', (d: Buffer) => (logText += d.toString()));
+    const end = Date.now() + 5000;
+    while (!(await brokerAnswers(url, 300))) {
+      if (proc.exitCode !== null || Date.now() > end) throw new Error(`private mosquitto on ${port} did not start: ${logText}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await start();
+  return {
+    url,
+    port,
+    dir,
+    async restart(downtime_ms = 0) {
+      await stop();
+      if (downtime_ms > 0) await new Promise((r) => setTimeout(r, downtime_ms));
+      await start();
+    },
+    async stop() {
+      await stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => logText,
+  };
 }
