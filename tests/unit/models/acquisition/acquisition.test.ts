@@ -95,6 +95,18 @@ describe('qLogNEI', () => {
     }
   });
 
+  it('at q = 1 with a fixed incumbent, EI from 2^18 QMC samples equals analytic EI to 1e-6 (standardised units)', () => {
+    const best = maxTrainingMean(gp);
+    const a = createLogEI(gp, { best });
+    const q = createQLogNEI(gp, { bestF: best, samples: 1 << 18, seed: 3 });
+    for (const x of [[0.3, 0.6], [0.5, 0.5], [0.2, 0.8], [0.35, 0.3]]) {
+      const xv = Float64Array.from(x);
+      const ei = Math.exp(a.value(xv));
+      expect(ei).toBeGreaterThan(0.01);
+      expect(Math.abs(Math.exp(q.value(xv)) - ei)).toBeLessThan(1e-6);
+    }
+  });
+
   it('analytic gradient matches finite differences, with and without pending points', () => {
     const pending = fromRows([[0.3, 0.62], [0.7, 0.2]]);
     for (const acq of [createQLogNEI(gp, { seed: 4 }), createQLogNEI(gp, { seed: 4, pending })]) {
@@ -152,3 +164,42 @@ describe('batched evaluation', () => {
     }
   });
 });
+
+describe('UCB with pending fantasies (GP-BUCB)', () => {
+  const rng = new Rng(5);
+  const X = randomX(12, 2, rng);
+  const y = Array.from({ length: 12 }, (_, i) => Math.sin(3 * (X.data[2 * i] as number)) + (X.data[2 * i + 1] as number) ** 2);
+  const gp = fitGp(X, y, { seed: 5, kernel: 'matern52' });
+
+  it('keeps the posterior mean, collapses the variance at the pending point and reduces it nearby', () => {
+    const pending = fromRows([[0.5, 0.5]]);
+    const f = gp.fantasize(pending);
+    for (const x of [[0.5, 0.5], [0.55, 0.5], [0.1, 0.9]]) {
+      const before = gp.pointPosterior(Float64Array.from(x));
+      const after = f.pointPosterior(Float64Array.from(x));
+      expect(after.mean).toBeCloseTo(before.mean, 9);
+      expect(after.variance).toBeLessThanOrEqual(before.variance + 1e-12);
+    }
+    expect(f.pointPosterior(Float64Array.from([0.5, 0.5])).variance).toBeLessThan(2 * f.hyperparameters.noise);
+    expect(f.hyperparameters).toEqual(gp.hyperparameters);
+    expect(gp.fantasize(zeros(0, 2))).toBe(gp);
+  });
+
+  it('a pending point at the UCB maximiser moves the next maximiser away', () => {
+    const grid: number[][] = [];
+    for (let i = 0; i <= 20; i++) for (let j = 0; j <= 20; j++) grid.push([i / 20, j / 20]);
+    const argmax = (acq: AcquisitionFunction): number[] => {
+      let best = grid[0] as number[];
+      let bv = -Infinity;
+      for (const x of grid) {
+        const v = acq.value(Float64Array.from(x));
+        if (v > bv) [bv, best] = [v, x];
+      }
+      return best;
+    };
+    const first = argmax(createUCB(gp));
+    const second = argmax(createUCB(gp.fantasize(fromRows([first]))));
+    expect(Math.hypot((second[0] as number) - (first[0] as number), (second[1] as number) - (first[1] as number))).toBeGreaterThan(0.05);
+  });
+});
+
