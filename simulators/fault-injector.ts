@@ -31,17 +31,31 @@ export interface FaultSite {
   phase?: FaultPhase;
   /** The command being executed, when the device knows it (so a test can tell a retry from the original). */
   commandId?: string;
+  /** Where in recipe space the site is, when the device knows it (a station: its cell's metal fractions and bath). */
+  region?: Readonly<Record<string, number>>;
 }
 
 /** Codes of the faults that do not fail an operation (they are not FailureCodes: nothing reports them). */
-export const EFFECT_CODES = ['SHORT_DISPENSE', 'CARRY_OVER', 'LOST_REPLY', 'DUPLICATE_DELIVERY', 'DEVICE_LOST'] as const;
+export const EFFECT_CODES = [
+  'SHORT_DISPENSE',
+  'CARRY_OVER',
+  'LOST_REPLY',
+  'DUPLICATE_DELIVERY',
+  'DEVICE_LOST',
+  'IR_COMPENSATION_ERROR',
+  'BUBBLE_COVERAGE',
+  'ELECTROLYTE_CONTAMINATION',
+] as const;
 export type EffectCode = (typeof EFFECT_CODES)[number];
 
 export interface FaultEffect {
   code: EffectCode;
   /**
-   * Size of a silent fault: the fraction of the volume that does not arrive (SHORT_DISPENSE) or the fraction of
-   * the previous source's volume that is carried over (CARRY_OVER).
+   * Size of a silent fault: the fraction of the volume that does not arrive (SHORT_DISPENSE); the fraction of the
+   * previous source's volume that is carried over (CARRY_OVER); the fraction of the true Ru the potentiostat
+   * compensates (IR_COMPENSATION_ERROR; configured ≈ 0.85); the severity in (0, 1] of bubble coverage at high current
+   * (BUBBLE_COVERAGE); the signed level in [−1, 1] of an electrolyte contamination (ELECTROLYTE_CONTAMINATION: > 0 Fe
+   * impurity, < 0 a site-blocking poison). simulators/physics/cell-faults.ts turns them into physics.
    */
   magnitude: number;
 }

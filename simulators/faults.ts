@@ -5,8 +5,9 @@ import type { EffectCode, FaultEffect, FaultInjector, FaultPhase, FaultSite } fr
  * The catalogue of injectable device faults (DEVICES.md), each with its stable code, the vendor or protocol code it
  * maps to where one exists, the device class that raises it, when in a command's life it strikes, and what it does:
  * - `fail`: the operation fails with the code (retryable/recoverable hints come from FAILURE_CODES);
- * - `silent`: the operation reports success but the liquid that arrived is wrong (short dispense, carry-over) —
- *   it shows up downstream, in the chemistry;
+ * - `silent`: the operation reports success but what it produced is wrong: the liquid that arrived (short dispense,
+ *   carry-over) or the cell's measurement (iR compensation, bubbles, a contaminated electrolyte batch) — it shows up
+ *   downstream, in the chemistry or in the analysis of the curves;
  * - `transport`: the wire misbehaves (lost reply, duplicate delivery, the device dropping off the broker mid-run);
  *   a good driver recovers, so nothing may be reported at all.
  * Chemistry failures are not here: they come from the sample itself (the hidden landscape, and precursor
@@ -73,6 +74,10 @@ export const FAULT_CATALOGUE: readonly FaultSpec[] = [
   fail('NAN_POINTS', 'potentiostat', 'acquisition returned non-numeric points'),
   fail('NO_SAMPLE_IN_CELL', 'potentiostat', 'no electrolyte contact: the cell looks empty'),
   fail('PARAMETER_OUT_OF_LIMITS', 'potentiostat', 'technique parameters outside the instrument limits (refused)'),
+  // potentiostat / cell: silent (the run succeeds; simulators/physics/cell-faults.ts realises them, ADR 0050)
+  { code: 'IR_COMPENSATION_ERROR', device: 'potentiostat', phase: 'run', effect: 'silent', byRate: true, magnitude: [0.6, 1.4], message: 'positive-feedback iR compensation set from a wrong Ru: compensates this fraction of the true Ru instead of 85 %' },
+  { code: 'BUBBLE_COVERAGE', device: 'potentiostat', phase: 'run', effect: 'silent', byRate: true, magnitude: [0.2, 1], message: 'oxygen bubbles adhere to the electrode at high current (sawtooth current, lost area)' },
+  { code: 'ELECTROLYTE_CONTAMINATION', device: 'potentiostat', phase: 'run', effect: 'silent', byRate: true, magnitude: [-1, 1], message: 'the electrolyte batch is contaminated (Fe impurity or a poison) until it is replaced' },
   // potentiostat: OPC UA transport
   fail('BAD_INVALID_STATE', 'potentiostat', 'program start refused: unit busy', 'BadInvalidState'),
   fail('SESSION_TIMEOUT', 'potentiostat', 'OPC UA session timed out', 'BadSessionIdInvalid'),
@@ -97,6 +102,11 @@ export interface FaultRule {
   phase?: FaultPhase;
   /** Magnitude of a silent fault (default: drawn from the catalogue's range). */
   magnitude?: number;
+  /**
+   * Recipe region: the rule matches only sites that report every named value (FaultSite.region) within its bounds,
+   * e.g. `{ Ni: [0.6, 1] }` for Ni-rich samples.
+   */
+  region?: Readonly<Record<string, readonly [number, number]>>;
 }
 
 export interface InjectedFault {
@@ -109,13 +119,27 @@ export interface InjectedFault {
 /** Which device class a device id belongs to: liquid handlers are `lh-*` in the simulated lab. */
 export const deviceClassOf = (deviceId: string): DeviceClass => (deviceId.startsWith('lh') ? 'liquidHandler' : 'potentiostat');
 
-/** The catalogue entry for a code on a device class, or the default (a failing step fault) for any other FailureCode. */
-export function faultSpecOf(code: FaultCode, device: DeviceClass): FaultSpec {
+/** The catalogue entry for a code on a device class, or undefined when the code is not a fault of that class. */
+function specOf(code: FaultCode, device: DeviceClass): FaultSpec | undefined {
   const spec = FAULT_CATALOGUE.find((f) => f.code === code && f.device === device);
   if (spec) return spec;
-  if (!(code in FAILURE_CODES)) throw new Error(`${code} is not a fault of a ${device}`);
+  // Any other FailureCode fails a step, unless it is catalogued as a silent fault of the other class.
+  if (!(code in FAILURE_CODES) || FAULT_CATALOGUE.some((f) => f.code === code && f.effect === 'silent')) return undefined;
   return fail(code as FailureCode, device, 'injected fault');
 }
+
+/** The catalogue entry for a code on a device class, or the default (a failing step fault) for any other FailureCode. */
+export function faultSpecOf(code: FaultCode, device: DeviceClass): FaultSpec {
+  const spec = specOf(code, device);
+  if (!spec) throw new Error(`${code} is not a fault of a ${device}`);
+  return spec;
+}
+
+const inRegion = (region: FaultRule['region'], site: FaultSite): boolean =>
+  region === undefined || Object.entries(region).every(([k, [lo, hi]]) => {
+    const v = site.region?.[k];
+    return v !== undefined && v >= lo && v <= hi;
+  });
 
 /**
  * A seeded fault injector built from rules. `forRate(p)` turns on every catalogued fault that a dry run can survive,
@@ -158,7 +182,9 @@ export class RuleFaultInjector implements FaultInjector {
   }
 
   force(rule: FaultRule): void {
-    faultSpecOf(rule.code, rule.device === undefined ? 'liquidHandler' : this.classOf(rule.device)); // fail fast on an unknown code
+    // Fail fast on an unknown code (a rule for all devices needs to be a fault of one class).
+    if (rule.device !== undefined) faultSpecOf(rule.code, this.classOf(rule.device));
+    else if (!specOf(rule.code, 'liquidHandler') && !specOf(rule.code, 'potentiostat')) throw new Error(`${rule.code} is not a fault of any device`);
     this.rules.push(rule);
   }
 
@@ -196,9 +222,9 @@ export class RuleFaultInjector implements FaultInjector {
     for (const rule of this.rules) {
       if (rule.device !== undefined && !site.device.startsWith(rule.device)) continue;
       if (rule.operations !== undefined && !rule.operations.includes(site.operation)) continue;
-      const spec = FAULT_CATALOGUE.find((f) => f.code === rule.code && f.device === deviceClass);
-      if (!spec && !(rule.code in FAILURE_CODES)) continue; // an effect of the other device class
-      const effective = spec ?? faultSpecOf(rule.code, deviceClass);
+      if (!inRegion(rule.region, site)) continue;
+      const effective = specOf(rule.code, deviceClass);
+      if (!effective) continue; // an effect of the other device class
       if ((rule.phase ?? effective.phase) !== phase) continue;
       if ((effective.effect === 'fail') !== (kind === 'fail')) continue;
       const n = (this.matches.get(rule) ?? 0) + 1;

@@ -6,3 +6,5 @@ export { linearFit, median, movingMedian, robustSigma, type LinearFit } from './
 export { kramersKronigTest, type KramersKronigResult } from './kramers-kronig.ts';
 export { capacitanceFromScanRates, type CapacitanceFit } from './capacitance.ts';
 export { cvPeaks, type CvPeaks } from './cv-peaks.ts';
+export { lsvQuality, DEFAULT_LSV_QUALITY, type LsvQuality, type LsvQualityOptions } from './lsv-quality.ts';
+export { cellChecks, DEFAULT_CELL_CHECKS, type CellCheckOptions, type CompensationRecord } from './cell-checks.ts';

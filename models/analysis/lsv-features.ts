@@ -1,5 +1,6 @@
 import { E_OER_RHE } from '../../src/domain/units.ts';
 import { interpolateCrossing, linearFit, median, movingMedian, robustSigma } from './numeric.ts';
+import { lsvQuality, type LsvQualityOptions } from './lsv-quality.ts';
 import { fitTafel, type TafelOptions } from './tafel.ts';
 
 /** An anodic LSV as the instrument reports it. */
@@ -12,7 +13,7 @@ export interface LsvInput {
   area: number;
   /** E_RHE = E_ref + offset, V. */
   referenceOffset_V_RHE: number;
-  /** Resistance used for the iR correction, Ω (0 = no correction). */
+  /** Resistance used for the iR correction, Ω (0 = no correction): what the instrument did not compensate. */
   rs_ohm: number;
 }
 
@@ -28,6 +29,7 @@ export interface LsvOptions {
   /** Lower end of the Tafel region, mA/cm². */
   tafelMinCurrentDensity: number;
   tafel?: Partial<TafelOptions>;
+  quality?: Partial<LsvQualityOptions>;
 }
 
 export const DEFAULT_LSV_OPTIONS: LsvOptions = {
@@ -45,7 +47,8 @@ export interface LsvFeatures {
 
 /**
  * Features of an OER LSV: η at the target current density (iR-corrected, vs RHE), onset potential, Tafel slope with an
- * automatic window, the capacitive baseline and a point-to-point noise estimate.
+ * automatic window, the capacitive baseline, a point-to-point noise estimate and the cell checks of lsv-quality.ts
+ * (quiet-region noise, bubble events).
  * - Current densities are baseline-corrected: the median current of the first 50 mV (pure capacitive) is subtracted.
  * - η10 comes from a local straight line of η against log j around the first crossing of the target (exact on a Tafel
  *   line, robust to noise); the curve must rise through the target, otherwise `target_current_not_reached`.
@@ -76,6 +79,9 @@ export function lsvFeatures(input: LsvInput, options: Partial<LsvOptions> = {}):
   const eta = eIr.map((v) => v - E_OER_RHE);
   const js = movingMedian(j, 5);
   features['baseline_mA_cm2'] = baseline;
+  const quality = lsvQuality(j, o.targetCurrentDensity, o.quality);
+  Object.assign(features, quality.features);
+  flags.push(...quality.flags);
   features['jmax_mA_cm2'] = Math.max(...js);
 
   // First crossing of the target on the smoothed curve.

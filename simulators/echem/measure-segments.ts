@@ -59,6 +59,7 @@ export function measureSegment(
 ): { curve: Curve; data: SegmentData } {
   let data: SegmentData;
   let params: Record<string, number>;
+  if (segment !== 'LSV' && ctx.lsvCell) return measureSegment(segment, m, p, { ...ctx, lsvCell: undefined }, couples);
   switch (segment) {
     case 'OCP':
       params = { duration_s: p.ocpDuration, sampleInterval_s: p.sampleInterval };
@@ -72,10 +73,13 @@ export function measureSegment(
       params = peisParams(p);
       data = simulatePeis(m, peisParams(p), ctx);
       break;
-    case 'LSV':
-      params = { ...lsvParams(p), targetCurrentDensity: p.targetCurrentDensity };
+    case 'LSV': {
+      const comp = ctx.lsvCell?.compensation;
+      // The instrument records the compensation it applied: analysis corrects only the rest of Rs.
+      params = { ...lsvParams(p), targetCurrentDensity: p.targetCurrentDensity, ...(comp ? { irCompensation_ohm: comp.applied_ohm, irCompensationFraction: comp.fraction } : {}) };
       data = simulateLsv(m, lsvParams(p), ctx);
       break;
+    }
     case 'CA':
       params = { potential_V_RHE: p.caPotential_V_RHE, duration_s: p.caDuration, sampleInterval_s: p.sampleInterval };
       data = simulateCa(m, { potential_V_RHE: p.caPotential_V_RHE, duration_s: p.caDuration, sampleInterval_s: p.sampleInterval }, ctx);

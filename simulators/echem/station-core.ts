@@ -16,10 +16,12 @@ import {
 } from '../../src/domain/index.ts';
 import { checkTechniqueParams, resolveTechniqueParams, techniqueSegments, type ResolvedParams } from '../../drivers/electrochem/technique-params.ts';
 import { noFaults, type FaultInjector } from '../fault-injector.ts';
+import { CellFaults, filmInBatch, lsvCellOf, recordLsvTruth, type RunTruth } from './cell-faults.ts';
 import type { SimulatedWorld } from '../world.ts';
 import { HG_HGO_VS_SHE_V } from '../physics/electrode.ts';
+import { DEFAULT_IR_COMPENSATION_FRACTION } from '../physics/ir-compensation.ts';
 import { instrumentModel } from '../physics/instrument.ts';
-import { sampleFromCell, type FilmProperties, type LandscapeFailure, type ResponseLandscape } from '../physics/landscape.ts';
+import { sampleFromCell, type FilmProperties, type FilmSample, type LandscapeFailure, type ResponseLandscape } from '../physics/landscape.ts';
 import { defaultOerLandscape } from '../physics/oer-landscape.ts';
 import { redoxCouplesIn } from '../physics/redox-standards.ts';
 import { REALISTIC_NOISE, realiseElectrode, type NoiseProfile } from '../physics/run-variation.ts';
@@ -38,8 +40,10 @@ export interface StationCoreOptions {
   faults?: FaultInjector;
   logger?: Logger;
   noise?: NoiseProfile;
-  /** Runs measured in one electrolyte batch (they share its offset). */
+  /** Runs measured in one electrolyte batch (they share its offset and any contamination); then it is replaced. */
   runsPerElectrolyteBatch?: number;
+  /** Fraction of its measured Ru the instrument compensates during an LSV (default 0.85; 0 = none). */
+  irCompensationFraction?: number;
   /** A cell holding less liquid than this (µL) counts as empty. */
   minSampleVolume?: number;
   electrolyte?: string;
@@ -63,6 +67,8 @@ export interface CoreRun {
   /** Segment being measured now (technique name) or '' when finished. */
   step: string;
   result?: EchemResult;
+  /** Simulator-only ground truth of the run (silent faults, compensation); never sent to a client. */
+  truth: RunTruth;
   /** Resolves with the result (succeeded, failed or cancelled); never rejects. */
   done: Promise<EchemResult>;
 }
@@ -86,6 +92,8 @@ export class EchemStationCore {
   private readonly logger: Logger;
   private readonly noise: NoiseProfile;
   private readonly runsPerBatch: number;
+  private readonly compensationFraction: number;
+  private readonly cellFaults = new CellFaults();
   private readonly minVolume: number;
   private readonly retain: number;
   private readonly conditionsBase: Omit<Conditions, 'area' | 'uncompensatedResistance'>;
@@ -110,6 +118,7 @@ export class EchemStationCore {
     this.logger = (o.logger ?? silentLogger).child({ device: o.deviceId, cell: o.cellId });
     this.noise = o.noise ?? REALISTIC_NOISE;
     this.runsPerBatch = o.runsPerElectrolyteBatch ?? 24;
+    this.compensationFraction = o.irCompensationFraction ?? DEFAULT_IR_COMPENSATION_FRACTION;
     this.minVolume = o.minSampleVolume ?? 100;
     this.retain = o.retainRuns ?? 200;
     const pH = o.pH ?? 14;
@@ -181,6 +190,7 @@ export class EchemStationCore {
       startedAt: this.clock.now(),
       estimatedDuration_s: segments.reduce((s, seg) => s + segmentDuration(seg, p), 0),
       step: segments[0] ?? '',
+      truth: { runId, commandId, electrolyteBatch: this.batchOf(seq), silent: [] },
       done,
     };
     this.remember(record);
@@ -229,8 +239,12 @@ export class EchemStationCore {
     }
   }
 
+  private batchOf(seq: number): number {
+    return Math.floor((seq - 1) / this.runsPerBatch);
+  }
+
   private batchOffset(seq: number): number {
-    const batch = Math.floor((seq - 1) / this.runsPerBatch);
+    const batch = this.batchOf(seq);
     while (this.batchOffsets.length <= batch) this.batchOffsets.push(this.noise.batchSigma_V * this.batchRng.normal());
     return this.batchOffsets[batch] ?? 0;
   }
@@ -242,7 +256,10 @@ export class EchemStationCore {
     const concentrations = this.world.cellConcentrations(this.cellId);
     const sample = sampleFromCell(concentrations, p);
     const couples = redoxCouplesIn(concentrations, p.area, this.conditionsBase.pH);
-    const injected = this.faults.check({ device: this.deviceId, operation: record.run.technique, call: ++this.calls, commandId: record.commandId });
+    const site = { device: this.deviceId, operation: record.run.technique, call: ++this.calls, commandId: record.commandId, region: regionOf(sample) };
+    const injected = this.faults.check(site);
+    const cellPlan = this.cellFaults.plan(this.batchOf(seq), this.faults.effect?.({ ...site, phase: 'run' }));
+    record.truth.silent = cellPlan.effects;
 
     let failure: Failure | undefined;
     let film: FilmProperties | undefined;
@@ -256,7 +273,7 @@ export class EchemStationCore {
       if (couples.length === 0) failure = makeFailure('NO_FILM', `no metal salt in cell ${this.cellId}: nothing deposited`);
     } else {
       const outcome = this.landscape.evaluate(sample);
-      film = outcome.failure ? filmOnFailure(outcome.film, outcome.failure) : outcome.film;
+      film = outcome.failure ? filmOnFailure(outcome.film, outcome.failure) : filmInBatch(outcome.film, sample.fractions, cellPlan, record.truth);
       if (outcome.failure) failure = makeFailure(outcome.failure.code, outcome.failure.message);
     }
     if (injected && !failure) {
@@ -287,12 +304,15 @@ export class EchemStationCore {
         return finish('failed', failure);
       }
       const { electrode, variation } = realiseElectrode(film, p.area, runRng, this.noise, this.batchOffset(seq));
-      conditions.uncompensatedResistance = electrode.ru_ohm * (1 + 0.02 * runRng.normal() * (this.noise.instrumentNoise ? 1 : 0));
+      const zirError = 0.02 * runRng.normal() * (this.noise.instrumentNoise ? 1 : 0);
       const instrument = instrumentModel({
         currentLimit_A: p.currentLimit_A,
         noiseScale: variation.noiseScale,
         ...(this.noise.instrumentNoise ? { rng: runRng.fork('instrument') } : {}),
       });
+      const lsvCell = lsvCellOf(electrode.ru_ohm, cellPlan, { fraction: this.compensationFraction, zirError, rng: runRng.fork('cell') }, record.truth);
+      // The instrument reports the Ru it measured itself (ZIR) and compensates from.
+      conditions.uncompensatedResistance = lsvCell.compensation.measuredRu_ohm;
       for (let k = 0; k < segments.length; k++) {
         const seg = segments[k] as Segment;
         if (k >= failAfter) break;
@@ -306,12 +326,14 @@ export class EchemStationCore {
           referenceOffset_V_RHE: conditions.referenceOffset_V_RHE,
           referenceError_V: this.referenceError,
           t0_s: t,
+          ...(seg === 'LSV' ? { lsvCell } : {}),
         }, couples);
         await this.clock.sleep(duration, signal);
         t += duration;
         curves.push(curve);
         for (const f of data.flags) flags.add(f);
       }
+      recordLsvTruth(lsvCell, record.truth);
       if (failure) {
         if (failAfter < segments.length) flags.add('truncated');
         return finish('failed', failure);
@@ -326,6 +348,11 @@ export class EchemStationCore {
       return finish('failed', makeFailure('INTERNAL', `simulator error: ${String(err)}`));
     }
   }
+}
+
+/** Where in recipe space a run is (for region rules): the cell's metal fractions and its bath. */
+function regionOf(sample: FilmSample): Record<string, number> {
+  return { ...sample.fractions, totalMetal: sample.totalMetal, complexant: sample.complexant, depositionCharge_mC_cm2: sample.depositionCharge_mC_cm2, annealTemperature: sample.annealTemperature };
 }
 
 /** A bare substrate: very poor OER activity, no Ni redox. */

@@ -1,6 +1,7 @@
 import type { ElectrodeModel } from './electrode.ts';
-import { BubbleNoise, measureCurrent, measurePotential } from './instrument.ts';
-import { solveInterface } from './kinetics.ts';
+import { BubbleNoise, autoRange, measureCurrent, measurePotential } from './instrument.ts';
+import { ringingCurrent, solveCompensated } from './ir-compensation.ts';
+import { solveInterface, type InterfaceState } from './kinetics.ts';
 import { sweepPoints, type MeasureContext, type SegmentData } from './measure-context.ts';
 
 export interface LsvParams {
@@ -35,11 +36,20 @@ function sweepSegment(
   const direction: 1 | -1 = to >= from ? 1 : -1;
   const h = (to - from) / (n - 1);
   let overload = false;
+  const cell = ctx.lsvCell;
+  const limit = ctx.instrument.currentLimit_A;
   for (let k = skipFirst ? 1 : 0; k < n; k++) {
     const eCmd = from + k * h;
     const t = t0 + (Math.abs(k * h) / p.scanRate_V_s);
-    const state = solveInterface(eCmd + ctx.referenceError_V, direction, p.scanRate_V_s, m);
-    const iTrue = state.j * m.area * bubbles.factor(state.j);
+    const eTrue = eCmd + ctx.referenceError_V;
+    let state: InterfaceState & { runaway?: boolean };
+    if (cell) state = solveCompensated(eTrue, direction, p.scanRate_V_s, m, cell.compensation.applied_ohm);
+    else state = solveInterface(eTrue, direction, p.scanRate_V_s, m);
+    let iTrue = state.runaway ? 2 * limit : state.j * m.area * bubbles.factor(state.j);
+    if (cell?.coverage) iTrue *= 1 - cell.coverage.step(state.j, Math.abs(h) / p.scanRate_V_s);
+    if (cell) iTrue += ringingCurrent(iTrue, autoRange(iTrue, limit), cell.compensation.ringing, cell.rng);
+    // A compensated sweep ends at the current limit (the instrument's |I| stop condition) instead of clipping.
+    if (cell && Math.abs(iTrue) >= limit && k > 0) return { t: t0 + Math.abs(k * h) / p.scanRate_V_s, overload };
     const reading = measureCurrent(iTrue, t, ctx.instrument);
     overload ||= reading.overload;
     out.t.push(ctx.t0_s + t);
@@ -54,6 +64,9 @@ function sweepSegment(
 /**
  * Linear-sweep voltammetry of a catalyst film: Butler–Volmer kinetics solved with the iR drop, capacitive current,
  * the Ni pre-wave, bubble noise above the onset, instrument noise, autorange quantisation and overload clipping.
+ * With `ctx.lsvCell`: positive-feedback iR compensation (Ewe is the commanded potential; the interface sees
+ * E − I·(Ru − Rc)), the oscillation of an over-compensated loop, and bubbles adhering at high current; the sweep then
+ * ends where |I| reaches the current limit (with most of Ru compensated an active film would otherwise clip).
  * Arrays: t_s, Ewe_V (vs the reference electrode, as the instrument reports it), I_A.
  */
 export function simulateLsv(m: ElectrodeModel, p: LsvParams, ctx: MeasureContext): SegmentData {

@@ -1,4 +1,17 @@
+import type { Rng } from '../../src/domain/index.ts';
+import type { BubbleCoverage } from './bubble-coverage.ts';
 import type { InstrumentModel } from './instrument.ts';
+import type { IrCompensation } from './ir-compensation.ts';
+
+/** What the cell and the compensation loop add to an LSV (realised per run by simulators/echem/cell-faults.ts). */
+export interface LsvCell {
+  /** Positive-feedback iR compensation during the sweep (recorded in the curve's params). */
+  compensation: IrCompensation;
+  /** Bubbles adhering at high current (a BUBBLE_COVERAGE fault). */
+  coverage?: BubbleCoverage;
+  /** Random source of the loop's oscillation (seeded per run, independent of instrument noise). */
+  rng: Rng;
+}
 
 /** How one technique segment is measured: the instrument and the reference electrode it reads against. */
 export interface MeasureContext {
@@ -9,6 +22,8 @@ export interface MeasureContext {
   referenceError_V: number;
   /** Time of the segment's first point on the run's timeline, s. */
   t0_s: number;
+  /** LSV only: compensation and bubbles; absent, the LSV is uncompensated and bubble-free (but for film bubbles). */
+  lsvCell?: LsvCell;
 }
 
 /** Columnar arrays of one segment (SI units named in the keys) plus instrument flags and its duration. */

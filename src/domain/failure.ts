@@ -36,6 +36,13 @@ export const FAILURE_CODES = {
   TRUNCATED_DATA: { retryable: true, recoverable: true, kind: 'potentiostat' },
   NAN_POINTS: { retryable: true, recoverable: true, kind: 'potentiostat' },
   PARAMETER_OUT_OF_LIMITS: { retryable: false, recoverable: true, kind: 'potentiostat' },
+  // Silent cell faults: the instrument reports success; the analysis of the curves (or of consecutive trials) tells.
+  // A rerun re-measures Ru and sets the compensation afresh.
+  IR_COMPENSATION_ERROR: { retryable: true, recoverable: true, kind: 'potentiostat' },
+  // Bubbles adhering at high current are transient: a rerun usually measures cleanly.
+  BUBBLE_COVERAGE: { retryable: true, recoverable: true, kind: 'potentiostat' },
+  // The batch stays in the cell: a rerun on it repeats the bias, and replacing it needs an operator.
+  ELECTROLYTE_CONTAMINATION: { retryable: false, recoverable: false, kind: 'potentiostat' },
   // chemistry (from the sample)
   NO_FILM: { retryable: false, recoverable: true, kind: 'chemistry' },
   INSULATING_FILM: { retryable: false, recoverable: true, kind: 'chemistry' },

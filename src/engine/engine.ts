@@ -217,12 +217,14 @@ export class Engine {
   }
 
   private async evaluate(request: TrialRequest, runId: string, result: EchemResult): Promise<TrialOutcome> {
-    let analysed: { features: Record<string, number>; flags: string[] };
+    let analysed: Awaited<ReturnType<typeof recordMeasurements>>;
     try {
       analysed = await recordMeasurements(this.deps, request.trialId, runId, result);
     } catch (e) {
       return { status: 'failed', runId, failure: makeFailure('ANALYSIS_FAILED', (e as Error).message) };
     }
+    // The curves are recorded with their flags either way; an unusable measurement fails the trial with its code.
+    if (analysed.failure) return { status: 'failed', runId, failure: analysed.failure };
     const objectives: Record<string, number> = {};
     for (const o of this.deps.objectives) {
       const value = analysed.features[o.feature];
@@ -232,7 +234,7 @@ export class Engine {
       }
       objectives[o.name] = value;
     }
-    return { status: 'completed', runId, objectives, ...analysed };
+    return { status: 'completed', runId, objectives, features: analysed.features, flags: analysed.flags };
   }
 
   /** Publishes a station pair's state (on start-up and whenever it changes). */

@@ -1,7 +1,8 @@
-import type { EchemResult, Logger } from '../domain/index.ts';
+import type { EchemResult, Failure, Logger } from '../domain/index.ts';
 import type { DocumentBus, MeasurementWriter } from '../protocol/index.ts';
 
-export type Analyse = (result: EchemResult) => { features: Record<string, number>; flags: string[] };
+/** Features and quality flags of a result; `failure` when the data show the measurement is unusable (a cell fault). */
+export type Analyse = (result: EchemResult) => { features: Record<string, number>; flags: string[]; failure?: Failure };
 
 interface Deps {
   campaignId: string;
@@ -18,7 +19,12 @@ const PREVIEW_POINTS = 256;
  * Extracts features from a technique result, hands each curve's arrays to the measurement sink (one row per
  * technique run) and publishes a descriptor and an event document per curve (features on the LSV event).
  */
-export async function recordMeasurements(deps: Deps, trialId: string, runId: string, result: EchemResult): Promise<{ features: Record<string, number>; flags: string[] }> {
+export async function recordMeasurements(
+  deps: Deps,
+  trialId: string,
+  runId: string,
+  result: EchemResult,
+): Promise<{ features: Record<string, number>; flags: string[]; failure?: Failure }> {
   const analysed = deps.analyse(result);
   const flags = [...new Set([...result.instrumentFlags, ...analysed.flags])];
   const offset = result.conditions.referenceOffset_V_RHE;
@@ -50,7 +56,7 @@ export async function recordMeasurements(deps: Deps, trialId: string, runId: str
         : undefined;
     deps.bus.publish(deps.campaignId, 'event', { runId, trialId, stream: curve.technique, measurementId, features, flags: isMain ? flags : [], preview });
   }
-  return { features: analysed.features, flags };
+  return { features: analysed.features, flags, ...(analysed.failure ? { failure: analysed.failure } : {}) };
 }
 
 function unitOf(key: string): string {
