@@ -2,7 +2,15 @@ export { openStore, DEFAULT_PGLITE_DIR, MEMORY_DIR, type OpenStoreOptions } from
 export type { Store, Repositories } from './store.ts';
 export type { StoreKind } from './db.ts';
 export type { CampaignRecord, CampaignSummary, CampaignUpsert, CampaignRepository } from './repositories/campaigns.ts';
-export type { Lease, LeaseRepository } from './repositories/leases.ts';
+export { pendingDecisionIdsSchema, type CampaignClaim, type Lease, type LeaseRepository, type PendingDecisionIds } from './repositories/leases.ts';
+export {
+  consoleCommandStateSchema,
+  type CommandCompletion,
+  type CommandEnqueue,
+  type ConsoleCommandRepository,
+  type ConsoleCommandState,
+  type QueuedCommand,
+} from './repositories/console-commands.ts';
 export { DuplicateDocumentError, type DocumentRepository, type SequenceCheck } from './repositories/documents.ts';
 export type { TrialRepository, TrialListOptions } from './repositories/trials.ts';
 export type { MeasurementRepository } from './repositories/measurements.ts';

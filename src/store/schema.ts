@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import {
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
@@ -40,6 +42,11 @@ export const campaignsTable = pgTable(
     owner: text('owner'),
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Trials awaiting an operator in the lease holder's process (`{ approvals, recoveries }`, trial ids), written by
+     * that process so a console in another process can show them (ADR 0032); null when none or nobody holds the lease.
+     */
+    pendingDecisions: jsonb('pending_decisions').$type<unknown>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -194,6 +201,46 @@ export const operatorActionsTable = pgTable(
   (t) => [primaryKey({ name: 'operator_actions_pk', columns: [t.campaignId, t.seq] })],
 );
 
+/** Lifecycle of a queued console command: pending → claimed → accepted | refused; pending → expired | refused. */
+export const CONSOLE_COMMAND_STATES = ['pending', 'claimed', 'accepted', 'refused', 'expired'] as const;
+
+/**
+ * Console commands for a campaign run by another process (ADR 0032). `labloop serve` inserts a row only while the
+ * campaign has a live lease; the lease holder claims it (pending → claimed, one conditional UPDATE, so exactly one
+ * process gets it), executes it through its engine's command API and writes the outcome (accepted | refused). A
+ * waiter that gets no answer marks it expired; nobody claims a row past `expires_at`. A row with `refusal` records an
+ * attempt the console refused itself (e.g. a viewer): the runner publishes it as a refused operatorAction instead of
+ * executing it. `command` is the console's command JSON, parsed with zod by whoever reads it.
+ */
+export const consoleCommandsTable = pgTable(
+  'console_commands',
+  {
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id').notNull(),
+    command: jsonb('command').$type<unknown>().notNull(),
+    actor: text('actor').notNull(),
+    refusal: text('refusal'),
+    /** ConsoleCommandState. */
+    state: text('state').notNull().default('pending'),
+    /** Why it was refused or expired. */
+    reason: text('reason'),
+    /** Detail of an accepted command. */
+    detail: text('detail'),
+    /** Lease owner that claimed it. */
+    claimedBy: text('claimed_by'),
+    createdAt: createdAt(),
+    /** No process may claim it after this (database clock). */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }),
+    handledAt: timestamp('handled_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('console_commands_pending_idx').on(t.campaignId, t.createdAt).where(sql`state = 'pending'`),
+    index('console_commands_campaign_idx').on(t.campaignId, t.createdAt),
+    check('console_commands_state_ck', sql`state in ('pending', 'claimed', 'accepted', 'refused', 'expired')`),
+  ],
+);
+
 export const schema = {
   campaignsTable,
   trialsTable,
@@ -204,5 +251,6 @@ export const schema = {
   modelSnapshotsTable,
   stationsTable,
   operatorActionsTable,
+  consoleCommandsTable,
 };
 export type Schema = typeof schema;

@@ -1,5 +1,6 @@
 import type { Db, StoreKind } from './db.ts';
 import { campaignRepository, type CampaignRepository } from './repositories/campaigns.ts';
+import { consoleCommandRepository, type ConsoleCommandRepository } from './repositories/console-commands.ts';
 import { documentRepository, type DocumentRepository } from './repositories/documents.ts';
 import { measurementRepository, type MeasurementRepository } from './repositories/measurements.ts';
 import { modelSnapshotRepository, type ModelSnapshotRepository } from './repositories/model-snapshots.ts';
@@ -20,6 +21,8 @@ export interface Repositories {
   modelSnapshots: ModelSnapshotRepository;
   stations: StationRepository;
   operatorActions: OperatorActionRepository;
+  /** Console commands for campaigns run by another process (ADR 0032). */
+  consoleCommands: ConsoleCommandRepository;
 }
 
 /**
@@ -45,6 +48,7 @@ export function repositories(db: Db): Repositories {
     modelSnapshots: modelSnapshotRepository(db),
     stations: stationRepository(db),
     operatorActions: operatorActionRepository(db),
+    consoleCommands: consoleCommandRepository(db),
   };
 }
 

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
 } from '../../src/store/index.ts';
 import { DEFAULT_MIGRATIONS_FOLDER } from '../../src/store/migrations.ts';
 import { rowsOf } from '../../src/store/db.ts';
+import { campaignsTable } from '../../src/store/schema.ts';
 import { expectedTrials, publishScenario, recipeFor, testSpec, uniqueCampaignId } from '../helpers/db-fixtures.ts';
 
 /**
@@ -28,7 +29,7 @@ export interface StoreHarness {
   dispose(): Promise<void>;
 }
 
-const TABLES = ['campaigns', 'trials', 'suggestions', 'documents', 'measurements', 'observations', 'model_snapshots', 'stations', 'operator_actions'];
+const TABLES = ['campaigns', 'trials', 'suggestions', 'documents', 'measurements', 'observations', 'model_snapshots', 'stations', 'operator_actions', 'console_commands'];
 const HOOK_TIMEOUT = 120_000;
 
 /** Prints a measured number next to the test output (the suite reports timings; it is not runtime logging). */
@@ -253,6 +254,118 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expect(taken).not.toContain(id);
         expect(await store.campaigns.setState(orphan, 'completed')).toBe(true);
         expect(await store.campaigns.setState(uniqueCampaignId('missing'), 'completed')).toBe(false);
+      } finally {
+        if (other !== store) await other.close();
+      }
+    });
+
+    it('leases: claimCampaign creates and leases in one step, refuses a live holder, publishes pending decisions', async () => {
+      const other = harness.concurrent ? await harness.reopen(store) : store;
+      try {
+        const id = uniqueCampaignId('claim');
+        const spec = testSpec('claim-spec');
+        const a = await store.campaigns.claimCampaign({ campaignId: id, spec, seed: 4 }, 'runner-a', 10_000);
+        expect(a).toMatchObject({ campaignId: id, owner: 'runner-a' });
+        const row = await store.campaigns.get(id);
+        expect(row).toMatchObject({ id, seed: 4, state: 'running', owner: 'runner-a' });
+        expect(row?.spec.id).toBe('claim-spec');
+        // A second runner is refused while the lease is live; the holder may claim again (idempotent).
+        expect(await other.campaigns.claimCampaign({ campaignId: id, spec, seed: 9 }, 'runner-b', 10_000)).toBeUndefined();
+        expect(await store.campaigns.claimCampaign({ campaignId: id, spec, seed: 9 }, 'runner-a', 10_000)).toBeDefined();
+        expect((await store.campaigns.get(id))?.seed).toBe(4);
+        expect(await other.campaigns.liveLease(id)).toMatchObject({ owner: 'runner-a' });
+        expect((await other.campaigns.liveLeases()).map((l) => l.campaignId)).toContain(id);
+
+        // Pending decisions: only the holder writes them; readers see them while the lease is live.
+        expect(await other.campaigns.pendingDecisions(id)).toBeUndefined();
+        expect(await other.campaigns.setPendingDecisions(id, 'runner-b', { approvals: ['t9'], recoveries: [] })).toBe(false);
+        expect(await store.campaigns.setPendingDecisions(id, 'runner-a', { approvals: ['t1', 't2'], recoveries: ['t0'] })).toBe(true);
+        expect(await other.campaigns.pendingDecisions(id)).toEqual({ approvals: ['t1', 't2'], recoveries: ['t0'] });
+        await store.db.update(campaignsTable).set({ pendingDecisions: { approvals: 'nope' } }).where(eq(campaignsTable.id, id));
+        expect(await other.campaigns.pendingDecisions(id)).toBeUndefined();
+
+        // Expired: no longer live, and another runner takes it over.
+        expect(await store.campaigns.renewLease(id, 'runner-a', 200)).toBeDefined();
+        await new Promise((r) => setTimeout(r, 350));
+        expect(await other.campaigns.liveLease(id)).toBeUndefined();
+        expect((await other.campaigns.liveLeases()).map((l) => l.campaignId)).not.toContain(id);
+        expect(await other.campaigns.claimCampaign({ campaignId: id, spec, seed: 4 }, 'runner-b', 10_000)).toMatchObject({ owner: 'runner-b' });
+        expect(await store.campaigns.renewLease(id, 'runner-a', 10_000)).toBeUndefined();
+        expect(await other.campaigns.setPendingDecisions(id, 'runner-b', { approvals: ['t3'], recoveries: [] })).toBe(true);
+        expect(await other.campaigns.releaseLease(id, 'runner-b')).toBe(true);
+        expect(await store.campaigns.liveLease(id)).toBeUndefined();
+        expect(await store.campaigns.pendingDecisions(id)).toBeUndefined();
+        expect((await store.campaigns.get(id))?.owner).toBeUndefined();
+      } finally {
+        if (other !== store) await other.close();
+      }
+    });
+
+    it('console commands: queued only under a live lease, claimed exactly once, claimed and expired exclude each other', async () => {
+      const other = harness.concurrent ? await harness.reopen(store) : store;
+      try {
+        const id = uniqueCampaignId('cmdq');
+        const cmd = (n: number) => ({ action: 'pause', campaignId: id, n });
+        const enqueue = (s: Store, key: string, extra: { refusal?: string; ttlMs?: number } = {}) =>
+          s.consoleCommands.enqueue({ id: `${id}-${key}`, campaignId: id, command: cmd(Number(key.replace(/\D/g, '') || 0)), actor: 'ada', ttlMs: 10_000, ...extra });
+
+        // No campaign, then no lease: nothing is queued.
+        expect(await enqueue(other, 'c0')).toBeUndefined();
+        await store.campaigns.upsert({ spec: testSpec(id), seed: 1 });
+        expect(await enqueue(other, 'c0')).toBeUndefined();
+        expect(await store.consoleCommands.list(id)).toEqual([]);
+
+        expect(await store.campaigns.acquireLease(id, 'runner', 10_000)).toBeDefined();
+        const c1 = await enqueue(other, 'c1');
+        expect(c1).toMatchObject({ id: `${id}-c1`, campaignId: id, command: cmd(1), actor: 'ada', state: 'pending', refusal: undefined });
+        expect(c1!.expiresAt.getTime()).toBeGreaterThan(c1!.createdAt.getTime());
+        await enqueue(other, 'c2', { refusal: 'forbidden: viewer' });
+
+        // Only the lease holder claims, oldest first, each row once.
+        expect(await other.consoleCommands.claim('intruder', [id], 10)).toEqual([]);
+        const claimed = await store.consoleCommands.claim('runner', [id], 10);
+        expect(claimed.map((c) => [c.id, c.state, c.claimedBy, c.refusal])).toEqual([
+          [`${id}-c1`, 'claimed', 'runner', undefined],
+          [`${id}-c2`, 'claimed', 'runner', 'forbidden: viewer'],
+        ]);
+        expect(await store.consoleCommands.claim('runner', [id], 10)).toEqual([]);
+        expect(await other.consoleCommands.expire(`${id}-c1`, 'too late')).toBe(false);
+        expect(await other.consoleCommands.complete(`${id}-c1`, 'intruder', { accepted: true })).toBe(false);
+        expect(await store.consoleCommands.complete(`${id}-c1`, 'runner', { accepted: true, detail: 'ok' })).toBe(true);
+        expect(await store.consoleCommands.complete(`${id}-c1`, 'runner', { accepted: false, reason: 'again' })).toBe(false);
+        expect(await store.consoleCommands.complete(`${id}-c2`, 'runner', { accepted: false, reason: 'forbidden: viewer' })).toBe(true);
+        expect(await other.consoleCommands.get(`${id}-c1`)).toMatchObject({ state: 'accepted', detail: 'ok' });
+        expect(await other.consoleCommands.get(`${id}-c2`)).toMatchObject({ state: 'refused', reason: 'forbidden: viewer' });
+        expect((await other.consoleCommands.get(`${id}-c1`))?.handledAt).toBeInstanceOf(Date);
+
+        // Expired by its waiter: never claimed afterwards. Past its deadline: never claimed, swept by expireOverdue.
+        await enqueue(other, 'c3');
+        expect(await other.consoleCommands.expire(`${id}-c3`, 'no process answered')).toBe(true);
+        expect(await other.consoleCommands.expire(`${id}-c3`, 'again')).toBe(false);
+        await enqueue(other, 'c4', { ttlMs: 1 });
+        await new Promise((r) => setTimeout(r, 20));
+        expect(await store.consoleCommands.claim('runner', [id], 10)).toEqual([]);
+        expect(await store.consoleCommands.expireOverdue([id])).toBe(1);
+        expect(await other.consoleCommands.get(`${id}-c3`)).toMatchObject({ state: 'expired', reason: 'no process answered' });
+        expect((await other.consoleCommands.get(`${id}-c4`))?.state).toBe('expired');
+
+        // Racing claimers (two connections, or two calls on one): every command is claimed exactly once.
+        const keys = Array.from({ length: 20 }, (_, i) => `r${i + 10}`);
+        for (const k of keys) await enqueue(other, k);
+        const rounds = await Promise.all([0, 1, 2, 3].map((i) => (i % 2 === 0 ? store : other).consoleCommands.claim('runner', [id], 7)));
+        const again = await store.consoleCommands.claim('runner', [id], 100);
+        const all = [...rounds.flat(), ...again].map((c) => c.id);
+        expect(all.sort()).toEqual(keys.map((k) => `${id}-${k}`).sort());
+
+        // A lease lost (expired) stops claiming; the runner's release refuses what is left.
+        await enqueue(other, 'c5');
+        expect(await store.campaigns.renewLease(id, 'runner', 1)).toBeDefined();
+        await new Promise((r) => setTimeout(r, 20));
+        expect(await store.consoleCommands.claim('runner', [id], 10)).toEqual([]);
+        expect(await enqueue(other, 'c6')).toBeUndefined();
+        expect(await store.consoleCommands.refusePending(id, 'the campaign ended')).toBe(1);
+        expect(await other.consoleCommands.get(`${id}-c5`)).toMatchObject({ state: 'refused', reason: 'the campaign ended' });
+        await expect(store.consoleCommands.enqueue({ id: `${id}-bad`, campaignId: id, command: {}, actor: 'ada', ttlMs: 0 })).rejects.toThrow(/ttl/);
       } finally {
         if (other !== store) await other.close();
       }

@@ -1,4 +1,6 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { campaignSpecSchema, type CampaignSpec } from '../../domain/index.ts';
 import type { Db } from '../db.ts';
 import { campaignsTable } from '../schema.ts';
 
@@ -7,6 +9,23 @@ export interface Lease {
   campaignId: string;
   owner: string;
   expiresAt: Date;
+}
+
+/** Trials awaiting an operator in the lease holder's process (trial ids). */
+export interface PendingDecisionIds {
+  approvals: string[];
+  recoveries: string[];
+}
+
+const trialIds = z.array(z.string().min(1).max(200)).max(10_000);
+export const pendingDecisionIdsSchema = z.object({ approvals: trialIds, recoveries: trialIds });
+
+/** A campaign to create (when missing) and lease in one statement. */
+export interface CampaignClaim {
+  /** Row id (the campaign id documents carry; may differ from `spec.id`). */
+  campaignId: string;
+  spec: CampaignSpec;
+  seed: number;
 }
 
 /**
@@ -21,8 +40,22 @@ export interface LeaseRepository {
   acquireNextLease(owner: string, ttlMs: number): Promise<Lease | undefined>;
   /** Extends our lease (heartbeat); undefined when we no longer own it. */
   renewLease(campaignId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
-  /** Gives the lease up; false when we did not own it. */
+  /** Gives the lease up (and clears the pending decisions it published); false when we did not own it. */
   releaseLease(campaignId: string, owner: string): Promise<boolean>;
+  /**
+   * Creates the campaign row when it does not exist yet and takes its lease, in one statement (so a process takes the
+   * lease before it writes anything); an existing row keeps its spec and state and is leased like `acquireLease`.
+   * Undefined when another owner holds a live lease.
+   */
+  claimCampaign(claim: CampaignClaim, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  /** The campaign's lease when it is live (database clock); undefined when free, expired or the campaign is unknown. */
+  liveLease(campaignId: string): Promise<Lease | undefined>;
+  /** Every live lease (database clock). */
+  liveLeases(): Promise<Lease[]>;
+  /** Publishes the decisions awaiting an operator in the owner's process; false when `owner` does not hold the lease. */
+  setPendingDecisions(campaignId: string, owner: string, pending: PendingDecisionIds): Promise<boolean>;
+  /** Decisions the live lease holder published; undefined without a live lease or when none were published. */
+  pendingDecisions(campaignId: string): Promise<PendingDecisionIds | undefined>;
 }
 
 const TAKEOVER_STATES = ['running', 'paused'];
@@ -74,10 +107,64 @@ export function leaseRepository(db: Db): LeaseRepository {
     async releaseLease(campaignId, owner) {
       const rows = await db
         .update(campaignsTable)
-        .set({ owner: null, leaseExpiresAt: null })
+        .set({ owner: null, leaseExpiresAt: null, pendingDecisions: null })
         .where(and(eq(campaignsTable.id, campaignId), eq(campaignsTable.owner, owner)))
         .returning({ id: campaignsTable.id });
       return rows.length > 0;
     },
+
+    async claimCampaign({ campaignId, spec, seed }, owner, ttlMs) {
+      const parsed = campaignSpecSchema.parse(spec);
+      const [row] = await db
+        .insert(campaignsTable)
+        .values({ id: campaignId, title: parsed.title, spec: parsed, seed, state: 'running', owner, leaseExpiresAt: expiresIn(ttlMs), heartbeatAt: sql`now()` })
+        .onConflictDoUpdate({
+          target: campaignsTable.id,
+          set: { owner, leaseExpiresAt: expiresIn(ttlMs), heartbeatAt: sql`now()` },
+          setWhere: claimable(owner),
+        })
+        .returning({ expiresAt: campaignsTable.leaseExpiresAt });
+      return row?.expiresAt ? { campaignId, owner, expiresAt: row.expiresAt } : undefined;
+    },
+
+    async liveLease(campaignId) {
+      const [lease] = await liveLeaseQuery(eq(campaignsTable.id, campaignId));
+      return lease;
+    },
+
+    liveLeases: () => liveLeaseQuery(undefined),
+
+    async setPendingDecisions(campaignId, owner, pending) {
+      const rows = await db
+        .update(campaignsTable)
+        .set({ pendingDecisions: pendingDecisionIdsSchema.parse(pending) })
+        .where(and(eq(campaignsTable.id, campaignId), eq(campaignsTable.owner, owner)))
+        .returning({ id: campaignsTable.id });
+      return rows.length > 0;
+    },
+
+    async pendingDecisions(campaignId) {
+      const [row] = await db
+        .select({ pending: campaignsTable.pendingDecisions })
+        .from(campaignsTable)
+        .where(and(eq(campaignsTable.id, campaignId), live()));
+      if (row?.pending === undefined || row.pending === null) return undefined;
+      const parsed = pendingDecisionIdsSchema.safeParse(row.pending);
+      // A malformed value (another version's writer, a manual edit) reads as "nothing published" rather than failing.
+      return parsed.success ? parsed.data : undefined;
+    },
   };
+
+  function live(): SQL | undefined {
+    return and(isNotNull(campaignsTable.owner), gt(campaignsTable.leaseExpiresAt, sql`now()`));
+  }
+
+  async function liveLeaseQuery(where: SQL | undefined): Promise<Lease[]> {
+    const rows = await db
+      .select({ campaignId: campaignsTable.id, owner: campaignsTable.owner, expiresAt: campaignsTable.leaseExpiresAt })
+      .from(campaignsTable)
+      .where(and(where, live()))
+      .orderBy(asc(campaignsTable.id));
+    return rows.flatMap((r) => (r.owner && r.expiresAt ? [{ campaignId: r.campaignId, owner: r.owner, expiresAt: r.expiresAt }] : []));
+  }
 }
