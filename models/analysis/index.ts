@@ -8,3 +8,4 @@ export { capacitanceFromScanRates, type CapacitanceFit } from './capacitance.ts'
 export { cvPeaks, type CvPeaks } from './cv-peaks.ts';
 export { lsvQuality, DEFAULT_LSV_QUALITY, type LsvQuality, type LsvQualityOptions } from './lsv-quality.ts';
 export { cellChecks, DEFAULT_CELL_CHECKS, type CellCheckOptions, type CompensationRecord } from './cell-checks.ts';
+export { detectBatchShift, DEFAULT_BATCH_SHIFT, type BatchShift, type BatchShiftOptions } from './batch-shift.ts';
