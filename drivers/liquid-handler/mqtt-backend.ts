@@ -13,6 +13,8 @@ import {
 import type { CommandOptions, LiquidHandlerBackend } from '../../src/devices/backends.ts';
 import { MqttClientTransport, type MqttConnectionOptions, type MqttInboundMessage, type MqttTransport } from '../transport/mqtt.ts';
 import { MqttRequester, type ReplyCodec } from '../transport/mqtt-request.ts';
+import { OrchestratorPresence, orchestratorWill } from '../transport/orchestrator-presence.ts';
+import { LiveDataFeed, type DataFilter, type DataListener, type LiveDataStream, type LiveDataStreamOptions } from './live-data.ts';
 import {
   buildCommand,
   decodeJson,
@@ -22,6 +24,7 @@ import {
   encodePayload,
   isFinalRunStatus,
   liquidHandlerTopics,
+  orchestratorStateTopic,
   replySchema,
   replyTopicFor,
   statePayloadSchema,
@@ -63,6 +66,12 @@ export interface LiquidHandlerMqttBackendOptions {
    * transport shared by several backends (the caller connects and closes it).
    */
   connection: MqttConnectionOptions | MqttTransport;
+  /**
+   * Carry the orchestrator's presence on this backend's own connection: last will `lost` on
+   * `sdl/v1/<lab>/orchestrator/$state`, retained `ready` on every connect, `disconnected` on stop. Only with
+   * connection options (a shared transport carries it once, with `orchestratorWill` and `OrchestratorPresence`).
+   */
+  orchestratorPresence?: boolean;
   timeouts?: Partial<LiquidHandlerMqttTimeouts>;
   logger?: Logger;
   /** Wall clock for `issuedAt`/`expiresAt`, ms since the epoch. Default Date.now. */
@@ -97,6 +106,8 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
   private readonly transport: MqttTransport;
   private readonly ownsTransport: boolean;
   private readonly requester: MqttRequester<ReplyPayload>;
+  private readonly presence: OrchestratorPresence | undefined;
+  private readonly data: LiveDataFeed;
   private readonly timeouts: LiquidHandlerMqttTimeouts;
   private readonly logger: Logger;
   private readonly wallClock: () => number;
@@ -113,13 +124,18 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.logger = (options.logger ?? silentLogger).child({ component: 'liquid-handler-mqtt', deviceId: options.deviceId });
     this.wallClock = options.wallClock ?? Date.now;
+    const presenceTopic = orchestratorStateTopic(options.lab);
     if (isTransport(options.connection)) {
+      if (options.orchestratorPresence) throw new Error('orchestratorPresence needs connection options; on a shared transport use orchestratorWill and OrchestratorPresence');
       this.transport = options.connection;
       this.ownsTransport = false;
     } else {
-      this.transport = new MqttClientTransport({ ...options.connection, logger: options.connection.logger ?? this.logger });
+      const will = options.orchestratorPresence ? { will: orchestratorWill(presenceTopic) } : {};
+      this.transport = new MqttClientTransport({ ...options.connection, ...will, logger: options.connection.logger ?? this.logger });
       this.ownsTransport = true;
     }
+    this.presence = options.orchestratorPresence ? new OrchestratorPresence({ transport: this.transport, topic: presenceTopic, logger: this.logger }) : undefined;
+    this.data = new LiveDataFeed({ transport: this.transport, topics: this.topics, logger: this.logger });
     this.requester = new MqttRequester({ transport: this.transport, replyTopic: replyTopicFor(options.lab, this.transport.clientId), codec: replyCodec, logger: this.logger });
   }
 
@@ -130,6 +146,7 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
 
   async setup(): Promise<void> {
     if (this.ownsTransport) await this.transport.connect();
+    await this.presence?.start();
     if (!this.detach) this.detach = this.transport.onMessage((m) => this.onDeviceMessage(m));
     const seen = new Promise<void>((resolve) => {
       this.stateSeen = resolve;
@@ -161,9 +178,37 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
     } catch (err) {
       if (!(err instanceof DeviceError) || err.failure.code !== 'COMMAND_TIMEOUT') throw err;
       this.logger.warn({ commandId: opts.commandId, timeout_s }, 'no reply; asking the device for the command state');
-      return this.recover(opts.commandId, opts.signal);
+      return this.finishData(opts.commandId, () => this.recover(opts.commandId, opts.signal));
     }
-    return outcomeOf(reply);
+    return this.finishData(opts.commandId, async () => outcomeOf(reply));
+  }
+
+  /**
+   * Live data chunks of this device's runs (QoS 0, may be lost; the result of `execute` is authoritative). Resolves
+   * once subscribed; returns the unsubscribe.
+   */
+  onData(listener: DataListener, filter: DataFilter = {}): Promise<() => Promise<void>> {
+    return this.data.subscribe(filter, listener);
+  }
+
+  /**
+   * The live chunks of one run as an async iterator: open it before `execute` with the same commandId; it ends on
+   * the run's final chunk, when `execute` has the result, or on `return()`/the signal.
+   */
+  liveData(runId: string, options?: LiveDataStreamOptions): Promise<LiveDataStream> {
+    return this.data.stream(runId, options);
+  }
+
+  /** Ends the live-data streams of a command once its outcome is known (not when the wait merely gave up). */
+  private async finishData(commandId: string, outcome: () => Promise<OperationResult>): Promise<OperationResult> {
+    try {
+      const result = await outcome();
+      this.data.finish(commandId);
+      return result;
+    } catch (err) {
+      if (!(err instanceof DeviceError) || !['COMMAND_TIMEOUT', 'ABORTED', 'DEVICE_LOST'].includes(err.failure.code)) this.data.finish(commandId);
+      throw err;
+    }
   }
 
   async lookup(commandId: string): Promise<OperationResult | undefined> {
@@ -184,6 +229,8 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
   }
 
   async stop(): Promise<void> {
+    await this.data.close();
+    await this.presence?.stop().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'could not publish the orchestrator stop'));
     this.requester.stop();
     this.detach?.();
     this.detach = undefined;

@@ -70,6 +70,8 @@ export interface LiquidHandlerTopics {
   result(runId: string): string;
   resultFilter: string;
   data(runId: string, stream: string): string;
+  /** Subscription filter for live data: one run or all (`+`), one stream or all. */
+  dataFilter(runId?: string, stream?: string): string;
 }
 
 export function liquidHandlerTopics(lab: string, deviceId: string): LiquidHandlerTopics {
@@ -88,6 +90,7 @@ export function liquidHandlerTopics(lab: string, deviceId: string): LiquidHandle
     result: (runId) => `${base}/result/${runId}`,
     resultFilter: `${base}/result/+`,
     data: (runId, stream) => `${base}/data/${runId}/${stream}`,
+    dataFilter: (runId, stream) => `${base}/data/${runId ?? '+'}/${stream ?? '+'}`,
   };
 }
 
@@ -244,6 +247,8 @@ export const statusPayloadSchema = z.object({
   tipsUsed: z.number().int().nonnegative(),
   commandsCompleted: z.number().int().nonnegative(),
   lastCommandId: z.string().optional(),
+  /** Set while the device holds (orchestrator lost): it finished its current step and starts nothing new. */
+  hold: z.object({ reason: z.string().max(500), since: isoTime }).optional(),
   updatedAt: isoTime,
 });
 export type StatusPayload = z.infer<typeof statusPayloadSchema>;
@@ -265,6 +270,33 @@ export const resultPayloadSchema = z.object({
   result: operationResultSchema,
 });
 export type ResultPayload = z.infer<typeof resultPayloadSchema>;
+
+/** Live data streams of a run (`data/<runId>/<stream>`). `progress`: one chunk per finished protocol step. */
+export const DATA_STREAMS = ['progress'] as const;
+export const dataStreamSchema = z.enum(DATA_STREAMS);
+export type DataStream = z.infer<typeof dataStreamSchema>;
+
+/**
+ * A live data chunk (QoS 0: may be lost; the final result is authoritative). `seq` counts 0, 1, 2, ... per run and
+ * stream, so a gap shows a lost chunk; `samples` is columnar (equal-length arrays, units in the keys).
+ */
+export const dataChunkSchema = z
+  .object({
+    schema: z.literal('sdl.data.v1'),
+    deviceId: z.string(),
+    runId: z.string(),
+    stream: dataStreamSchema,
+    seq: z.number().int().nonnegative(),
+    at: isoTime,
+    samples: z.record(z.string(), z.array(z.union([z.number(), z.string()])).max(10_000)),
+    /** True on the last chunk of a run (it may be lost too). */
+    final: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    const lengths = new Set(Object.values(c.samples).map((a) => a.length));
+    if (lengths.size > 1) ctx.addIssue({ code: 'custom', path: ['samples'], message: 'sample columns differ in length' });
+  });
+export type DataChunk = z.infer<typeof dataChunkSchema>;
 
 /** Retained `$state` is a bare state word (LWT payload `lost`). */
 export const statePayloadSchema = deviceStateSchema;
@@ -345,6 +377,7 @@ export function deviceStatusOf(payload: StatusPayload, stateOverride?: DeviceSta
       tipsUsed: payload.tipsUsed,
       commandsCompleted: payload.commandsCompleted,
       ...(payload.lastCommandId !== undefined ? { lastCommandId: payload.lastCommandId } : {}),
+      ...(payload.hold !== undefined ? { hold: payload.hold } : {}),
       updatedAt: payload.updatedAt,
     },
   };

@@ -42,6 +42,10 @@ import { validateSteps } from './step-validation.ts';
  * reuses the mounted tip (picking one up if none is mounted). Tips stay mounted after a transfer until `drop_tips`
  * or the next `newTip` transfer.
  *
+ * Hold (ADR 0051): `hold(reason)` lets the step that is moving finish, then pauses the run before its next step
+ * (run status `paused`) and starts no queued command; the device shows `maintenance` until `release()`. The MQTT
+ * twin holds while the orchestrator is `lost`. Commands still arrive, are de-duplicated and queued while held.
+ *
  * Injected faults (simulators/faults.ts) are asked for at each phase of a command: `command` (on arrival: e.g. it
  * expired in transit), `run` (the device drops off the network mid-run: a `connection.lost` event for the transport
  * adapter), `step` (the step fails; PARTIAL_CHANNEL_FAILURE commits the channels that succeeded) and `delivery`
@@ -78,8 +82,17 @@ export type Submission =
   | { kind: 'rejected'; reason: string; failure: Failure }
   | { kind: 'accepted'; duplicate: boolean; done: Promise<OperationResult> };
 
+/** Why and since when the device holds. */
+export interface HoldState {
+  reason: string;
+  /** Wall clock, ms since the epoch. */
+  since_ms: number;
+}
+
 export type CoreEvent =
   | { type: 'status' }
+  /** The device paused a run before its next step (or held a queued command before it started). */
+  | { type: 'run.held'; runId: string; detail: Record<string, unknown> }
   | { type: 'run.started'; runId: string; detail: Record<string, unknown> }
   | { type: 'run.step'; runId: string; detail: Record<string, unknown> }
   | { type: 'run.completed' | 'run.failed'; runId: string; result: OperationResult }
@@ -110,8 +123,8 @@ export class LiquidHandlerCore {
   private readonly history = new Map<string, HistoryEntry>();
   private readonly listeners = new Set<(e: CoreEvent) => void>();
   private tail: Promise<void> = Promise.resolve();
-  private state: DeviceState = 'ready';
   private errorLatched = false;
+  private holding: { state: HoldState; released: Promise<void>; release: () => void } | undefined;
   private activeRunId: string | undefined;
   private lockOwner: string | undefined;
   private commandsCompleted = 0;
@@ -157,6 +170,50 @@ export class LiquidHandlerCore {
     const n = (this.calls.get(phase) ?? 0) + 1;
     this.calls.set(phase, n);
     return n;
+  }
+
+  /** What the device shows: `maintenance` while held, `busy` while a run moves, `error` when latched, else `ready`. */
+  private get state(): DeviceState {
+    if (this.holding) return 'maintenance';
+    if (this.activeRunId !== undefined) return 'busy';
+    return this.errorLatched ? 'error' : 'ready';
+  }
+
+  /** The current hold, if the device holds. */
+  get holdState(): HoldState | undefined {
+    return this.holding?.state;
+  }
+
+  /** Holds after the step that is moving (idempotent; the first reason is kept). */
+  hold(reason: string): void {
+    if (this.holding) return;
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holding = { state: { reason, since_ms: this.wallClock() }, released, release };
+    this.logger.info({ reason, activeRunId: this.activeRunId }, 'holding after the current step');
+    this.emit({ type: 'status' });
+  }
+
+  /** Ends a hold: the paused run goes on with its next step, queued commands start in order. */
+  release(): void {
+    const h = this.holding;
+    if (!h) return;
+    this.holding = undefined;
+    this.logger.info({ held_s: (this.wallClock() - h.state.since_ms) / 1000 }, 'hold released');
+    this.emit({ type: 'status' });
+    h.release();
+  }
+
+  /** Waits while held; the entry shows `paused` (a started run) meanwhile. */
+  private async whileHeld(commandId: string, entry: HistoryEntry, nextStep: number, of: number): Promise<void> {
+    while (this.holding) {
+      const started = entry.status === 'running';
+      if (started) entry.status = 'paused';
+      this.emit({ type: 'run.held', runId: commandId, detail: { reason: this.holding.state.reason, nextStep, of, started } });
+      this.emit({ type: 'status' });
+      await this.holding.released;
+      if (started) entry.status = 'running';
+    }
   }
 
   /** Why a cell precipitated (and clots the next dispense into it), until it is washed. */
@@ -234,6 +291,7 @@ export class LiquidHandlerCore {
     if (this.activeRunId !== undefined) p.activeRunId = this.activeRunId;
     if (this.lockOwner !== undefined) p.lockOwner = this.lockOwner;
     if (this.lastCommandId !== undefined) p.lastCommandId = this.lastCommandId;
+    if (this.holding) p.hold = { reason: this.holding.state.reason, since: new Date(this.holding.state.since_ms).toISOString() };
     return p;
   }
 
@@ -260,10 +318,12 @@ export class LiquidHandlerCore {
   }
 
   private async run(commandId: string, op: LiquidHandlerOperation, entry: HistoryEntry): Promise<OperationResult> {
+    const steps: LiquidHandlerStep[] = op.kind === 'run_protocol' ? op.steps : [op];
+    // Checked synchronously, so an unheld device runs with exactly the same event-loop turns as before.
+    if (this.holding) await this.whileHeld(commandId, entry, 0, steps.length);
     const start = this.clock.now();
     entry.status = 'running';
     this.executions++;
-    this.state = 'busy';
     this.activeRunId = commandId;
     this.lockOwner = entry.sender;
     this.emit({ type: 'status' });
@@ -272,12 +332,12 @@ export class LiquidHandlerCore {
       this.logger.info({ commandId }, 'injected fault: connection lost mid-run');
       this.emit({ type: 'connection.lost', runId: commandId });
     }
-    const steps: LiquidHandlerStep[] = op.kind === 'run_protocol' ? op.steps : [op];
     const tally = new DispenseTally();
     let failure = validateSteps(steps, this.arm.channels, this.limits, this.world);
     const refused = failure !== undefined;
     if (failure) this.logger.debug({ commandId, code: failure.code }, 'operation refused before motion');
     for (let i = 0; !failure && i < steps.length; i++) {
+      if (i > 0 && this.holding) await this.whileHeld(commandId, entry, i, steps.length);
       let step = steps[i] as LiquidHandlerStep;
       failure = this.faults.check({ device: this.deviceId, operation: step.kind, call: this.nextCall('step'), phase: 'step', commandId });
       if (failure?.code === 'PARTIAL_CHANNEL_FAILURE') {
@@ -312,7 +372,6 @@ export class LiquidHandlerCore {
     // a refusal before motion leaves the device as it was.
     if (failure && !refused && !failure.recoverable) this.errorLatched = true;
     else if (!failure && op.kind === 'home') this.errorLatched = false;
-    this.state = this.errorLatched ? 'error' : 'ready';
     this.emit({ type: 'status' });
     this.emit({ type: failure ? 'run.failed' : 'run.completed', runId: commandId, result });
     return result;

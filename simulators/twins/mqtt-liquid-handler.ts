@@ -13,6 +13,9 @@ import {
   isFinalRunStatus,
   isUsableReplyTopic,
   liquidHandlerTopics,
+  orchestratorStateTopic,
+  statePayloadSchema,
+  type DataChunk,
   type DescriptionPayload,
   type EventPayload,
   type LiquidHandlerEventName,
@@ -47,6 +50,13 @@ export interface MqttLiquidHandlerTwinOptions {
    * measures what really arrived. Default false.
    */
   publishCells?: boolean;
+  /**
+   * Follow the lab's orchestrator `$state` (retained, last will `lost`): while it is `lost` the device finishes the
+   * step it is moving, then holds (ADR 0051). Default true.
+   */
+  followOrchestrator?: boolean;
+  /** Publish live `data/<runId>/progress` chunks (QoS 0), one per finished protocol step. Default true. */
+  liveData?: boolean;
   logger?: Logger;
 }
 
@@ -64,7 +74,9 @@ export interface TwinStats {
  * validates every payload with the wire contract (a malformed one gets a `rejected` reply naming the bad field, or
  * an `alarm` event when there is nowhere to reply), refuses expired commands, de-duplicates commandIds, publishes
  * retained `$state`/`$description`/`status` (last will `lost`), `evt/run.*` and `result/<runId>`, answers to
- * `replyTo` and echoes MQTT 5 correlation data. The device logic is the shared LiquidHandlerCore.
+ * `replyTo` and echoes MQTT 5 correlation data. While the lab's orchestrator is `lost` (its last will) the device
+ * holds after the current step and shows `maintenance`; it goes on when the orchestrator is back. Protocol runs
+ * stream `data/<runId>/progress` chunks (QoS 0). The device logic is the shared LiquidHandlerCore.
  */
 export class MqttLiquidHandlerTwin {
   readonly core: LiquidHandlerCore;
@@ -79,12 +91,16 @@ export class MqttLiquidHandlerTwin {
   /** Cells each running command touches (for the cell link). */
   private readonly cellsOf = new Map<string, string[]>();
   private detachCore: (() => void) | undefined;
+  private readonly orchestratorTopic: string;
+  /** Next `seq` of each running run's progress stream. */
+  private readonly dataSeq = new Map<string, number>();
 
   constructor(options: MqttLiquidHandlerTwinOptions) {
     this.options = options;
     this.core = options.core instanceof LiquidHandlerCore ? options.core : new LiquidHandlerCore(options.core);
     this.topics = liquidHandlerTopics(options.lab, this.core.deviceId);
     this.clientId = options.broker.clientId ?? `lh-${this.core.deviceId}`;
+    this.orchestratorTopic = orchestratorStateTopic(options.lab);
     this.logger = (options.logger ?? silentLogger).child({ component: 'lh-twin', deviceId: this.core.deviceId });
   }
 
@@ -102,7 +118,7 @@ export class MqttLiquidHandlerTwin {
     const client = createDeviceClient(this.options.broker, this.clientId, this.topics.state);
     this.client = client;
     client.on('error', (err) => this.logger.warn({ err: err.message }, 'mqtt error'));
-    client.on('message', (topic, payload, packet) => this.onCommand(topic, payload, packet));
+    client.on('message', (topic, payload, packet) => (topic === this.orchestratorTopic ? this.onOrchestratorState(payload) : this.onCommand(topic, payload, packet)));
     client.on('connect', () => {
       // (Re)announce on every connect: after a drop the broker has published the last will `lost`.
       this.lastState = undefined;
@@ -110,7 +126,7 @@ export class MqttLiquidHandlerTwin {
     });
     this.detachCore = this.core.onEvent((e) => this.onCoreEvent(e));
     await connectClient(client, (this.options.broker.connectTimeout_s ?? 10) * 1000, `liquid-handler twin ${this.clientId}`);
-    await client.subscribeAsync(this.topics.cmdFilter, { qos: 1 });
+    await client.subscribeAsync([this.topics.cmdFilter, ...(this.options.followOrchestrator === false ? [] : [this.orchestratorTopic])], { qos: 1 });
     this.logger.info({ base: this.topics.base }, 'liquid-handler twin serving');
   }
 
@@ -146,6 +162,16 @@ export class MqttLiquidHandlerTwin {
   /** Test hook: the socket drops (last will `lost`), then the client reconnects and re-announces itself. */
   dropConnection(): void {
     this.client?.stream.destroy();
+  }
+
+  /** `lost` holds the device after its current step; any other state (or a cleared topic) releases it. */
+  private onOrchestratorState(payload: Buffer): void {
+    const text = payload.toString('utf8').trim();
+    if (text.length === 0) return this.core.release();
+    const parsed = statePayloadSchema.safeParse(text);
+    if (!parsed.success) return this.logger.warn({ topic: this.orchestratorTopic, reason: describeIssues(parsed.error) }, 'ignoring a malformed orchestrator $state');
+    if (parsed.data === 'lost') this.core.hold('orchestrator lost (last will): finished the current step, holding until it is back');
+    else this.core.release();
   }
 
   /** Test hook: the next `n` final replies to operations are executed and stored but never sent (lost replies). */
@@ -208,8 +234,14 @@ export class MqttLiquidHandlerTwin {
         return;
       }
       case 'run.started':
+        this.publishEvent(e.type, e.runId, e.detail);
+        return;
       case 'run.step':
         this.publishEvent(e.type, e.runId, e.detail);
+        this.publishProgress(e.runId, { step: [Number(e.detail['index'])], of: [Number(e.detail['of'])], kind: [String(e.detail['kind'])] }, false);
+        return;
+      case 'run.held':
+        this.publishEvent('alarm', e.runId, { hold: true, ...e.detail });
         return;
       case 'connection.lost':
         this.logger.info({ runId: e.runId }, 'injected fault: dropping the connection mid-run');
@@ -221,6 +253,7 @@ export class MqttLiquidHandlerTwin {
         const result: ResultPayload = { schema: 'sdl.result.liquid.v1', deviceId: this.core.deviceId, runId: e.runId, result: e.result };
         this.publish(this.topics.result(e.runId), encodePayload(result));
         this.publishEvent(e.type, e.runId, { status: e.result.status, duration_s: e.result.duration_s, ...(e.result.failure ? { code: e.result.failure.code } : {}) });
+        if (this.dataSeq.has(e.runId)) this.publishProgress(e.runId, { status: [e.result.status] }, true);
         return;
       }
     }
@@ -275,13 +308,28 @@ export class MqttLiquidHandlerTwin {
     const known = this.core.commandState(cmd.commandId);
     const finished = submission.duplicate && isFinalRunStatus(known.runStatus);
     if (!finished) {
-      this.reply(target, { commandId: cmd.commandId, deviceId: this.core.deviceId, status: 'accepted', duplicate: submission.duplicate, repliedAt_ms: Date.now() });
+      const hold = this.core.holdState;
+      const accepted: ReplyInput = { commandId: cmd.commandId, deviceId: this.core.deviceId, status: 'accepted', duplicate: submission.duplicate, repliedAt_ms: Date.now() };
+      if (hold) accepted.reason = `queued: the device holds (${hold.reason})`;
+      this.reply(target, accepted);
       if (!submission.duplicate) this.publishEvent('run.accepted', cmd.commandId, { command: cmd.command, ...(cmd.sender ? { sender: cmd.sender } : {}) });
     }
     submission.done.then(
       (result) => this.replyFinal(target, result, submission.duplicate),
       (err: unknown) => this.logger.error({ commandId: cmd.commandId, err: (err as Error).message }, 'device core failed'),
     );
+  }
+
+  /** A live progress chunk, QoS 0 (may be lost: the result is authoritative). */
+  private publishProgress(runId: string, samples: DataChunk['samples'], final: boolean): void {
+    if (this.options.liveData === false || !this.client) return;
+    const seq = this.dataSeq.get(runId) ?? 0;
+    if (final) this.dataSeq.delete(runId);
+    else this.dataSeq.set(runId, seq + 1);
+    const chunk: DataChunk = { schema: 'sdl.data.v1', deviceId: this.core.deviceId, runId, stream: 'progress', seq, at: new Date().toISOString(), samples, final };
+    this.client.publish(this.topics.data(runId, 'progress'), encodePayload(chunk), { qos: 0, retain: false }, (err) => {
+      if (err) this.logger.debug({ runId, seq, err: err.message }, 'live data chunk not sent');
+    });
   }
 
   /** Publishes the contents of the cells a finished command touched (simulation cell link, retained). */

@@ -177,3 +177,12 @@ export async function startPrivateMosquitto(options: { persistence?: boolean } =
     log: () => logText,
   };
 }
+
+/** Polls `check` every 10 ms until it holds; throws naming `what` after `timeout_ms`. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeout_ms = 5000): Promise<void> {
+  const end = Date.now() + timeout_ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
