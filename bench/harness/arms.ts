@@ -61,18 +61,20 @@ const BOAGENT_FIT: FitSettings = { warmStart: true, refitEvery: 1 };
 /** BoTorch's textbook loop: a fresh model every step, one L-BFGS run from the prior mode, all points in the fit. */
 const TEXTBOOK_FIT: FitSettings = { warmStart: false, priorSamples: 0, restarts: 1, maxFitPoints: 100000, maxIterations: 100, refitEvery: 1 };
 
+const DEFAULT_ARM: GpArm = {
+  kind: 'gp',
+  name: 'default',
+  description: 'our default (BoAgent settings in pool mode, ADR 0043): Matérn-5/2 ARD GP with BoTorch priors, warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
+  kernel: 'matern52',
+  acquisition: 'ucb',
+  beta: 4,
+  batch: 'believer',
+  mcSamples: 128,
+  fit: BOAGENT_FIT,
+};
+
 export const ARMS: Record<string, Arm> = {
-  default: {
-    kind: 'gp',
-    name: 'default',
-    description: 'our default (BoAgent settings in pool mode, ADR 0043): Matérn-5/2 ARD GP with BoTorch priors, warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
-    kernel: 'matern52',
-    acquisition: 'ucb',
-    beta: 4,
-    batch: 'believer',
-    mcSamples: 128,
-    fit: BOAGENT_FIT,
-  },
+  default: DEFAULT_ARM,
   'botorch-logei': {
     kind: 'gp',
     name: 'botorch-logei',
@@ -85,15 +87,9 @@ export const ARMS: Record<string, Arm> = {
     fit: BOAGENT_FIT,
   },
   'lcb2-matern': {
-    kind: 'gp',
+    ...DEFAULT_ARM,
     name: 'lcb2-matern',
-    description: 'Liang et al. arm: Matérn-5/2 ARD GP (our priors and fit) with LCB λ = 2 (μ − 2σ for minimisation)',
-    kernel: 'matern52',
-    acquisition: 'ucb',
-    beta: 4,
-    batch: 'believer',
-    mcSamples: 128,
-    fit: BOAGENT_FIT,
+    description: 'Liang et al. arm: Matérn-5/2 ARD GP (our priors and fit) with LCB λ = 2 (μ − 2σ for minimisation); since ADR 0043 the same configuration as `default`',
   },
   'lcb2var-matern': {
     kind: 'gp',
