@@ -12,6 +12,9 @@ import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import { createAgent } from './agents.ts';
 import { analyseEchem } from './analysis.ts';
+import { takeCampaignLease } from './command-queue-lease.ts';
+import { startCommandQueuePoller, type CommandQueuePoller } from './command-queue-poller.ts';
+import { EngineCampaignCommands } from './console-commands.ts';
 import { startDryRunConsole, type DryRunConsole, type DryRunConsoleOptions } from './console-dry-run.ts';
 import { exportResults } from './export-results.ts';
 import { createIdFactory } from './ids.ts';
@@ -66,6 +69,16 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   const newId = createIdFactory();
   const campaignId = `${spec.id}-${newId().toLowerCase()}`;
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger }));
+  // The campaign's lease (ADR 0032): taken before anything runs, renewed by heartbeat, released at the end. Losing it
+  // to another process aborts the run here.
+  let onLeaseLost: ((reason: string) => void) | undefined;
+  let lease: Awaited<ReturnType<typeof takeCampaignLease>>;
+  try {
+    lease = await takeCampaignLease({ store, campaignId, spec, seed: opts.seed, logger, onLost: (holder) => onLeaseLost?.(`campaign lease lost to ${holder?.owner ?? 'another process'}`) });
+  } catch (e) {
+    if (!opts.store) await store.close();
+    throw e;
+  }
   const bus = new DocumentBus();
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
@@ -77,10 +90,12 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       : await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults, pkiFolder: config.pkiDir });
   } catch (e) {
     sink.detach();
+    await lease.release();
     if (!opts.store) await store.close();
     throw e;
   }
   let consoleHandle: DryRunConsole | undefined;
+  let poller: CommandQueuePoller | undefined;
   try {
     const gate = new SafetyGate(spec);
     const engine = new Engine({
@@ -107,7 +122,19 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       executor.notify();
     };
     opts.signal?.addEventListener('abort', abort, { once: true });
+    onLeaseLost = (reason) => {
+      engine.abort(reason);
+      executor.notify();
+    };
     engine.start();
+    const decisions = consoleHandle?.decisions;
+    if (decisions) decisions.onChange(() => lease.publishPending(decisions.pending()));
+    if (store.kind === 'postgres') {
+      // Consoles in other processes (`labloop serve`) queue commands in the database; they run through the same
+      // command API as the in-process console.
+      const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
+      poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
+    }
     const agent = createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId });
     const loop = new CampaignLoop({
       spec,
@@ -124,6 +151,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       onProgress: (p) => opts.onProgress?.(p, clock.now()),
     });
     const result = await loop.run();
+    await poller?.stop();
     if (clock instanceof InstantClock && clock.stalls > 0)
       logger.warn({ stalls: clock.stalls }, 'the virtual clock advanced while an actor was awake; this run may not be reproducible');
     opts.signal?.removeEventListener('abort', abort);
@@ -138,6 +166,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       virtualHours: clock.now() / 3600,
       result,
     });
+    await lease.release();
     await consoleHandle?.finish();
     return {
       campaignId,
@@ -149,6 +178,8 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       rows: exported.rows,
     };
   } finally {
+    await poller?.stop();
+    await lease.release();
     await consoleHandle?.close();
     sink.detach();
     await lab.close();

@@ -24,7 +24,10 @@ export async function runServeCommand(raw: Record<string, unknown>): Promise<voi
   const logger = createLogger(config.logLevel);
   const served = await startServeConsole({ config, logger, host: flags.host, port: flags.port, insecureLocal, pollMs: flags.poll });
   if (insecureLocal) process.stderr.write('labloop: WARNING — --insecure-local: anyone on this machine can open the console without a token\n');
-  process.stdout.write(`labloop console: ${served.url} (${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}, read-only, polling every ${flags.poll} ms) — Ctrl-C to stop\n`);
+  const mode = served.controlsCampaigns
+    ? 'PostgreSQL: operators control campaigns whose runner holds a live lease'
+    : `PGlite ${config.pgliteDir}, read-only: a PGlite folder has one process, so nothing here runs elsewhere`;
+  process.stdout.write(`labloop console: ${served.url} (${mode}; polling every ${flags.poll} ms) — Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
