@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MqttClient } from 'mqtt';
@@ -9,19 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDryRun } from '../../src/app/dry-run.ts';
 import { loadStationsFile, type StationsFile } from '../../src/app/external-stations.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { Rng, silentLogger, type CampaignSpec } from '../../src/domain/index.ts';
+import { Rng, silentLogger } from '../../src/domain/index.ts';
 import type { LabDocument } from '../../src/protocol/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { InstantClock } from '../../simulators/clock.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../simulators/embedded-broker.ts';
-import type { FaultInjector, FaultSite } from '../../simulators/fault-injector.ts';
 import { RuleFaultInjector, type FaultRule } from '../../simulators/faults.ts';
 import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
 import { oerPrecipitation } from '../../simulators/liquid/precipitation.ts';
 import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
 import { openTempStore } from '../helpers/db.ts';
-import { defaultSpec } from '../helpers/default-spec.ts';
+import { RecordingInjector, resultRows, safeSpec, type ResultRow } from '../helpers/fault-campaign.ts';
 
 /**
  * Transport faults over the MQTT twin, through the whole loop: the dry run connects (`stations`) to liquid-handler
@@ -31,35 +30,9 @@ import { defaultSpec } from '../helpers/default-spec.ts';
  */
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const spec: CampaignSpec = (() => {
-  const s = defaultSpec({ budget: { trials: 2 }, stations: { pairs: 2 } });
-  return {
-    ...s,
-    parameters: [
-      { type: 'simplex', name: 'metals', components: ['Ni', 'Fe', 'Co'], minFraction: 0.05, totalConcentration: 'totalMetal' },
-      { type: 'continuous', name: 'totalMetal', low: 30, high: 50, unit: 'mM', log: false },
-      { type: 'continuous', name: 'complexant', low: 2, high: 10, unit: 'mM', log: false },
-      { type: 'continuous', name: 'depositionCharge_mC_cm2', low: 20, high: 60, unit: 'mC/cm2', log: false },
-      { type: 'continuous', name: 'annealTemperature', low: 100, high: 200, unit: 'degC', log: false },
-    ],
-    strategy: { ...s.strategy, agent: 'random' },
-  };
-})();
+const spec = safeSpec(2);
 /** Short reply timeouts, so a lost reply is noticed within a second or two. */
 const config = loadConfig({}, { timeouts: { commandReply_s: 1.5, stepOverrunFactor: 0.001 } });
-
-class RecordingInjector implements FaultInjector {
-  readonly sites: FaultSite[] = [];
-  constructor(readonly inner: RuleFaultInjector) {}
-  check(site: FaultSite) {
-    this.sites.push(site);
-    return this.inner.check(site);
-  }
-  effect(site: FaultSite) {
-    this.sites.push(site);
-    return this.inner.effect(site);
-  }
-}
 
 let broker: EmbeddedBroker;
 let store: Store;
@@ -95,17 +68,11 @@ async function watchStates(lab: string): Promise<{ states: Map<string, string[]>
 }
 
 interface TwinRun {
-  rows: { status: string; failureCode: string; station: string }[];
+  rows: ResultRow[];
   docs: LabDocument[];
   twins: MqttLiquidHandlerTwin[];
   injectors: RecordingInjector[];
   states: Map<string, string[]>;
-}
-
-async function rows(outDir: string) {
-  const [header, ...lines] = (await readFile(path.join(outDir, 'results.csv'), 'utf8')).trim().split(/\r?\n/);
-  const cols = (header ?? '').split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? `c${i}`, v])) as { status: string; failureCode: string; station: string });
 }
 
 /** A dry run against two liquid-handler twins in this process; `rules` are forced on lh-pair1. */
@@ -133,7 +100,7 @@ async function twinRun(rules: FaultRule[]): Promise<TwinRun> {
     const outDir = path.join(dir, `run-${++runs}`);
     const summary = await runDryRun({ spec, config, logger: silentLogger, seed: 3, outDir, clock: 'instant', transport: 'twin', stations, store });
     expect(summary.result.state).toBe('completed');
-    return { rows: await rows(outDir), docs: await store.documents.after(summary.campaignId, 0, 100_000), twins, injectors, states: watcher.states };
+    return { rows: await resultRows(outDir), docs: await store.documents.after(summary.campaignId, 0, 100_000), twins, injectors, states: watcher.states };
   } finally {
     await Promise.all(twins.map((t) => t.stop()));
     await watcher.close();
@@ -243,7 +210,7 @@ describe('standalone simulated instruments: a dry run spanning processes', () =>
     const outDir = path.join(dir, 'external');
     const summary = await runDryRun({ spec: { ...spec, budget: { trials: 4 } }, config: loadConfig({}, { pkiDir: env.LABLOOP_PKI_DIR }), logger: silentLogger, seed: 9, outDir, clock: 'instant', transport: 'twin', stations, store });
     expect(summary.result.state).toBe('completed');
-    const result = await rows(outDir);
+    const result = await resultRows(outDir);
     expect(result).toHaveLength(4);
     // Both stations measured real samples (an empty cell would fail NO_SAMPLE_IN_CELL).
     expect(result.every((x) => x.status === 'completed')).toBe(true);

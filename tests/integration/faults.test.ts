@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,59 +8,24 @@ import { loadConfig } from '../../src/config/index.ts';
 import { FAILURE_CODES, Rng, silentLogger, type CampaignSpec, type FailureCode } from '../../src/domain/index.ts';
 import type { LabDocument } from '../../src/protocol/index.ts';
 import type { Store } from '../../src/store/store.ts';
-import type { FaultInjector, FaultSite } from '../../simulators/fault-injector.ts';
 import { FAULT_CATALOGUE, RuleFaultInjector, type FaultCode, type FaultRule } from '../../simulators/faults.ts';
 import { trueOutcome } from '../../simulators/physics/oer-landscape.ts';
 import { openTempStore } from '../helpers/db.ts';
-import { defaultSpec } from '../helpers/default-spec.ts';
+import { expectCampaignWentOn, ofType, codesOnTrials, quarantined, RecordingInjector, resultRows, safeSpec as safeRegion, type ResultRow } from '../helpers/fault-campaign.ts';
 
 /**
  * One small dry run per fault code (2 station pairs, 4 trials, in-process devices, one shared in-memory store):
  * the campaign goes on, the trial carries the code, retryable faults are retried with a new commandId, and a pair
  * whose device keeps failing is quarantined while the other keeps working. Transport faults over the MQTT twin are
- * in faults-mqtt.test.ts.
+ * in faults-mqtt.test.ts, the potentiostat's silent cell faults in faults-cell.test.ts.
  */
 
-/** A region of the default scenario with no chemistry failure, so device faults are the only failures. */
-function safeSpec(trials = 4): CampaignSpec {
-  const spec = defaultSpec({ budget: { trials }, stations: { pairs: 2 } });
-  return {
-    ...spec,
-    parameters: [
-      { type: 'simplex', name: 'metals', components: ['Ni', 'Fe', 'Co'], minFraction: 0.05, totalConcentration: 'totalMetal' },
-      { type: 'continuous', name: 'totalMetal', low: 30, high: 50, unit: 'mM', log: false },
-      { type: 'continuous', name: 'complexant', low: 2, high: 10, unit: 'mM', log: false },
-      { type: 'continuous', name: 'depositionCharge_mC_cm2', low: 20, high: 60, unit: 'mC/cm2', log: false },
-      { type: 'continuous', name: 'annealTemperature', low: 100, high: 200, unit: 'degC', log: false },
-    ],
-    strategy: { ...spec.strategy, agent: 'random', maxRetries: 1, quarantineAfter: 3 },
-  };
-}
-
-/** Records every site the devices ask about (to see commandIds), delegating to the rule injector. */
-class RecordingInjector implements FaultInjector {
-  readonly sites: FaultSite[] = [];
-  constructor(readonly inner: RuleFaultInjector) {}
-  check(site: FaultSite) {
-    this.sites.push(site);
-    return this.inner.check(site);
-  }
-  effect(site: FaultSite) {
-    this.sites.push(site);
-    return this.inner.effect(site);
-  }
-}
-
-interface Row {
-  status: string;
-  failureCode: string;
-  station: string;
-  attempts: string;
-}
+/** The fault suite's campaign: SAFE_PARAMETERS, one retry, quarantine after 3 consecutive faults. */
+const safeSpec = (trials = 4): CampaignSpec => safeRegion(trials, { maxRetries: 1, quarantineAfter: 3 });
 
 interface Outcome {
   state: string;
-  rows: Row[];
+  rows: ResultRow[];
   docs: LabDocument[];
   injector: RecordingInjector;
 }
@@ -84,27 +49,10 @@ async function dryRun(spec: CampaignSpec, rules: FaultRule[] = []): Promise<Outc
   const injector = new RecordingInjector(new RuleFaultInjector(new Rng(11), rules));
   const outDir = path.join(dir, `run-${++runs}`);
   const summary = await runDryRun({ spec, config, logger: process.env['LABLOOP_TEST_LOG'] ? createLogger('debug') : silentLogger, seed: 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store });
-  const [header, ...lines] = (await readFile(path.join(outDir, 'results.csv'), 'utf8')).trim().split(/\r?\n/);
-  const cols = (header ?? '').split(',');
-  const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? `c${i}`, v])) as unknown as Row);
   const docs = await store.documents.after(summary.campaignId, 0, 100_000);
-  return { state: summary.result.state, rows, docs, injector };
+  return { state: summary.result.state, rows: await resultRows(outDir), docs, injector };
 }
 
-const ofType = <T extends LabDocument['type']>(docs: LabDocument[], type: T) => docs.filter((d): d is Extract<LabDocument, { type: T }> => d.type === type);
-const codesOnTrials = (o: Outcome): FailureCode[] => ofType(o.docs, 'trialState').flatMap((d) => (d.payload.failure ? [d.payload.failure.code] : []));
-const quarantined = (o: Outcome): string[] => [...new Set(ofType(o.docs, 'stationState').filter((d) => d.payload.quarantined).map((d) => d.payload.station))];
-
-/** Every trial ended completed or failed with a code, and the campaign completed its budget. */
-function expectCampaignWentOn(o: Outcome, trials = 4): void {
-  expect(o.state).toBe('completed');
-  expect(o.rows).toHaveLength(trials);
-  for (const r of o.rows) {
-    expect(['completed', 'failed']).toContain(r.status);
-    if (r.status === 'failed') expect(r.failureCode, JSON.stringify(r)).toMatch(/^[A-Z_]+$/);
-    if (r.status === 'failed') expect(r.failureCode).not.toBe('INTERNAL');
-  }
-}
 
 const lhFails = FAULT_CATALOGUE.filter((f) => f.device === 'liquidHandler' && f.effect === 'fail');
 const psFails = FAULT_CATALOGUE.filter((f) => f.device === 'potentiostat' && f.effect === 'fail');
@@ -125,7 +73,7 @@ describe('device faults through the whole loop: pair1 keeps failing, pair2 keeps
     const o = await dryRun(spec, [{ code: code as FaultCode, device: 'lh-pair1', probability: 1 }]);
     expectCampaignWentOn(o, trials);
     // The trial carries the code.
-    expect(codesOnTrials(o)).toContain(code);
+    expect(codesOnTrials(o.docs)).toContain(code);
     const failedRows = o.rows.filter((x) => x.status === 'failed');
     expect(failedRows.length).toBeGreaterThan(0);
     for (const r of failedRows) expect(r).toMatchObject({ failureCode: code, station: 'pair1', attempts: hints.retryable ? '1' : '0' });
@@ -140,7 +88,7 @@ describe('device faults through the whole loop: pair1 keeps failing, pair2 keeps
       expect(new Set(failing.slice(0, 2)).size).toBe(2);
     } else expect(faults.every((f) => f.payload.attempt === 0)).toBe(true);
     // Quarantine: K = 3 consecutive faults (or one that needs an operator) take pair1 out; pair2 finishes the budget.
-    expect(quarantined(o)).toEqual(['pair1']);
+    expect(quarantined(o.docs)).toEqual(['pair1']);
     if (!hints.recoverable) expect(ofType(o.docs, 'stationState').find((d) => d.payload.quarantined)?.payload.consecutiveFaults).toBe(1);
     expect(o.rows.filter((r) => r.status === 'completed').every((r) => r.station === 'pair2')).toBe(true);
   });
@@ -152,7 +100,7 @@ describe('device faults through the whole loop: pair1 keeps failing, pair2 keeps
     const o = await dryRun(safeSpec(2), [{ code: code as FaultCode, device: 'ps-pair1', probability: 1 }]);
     expectCampaignWentOn(o, 2);
     const hints = FAILURE_CODES[code as FailureCode];
-    expect(codesOnTrials(o)).toContain(code);
+    expect(codesOnTrials(o.docs)).toContain(code);
     const failedRows = o.rows.filter((x) => x.status === 'failed');
     expect(failedRows).toHaveLength(1);
     for (const r of failedRows) expect(r).toMatchObject({ failureCode: code, station: 'pair1', attempts: hints.retryable ? '1' : '0' });
@@ -160,8 +108,8 @@ describe('device faults through the whole loop: pair1 keeps failing, pair2 keeps
     expect(faults.every((f) => f.payload.device === 'ps-pair1' && f.payload.failure.code === code)).toBe(true);
     if (hints.retryable) expect(faults.some((f) => f.payload.attempt === 1)).toBe(true);
     else expect(faults.every((f) => f.payload.attempt === 0)).toBe(true);
-    if (!hints.recoverable) expect(quarantined(o)).toEqual(['pair1']);
-    expect(quarantined(o)).not.toContain('pair2');
+    if (!hints.recoverable) expect(quarantined(o.docs)).toEqual(['pair1']);
+    expect(quarantined(o.docs)).not.toContain('pair2');
     expect(o.rows.filter((r) => r.station === 'pair2').every((r) => r.status === 'completed')).toBe(true);
   });
 
@@ -174,13 +122,22 @@ describe('device faults through the whole loop: pair1 keeps failing, pair2 keeps
     const failed = o.injector.inner.injected[0]?.site;
     const retry = o.injector.sites.find((s) => s.device === 'lh-pair1' && s.phase === 'step' && s.operation === 'transfer' && s.commandId !== failed?.commandId);
     expect(retry?.commandId).toBeDefined();
-    expect(quarantined(o)).toEqual([]);
+    expect(quarantined(o.docs)).toEqual([]);
   });
 });
 
-it('covers every catalogued fault (transport effects over the MQTT twin: faults-mqtt.test.ts)', () => {
+it('covers every catalogued fault (transport effects over the MQTT twin: faults-mqtt.test.ts; silent cell faults: faults-cell.test.ts)', () => {
   const here = [...lhFails, ...psFails].map((f) => `${f.device}:${f.code}`);
-  const elsewhere = ['liquidHandler:SHORT_DISPENSE', 'liquidHandler:CARRY_OVER', 'liquidHandler:DUPLICATE_DELIVERY', 'liquidHandler:DEVICE_LOST', 'liquidHandler:LOST_REPLY'];
+  const elsewhere = [
+    'liquidHandler:SHORT_DISPENSE',
+    'liquidHandler:CARRY_OVER',
+    'liquidHandler:DUPLICATE_DELIVERY',
+    'liquidHandler:DEVICE_LOST',
+    'liquidHandler:LOST_REPLY',
+    'potentiostat:IR_COMPENSATION_ERROR',
+    'potentiostat:BUBBLE_COVERAGE',
+    'potentiostat:ELECTROLYTE_CONTAMINATION',
+  ];
   expect(FAULT_CATALOGUE.map((f) => `${f.device}:${f.code}`).sort()).toEqual([...here, ...elsewhere].sort());
 });
 
@@ -221,7 +178,7 @@ describe('chemistry failures from the landscape', () => {
     expectCampaignWentOn(o);
     for (const r of o.rows) expect(r).toMatchObject({ status: 'failed', failureCode: code, attempts: '0' });
     expect(ofType(o.docs, 'fault')).toHaveLength(0);
-    expect(quarantined(o)).toEqual([]);
+    expect(quarantined(o.docs)).toEqual([]);
     expect(new Set(o.rows.map((r) => r.station))).toEqual(new Set(['pair1', 'pair2']));
   });
 

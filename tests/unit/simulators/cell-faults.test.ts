@@ -65,15 +65,15 @@ describe('IR_COMPENSATION_ERROR: positive feedback with a wrong Ru', () => {
       // The instrument's own Ru (ZIR) minus its recorded compensation: what a lab without EIS would correct.
       const rest = run!.result.conditions.uncompensatedResistance! - lsv.params['irCompensation_ohm']!;
       const input = { ewe_V: lsv.arrays['Ewe_V']!, i_A: lsv.arrays['I_A']!, area: AREA, referenceOffset_V_RHE: run!.result.conditions.referenceOffset_V_RHE, rs_ohm: rest };
-      return { ...lsvFeatures(input, { tafelMaxCurrentDensity: 100 }).features, ru: run!.truth.trueRu_ohm! };
+      return { f: lsvFeatures(input, { tafelMaxCurrentDensity: 100 }).features, ru: run!.truth.trueRu_ohm! };
     };
     const under = await features(0.6);
     const right = await features(0.85);
     // Under-compensated: (1 − 0.6)·Ru is left, the ZIR-based correction removes 0.15·Ru_ZIR = 0.15·Ru·0.6/0.85; with
     // the right compensation it removes exactly what is left.
     const dR = under.ru * (1 - 0.6 - (0.15 * 0.6) / 0.85);
-    expect(Math.abs(under['eta10_V']! - right['eta10_V']! - dR * 0.01 * AREA)).toBeLessThan(0.0003);
-    expect(under['tafel_mV_dec']!).toBeGreaterThan(right['tafel_mV_dec']! + 0.5);
+    expect(Math.abs(under.f['eta10_V']! - right.f['eta10_V']! - dR * 0.01 * AREA)).toBeLessThan(0.0003);
+    expect(under.f['tafel_mV_dec']!).toBeGreaterThan(right.f['tafel_mV_dec']! + 0.5);
   });
 
   it('rings only past ≈ 95 % of Ru: over-compensation lifts the quiet-region noise ten-fold', async () => {
