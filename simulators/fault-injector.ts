@@ -55,7 +55,7 @@ export interface FaultEffect {
    * previous source's volume that is carried over (CARRY_OVER); the fraction of the true Ru the potentiostat
    * compensates (IR_COMPENSATION_ERROR; configured ≈ 0.85); the severity in (0, 1] of bubble coverage at high current
    * (BUBBLE_COVERAGE); the signed level in [−1, 1] of an electrolyte contamination (ELECTROLYTE_CONTAMINATION: > 0 Fe
-   * impurity, < 0 a site-blocking poison). simulators/physics/cell-faults.ts turns them into physics.
+   * impurity, < 0 a site-blocking poison). simulators/echem/cell-faults.ts turns them into physics.
    */
   magnitude: number;
 }

@@ -74,7 +74,7 @@ export const FAULT_CATALOGUE: readonly FaultSpec[] = [
   fail('NAN_POINTS', 'potentiostat', 'acquisition returned non-numeric points'),
   fail('NO_SAMPLE_IN_CELL', 'potentiostat', 'no electrolyte contact: the cell looks empty'),
   fail('PARAMETER_OUT_OF_LIMITS', 'potentiostat', 'technique parameters outside the instrument limits (refused)'),
-  // potentiostat / cell: silent (the run succeeds; simulators/physics/cell-faults.ts realises them, ADR 0050)
+  // potentiostat / cell: silent (the run succeeds; simulators/echem/cell-faults.ts realises them, ADR 0050)
   { code: 'IR_COMPENSATION_ERROR', device: 'potentiostat', phase: 'run', effect: 'silent', byRate: true, magnitude: [0.6, 1.4], message: 'positive-feedback iR compensation set from a wrong Ru: compensates this fraction of the true Ru instead of 85 %' },
   { code: 'BUBBLE_COVERAGE', device: 'potentiostat', phase: 'run', effect: 'silent', byRate: true, magnitude: [0.2, 1], message: 'oxygen bubbles adhere to the electrode at high current (sawtooth current, lost area)' },
   { code: 'ELECTROLYTE_CONTAMINATION', device: 'potentiostat', phase: 'run', effect: 'silent', byRate: true, magnitude: [-1, 1], message: 'the electrolyte batch is contaminated (Fe impurity or a poison) until it is replaced' },
