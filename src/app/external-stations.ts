@@ -4,7 +4,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
+import { orchestratorStateTopic } from '../../drivers/liquid-handler/wire-contract.ts';
 import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
+import { OrchestratorPresence, orchestratorWill } from '../../drivers/transport/orchestrator-presence.ts';
 import { CellLinkSubscriber, MirroredWorld } from '../../simulators/liquid/cell-link.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
 import { formatZodIssues } from '../config/campaign-file.ts';
@@ -121,6 +123,8 @@ export async function connectExternalStations(opts: ExternalLabOptions): Promise
   };
   const links = new Map<string, MirroredWorld>();
   const transports = new Map<string, MqttClientTransport>();
+  /** The lab whose orchestrator presence each broker connection carries. */
+  const presenceLabs = new Map<string, string>();
   const rng = new Rng(opts.seed);
   try {
     const stations: Station[] = [];
@@ -140,11 +144,20 @@ export async function connectExternalStations(opts: ExternalLabOptions): Promise
       const brokerKey = `${connection.url} ${connection.username ?? ''} ${connection.protocolVersion}`;
       let transport = transports.get(brokerKey);
       if (!transport) {
-        const t = new MqttClientTransport({ ...connection, logger });
+        // The orchestrator's presence rides on this connection (ADR 0051): retained `ready`, last will `lost`, so
+        // the lab's devices finish their current step and hold if this process dies.
+        const presenceTopic = orchestratorStateTopic(lab);
+        const t = new MqttClientTransport({ ...connection, will: orchestratorWill(presenceTopic), logger });
         closers.push(() => t.close());
         await t.connect();
+        const presence = new OrchestratorPresence({ transport: t, topic: presenceTopic, logger });
+        await presence.start();
+        closers.push(() => presence.stop());
         transports.set(brokerKey, t);
+        presenceLabs.set(brokerKey, lab);
         transport = t;
+      } else if (presenceLabs.get(brokerKey) !== lab) {
+        logger.warn({ pair: pair.id, lab, presenceLab: presenceLabs.get(brokerKey) }, 'this broker connection carries the orchestrator presence of another lab; devices of this lab will not hold if the agent dies');
       }
       const lh = new LiquidHandlerMqttBackend({ lab, deviceId: pair.liquidHandler.id, connection: transport, timeouts: { reply_s: config.timeouts.commandReply_s }, logger: logger.child({ driver: pair.liquidHandler.id }) });
       closers.push(() => lh.stop());

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Rng, type LiquidHandlerOperation } from '../../src/domain/index.ts';
+import { Rng, type LiquidHandlerOperation, type LiquidHandlerStep } from '../../src/domain/index.ts';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
 import { ScaledClock } from '../../simulators/clock.ts';
@@ -21,7 +21,7 @@ const haveMosquitto = mosquittoBinaryAvailable();
 if (!haveMosquitto && !IN_CI) process.stderr.write('\n*** no mosquitto binary on PATH: SKIPPING the broker-restart test (it FAILS in CI) ***\n\n');
 const signal = new AbortController().signal;
 const SPEED = 40;
-const transfer = (volume: number, source: string): LiquidHandlerOperation => ({ kind: 'transfer', channel: 0, source: `stock:${source}`, target: 'cell:r1', volume, newTip: true });
+const transfer = (volume: number, source: string): Extract<LiquidHandlerStep, { kind: 'transfer' }> => ({ kind: 'transfer', channel: 0, source: `stock:${source}`, target: 'cell:r1', volume, newTip: true });
 
 describe.skipIf(!haveMosquitto && !IN_CI)('MQTT liquid handler across a restart of a persistent Mosquitto', () => {
   let broker: PrivateMosquitto | undefined;
