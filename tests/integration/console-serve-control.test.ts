@@ -61,10 +61,10 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
   }
 
   /** Starts a dry run on the shared PostgreSQL; resolves once its lease is in the database. */
-  async function startRun(trials: number): Promise<{ campaignId: string; owner: string; done: Promise<DryRunSummary> }> {
+  async function startRun(trials: number, approval: 'auto' | 'human' = 'auto'): Promise<{ campaignId: string; owner: string; done: Promise<DryRunSummary> }> {
     const before = new Set((await observer.campaigns.list()).map((c) => c.id));
     const base = defaultSpec();
-    const spec = { ...base, budget: { ...base.budget, trials }, stations: { pairs: 2 }, strategy: { ...base.strategy, agent: 'random' as const } };
+    const spec = { ...base, budget: { ...base.budget, trials }, stations: { pairs: 2 }, strategy: { ...base.strategy, agent: 'random' as const, approval } };
     const interrupt = new AbortController();
     const done = runDryRun({
       spec,
@@ -75,6 +75,8 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
       clock: '1500',
       transport: 'sim',
       signal: interrupt.signal,
+      // Human approval needs the runner's own console (its OperatorDecisions); serve decides through the database.
+      ...(approval === 'human' ? { console: { port: 0, tokens: TOKEN_ENTRIES } } : {}),
     });
     let finished = false;
     void done.finally(() => (finished = true)).catch(() => undefined);
@@ -169,6 +171,43 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
       reason: expect.stringMatching(/has no running process \(no live lease\)/),
     });
     expect(await observer.consoleCommands.list(id)).toHaveLength(4);
+  }, 120_000);
+
+  it('human approval: serve shows the approvals the runner publishes, approves one, and aborts the campaign', async () => {
+    const run = await startRun(4, 'human');
+    const id = run.campaignId;
+    const served = await serve();
+    const op = await client(served, TOKENS.operator);
+    const pendingNow = async () =>
+      (await (await fetch(`${served.url}/api/campaigns/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } })).json()) as {
+        campaign: { controllable: boolean };
+        pending: { approvals: string[]; recoveries: string[] };
+      };
+    let first: string | undefined;
+    for (let i = 0; i < 400 && !first; i++) {
+      first = (await pendingNow()).pending.approvals[0];
+      if (!first) await sleep(50);
+    }
+    expect(first, 'a trial awaiting approval, published by the runner').toBeDefined();
+    expect((await pendingNow()).campaign.controllable).toBe(true);
+    expect(await op.request('command', { action: 'approve', campaignId: id, trialId: first })).toEqual({ ok: true });
+    expect(await op.request('command', { action: 'approve', campaignId: id, trialId: first })).toMatchObject({ ok: false, error: expect.stringMatching(/not awaiting approval/) });
+    for (let i = 0; i < 400; i++) {
+      const t = (await observer.trials.list(id)).find((x) => x.id === first);
+      if (t && t.status !== 'proposed' && t.status !== 'approved' && t.status !== 'queued') break;
+      await sleep(50);
+    }
+    expect((await observer.trials.list(id)).find((x) => x.id === first)?.status).toMatch(/running|completed|failed/);
+    expect(await op.request('command', { action: 'abort', campaignId: id, reason: 'enough' })).toEqual({ ok: true });
+    const summary = await run.done;
+    expect(summary.result.state).toBe('aborted');
+    const actions = await observer.operatorActions.list(id);
+    expect(actions.filter((a) => a.actor === 'ada').map((a) => [a.action, a.accepted, a.target ?? null])).toEqual([
+      ['approve', true, first],
+      ['approve', false, first],
+      ['abort', true, null],
+    ]);
+    expect(await observer.campaigns.pendingDecisions(id)).toBeUndefined();
   }, 120_000);
 
   it('a command nobody answers expires and a late runner never executes it', async () => {

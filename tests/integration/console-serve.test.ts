@@ -8,7 +8,10 @@ import { createTempDatabase, IN_CI, probePostgres, removePgliteDir, TEST_PGLITE_
 import { ScriptedCampaign } from '../unit/console/console-fixtures.ts';
 import { range, TestClient, TOKEN_ENTRIES, TOKENS, waitFor } from '../unit/console/server-harness.ts';
 
-/** `labloop serve`: the read-only console over a database, following new documents by polling the documents table. */
+/**
+ * `labloop serve`: the console over a database, following new documents by polling the documents table (read-only on
+ * PGlite; control through the database on PostgreSQL is in console-serve-control.test.ts).
+ */
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -38,6 +41,7 @@ describe('labloop serve', () => {
     const config = loadConfig({}, { pgliteDir: dir, pgliteCacheDir: TEST_PGLITE_CACHE, logLevel: 'silent', console: { tokens: TOKEN_ENTRIES } });
     const served = await startServeConsole({ config, logger: silentLogger, host: '127.0.0.1', port: 0, insecureLocal: false, pollMs: 50 });
     cleanups.push(() => served.close());
+    expect(served.controlsCampaigns).toBe(false);
     const get = (p: string) => fetch(`${served.url}${p}`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
     const { campaigns } = (await (await get('/api/campaigns')).json()) as { campaigns: { id: string; trialTotal: number; trialCounts: Record<string, number>; controllable: boolean }[] };
     expect(campaigns).toEqual([expect.objectContaining({ id: 'serve-camp', trialTotal: 3, trialCounts: { completed: 2, failed: 1 }, controllable: false })]);
