@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MqttClient } from 'mqtt';
+import { afterAll, beforeAll } from 'vitest';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../simulators/embedded-broker.ts';
 
 /** The machine's own Mosquitto (never restarted or bound by tests; we only connect to it). */
 export const SYSTEM_MOSQUITTO_URL = 'mqtt://127.0.0.1:1883';
@@ -185,4 +187,19 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
     if (Date.now() > end) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Starts an embedded aedes broker before the suite's tests and closes it after them; returns its getter. */
+export function useEmbeddedBroker(): () => EmbeddedBroker {
+  let broker: EmbeddedBroker | undefined;
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker();
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+  return () => {
+    if (!broker) throw new Error('the embedded broker is started in beforeAll');
+    return broker;
+  };
 }

@@ -4,12 +4,11 @@ import { Rng, type LiquidHandlerOperation, type OperationResult } from '../../sr
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { dataChunkSchema, type DataChunk } from '../../drivers/liquid-handler/wire-contract.ts';
 import { ScaledClock } from '../../simulators/clock.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../simulators/embedded-broker.ts';
 import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
 import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
 import { CONTRACT_STOCKS } from '../contract/liquid-handler-backend.contract.ts';
-import { SYSTEM_MOSQUITTO_URL, mosquittoGate, rawClient, requireBroker, uniqueLabId, waitFor } from '../helpers/mqtt-brokers.ts';
+import { SYSTEM_MOSQUITTO_URL, mosquittoGate, rawClient, requireBroker, uniqueLabId, useEmbeddedBroker, waitFor } from '../helpers/mqtt-brokers.ts';
 
 /**
  * Live data (`data/<runId>/progress`, QoS 0) on real brokers: the twin streams one chunk per finished protocol step
@@ -130,14 +129,8 @@ function liveDataScenario(url: () => string, protocolVersion: 4 | 5): void {
 }
 
 describe('live data chunks on embedded aedes (MQTT 3.1.1)', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => {
-    broker = await startEmbeddedBroker();
-  });
-  afterAll(async () => {
-    await broker.close();
-  });
-  liveDataScenario(() => broker.url, 4);
+  const broker = useEmbeddedBroker();
+  liveDataScenario(() => broker().url, 4);
 });
 
 describe.skipIf(!gate.run)(`live data chunks on Mosquitto ${SYSTEM_MOSQUITTO_URL} (MQTT 5)`, () => {

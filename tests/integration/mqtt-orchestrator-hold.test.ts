@@ -7,12 +7,11 @@ import { orchestratorStateTopic, replySchema, statusPayloadSchema, type ReplyPay
 import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
 import { OrchestratorPresence, orchestratorWill } from '../../drivers/transport/orchestrator-presence.ts';
 import { ScaledClock } from '../../simulators/clock.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../simulators/embedded-broker.ts';
 import { LiquidHandlerCore, type CoreEvent } from '../../simulators/liquid/liquid-handler-core.ts';
 import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
 import { CONTRACT_STOCKS } from '../contract/liquid-handler-backend.contract.ts';
-import { SYSTEM_MOSQUITTO_URL, mosquittoGate, nextMessage, rawClient, requireBroker, uniqueLabId, waitFor } from '../helpers/mqtt-brokers.ts';
+import { SYSTEM_MOSQUITTO_URL, mosquittoGate, nextMessage, rawClient, requireBroker, uniqueLabId, useEmbeddedBroker, waitFor } from '../helpers/mqtt-brokers.ts';
 
 /**
  * Orchestrator presence (DEVICES.md, ADR 0051) on real brokers: the agent's connection carries the retained
@@ -173,24 +172,18 @@ function holdScenario(url: () => string, protocolVersion: 4 | 5): void {
 }
 
 describe('orchestrator presence and device hold on embedded aedes (MQTT 3.1.1)', () => {
-  let broker: EmbeddedBroker;
-  beforeAll(async () => {
-    broker = await startEmbeddedBroker();
-  });
-  afterAll(async () => {
-    await broker.close();
-  });
-  holdScenario(() => broker.url, 4);
+  const broker = useEmbeddedBroker();
+  holdScenario(() => broker().url, 4);
 
   it('a backend that owns its connection can carry the presence: ready on connect, lost on a crash, disconnected on stop', async () => {
     const lab = uniqueLabId('presence');
     const topic = orchestratorStateTopic(lab);
-    const observer = await rawClient(broker.url, `obs-presence-${randomBytes(3).toString('hex')}`);
+    const observer = await rawClient(broker().url, `obs-presence-${randomBytes(3).toString('hex')}`);
     const seen: string[] = [];
     observer.on('message', (_t, p) => seen.push(p.toString()));
     await observer.subscribeAsync([topic], { qos: 1 });
     const make = (): LiquidHandlerMqttBackend =>
-      new LiquidHandlerMqttBackend({ lab, deviceId: 'lh-none', connection: { url: broker.url, clientId: `agent-${randomBytes(3).toString('hex')}`, reconnect: false }, orchestratorPresence: true, timeouts: { stateWait_s: 0.05 } });
+      new LiquidHandlerMqttBackend({ lab, deviceId: 'lh-none', connection: { url: broker().url, clientId: `agent-${randomBytes(3).toString('hex')}`, reconnect: false }, orchestratorPresence: true, timeouts: { stateWait_s: 0.05 } });
     try {
       const a = make();
       await a.setup();
@@ -204,7 +197,7 @@ describe('orchestrator presence and device hold on embedded aedes (MQTT 3.1.1)',
       (b as unknown as { transport: MqttClientTransport }).transport.client.stream.destroy();
       await waitFor('lost', () => seen.at(-1) === 'lost');
       await b.stop();
-      expect(() => new LiquidHandlerMqttBackend({ lab, deviceId: 'x', connection: new MqttClientTransport({ url: broker.url, clientId: 'x' }), orchestratorPresence: true })).toThrow(/shared transport/);
+      expect(() => new LiquidHandlerMqttBackend({ lab, deviceId: 'x', connection: new MqttClientTransport({ url: broker().url, clientId: 'x' }), orchestratorPresence: true })).toThrow(/shared transport/);
     } finally {
       await observer.publishAsync(topic, '', { qos: 1, retain: true });
       await observer.endAsync(true);
