@@ -4,10 +4,12 @@ import {
   buildReply,
   commandOfTopic,
   commandSchema,
+  dataChunkSchema,
   describeIssues,
   deviceStatusOf,
   isUsableReplyTopic,
   liquidHandlerTopics,
+  orchestratorStateTopic,
   replySchema,
   replyTopicFor,
   statusPayloadSchema,
@@ -102,5 +104,29 @@ describe('liquid-handler wire contract', () => {
     const s = deviceStatusOf(p);
     expect(s).toMatchObject({ deviceId: 'lh', state: 'busy', activeRunId: 'c9', lockOwner: 'agent', detail: { tipsMounted: [0], tipsUsed: 3, commandsCompleted: 5 } });
     expect(deviceStatusOf(p, 'lost').state).toBe('lost');
+  });
+
+  it('live data chunks: data filters, columnar samples of equal length, a known stream; the hold in status', () => {
+    const t = liquidHandlerTopics('lab-1', 'lh-a');
+    expect(t.dataFilter()).toBe('sdl/v1/lab-1/liquid-handler/lh-a/data/+/+');
+    expect(t.dataFilter('01ABC', 'progress')).toBe('sdl/v1/lab-1/liquid-handler/lh-a/data/01ABC/progress');
+    expect(orchestratorStateTopic('lab-1')).toBe('sdl/v1/lab-1/orchestrator/$state');
+    const chunk = { schema: 'sdl.data.v1', deviceId: 'lh-a', runId: 'r', stream: 'progress', seq: 0, at: new Date(now).toISOString(), samples: { step: [0], kind: ['transfer'] } };
+    expect(dataChunkSchema.parse(chunk).final).toBe(false);
+    const uneven = dataChunkSchema.safeParse({ ...chunk, samples: { step: [0, 1], kind: ['transfer'] } });
+    expect(uneven.success ? '' : describeIssues(uneven.error)).toMatch(/samples: sample columns differ in length/);
+    const stream = dataChunkSchema.safeParse({ ...chunk, stream: 'pressure' });
+    expect(stream.success ? '' : describeIssues(stream.error)).toMatch(/^stream:/);
+    const status = statusPayloadSchema.parse({
+      schema: 'sdl.status.v1',
+      deviceId: 'lh',
+      state: 'maintenance',
+      tipsMounted: [],
+      tipsUsed: 0,
+      commandsCompleted: 1,
+      hold: { reason: 'orchestrator lost', since: new Date(now).toISOString() },
+      updatedAt: new Date(now).toISOString(),
+    });
+    expect(deviceStatusOf(status).detail['hold']).toEqual({ reason: 'orchestrator lost', since: '2026-11-24T12:00:00.000Z' });
   });
 });
