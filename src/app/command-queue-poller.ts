@@ -1,8 +1,11 @@
 import { consoleCommandSchema, describeIssues, type CampaignCommands, type CommandOutcome } from '../console/index.ts';
+import { z } from 'zod';
 import type { Logger } from '../domain/index.ts';
 import type { QueuedCommand } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import { withTimeout } from '../store/timeout.ts';
+
+const actorSchema = z.string().min(1).max(200);
 
 export interface CommandQueuePollerOptions {
   store: Store;
@@ -50,6 +53,7 @@ export function startCommandQueuePoller(opts: CommandQueuePollerOptions): Comman
   let polls = 0;
 
   const outcomeOf = async (row: QueuedCommand): Promise<CommandOutcome> => {
+    if (!actorSchema.safeParse(row.actor).success) return { accepted: false, reason: 'malformed command: actor must be 1–200 characters' };
     const parsed = consoleCommandSchema.safeParse(row.command);
     if (!parsed.success) return { accepted: false, reason: `malformed command: ${describeIssues(parsed.error)}` };
     const cmd = parsed.data;

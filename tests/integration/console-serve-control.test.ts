@@ -214,6 +214,21 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
     expect(await observer.campaigns.pendingDecisions(id)).toBeUndefined();
   }, 120_000);
 
+  it('a runner whose lease another process took over aborts its run', async () => {
+    const run = await startRun(40);
+    const id = run.campaignId;
+    for (let i = 0; i < 400 && (await runStarts(id)) < 1; i++) await sleep(50);
+    await observer.db
+      .update(campaignsTable)
+      .set({ owner: 'heir', leaseExpiresAt: sql`now() + interval '60 seconds'` })
+      .where(eq(campaignsTable.id, id));
+    const summary = await run.done; // the next heartbeat (≤ 5 s) finds the lease taken
+    expect(summary.result.state).toBe('aborted');
+    expect(summary.result.progress.dispatched).toBeLessThan(40);
+    expect((await observer.campaigns.liveLease(id))?.owner).toBe('heir'); // its release left the heir's lease alone
+    expect(await observer.campaigns.releaseLease(id, 'heir')).toBe(true);
+  }, 60_000);
+
   it('a command nobody answers expires and a late runner never executes it', async () => {
     const id = `ghost-${Date.now().toString(36)}`;
     // A lease whose holder never polls (a runner that hangs).
@@ -260,6 +275,7 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
     // A row written by something else (another version, a manual insert): refused, never executed.
     await observer.consoleCommands.enqueue({ id: `${id}-bad`, campaignId: id, command: { action: 'explode', campaignId: id }, actor: 'mallory', ttlMs: 5_000 });
     await observer.consoleCommands.enqueue({ id: `${id}-other`, campaignId: id, command: { action: 'pause', campaignId: 'elsewhere' }, actor: 'mallory', ttlMs: 5_000 });
+    await observer.consoleCommands.enqueue({ id: `${id}-anon`, campaignId: id, command: { action: 'pause', campaignId: id }, actor: '', ttlMs: 5_000 });
     await waitFor(() => commands.refused.length === 1, 5_000, 'the refusal to be published');
     for (let i = 0; i < 100 && (await observer.consoleCommands.list(id)).some((q) => q.state === 'pending' || q.state === 'claimed'); i++) await sleep(20);
 
@@ -275,10 +291,12 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
       ['vic', 'refused'],
       ['mallory', 'refused'],
       ['mallory', 'refused'],
+      ['', 'refused'],
     ]);
     expect(rows[3]?.reason).toMatch(/^malformed command: action/);
     expect(rows[4]?.reason).toMatch(/names campaign "elsewhere"/);
-    expect(poller.handled).toBe(5);
+    expect(rows[5]?.reason).toMatch(/^malformed command: actor/);
+    expect(poller.handled).toBe(6);
 
     // Pending decisions the runner publishes are what serve's `pending` returns.
     lease.publishPending({ approvals: ['T1'], recoveries: [] });

@@ -67,11 +67,13 @@ export interface ConsoleCommandRepository {
 
 type Row = typeof consoleCommandsTable.$inferSelect;
 
+// Only what the column types do not already guarantee can fail here, and nothing that a claimer should trip on:
+// `claim` has already committed `claimed` when it parses, so content checks (command, actor) belong to the claimer.
 const rowSchema = z.object({
-  id: z.string().min(1),
-  campaignId: z.string().min(1),
+  id: z.string(),
+  campaignId: z.string(),
   command: z.unknown(),
-  actor: z.string().min(1),
+  actor: z.string(),
   refusal: z.string().nullable(),
   state: consoleCommandStateSchema,
   reason: z.string().nullable(),
