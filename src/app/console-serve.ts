@@ -60,8 +60,10 @@ export async function startServeConsole(opts: ServeConsoleOptions): Promise<Serv
       url: server.url,
       controlsCampaigns: commands !== undefined,
       async close() {
-        await server.close();
+        // Commands first: one still waiting for its runner is withdrawn ("the console closed …") instead of holding
+        // the shutdown for up to its answer timeout.
         await commands?.close();
+        await server.close();
         await store.close();
       },
     };

@@ -12,7 +12,7 @@ import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import { createAgent } from './agents.ts';
 import { analyseEchem } from './analysis.ts';
-import { takeCampaignLease } from './command-queue-lease.ts';
+import { takeCampaignLease, type CampaignLease } from './command-queue-lease.ts';
 import { startCommandQueuePoller, type CommandQueuePoller } from './command-queue-poller.ts';
 import { EngineCampaignCommands } from './console-commands.ts';
 import { startDryRunConsole, type DryRunConsole, type DryRunConsoleOptions } from './console-dry-run.ts';
@@ -72,7 +72,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   // The campaign's lease (ADR 0032): taken before anything runs, renewed by heartbeat, released at the end. Losing it
   // to another process aborts the run here.
   let onLeaseLost: ((reason: string) => void) | undefined;
-  let lease: Awaited<ReturnType<typeof takeCampaignLease>>;
+  let lease: CampaignLease;
   try {
     lease = await takeCampaignLease({ store, campaignId, spec, seed: opts.seed, logger, onLost: (holder) => onLeaseLost?.(`campaign lease lost to ${holder?.owner ?? 'another process'}`) });
   } catch (e) {
