@@ -43,7 +43,7 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('Serve the monitoring console over the database (read-only; follows new documents by polling the documents table).')
+    .description('Serve the monitoring console over the database (follows new documents by polling the documents table; on PostgreSQL operators control campaigns whose runner holds a live lease, through a commands table; on PGlite read-only).')
     .option('--port <n>', 'HTTP port (0 picks a free one)', nonNegativeInt('--port'), 7070)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
