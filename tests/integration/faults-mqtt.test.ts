@@ -161,7 +161,7 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: Chil
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/labloop.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "serving" from labloop ${args.join(' ')}: ${output}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`no "serving" from labloop ${args.join(' ')}: ${output}`)), 90_000);
     const onData = (b: Buffer): void => {
       output += b.toString();
       if (/serving/.test(output)) {
@@ -215,7 +215,7 @@ describe('standalone simulated instruments: a dry run spanning processes', () =>
     // Both stations measured real samples (an empty cell would fail NO_SAMPLE_IN_CELL).
     expect(result.every((x) => x.status === 'completed')).toBe(true);
     expect(new Set(result.map((x) => x.station))).toEqual(new Set(['pair1', 'pair2']));
-  }, 120_000);
+  }, 180_000);
 
   it('refuses bad arguments with the usage exit code', () => {
     const run = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/labloop.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
