@@ -23,6 +23,8 @@ export interface FitSettings {
   maxFitPoints?: number;
   /** L-BFGS iterations per run (models default 60). */
   maxIterations?: number;
+  /** Also run L-BFGS from the prior mode every fit and keep the better optimum. */
+  modeStart?: boolean;
   /** Refit the hyper-parameters every k rounds (conditioning on all data every round); 1 = every round. */
   refitEvery: number;
   /** Give the GP the pool's replicate variances as fixed known noise (a lab that measured replicates). */
@@ -142,7 +144,7 @@ export const ARMS: Record<string, Arm> = {
  * Resolves an arm name with optional overrides: `name(key=value,...)`. Keys: kernel (rbf|matern52),
  * acq (logEI|ucb|varianceLcb), beta, batch (qLogNEI|believer), mc, fit (boagent|textbook), warm (0|1),
  * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1),
- * warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood).
+ * mode (0|1: also fit from the prior mode), warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood).
  */
 export function resolveArm(spec: string): Arm {
   const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
@@ -203,6 +205,9 @@ export function resolveArm(spec: string): Arm {
         break;
       case 'outputscale':
         arm.fit.learnOutputscale = v === '1' || v === 'true';
+        break;
+      case 'mode':
+        arm.fit.modeStart = v === '1' || v === 'true';
         break;
       case 'warp':
         if (v !== 'none' && v !== 'copula' && v !== 'log') throw new Error(`warp must be none, copula or log, not "${v}"`);

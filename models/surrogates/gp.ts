@@ -40,6 +40,8 @@ export interface GpFitOptions {
   priorSamples?: number;
   /** L-BFGS runs from the best screened starts (default: 1 with a warm start; otherwise 2 for n ≤ 100, else 1). */
   restarts?: number;
+  /** Also run L-BFGS from the prior mode (smooth, long lengthscales) and keep the better optimum (default false). */
+  modeStart?: boolean;
   /** L-BFGS iteration cap per run (default 60). */
   maxIterations?: number;
   /** Fit hyper-parameters on at most this many points (a seeded random subset), then condition on all (default 300). */
@@ -354,6 +356,7 @@ function fitHyperparameters(
   const lsPrior = lengthscalePrior(d);
   const starts: Float64Array[] = [];
   if (opts.warmStart && opts.warmStart.lengthscales.length === d) starts.push(toTheta(opts.warmStart));
+  const modeIndex = starts.length;
   starts.push(toTheta({ lengthscales: new Array(d).fill(logNormalMode(lsPrior)), noise: logNormalMode(NOISE_PRIOR) + NOISE_FLOOR, mean: 0, outputscale: 1 }));
   const nSamples = opts.priorSamples ?? (opts.warmStart ? 4 : 8);
   for (let s = 0; s < nSamples; s++) {
@@ -374,6 +377,10 @@ function fitHyperparameters(
   if (opts.warmStart && screened.length > 0 && !chosen.some((c) => c.t === starts[0])) {
     const warm = screened.find((s) => s.t === starts[0]);
     if (warm) chosen.push(warm);
+  }
+  if (opts.modeStart && !chosen.some((c) => c.t === starts[modeIndex])) {
+    const mode = screened.find((s) => s.t === starts[modeIndex]);
+    if (mode) chosen.push(mode);
   }
   let best: { t: Float64Array; f: number } | undefined;
   for (const start of chosen) {
