@@ -34,6 +34,8 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '600' },
     period: { type: 'string', default: '20' },
     procs: { type: 'string', default: '4' },
+    /** Where the console beside the dry run runs: its own worker thread (default, ADR 0031) or the run's thread. */
+    'console-thread': { type: 'string', default: 'worker' },
     child: { type: 'boolean', default: false },
     url: { type: 'string' },
     campaign: { type: 'string' },
@@ -175,6 +177,7 @@ async function dryRunSource(clients: number): Promise<Run> {
     transport: 'sim',
     console: {
       port: 0,
+      thread: values['console-thread'] === 'main' ? 'main' : 'worker',
       tokens: TOKENS,
       // The campaign starts once every client is connected and subscribed.
       onReady: async ({ url, campaignId }) => {
@@ -192,7 +195,7 @@ async function dryRunSource(clients: number): Promise<Run> {
   });
   await rm(dir, { recursive: true, force: true });
   if (!out) throw new Error('the dry run ended without its console');
-  return { ...out, wall_s: (performance.now() - t0) / 1000, describe: `dry run: ${spec.budget.trials} trials on ${spec.stations.pairs} station pairs at ×${values.speed} (campaign ${summary.result.state})` };
+  return { ...out, wall_s: (performance.now() - t0) / 1000, describe: `dry run: ${spec.budget.trials} trials on ${spec.stations.pairs} station pairs at ×${values.speed}, console on the ${values['console-thread'] === 'main' ? "run's" : 'its own worker'} thread (campaign ${summary.result.state})` };
 }
 
 async function syntheticSource(clients: number): Promise<Run> {

@@ -1,5 +1,5 @@
 import type { ApprovalPolicy, RecoveryPolicy } from '../../agents/trial-ports.ts';
-import { busFeed, ensureWebBuilt, startConsoleWorker, type ConsoleServer, type TokenEntry } from '../console/index.ts';
+import { busFeed, ensureWebBuilt, startConsoleServer, startConsoleWorker, type ConsoleServer, type TokenEntry } from '../console/index.ts';
 import type { Logger } from '../domain/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DocumentBus } from '../protocol/index.ts';
@@ -13,6 +13,8 @@ import type { LabExecutor } from './lab-executor.ts';
 export interface DryRunConsoleOptions {
   /** 0 picks a free port. */
   port: number;
+  /** 'worker' (default): the console runs in its own worker thread (ADR 0031); 'main': on the run's thread. */
+  thread?: 'worker' | 'main';
   /** Default 127.0.0.1. */
   host?: string;
   tokens: readonly TokenEntry[];
@@ -54,7 +56,8 @@ export async function startDryRunConsole(deps: DryRunConsoleDeps): Promise<DryRu
   await ensureWebBuilt({ logger });
   const decisions = deps.humanApproval ? new OperatorDecisions() : undefined;
   const commands = new EngineCampaignCommands({ campaignId, bus: deps.bus, engine: deps.engine, executor: deps.executor, decisions, logger: logger.child({ component: 'console-commands' }) });
-  const server = await startConsoleWorker({
+  const start = options.thread === 'main' ? startConsoleServer : startConsoleWorker;
+  const server = await start({
     controlled: [campaignId],
     reader: storeConsoleReader(deps.store),
     feed: busFeed(deps.bus),
