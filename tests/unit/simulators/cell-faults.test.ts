@@ -1,43 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, type EchemResult, type Recipe } from '../../../src/domain/index.ts';
 import { extractFeatures, lsvFeatures } from '../../../models/analysis/index.ts';
-import { InstantClock } from '../../../simulators/clock.ts';
 import { RuleFaultInjector, type FaultRule } from '../../../simulators/faults.ts';
-import { PotentiostatSimBackend } from '../../../simulators/potentiostat-sim.ts';
 import { BubbleCoverage, bubbleCoverageSpec } from '../../../simulators/physics/bubble-coverage.ts';
 import { contaminateFilm, ironResponse } from '../../../simulators/physics/contamination.ts';
 import { ringingAmplitude } from '../../../simulators/physics/ir-compensation.ts';
 import { exchangeCurrent, type FilmProperties } from '../../../simulators/physics/landscape.ts';
 import { NO_NOISE, REALISTIC_NOISE, type NoiseProfile } from '../../../simulators/physics/run-variation.ts';
-import { fillCellWithRecipe, simulatedWorld } from '../../helpers/opcua-station.ts';
+import { measureOnStation } from '../../helpers/faulty-station.ts';
 
 const NIFE: Recipe = { Ni: 0.8, Fe: 0.05, Co: 0.15, Ce: 0, Mn: 0, totalMetal: 40, complexant: 5, depositionCharge_mC_cm2: 40, annealTemperature: 150 };
 const AREA = 0.0707;
 
 /** One station measuring `recipe` `runs` times in a row with these forced rules; results and the station's truth. */
-async function measure(rules: FaultRule[], o: { runs?: number; noise?: NoiseProfile; seed?: number; recipe?: Recipe; runsPerBatch?: number; params?: Record<string, number> } = {}) {
-  const world = simulatedWorld();
-  const backend = new PotentiostatSimBackend({
-    deviceId: 'ps-pair1',
-    cellId: 'c',
-    world,
-    clock: new InstantClock(),
+const measure = (rules: FaultRule[], o: { runs?: number; noise?: NoiseProfile; seed?: number; recipe?: Recipe; runsPerBatch?: number; params?: Record<string, number> } = {}) =>
+  measureOnStation({
+    recipes: new Array<Recipe>(o.runs ?? 1).fill(o.recipe ?? NIFE),
+    rules,
     noise: o.noise ?? NO_NOISE,
     seed: o.seed ?? 3,
-    faults: new RuleFaultInjector(new Rng(1), rules),
-    ...(o.runsPerBatch !== undefined ? { runsPerElectrolyteBatch: o.runsPerBatch } : {}),
+    faultSeed: 1,
+    runsPerBatch: o.runsPerBatch,
+    params: () => ({ depositionCharge_mC_cm2: 40, annealTemperature: 150, ...o.params }),
+    commandPrefix: 'cmd-',
   });
-  const out: { result: EchemResult; truth: NonNullable<ReturnType<typeof backend.core.findByCommand>>['truth'] }[] = [];
-  for (let k = 0; k < (o.runs ?? 1); k++) {
-    fillCellWithRecipe(world, 'c', o.recipe ?? NIFE);
-    const result = await backend.runTechnique(
-      { technique: 'OER_Screen_v1', cell: 'c', params: { depositionCharge_mC_cm2: 40, annealTemperature: 150, ...o.params }, sample: {} },
-      { commandId: `cmd-${k}`, signal: new AbortController().signal },
-    );
-    out.push({ result, truth: backend.core.findByCommand(`cmd-${k}`)!.truth });
-  }
-  return out;
-}
 
 const lsvOf = (r: EchemResult) => r.curves.find((c) => c.technique === 'LSV')!;
 

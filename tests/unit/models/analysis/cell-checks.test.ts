@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, type Recipe } from '../../../../src/domain/index.ts';
 import { cellChecks, detectBatchShift, extractFeatures, type ExtractedFeatures } from '../../../../models/analysis/index.ts';
-import { InstantClock } from '../../../../simulators/clock.ts';
 import type { RunTruth } from '../../../../simulators/echem/cell-faults.ts';
-import { RuleFaultInjector, type FaultRule } from '../../../../simulators/faults.ts';
-import { PotentiostatSimBackend } from '../../../../simulators/potentiostat-sim.ts';
+import type { FaultRule } from '../../../../simulators/faults.ts';
 import { trueEta10 } from '../../../../simulators/physics/oer-landscape.ts';
 import { REALISTIC_NOISE } from '../../../../simulators/physics/run-variation.ts';
-import { fillCellWithRecipe, simulatedWorld } from '../../../helpers/opcua-station.ts';
+import { measureOnStation } from '../../../helpers/faulty-station.ts';
 
 /**
  * Detection of the silent cell faults from the data alone, against the station's ground truth, on realistic curves
@@ -22,25 +20,17 @@ const recipeOf = (rng: Rng): Recipe => {
 
 /** One station measuring `recipes` in order under `rules`: analysis and truth of each run. */
 async function station(seed: number, recipes: Recipe[], rules: FaultRule[] = [], runsPerBatch?: number): Promise<{ a: ExtractedFeatures; truth: RunTruth; recipe: Recipe }[]> {
-  const world = simulatedWorld();
-  const backend = new PotentiostatSimBackend({
-    deviceId: 'ps-pair1',
-    cellId: 'c',
-    world,
-    clock: new InstantClock(),
+  const runs = await measureOnStation({
+    recipes,
+    rules,
     noise: REALISTIC_NOISE,
     seed,
-    faults: new RuleFaultInjector(new Rng(seed), rules),
-    ...(runsPerBatch !== undefined ? { runsPerElectrolyteBatch: runsPerBatch } : {}),
+    faultSeed: seed,
+    runsPerBatch,
+    params: (recipe) => ({ depositionCharge_mC_cm2: recipe['depositionCharge_mC_cm2'] as number, annealTemperature: recipe['annealTemperature'] as number }),
+    commandPrefix: 'c',
   });
-  const out: { a: ExtractedFeatures; truth: RunTruth; recipe: Recipe }[] = [];
-  for (const [k, recipe] of recipes.entries()) {
-    fillCellWithRecipe(world, 'c', recipe);
-    const params = { depositionCharge_mC_cm2: recipe['depositionCharge_mC_cm2'] as number, annealTemperature: recipe['annealTemperature'] as number };
-    const result = await backend.runTechnique({ technique: 'OER_Screen_v1', cell: 'c', params, sample: {} }, { commandId: `c${k}`, signal: new AbortController().signal });
-    out.push({ a: extractFeatures(result), truth: backend.core.findByCommand(`c${k}`)!.truth, recipe });
-  }
-  return out;
+  return runs.map((r) => ({ a: extractFeatures(r.result), truth: r.truth, recipe: r.recipe }));
 }
 
 /** N single runs, each on its own seeded station, with a fault of magnitude drawn from [lo, hi] (or none). */
