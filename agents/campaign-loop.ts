@@ -13,6 +13,7 @@ import {
 } from '../src/domain/index.ts';
 import type { DocumentBus, TrialOutcome } from '../src/protocol/index.ts';
 import type { Agent } from './agent.ts';
+import { ELECTROLYTE_CONTAMINATION_FLAG, type BatchShiftAlarm, type BatchWatch, type StationQuarantine, type TrainingData } from './batch-watch.ts';
 import type { ApprovalPolicy, RecipeGate, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
 export interface CampaignProgress {
@@ -41,6 +42,12 @@ export interface CampaignLoopDeps {
   /** Trials to dispatch (defaults to the spec's budget). */
   budget?: number;
   onProgress?: (p: CampaignProgress) => void;
+  /**
+   * The electrolyte batch check (ADR 0050): residuals of completed trials per station; an alarm flags the shifted
+   * trials with ELECTROLYTE_CONTAMINATION, takes them out of `training` (the agent's data, when it allows it) and
+   * quarantines the station until an operator replaces the electrolyte.
+   */
+  batchCheck?: { watch: BatchWatch; stations: StationQuarantine; training?: TrainingData };
 }
 
 interface TrialRecord {
@@ -220,7 +227,9 @@ export class CampaignLoop {
         this.progress.completed++;
         this.setStatus(trial, 'completed', undefined, outcome.objectives);
         this.updateBest(trial, outcome.objectives);
-        await this.observe(trial, { feasible: true, objectives: outcome.objectives, flags: outcome.flags });
+        // Checked before any await, so no new trial is dispatched to a station that is about to be quarantined.
+        const batchFlags = this.checkBatch(trial, stationId, outcome.objectives);
+        await this.observe(trial, { feasible: true, objectives: outcome.objectives, flags: [...outcome.flags, ...batchFlags] });
         return;
       }
       const failure = outcome.failure;
@@ -263,6 +272,36 @@ export class CampaignLoop {
       }
       await idle(this.stationsMayBeFree());
     }
+  }
+
+  /** Feeds the batch check; on an alarm flags the stretch and quarantines the station. The trial's extra flags. */
+  private checkBatch(trial: TrialRecord, station: string, objectives: Record<string, number>): string[] {
+    const check = this.deps.batchCheck;
+    if (!check) return [];
+    const alarm = check.watch.record({ trialId: trial.id, index: trial.index, station, objectives, predicted: trial.suggestion.predicted });
+    if (!alarm) return [];
+    this.flagContaminated(alarm, check);
+    return alarm.trials.some((t) => t.trialId === trial.id) ? [ELECTROLYTE_CONTAMINATION_FLAG] : [];
+  }
+
+  /**
+   * A batch shift: every trial of the stretch gets a `fault` document with ELECTROLYTE_CONTAMINATION (a flag: the
+   * trial stays completed, its measurements stay recorded), leaves the agent's training data, and the station is
+   * quarantined until the electrolyte is replaced (an operator's release).
+   */
+  private flagContaminated(alarm: BatchShiftAlarm, check: NonNullable<CampaignLoopDeps['batchCheck']>): void {
+    const { station, objective, shift, sigma, trials } = alarm;
+    const sign = shift >= 0 ? '+' : '−';
+    const summary =
+      `${objective} residuals of station ${station} shifted ${sign}${fmt(Math.abs(shift))} (σ ${fmt(sigma)}) over ${trials.length} trial(s) ` +
+      `${trials.map((t) => `#${t.index}`).join(', ')}`;
+    for (const t of trials) {
+      const failure = makeFailure('ELECTROLYTE_CONTAMINATION', `electrolyte batch suspected contaminated: ${summary}; measurement kept, flagged`);
+      this.deps.bus.publish(this.deps.campaignId, 'fault', { trialId: t.trialId, station, device: 'electrolyte', failure, attempt: this.trials.get(t.trialId)?.attempt ?? 0 });
+    }
+    this.deps.logger.warn({ station, objective, shift, sigma, baseline: alarm.baseline, trials: trials.map((t) => t.trialId) }, 'electrolyte batch shift detected; station quarantined');
+    check.training?.exclude(trials.map((t) => t.trialId)).catch((e: unknown) => this.deps.logger.error({ err: (e as Error).message, station }, 'could not exclude flagged trials from the agent'));
+    check.stations.quarantine(station, `ELECTROLYTE_CONTAMINATION: ${summary}. Replace the electrolyte batch, then release the station.`);
   }
 
   private setStatus(trial: TrialRecord, to: TrialStatus, failure?: Failure, objectives?: Record<string, number>): void {
@@ -322,4 +361,9 @@ export class CampaignLoop {
   private report(): void {
     this.deps.onProgress?.({ ...this.progress });
   }
+}
+
+/** A residual in the objective's unit, 3 significant digits. */
+function fmt(x: number): string {
+  return Number(x.toPrecision(3)).toString();
 }

@@ -36,16 +36,18 @@ export interface CellFaultPlan {
 /**
  * The station's silent cell faults. IR_COMPENSATION_ERROR and BUBBLE_COVERAGE strike one run; an
  * ELECTROLYTE_CONTAMINATION stays in the cell and biases every later run of the same electrolyte batch until the batch
- * is replaced.
+ * is replaced. A contamination of level 0 is a clean electrolyte: it ends the one in force (an operator replaced the
+ * electrolyte) and is not a silent fault of the run.
  */
 export class CellFaults {
   private contaminated: { batch: number; effect: FaultEffect } | undefined;
 
   /** The faults for a run of electrolyte batch `batch`, given the silent effect (if any) drawn for it. */
   plan(batch: number, drawn: FaultEffect | undefined): CellFaultPlan {
-    if (drawn?.code === 'ELECTROLYTE_CONTAMINATION') this.contaminated = { batch, effect: drawn };
+    const clean = drawn?.code === 'ELECTROLYTE_CONTAMINATION' && contaminationOf(drawn.magnitude) === undefined;
+    if (drawn?.code === 'ELECTROLYTE_CONTAMINATION') this.contaminated = clean ? undefined : { batch, effect: drawn };
     if (this.contaminated && this.contaminated.batch !== batch) this.contaminated = undefined;
-    const effects = [drawn, this.contaminated?.effect].filter((e, k, all): e is FaultEffect => e !== undefined && all.indexOf(e) === k);
+    const effects = [clean ? undefined : drawn, this.contaminated?.effect].filter((e, k, all): e is FaultEffect => e !== undefined && all.indexOf(e) === k);
     const plan: CellFaultPlan = { effects };
     if (drawn?.code === 'IR_COMPENSATION_ERROR') plan.compensatedFraction = drawn.magnitude;
     if (drawn?.code === 'BUBBLE_COVERAGE') plan.bubbles = bubbleCoverageSpec(drawn.magnitude);

@@ -112,9 +112,9 @@ export class EngineCampaignCommands implements CampaignCommands {
         return;
       }
       case 'release': {
-        const s = executor.station(cmd.station);
-        if (s) engine.releaseStation(s);
-        executor.notify();
+        // Releasing a station is the operator's "maintenance done" (for a batch alarm: the electrolyte was replaced).
+        if (executor.station(cmd.station)) executor.release(cmd.station);
+        else executor.notify();
         return;
       }
     }

@@ -1,4 +1,6 @@
+import { BatchWatch } from '../../agents/batch-watch.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
+import { CuratedAgent } from '../../agents/curated-agent.ts';
 import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
 import { InstantClock, createClock, parseClockMode } from '../../simulators/clock.ts';
 import { RuleFaultInjector } from '../../simulators/faults.ts';
@@ -23,6 +25,7 @@ import { startSimulatedLab, type LabTransport } from './simulated-lab.ts';
 import { connectExternalStations, type StationsFile } from './external-stations.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import type { Station } from '../engine/station.ts';
+import type { CampaignCommands } from '../console/index.ts';
 import type { Store } from '../store/store.ts';
 
 export interface DryRunOptions {
@@ -49,6 +52,11 @@ export interface DryRunOptions {
   faults?: FaultInjector;
   /** A store the caller opened and closes itself (tests share one across runs). */
   store?: Store;
+  /**
+   * A simulated operator: told of every station quarantine (its stationState message), it may act through the same
+   * command API as the console (e.g. release the station: the electrolyte was replaced).
+   */
+  onQuarantine?: (quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void;
 }
 
 export interface DryRunSummary {
@@ -83,7 +91,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
   const faults = opts.faults ?? (opts.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), opts.faultRate) : undefined);
-  let lab: { stations: Station[]; close(): Promise<void> };
+  let lab: { stations: Station[]; replaceElectrolyte?: (stationId: string) => void; close(): Promise<void> };
   try {
     lab = opts.stations
       ? await connectExternalStations({ file: opts.stations, spec, config, clock, seed: opts.seed, logger, newId })
@@ -110,7 +118,9 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       objectives: spec.objectives,
       policy: { maxRetries: spec.strategy.maxRetries, quarantineAfter: spec.strategy.quarantineAfter, replyTimeout_s: config.timeouts.commandReply_s, overrunFactor: config.timeouts.stepOverrunFactor },
     });
-    const executor = new LabExecutor(engine, lab.stations, spec.protocol);
+    const replaceElectrolyte = lab.replaceElectrolyte;
+    // An operator's release of a simulated station is its maintenance: the cell gets a fresh electrolyte batch.
+    const executor = new LabExecutor(engine, lab.stations, spec.protocol, replaceElectrolyte ? { onRelease: replaceElectrolyte } : {});
     if (opts.console) {
       const humanApproval = spec.strategy.approval === 'human';
       consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, signal: opts.signal, options: opts.console });
@@ -135,7 +145,9 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
-    const agent = createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId });
+    if (opts.onQuarantine) watchQuarantines(bus, campaignId, opts.onQuarantine, new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
+    // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
+    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }));
     const loop = new CampaignLoop({
       spec,
       campaignId,
@@ -149,6 +161,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       logger,
       clock,
       onProgress: (p) => opts.onProgress?.(p, clock.now()),
+      batchCheck: { watch: new BatchWatch(primaryObjective(spec)), stations: executor, training: agent },
     });
     const result = await loop.run();
     await poller?.stop();
@@ -185,4 +198,24 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
     await lab.close();
     if (!opts.store) await store.close();
   }
+}
+
+function primaryObjective(spec: CampaignSpec): string {
+  const first = spec.objectives[0];
+  if (!first) throw new Error(`campaign ${spec.id} has no objective`);
+  return first.name;
+}
+
+/** Calls `operator` once each time a station becomes quarantined (from the stationState documents). */
+function watchQuarantines(bus: DocumentBus, campaignId: string, operator: NonNullable<DryRunOptions['onQuarantine']>, commands: CampaignCommands): void {
+  const quarantined = new Set<string>();
+  bus.subscribe((doc) => {
+    if (doc.campaignId !== campaignId || doc.type !== 'stationState') return;
+    const { station, message } = doc.payload;
+    if (!doc.payload.quarantined) quarantined.delete(station);
+    else if (!quarantined.has(station)) {
+      quarantined.add(station);
+      operator({ campaignId, station, message: message ?? '' }, commands);
+    }
+  });
 }

@@ -1,3 +1,4 @@
+import type { StationQuarantine } from '../../agents/batch-watch.ts';
 import type { TrialExecutor } from '../../agents/trial-ports.ts';
 import type { OerScreenInput } from '../plans/index.ts';
 import { oerScreenPlan } from '../plans/index.ts';
@@ -6,14 +7,20 @@ import type { Engine } from '../engine/engine.ts';
 import type { Station } from '../engine/station.ts';
 import type { TrialOutcome } from '../protocol/index.ts';
 
-/** Adapts the engine and its station pairs to the campaign loop's TrialExecutor port. */
-export class LabExecutor implements TrialExecutor {
+export interface LabExecutorHooks {
+  /** An operator released the station: its maintenance is done (the simulated lab fills the cell with a fresh electrolyte batch). */
+  onRelease?: (stationId: string) => void;
+}
+
+/** Adapts the engine and its station pairs to the campaign loop's TrialExecutor and StationQuarantine ports. */
+export class LabExecutor implements TrialExecutor, StationQuarantine {
   private waiters: (() => void)[] = [];
 
   constructor(
     private readonly engine: Engine,
     readonly stations: readonly Station[],
     private readonly protocol: ProtocolSpec,
+    private readonly hooks: LabExecutorHooks = {},
   ) {}
 
   get aborted(): boolean {
@@ -38,6 +45,23 @@ export class LabExecutor implements TrialExecutor {
 
   stationsChanged(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Quarantines a station with the reason operators see (the campaign loop's batch check). */
+  quarantine(stationId: string, reason: string): void {
+    const station = this.station(stationId);
+    if (!station) throw new Error(`unknown station ${stationId}`);
+    this.engine.quarantineStation(station, reason);
+    this.notify();
+  }
+
+  /** An operator's release: the station's maintenance is done and it takes trials again. */
+  release(stationId: string): void {
+    const station = this.station(stationId);
+    if (!station) throw new Error(`unknown station ${stationId}`);
+    this.hooks.onRelease?.(stationId);
+    this.engine.releaseStation(station);
+    this.notify();
   }
 
   /** Wakes everything waiting for a station (after a release, a quarantine, resume or abort). */

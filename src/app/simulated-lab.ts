@@ -11,6 +11,7 @@ import type { LiquidHandlerBackend } from '../devices/backends.ts';
 import { LiquidHandler } from '../devices/liquid-handler.ts';
 import { Potentiostat } from '../devices/potentiostat.ts';
 import { Station } from '../engine/station.ts';
+import { ElectrolyteSupply } from './electrolyte-supply.ts';
 import { startPotentiostats } from './simulated-potentiostats.ts';
 
 /** `twin`: drivers speak MQTT and OPC UA to simulated instruments; `sim`: in-process simulator backends. */
@@ -36,6 +37,8 @@ export interface SimulatedLabOptions {
 export interface SimulatedLab {
   stations: Station[];
   world: SimulatedWorld;
+  /** An operator replaced the electrolyte of a station pair's cell: its next run measures in a fresh, clean batch. */
+  replaceElectrolyte(stationId: string): void;
   close(): Promise<void>;
 }
 
@@ -86,7 +89,8 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
       lhBackends = lhCores.map((core) => new LiquidHandlerSimBackend({ core }));
       for (const b of lhBackends) await b.setup();
     }
-    const potentiostats = await startPotentiostats({ ...opts, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder });
+    const electrolyte = new ElectrolyteSupply(opts.faults);
+    const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder });
     closers.push(() => potentiostats.close());
     const stations = pairIds.map((id, i) => {
       const lh = lhBackends[i];
@@ -94,7 +98,11 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
       if (!lh || !ps) throw new Error(`station ${id} is missing a device`);
       return new Station(id, id, new LiquidHandler(lh, spec.stocks), new Potentiostat(ps));
     });
-    return { stations, world, close };
+    const replaceElectrolyte = (stationId: string): void => {
+      const station = stations.find((st) => st.id === stationId);
+      if (station) electrolyte.replace(station.potentiostat.deviceId);
+    };
+    return { stations, world, replaceElectrolyte, close };
   } catch (e) {
     await close();
     throw e;
