@@ -1,10 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { CampaignSpec, FailureCode } from '../../src/domain/index.ts';
 import type { LabDocument } from '../../src/protocol/index.ts';
 import type { FaultInjector, FaultSite } from '../../simulators/fault-injector.ts';
 import type { RuleFaultInjector } from '../../simulators/faults.ts';
+import type { Store } from '../../src/store/store.ts';
+import { openTempStore } from './db.ts';
 import { defaultSpec } from './default-spec.ts';
 
 /**
@@ -69,4 +72,26 @@ export function expectCampaignWentOn(o: { state: string; rows: ResultRow[] }, tr
     if (r.status === 'failed') expect(r.failureCode, JSON.stringify(r)).toMatch(/^[A-Z_]+$/);
     if (r.status === 'failed') expect(r.failureCode).not.toBe('INTERNAL');
   }
+}
+
+/** One in-memory store and a scratch folder shared by a test file's dry runs (opened before all, removed after all). */
+export function useDryRunWorkspace(prefix: string): { store: () => Store; nextOutDir: () => string } {
+  let store: Store | undefined;
+  let dir = '';
+  let runs = 0;
+  beforeAll(async () => {
+    store = await openTempStore();
+    dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    store: () => {
+      if (!store) throw new Error('the dry-run workspace is opened in beforeAll');
+      return store;
+    },
+    nextOutDir: () => path.join(dir, `run-${++runs}`),
+  };
 }

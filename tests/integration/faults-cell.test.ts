@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runDryRun } from '../../src/app/dry-run.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { Rng, silentLogger, type CampaignSpec } from '../../src/domain/index.ts';
 import type { CampaignCommands } from '../../src/console/index.ts';
 import type { LabDocument } from '../../src/protocol/index.ts';
-import type { Store } from '../../src/store/store.ts';
 import { RuleFaultInjector, type FaultRule } from '../../simulators/faults.ts';
 import { trueEta10 } from '../../simulators/physics/oer-landscape.ts';
-import { openTempStore } from '../helpers/db.ts';
-import { codesOnTrials, expectCampaignWentOn, ofType, quarantined, RecordingInjector, resultRows, safeSpec, type ResultRow } from '../helpers/fault-campaign.ts';
+import { codesOnTrials, expectCampaignWentOn, ofType, quarantined, RecordingInjector, resultRows, safeSpec, useDryRunWorkspace, type ResultRow } from '../helpers/fault-campaign.ts';
 
 /**
  * The potentiostat's silent cell faults through the whole loop (ADR 0050): the station reports success, our analysis
@@ -21,20 +16,8 @@ import { codesOnTrials, expectCampaignWentOn, ofType, quarantined, RecordingInje
  * shifted trials with ELECTROLYTE_CONTAMINATION and quarantines the station until the electrolyte is replaced.
  */
 
-let store: Store;
-let dir: string;
-let runs = 0;
+const workspace = useDryRunWorkspace('labloop-faults-cell-');
 const config = loadConfig({}, { pgliteDir: 'memory://' });
-
-beforeAll(async () => {
-  store = await openTempStore();
-  dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-faults-cell-'));
-});
-
-afterAll(async () => {
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 interface Outcome {
   state: string;
@@ -48,9 +31,9 @@ const spec = (trials: number): CampaignSpec => safeSpec(trials, { maxRetries: 1,
 type Operator = (q: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void;
 
 async function dryRun(s: CampaignSpec, injector: RecordingInjector, o: { seed?: number; operator?: Operator } = {}): Promise<Outcome> {
-  const outDir = path.join(dir, `run-${++runs}`);
-  const summary = await runDryRun({ spec: s, config, logger: silentLogger, seed: o.seed ?? 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store, ...(o.operator ? { onQuarantine: o.operator } : {}) });
-  return { state: summary.result.state, rows: await resultRows(outDir), docs: await store.documents.after(summary.campaignId, 0, 100_000), injector };
+  const outDir = workspace.nextOutDir();
+  const summary = await runDryRun({ spec: s, config, logger: silentLogger, seed: o.seed ?? 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store(), ...(o.operator ? { onQuarantine: o.operator } : {}) });
+  return { state: summary.result.state, rows: await resultRows(outDir), docs: await workspace.store().documents.after(summary.campaignId, 0, 100_000), injector };
 }
 const forced = (rules: FaultRule[]) => new RecordingInjector(new RuleFaultInjector(new Rng(11), rules));
 

@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDryRun } from '../../src/app/dry-run.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { FAILURE_CODES, Rng, silentLogger, type CampaignSpec, type FailureCode } from '../../src/domain/index.ts';
 import type { LabDocument } from '../../src/protocol/index.ts';
-import type { Store } from '../../src/store/store.ts';
 import { FAULT_CATALOGUE, RuleFaultInjector, type FaultCode, type FaultRule } from '../../simulators/faults.ts';
 import { trueOutcome } from '../../simulators/physics/oer-landscape.ts';
-import { openTempStore } from '../helpers/db.ts';
-import { expectCampaignWentOn, ofType, codesOnTrials, quarantined, RecordingInjector, resultRows, safeSpec as safeRegion, type ResultRow } from '../helpers/fault-campaign.ts';
+import { expectCampaignWentOn, ofType, codesOnTrials, quarantined, RecordingInjector, resultRows, safeSpec as safeRegion, useDryRunWorkspace, type ResultRow } from '../helpers/fault-campaign.ts';
 
 /**
  * One small dry run per fault code (2 station pairs, 4 trials, in-process devices, one shared in-memory store):
@@ -30,26 +25,14 @@ interface Outcome {
   injector: RecordingInjector;
 }
 
-let store: Store;
-let dir: string;
-let runs = 0;
+const workspace = useDryRunWorkspace('labloop-faults-');
 const config = loadConfig({}, { pgliteDir: 'memory://' });
-
-beforeAll(async () => {
-  store = await openTempStore();
-  dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-faults-'));
-});
-
-afterAll(async () => {
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 async function dryRun(spec: CampaignSpec, rules: FaultRule[] = []): Promise<Outcome> {
   const injector = new RecordingInjector(new RuleFaultInjector(new Rng(11), rules));
-  const outDir = path.join(dir, `run-${++runs}`);
-  const summary = await runDryRun({ spec, config, logger: process.env['LABLOOP_TEST_LOG'] ? createLogger('debug') : silentLogger, seed: 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store });
-  const docs = await store.documents.after(summary.campaignId, 0, 100_000);
+  const outDir = workspace.nextOutDir();
+  const summary = await runDryRun({ spec, config, logger: process.env['LABLOOP_TEST_LOG'] ? createLogger('debug') : silentLogger, seed: 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store() });
+  const docs = await workspace.store().documents.after(summary.campaignId, 0, 100_000);
   return { state: summary.result.state, rows: await resultRows(outDir), docs, injector };
 }
 
