@@ -7,8 +7,14 @@ import type { CampaignSpec } from '../domain/index.ts';
 export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentContext): Agent {
   switch (kind) {
     case 'bo':
-    case 'sobol-gp':
-      return createBoAgent(ctx);
+    case 'sobol-gp': {
+      const s = ctx.spec.strategy;
+      return createBoAgent(ctx, {
+        ...(s.acquisition !== undefined ? { acquisition: s.acquisition } : {}),
+        ...(s.ucbBeta !== undefined ? { ucbBeta: s.ucbBeta } : {}),
+        ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
+      });
+    }
     case 'random':
       return createRandomAgent(ctx);
   }

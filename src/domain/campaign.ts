@@ -138,6 +138,12 @@ export const campaignSpecSchema = z
         approval: z.enum(['auto', 'human']).default('auto'),
         maxRetries: z.number().int().nonnegative().default(1),
         quarantineAfter: z.number().int().positive().default(3),
+        /** BO acquisition (ADR 0043): UCB with GP-BUCB batches by default; qLogNEI for cautious, failure-averse campaigns. */
+        acquisition: z.enum(['ucb', 'qLogNEI', 'logEI', 'thompson']).optional(),
+        /** UCB exploration weight β in μ + √β·σ (default 4, i.e. LCB λ = 2). */
+        ucbBeta: z.number().positive().max(100).optional(),
+        /** GP kernel of the BO agent (default Matérn-5/2). */
+        kernel: z.enum(['matern52', 'rbf']).optional(),
       })
       .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
   })

@@ -152,3 +152,28 @@ describe('BoAgent on the default OER spec', () => {
     expect(Object.keys(agent.report().snapshot!.hyperparameters)).toEqual(['eta10', 'cost']);
   });
 });
+
+describe('the campaign chooses the BO acquisition (strategy.acquisition, ucbBeta, kernel)', () => {
+  const rationaleOf = async (strategy: Partial<CampaignSpec['strategy']>) => {
+    const spec = campaignSpecSchema.parse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { ...oer.strategy, ...strategy } });
+    const { createAgent } = await import('../../../src/app/agents.ts');
+    const agent = createAgent('bo', ctxFor(spec));
+    const first = await agent.suggest(5, []);
+    await agent.ingest(first.map((s, i) => observe(s.recipe, i)));
+    const [s] = await agent.suggest(1, []);
+    return { rationale: s!.rationale, kernel: (agent.report().snapshot?.hyperparameters['eta10'] as { kernel: string }).kernel };
+  };
+
+  it('defaults to UCB (β = 4) on a Matérn-5/2 GP; qLogNEI, β and RBF when the campaign asks', async () => {
+    expect(await rationaleOf({})).toMatchObject({ rationale: expect.stringContaining('UCB (β = 4)'), kernel: 'matern52' });
+    expect(await rationaleOf({ acquisition: 'qLogNEI', kernel: 'rbf' })).toMatchObject({ rationale: expect.stringContaining('LogEI'), kernel: 'rbf' });
+    expect((await rationaleOf({ ucbBeta: 1 })).rationale).toContain('UCB (β = 1)');
+  });
+
+  it('refuses a bad strategy with the field named', () => {
+    const bad = campaignSpecSchema.safeParse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { agent: 'bo', ucbBeta: -1, acquisition: 'greedy' } });
+    expect(bad.success).toBe(false);
+    const paths = bad.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['strategy.ucbBeta', 'strategy.acquisition']));
+  });
+});
