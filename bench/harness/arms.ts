@@ -156,6 +156,7 @@ export function resolveArm(spec: string): Arm {
   const arm: GpArm = { ...base, fit: { ...base.fit }, name: spec.trim() };
   for (const kv of m[2].split(',').map((s) => s.trim()).filter(Boolean)) {
     const [k, v = ''] = kv.split('=').map((s) => s.trim()) as [string, string?];
+    const flag = (): boolean => v === '1' || v === 'true';
     const num = (): number => {
       const n = Number(v);
       if (!Number.isFinite(n)) throw new Error(`arm override ${k} needs a number, got "${v}"`);
@@ -185,7 +186,7 @@ export function resolveArm(spec: string): Arm {
         arm.fit = { ...(v === 'textbook' ? TEXTBOOK_FIT : BOAGENT_FIT) };
         break;
       case 'warm':
-        arm.fit.warmStart = v === '1' || v === 'true';
+        arm.fit.warmStart = flag();
         break;
       case 'samples':
         arm.fit.priorSamples = num();
@@ -204,17 +205,17 @@ export function resolveArm(spec: string): Arm {
         arm.fit.knownNoise = v === 'replicates';
         break;
       case 'outputscale':
-        arm.fit.learnOutputscale = v === '1' || v === 'true';
+        arm.fit.learnOutputscale = flag();
         break;
       case 'mode':
-        arm.fit.modeStart = v === '1' || v === 'true';
+        arm.fit.modeStart = flag();
         break;
       case 'warp':
         if (v !== 'none' && v !== 'copula' && v !== 'log') throw new Error(`warp must be none, copula or log, not "${v}"`);
         arm.warp = v;
         break;
       case 'priors':
-        arm.fit.usePriors = v === '1' || v === 'true';
+        arm.fit.usePriors = flag();
         break;
       case 'refit':
         arm.fit.refitEvery = Math.max(1, Math.round(num()));

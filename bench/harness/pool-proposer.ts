@@ -4,7 +4,7 @@ import { selectRows, zeros, type Matrix } from '../../models/linalg/index.ts';
 import { createLogEI, createUCB } from '../../models/acquisition/log-ei.ts';
 import { createQLogNEI } from '../../models/acquisition/q-log-nei.ts';
 import type { AcquisitionFunction } from '../../models/acquisition/types.ts';
-import { scorePool, selectFromPool } from '../../models/optimizers/pool.ts';
+import { selectFromPool } from '../../models/optimizers/pool.ts';
 import { thompsonSelect } from '../../models/acquisition/thompson.ts';
 import { GaussianProcess, type GpHyperparameters } from '../../models/surrogates/gp.ts';
 import type { Arm, GpArm } from './arms.ts';
@@ -131,7 +131,9 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       for (const i of evaluated) skip[i] = 1;
       let picks: number[];
       if (arm.acquisition === 'thompson') picks = thompsonPicks(gp, pool, skip, q, new Rng(fitSeed).fork('thompson'));
-      else if (q === 1 || arm.batch === 'believer') picks = believerBatch(gp, baseAcquisition, pool, skip, q);
+      else if (q === 1 || arm.batch === 'believer')
+        // Kriging believer: each later member scored on the GP conditioned on the earlier ones at their posterior mean.
+        picks = selectFromPool(pool.X, q, (pending) => baseAcquisition(gp.fantasize(pending)), { evaluated: Array.from(skip, (v) => v === 1) });
       else {
         const evaluatedMask = Array.from(skip, (v) => v === 1);
         picks = selectFromPool(pool.X, q, (pending) => (pending.n === 0 ? baseAcquisition(gp) : createQLogNEI(gp, { pending, samples: arm.mcSamples, seed: fitSeed })), {
@@ -154,33 +156,4 @@ function thompsonPicks(gp: GaussianProcess, pool: Pool, skip: Uint8Array, q: num
   if (remaining.length > 800) remaining = rng.shuffle(remaining).slice(0, 800);
   const picked = thompsonSelect(gp, selectRows(pool.X, remaining), q, rng);
   return picked.map((k) => remaining[k] as number);
-}
-
-/**
- * Best unevaluated row; for q > 1, each later member is chosen after conditioning the GP (same hyper-parameters) on
- * the earlier members with their posterior means as fantasy observations (kriging believer).
- */
-function believerBatch(
-  gp0: GaussianProcess,
-  makeAcq: (gp: GaussianProcess) => AcquisitionFunction,
-  pool: Pool,
-  skip: Uint8Array,
-  q: number,
-): number[] {
-  const picks: number[] = [];
-  let gp = gp0;
-  const skipBool = Array.from(skip, (v) => v === 1);
-  for (let j = 0; j < q; j++) {
-    const scores = scorePool(makeAcq(gp), pool.X, skipBool);
-    let best = -1;
-    for (let i = 0; i < scores.length; i++) {
-      if (skipBool[i]) continue;
-      if (best < 0 || (scores[i] as number) > (scores[best] as number)) best = i;
-    }
-    if (best < 0) break;
-    picks.push(best);
-    skipBool[best] = true;
-    if (j + 1 < q) gp = gp0.fantasize(selectRows(pool.X, picks));
-  }
-  return picks;
 }
