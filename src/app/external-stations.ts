@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
@@ -9,7 +7,7 @@ import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
 import { OrchestratorPresence, orchestratorWill } from '../../drivers/transport/orchestrator-presence.ts';
 import { CellLinkSubscriber, MirroredWorld } from '../../simulators/liquid/cell-link.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
-import { formatZodIssues } from '../config/campaign-file.ts';
+import { DocumentFileError, parseDocument, readDocument, type FileIssue } from '../config/document-file.ts';
 import type { Config } from '../config/index.ts';
 import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
@@ -68,33 +66,19 @@ export const stationsFileSchema = z
   });
 export type StationsFile = z.infer<typeof stationsFileSchema>;
 
-export class StationsFileError extends Error {
-  constructor(readonly file: string, readonly issues: { path: string; message: string }[]) {
-    super(`${file}: invalid stations file\n${issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+export class StationsFileError extends DocumentFileError {
+  constructor(file: string, issues: FileIssue[]) {
+    super(file, 'stations file', issues);
     this.name = 'StationsFileError';
   }
 }
 
 export function parseStationsFile(text: string, file = '<stations>'): StationsFile {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new StationsFileError(file, [{ path: '', message: `not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}` }]);
-  }
-  const parsed = stationsFileSchema.safeParse(raw);
-  if (!parsed.success) throw new StationsFileError(file, formatZodIssues(parsed.error));
-  return parsed.data;
+  return parseDocument(text, stationsFileSchema, (issues) => new StationsFileError(file, issues), 'YAML or JSON');
 }
 
 export async function loadStationsFile(file: string): Promise<StationsFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new StationsFileError(file, [{ path: '', message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
-  }
-  return parseStationsFile(text, file);
+  return parseStationsFile(await readDocument(file, (issues) => new StationsFileError(file, issues)), file);
 }
 
 export interface ExternalLabOptions {
