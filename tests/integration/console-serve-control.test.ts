@@ -272,6 +272,8 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
     commands.refuseWith = 'station pair1 is already quarantined';
     expect(await remote.execute({ action: 'quarantine', campaignId: id, station: 'pair1' }, 'ada')).toEqual({ accepted: false, reason: 'station pair1 is already quarantined' });
     remote.refuse({ action: 'abort', campaignId: id }, 'vic', 'forbidden: role "viewer" may watch but not abort (needs operator)');
+    // refuse() queues in the background; wait for its row so the rows below are listed after it.
+    for (let i = 0; i < 100 && (await observer.consoleCommands.list(id)).length < 3; i++) await sleep(20);
     // A row written by something else (another version, a manual insert): refused, never executed.
     await observer.consoleCommands.enqueue({ id: `${id}-bad`, campaignId: id, command: { action: 'explode', campaignId: id }, actor: 'mallory', ttlMs: 5_000 });
     await observer.consoleCommands.enqueue({ id: `${id}-other`, campaignId: id, command: { action: 'pause', campaignId: 'elsewhere' }, actor: 'mallory', ttlMs: 5_000 });
