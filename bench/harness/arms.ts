@@ -33,6 +33,8 @@ export interface FitSettings {
   learnOutputscale?: boolean;
   /** MAP with the BoTorch priors (models default true); false = plain marginal likelihood, as GPy fits it. */
   usePriors?: boolean;
+  /** One lengthscale for all inputs (models default false: ARD). */
+  isotropic?: boolean;
 }
 
 export interface GpArm {
@@ -144,7 +146,8 @@ export const ARMS: Record<string, Arm> = {
  * Resolves an arm name with optional overrides: `name(key=value,...)`. Keys: kernel (rbf|matern52),
  * acq (logEI|ucb|varianceLcb), beta, batch (qLogNEI|believer), mc, fit (boagent|textbook), warm (0|1),
  * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1),
- * mode (0|1: also fit from the prior mode), warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood).
+ * mode (0|1: also fit from the prior mode), warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood),
+ * ard (0|1: one shared lengthscale, or one per input).
  */
 export function resolveArm(spec: string): Arm {
   const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
@@ -216,6 +219,9 @@ export function resolveArm(spec: string): Arm {
         break;
       case 'priors':
         arm.fit.usePriors = flag();
+        break;
+      case 'ard':
+        arm.fit.isotropic = !flag();
         break;
       case 'refit':
         arm.fit.refitEvery = Math.max(1, Math.round(num()));

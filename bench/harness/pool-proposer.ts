@@ -100,6 +100,7 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       noiseVariance,
       learnOutputscale: f.learnOutputscale,
       usePriors: f.usePriors,
+      isotropic: f.isotropic,
       modeStart: f.modeStart,
       warmStart: f.warmStart ? hyper : undefined,
       priorSamples: f.priorSamples,

@@ -7,7 +7,8 @@ import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, NOISE_FLOOR, 
  * The MAP objective of an exact GP: −(log p(y | θ) + log p(θ)) / n, with its analytic gradient.
  *
  * θ layout (all unconstrained reals, bounded by the optimiser):
- *   [log ℓ_1 … log ℓ_d, mean c, (log(σ²_n − 1e-4) when noise is learned), (log s² when an outputscale is learned)].
+ *   [log ℓ_1 … log ℓ_d (one log ℓ when isotropic), mean c, (log(σ²_n − 1e-4) when noise is learned),
+ *    (log s² when an outputscale is learned)].
  * Gradient: ∂ log p(y)/∂θ_k = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ_k), ∂/∂c = Σ α_i, with α = K⁻¹(y − c).
  */
 export interface MllProblem {
@@ -21,21 +22,26 @@ export interface MllProblem {
   learnOutputscale: boolean;
   /** Add the hyper-parameter priors (MAP, default) or fit the plain marginal likelihood (type-II ML). */
   usePriors?: boolean;
+  /** One lengthscale shared by every input (isotropic) instead of one per input (ARD, default). */
+  isotropic?: boolean;
 }
 
 export interface ThetaLayout {
   d: number;
+  /** Number of log-lengthscales at the start of θ: d (ARD) or 1 (isotropic). */
+  lengthscales: number;
   mean: number;
   noise: number | undefined;
   outputscale: number | undefined;
   size: number;
 }
 
-export function thetaLayout(d: number, learnNoise: boolean, learnOutputscale: boolean): ThetaLayout {
-  let size = d + 1;
+export function thetaLayout(d: number, learnNoise: boolean, learnOutputscale: boolean, isotropic = false): ThetaLayout {
+  const lengthscales = isotropic ? 1 : d;
+  let size = lengthscales + 1;
   const noise = learnNoise ? size++ : undefined;
   const outputscale = learnOutputscale ? size++ : undefined;
-  return { d, mean: d, noise, outputscale, size };
+  return { d, lengthscales, mean: lengthscales, noise, outputscale, size };
 }
 
 /** Pairwise squared coordinate differences, (n(n−1)/2)×d, pairs (i > k) in row order. */
@@ -62,7 +68,8 @@ export interface MllEvaluator {
 export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const { X, y, kernel } = problem;
   const { n, d } = X;
-  const layout = thetaLayout(d, problem.fixedNoise === undefined, problem.learnOutputscale);
+  const layout = thetaLayout(d, problem.fixedNoise === undefined, problem.learnOutputscale, problem.isotropic ?? false);
+  const nLs = layout.lengthscales;
   const D2 = pairwiseSquaredDiffs(X);
   const lsPrior = lengthscalePrior(d);
   const usePriors = problem.usePriors ?? true;
@@ -76,7 +83,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const r = new Float64Array(n);
 
   const loss = (theta: Float64Array, grad?: Float64Array): number => {
-    for (let j = 0; j < d; j++) invL2[j] = Math.exp(-2 * (theta[j] as number));
+    for (let j = 0; j < d; j++) invL2[j] = Math.exp(-2 * (theta[nLs === 1 ? 0 : j] as number));
     const c = theta[layout.mean] as number;
     const noiseExcess = layout.noise !== undefined ? Math.exp(theta[layout.noise] as number) : 0;
     const noise = NOISE_FLOOR + noiseExcess;
@@ -109,7 +116,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     const logMl = -0.5 * quad - 0.5 * logDetFromCholesky(L) - 0.5 * n * Math.log(2 * Math.PI);
     let logPrior = 0;
     if (usePriors) {
-      for (let j = 0; j < d; j++) logPrior += logNormalLogPdf(lsPrior, Math.exp(theta[j] as number));
+      for (let j = 0; j < nLs; j++) logPrior += logNormalLogPdf(lsPrior, Math.exp(theta[j] as number));
       if (layout.noise !== undefined) logPrior += logNormalLogPdf(NOISE_PRIOR, noise);
     }
     const value = -(logMl + logPrior) / n;
@@ -135,12 +142,13 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
         p++;
       }
     }
+    // ∂K/∂log ℓ_j = −k'(r²)·2Δ_j²/ℓ_j² ⇒ ½ tr(W ∂K) = −Σ W k' Δ² / ℓ²; a shared lengthscale sums over the inputs.
+    for (let j = 0; j < nLs; j++) grad[j] = 0;
     for (let j = 0; j < d; j++) {
-      // ∂K/∂log ℓ_j = −k'(r²)·2Δ_j²/ℓ_j² ⇒ ½ tr(W ∂K) = −Σ W k' Δ² / ℓ²
-      const dMl = -(gl[j] as number) * (invL2[j] as number);
-      const dPrior = usePriors ? logNormalDLogPdfDLogV(lsPrior, Math.exp(theta[j] as number)) : 0;
-      grad[j] = -(dMl + dPrior) / n;
+      const t = nLs === 1 ? 0 : j;
+      grad[t] = (grad[t] as number) + (gl[j] as number) * (invL2[j] as number) / n;
     }
+    if (usePriors) for (let j = 0; j < nLs; j++) grad[j] = (grad[j] as number) - logNormalDLogPdfDLogV(lsPrior, Math.exp(theta[j] as number)) / n;
     let sumAlpha = 0;
     for (let i = 0; i < n; i++) sumAlpha += alpha[i] as number;
     grad[layout.mean] = -sumAlpha / n;

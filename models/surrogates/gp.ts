@@ -34,6 +34,8 @@ export interface GpFitOptions {
   learnOutputscale?: boolean;
   /** MAP with the lengthscale and noise priors (default true); false fits the plain marginal likelihood. */
   usePriors?: boolean;
+  /** One lengthscale shared by all inputs (default false: ARD, one per input). */
+  isotropic?: boolean;
   /** Previous hyper-parameters to start from (warm start). */
   warmStart?: GpHyperparameters;
   /** Candidate starts drawn from the prior and screened by their loss (default 8, or 4 with a warm start). */
@@ -307,7 +309,9 @@ function fitHyperparameters(
   const rng = new Rng(opts.seed ?? 0);
   const d = X.d;
   const learnOutputscale = opts.learnOutputscale ?? false;
-  const layout = thetaLayout(d, fixedNoise === undefined, learnOutputscale);
+  const isotropic = opts.isotropic ?? false;
+  const layout = thetaLayout(d, fixedNoise === undefined, learnOutputscale, isotropic);
+  const nLs = layout.lengthscales;
   // Hyper-parameters are fitted on a seeded random subset when n is large (the O(n³) gradient dominates).
   const maxFit = opts.maxFitPoints ?? 300;
   let Xf = X;
@@ -319,10 +323,10 @@ function fitHyperparameters(
     yf = Float64Array.from(idx, (i) => yModel[i] as number);
     if (fixedNoise) noiseF = Float64Array.from(idx, (i) => fixedNoise[i] as number);
   }
-  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale, usePriors: opts.usePriors });
+  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale, usePriors: opts.usePriors, isotropic });
   const lower = new Float64Array(layout.size);
   const upper = new Float64Array(layout.size);
-  for (let j = 0; j < d; j++) {
+  for (let j = 0; j < nLs; j++) {
     lower[j] = Math.log(LENGTHSCALE_MIN);
     upper[j] = LOG_LS_MAX;
   }
@@ -339,7 +343,9 @@ function fitHyperparameters(
   const clampTheta = (t: Float64Array): Float64Array => t.map((v, i) => Math.min(upper[i] as number, Math.max(lower[i] as number, v)));
   const toTheta = (h: Pick<GpHyperparameters, 'lengthscales' | 'noise' | 'mean' | 'outputscale'>): Float64Array => {
     const t = new Float64Array(layout.size);
-    for (let j = 0; j < d; j++) t[j] = Math.log(h.lengthscales[j] ?? 1);
+    // Isotropic: the geometric mean of the given lengthscales (a warm start from an ARD fit stays sensible).
+    if (nLs === 1) t[0] = h.lengthscales.reduce((a, l) => a + Math.log(l), 0) / Math.max(1, h.lengthscales.length);
+    else for (let j = 0; j < d; j++) t[j] = Math.log(h.lengthscales[j] ?? 1);
     t[layout.mean] = h.mean;
     if (layout.noise !== undefined) t[layout.noise] = Math.log(Math.max(h.noise - NOISE_FLOOR, 1e-11));
     if (layout.outputscale !== undefined) t[layout.outputscale] = Math.log(h.outputscale);
@@ -347,7 +353,7 @@ function fitHyperparameters(
   };
   const fromTheta = (t: Float64Array): GpHyperparameters => ({
     kernel,
-    lengthscales: Array.from({ length: d }, (_, j) => Math.exp(t[j] as number)),
+    lengthscales: Array.from({ length: d }, (_, j) => Math.exp(t[nLs === 1 ? 0 : j] as number)),
     outputscale: layout.outputscale !== undefined ? Math.exp(t[layout.outputscale] as number) : 1,
     noise: layout.noise !== undefined ? NOISE_FLOOR + Math.exp(t[layout.noise] as number) : NOISE_FLOOR,
     mean: t[layout.mean] as number,
@@ -362,7 +368,7 @@ function fitHyperparameters(
   for (let s = 0; s < nSamples; s++) {
     starts.push(
       toTheta({
-        lengthscales: Array.from({ length: d }, () => Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal())),
+        lengthscales: isotropic ? new Array(d).fill(Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal())) : Array.from({ length: d }, () => Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal())),
         noise: NOISE_FLOOR + Math.exp(NOISE_PRIOR.mu + NOISE_PRIOR.sigma * rng.normal()),
         mean: 0,
         outputscale: 1,

@@ -104,13 +104,14 @@ describe('GaussianProcess posterior', () => {
 });
 
 describe('marginal likelihood', () => {
-  it('analytic gradient matches central finite differences (learned noise, outputscale, both kernels)', () => {
+  it('analytic gradient matches central finite differences (learned noise, outputscale, both kernels, ARD and isotropic)', () => {
     const rng = new Rng(4);
     const X = randomX(25, 3, rng);
     const y = Float64Array.from({ length: 25 }, () => rng.normal());
     for (const kernel of ['rbf', 'matern52'] as const) {
-      for (const [learnOutputscale, usePriors] of [[false, true], [true, true], [true, false]] as const) {
-        const ev = createMllEvaluator({ X, y, kernel, learnOutputscale, usePriors });
+      for (const [learnOutputscale, usePriors, isotropic] of [[false, true, false], [true, true, false], [true, false, false], [false, true, true], [true, false, true]] as const) {
+        const ev = createMllEvaluator({ X, y, kernel, learnOutputscale, usePriors, isotropic });
+        expect(ev.layout.lengthscales).toBe(isotropic ? 1 : 3);
         const theta = Float64Array.from({ length: ev.layout.size }, () => 0.3 * rng.normal());
         const g = new Float64Array(ev.layout.size);
         ev.loss(theta, g);
@@ -125,6 +126,19 @@ describe('marginal likelihood', () => {
         }
       }
     }
+  });
+
+  it('an isotropic fit has one lengthscale for every input and matches the ARD loss at tied lengthscales', () => {
+    const rng = new Rng(6);
+    const X = randomX(30, 3, rng);
+    const y = Float64Array.from({ length: 30 }, (_, i) => Math.sin(4 * (X.data[i * 3] as number)) + 0.5 * (X.data[i * 3 + 1] as number));
+    const gp = fitGp(X, y, { kernel: 'matern52', isotropic: true, seed: 1 });
+    const ls = gp.hyperparameters.lengthscales;
+    expect(ls).toHaveLength(3);
+    expect(new Set(ls).size).toBe(1);
+    const ard = createMllEvaluator({ X, y: Float64Array.from(y), kernel: 'matern52', learnOutputscale: false, usePriors: false });
+    const iso = createMllEvaluator({ X, y: Float64Array.from(y), kernel: 'matern52', learnOutputscale: false, usePriors: false, isotropic: true });
+    expect(iso.loss(Float64Array.of(-0.4, 0.1, -3))).toBeCloseTo(ard.loss(Float64Array.of(-0.4, -0.4, -0.4, 0.1, -3)), 12);
   });
 
   it('fixed-noise gradient matches finite differences', () => {
