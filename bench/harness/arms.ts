@@ -33,8 +33,8 @@ export interface FitSettings {
   learnOutputscale?: boolean;
   /** MAP with the BoTorch priors (models default true); false = plain marginal likelihood, as GPy fits it. */
   usePriors?: boolean;
-  /** One lengthscale for all inputs (models default false: ARD). */
-  isotropic?: boolean;
+  /** One lengthscale for all inputs, one per input (models default false: ARD), or 'auto' (chosen by LOO). */
+  isotropic?: boolean | 'auto';
 }
 
 export interface GpArm {
@@ -147,7 +147,7 @@ export const ARMS: Record<string, Arm> = {
  * acq (logEI|ucb|varianceLcb), beta, batch (qLogNEI|believer), mc, fit (boagent|textbook), warm (0|1),
  * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1),
  * mode (0|1: also fit from the prior mode), warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood),
- * ard (0|1: one shared lengthscale, or one per input).
+ * ard (0|1|auto: one shared lengthscale, one per input, or the better of both by leave-one-out log density).
  */
 export function resolveArm(spec: string): Arm {
   const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
@@ -221,7 +221,7 @@ export function resolveArm(spec: string): Arm {
         arm.fit.usePriors = flag();
         break;
       case 'ard':
-        arm.fit.isotropic = !flag();
+        arm.fit.isotropic = v === 'auto' ? 'auto' : !flag();
         break;
       case 'refit':
         arm.fit.refitEvery = Math.max(1, Math.round(num()));

@@ -34,8 +34,12 @@ export interface GpFitOptions {
   learnOutputscale?: boolean;
   /** MAP with the lengthscale and noise priors (default true); false fits the plain marginal likelihood. */
   usePriors?: boolean;
-  /** One lengthscale shared by all inputs (default false: ARD, one per input). */
-  isotropic?: boolean;
+  /**
+   * One lengthscale shared by all inputs (true), one per input (false, ARD, the default), or 'auto': fit both and keep
+   * the model with the higher leave-one-out predictive log density (with few points a shared lengthscale often
+   * predicts better; with many, ARD does).
+   */
+  isotropic?: boolean | 'auto';
   /** Previous hyper-parameters to start from (warm start). */
   warmStart?: GpHyperparameters;
   /** Candidate starts drawn from the prior and screened by their loss (default 8, or 4 with a warm start). */
@@ -120,6 +124,11 @@ export class GaussianProcess {
         if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`noise variance ${v} is not a finite non-negative number`);
         return Math.max(NOISE_FLOOR, v / standardizer.std ** 2);
       });
+    }
+    if (opts.isotropic === 'auto' && !opts.fixedHyperparameters) {
+      const ard = GaussianProcess.fit(X, y, { ...opts, isotropic: false });
+      const iso = GaussianProcess.fit(X, y, { ...opts, isotropic: true });
+      return iso.looLogDensity() > ard.looLogDensity() ? iso : ard;
     }
     let hyper: GpHyperparameters;
     let fitLoss = NaN;
@@ -285,9 +294,7 @@ export class GaussianProcess {
    */
   leaveOneOut(): { observed: Float64Array; mean: Float64Array; sd: Float64Array } {
     const n = this.n;
-    const Li = invertLower(this.L);
-    const diag = new Float64Array(n);
-    for (let k = 0; k < n; k++) for (let i = 0; i <= k; i++) diag[i] = (diag[i] as number) + (Li.data[k * n + i] as number) ** 2;
+    const diag = this.precisionDiagonal();
     const observed = this.yModel.map((v) => this.standardizer.backward(v));
     const mean = new Float64Array(n);
     const sd = new Float64Array(n);
@@ -296,6 +303,30 @@ export class GaussianProcess {
       sd[i] = this.standardizer.backwardSd(Math.sqrt(1 / (diag[i] as number)));
     }
     return { observed, mean, sd };
+  }
+
+  /**
+   * Σ_i log N(y_i; LOO mean_i, LOO variance_i) in model space (Rasmussen & Williams eq. 5.10–5.12): how well the model
+   * predicts each point from the others. Used to choose between model structures fitted to the same data.
+   */
+  looLogDensity(): number {
+    const diag = this.precisionDiagonal();
+    let sum = 0;
+    for (let i = 0; i < this.n; i++) {
+      const p = diag[i] as number;
+      const a = this.alpha[i] as number;
+      sum += 0.5 * Math.log(p) - (0.5 * a * a) / p - 0.5 * Math.log(2 * Math.PI);
+    }
+    return sum;
+  }
+
+  /** Diagonal of (K + noise)⁻¹ from the Cholesky factor. */
+  private precisionDiagonal(): Float64Array {
+    const n = this.n;
+    const Li = invertLower(this.L);
+    const diag = new Float64Array(n);
+    for (let k = 0; k < n; k++) for (let i = 0; i <= k; i++) diag[i] = (diag[i] as number) + (Li.data[k * n + i] as number) ** 2;
+    return diag;
   }
 }
 
@@ -309,7 +340,7 @@ function fitHyperparameters(
   const rng = new Rng(opts.seed ?? 0);
   const d = X.d;
   const learnOutputscale = opts.learnOutputscale ?? false;
-  const isotropic = opts.isotropic ?? false;
+  const isotropic = opts.isotropic === true;
   const layout = thetaLayout(d, fixedNoise === undefined, learnOutputscale, isotropic);
   const nLs = layout.lengthscales;
   // Hyper-parameters are fitted on a seeded random subset when n is large (the O(n³) gradient dominates).

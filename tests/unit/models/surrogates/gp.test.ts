@@ -141,6 +141,26 @@ describe('marginal likelihood', () => {
     expect(iso.loss(Float64Array.of(-0.4, 0.1, -3))).toBeCloseTo(ard.loss(Float64Array.of(-0.4, -0.4, -0.4, 0.1, -3)), 12);
   });
 
+  it("isotropic 'auto' keeps the structure that predicts held-out points better: ARD when one input is irrelevant", () => {
+    const rng = new Rng(7);
+    const X = randomX(40, 3, rng);
+    // Depends strongly on x0 only; x1 and x2 are irrelevant, so one shared lengthscale must compromise.
+    const y = Float64Array.from({ length: 40 }, (_, i) => Math.sin(9 * (X.data[i * 3] as number)));
+    const ard = fitGp(X, y, { kernel: 'matern52', isotropic: false, seed: 1 });
+    const iso = fitGp(X, y, { kernel: 'matern52', isotropic: true, seed: 1 });
+    const auto = fitGp(X, y, { kernel: 'matern52', isotropic: 'auto', seed: 1 });
+    expect(ard.looLogDensity()).toBeGreaterThan(iso.looLogDensity());
+    expect(auto.hyperparameters.lengthscales).toEqual(ard.hyperparameters.lengthscales);
+    // The LOO log density is the sum of the closed-form LOO predictive densities.
+    const loo = ard.leaveOneOut();
+    let direct = 0;
+    for (let i = 0; i < 40; i++) {
+      const z = ((loo.observed[i] as number) - (loo.mean[i] as number)) / (loo.sd[i] as number);
+      direct += -0.5 * z * z - Math.log((loo.sd[i] as number) / ard.standardizer.std) - 0.5 * Math.log(2 * Math.PI);
+    }
+    expect(ard.looLogDensity()).toBeCloseTo(direct, 8);
+  });
+
   it('fixed-noise gradient matches finite differences', () => {
     const rng = new Rng(5);
     const X = randomX(12, 2, rng);
