@@ -18,7 +18,7 @@ import { createSobolDesign } from './sobol-agent.ts';
 
 /**
  * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials), then an exact GP per
- * objective (BoTorch priors, Matérn-5/2 ARD by default, warm-started refits) and by default UCB with β = 4 (LCB λ = 2);
+ * objective (BoTorch priors, Matérn-5/2 with one lengthscale per simplex parameter and per other input column, warm-started refits) and by default UCB with β = 4 (LCB λ = 2);
  * pending trials and earlier batch members enter as posterior-mean fantasies, so UCB becomes GP-BUCB (ADR 0043).
  * LogEI / qLogNEI and Thompson sampling are options. Failure regions (a feasibility classifier learnt from failed
  * trials) and objective thresholds add log P(success) to the acquisition. Several objectives are scalarised ParEGO-style (random augmented Chebyshev
@@ -35,6 +35,11 @@ export interface BoAgentOptions {
   restarts?: number;
   mcSamples?: number;
   maxFitPoints?: number;
+  /**
+   * The fractions of a simplex parameter share one lengthscale (default true, ADR 0044); every other input column has
+   * its own (ARD). False gives every column its own.
+   */
+  shareMixtureLengthscales?: boolean;
   /** Further GP options (e.g. `learnOutputscale`, `usePriors`, `restarts`). */
   gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
@@ -77,7 +82,8 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
 
   const fitObjective = (name: string, X: Matrix, y: number[], seed: number, noiseVariance?: number[]): GaussianProcess => {
     const prev = warm.get(name);
-    const gp = GaussianProcess.fit(X, y, { ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints, noiseVariance });
+    const lengthscaleGroups = opts.shareMixtureLengthscales === false ? undefined : space.featureGroups;
+    const gp = GaussianProcess.fit(X, y, { lengthscaleGroups, ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints, noiseVariance });
     warm.set(name, gp.hyperparameters);
     return gp;
   };

@@ -35,6 +35,8 @@ export interface FitSettings {
   usePriors?: boolean;
   /** One lengthscale for all inputs, one per input (models default false: ARD), or 'auto' (chosen by LOO). */
   isotropic?: boolean | 'auto';
+  /** The fractions of a simplex group share one lengthscale (BoAgent default since ADR 0044); other inputs ARD. */
+  shareMixtureLengthscales?: boolean;
 }
 
 export interface GpArm {
@@ -68,13 +70,13 @@ const TEXTBOOK_FIT: FitSettings = { warmStart: false, priorSamples: 0, restarts:
 const DEFAULT_ARM: GpArm = {
   kind: 'gp',
   name: 'default',
-  description: 'our default (BoAgent settings in pool mode, ADR 0043): Matérn-5/2 ARD GP with BoTorch priors, warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
+  description: 'our default (BoAgent settings in pool mode, ADRs 0043–0044): Matérn-5/2 GP with BoTorch priors, one lengthscale per simplex group and per other input, warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
   kernel: 'matern52',
   acquisition: 'ucb',
   beta: 4,
   batch: 'believer',
   mcSamples: 128,
-  fit: BOAGENT_FIT,
+  fit: { ...BOAGENT_FIT, shareMixtureLengthscales: true },
 };
 
 export const ARMS: Record<string, Arm> = {
@@ -147,7 +149,8 @@ export const ARMS: Record<string, Arm> = {
  * acq (logEI|ucb|varianceLcb), beta, batch (qLogNEI|believer), mc, fit (boagent|textbook), warm (0|1),
  * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1),
  * mode (0|1: also fit from the prior mode), warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood),
- * ard (0|1|auto: one shared lengthscale, one per input, or the better of both by leave-one-out log density).
+ * ard (0|1|auto: one shared lengthscale, one per input, or the better of both by leave-one-out log density),
+ * mix (0|1: the fractions of a simplex group share one lengthscale).
  */
 export function resolveArm(spec: string): Arm {
   const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
@@ -222,6 +225,9 @@ export function resolveArm(spec: string): Arm {
         break;
       case 'ard':
         arm.fit.isotropic = v === 'auto' ? 'auto' : !flag();
+        break;
+      case 'mix':
+        arm.fit.shareMixtureLengthscales = flag();
         break;
       case 'refit':
         arm.fit.refitEvery = Math.max(1, Math.round(num()));

@@ -101,6 +101,7 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       learnOutputscale: f.learnOutputscale,
       usePriors: f.usePriors,
       isotropic: f.isotropic,
+      lengthscaleGroups: f.shareMixtureLengthscales ? pool.featureGroups : undefined,
       modeStart: f.modeStart,
       warmStart: f.warmStart ? hyper : undefined,
       priorSamples: f.priorSamples,

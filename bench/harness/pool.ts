@@ -22,6 +22,8 @@ export interface Pool {
   /** GP features, N×d in the unit cube. */
   X: Matrix;
   featureNames: string[];
+  /** Lengthscale group of each feature: the fractions of one simplex group share one, every other feature has its own. */
+  featureGroups: number[];
   /** Objective in its own units and direction (replicate-averaged). */
   value: Float64Array;
   /** Oriented objective: value for maximisation, −value for minimisation (larger is better). */
@@ -93,6 +95,8 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
 
   // Feature encoding.
   const featureNames: string[] = [];
+  const featureGroups: number[] = [];
+  let nextGroup = 0;
   const encoders: ((p: (number | string)[], out: Float64Array, off: number) => void)[] = [];
   const done = new Set<string>();
   spec.inputs.forEach((name, a) => {
@@ -100,7 +104,10 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
     if (categorical.has(name)) {
       const levels = [...new Set(points.map((p) => String(p.inputs[a])))].sort();
       const f0 = featureNames.length;
-      levels.forEach((l) => featureNames.push(`${name}=${l}`));
+      levels.forEach((l) => {
+        featureNames.push(`${name}=${l}`);
+        featureGroups.push(nextGroup++);
+      });
       encoders.push((p, out, off) => {
         out[off + f0 + levels.indexOf(String(p[a]))] = 1;
       });
@@ -110,6 +117,8 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
       const idx = group.map((c) => spec.inputs.indexOf(c));
       const f0 = featureNames.length;
       featureNames.push(...group);
+      for (const _ of group) featureGroups.push(nextGroup);
+      nextGroup++;
       encoders.push((p, out, off) => {
         let s = 0;
         for (const j of idx) s += Math.max(0, p[j] as number);
@@ -125,6 +134,7 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
       }
       const f0 = featureNames.length;
       featureNames.push(name);
+      featureGroups.push(nextGroup++);
       encoders.push((p, out, off) => {
         out[off + f0] = hi > lo ? ((p[a] as number) - lo) / (hi - lo) : 0.5;
       });
@@ -147,6 +157,7 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
     rowsRead,
     X,
     featureNames,
+    featureGroups,
     value,
     y,
     direction: spec.direction,

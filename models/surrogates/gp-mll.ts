@@ -7,8 +7,8 @@ import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, NOISE_FLOOR, 
  * The MAP objective of an exact GP: −(log p(y | θ) + log p(θ)) / n, with its analytic gradient.
  *
  * θ layout (all unconstrained reals, bounded by the optimiser):
- *   [log ℓ_1 … log ℓ_d (one log ℓ when isotropic), mean c, (log(σ²_n − 1e-4) when noise is learned),
- *    (log s² when an outputscale is learned)].
+ *   [log ℓ_1 … log ℓ_G (one per lengthscale group: G = d for ARD, 1 when isotropic), mean c,
+ *    (log(σ²_n − 1e-4) when noise is learned), (log s² when an outputscale is learned)].
  * Gradient: ∂ log p(y)/∂θ_k = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ_k), ∂/∂c = Σ α_i, with α = K⁻¹(y − c).
  */
 export interface MllProblem {
@@ -22,13 +22,27 @@ export interface MllProblem {
   learnOutputscale: boolean;
   /** Add the hyper-parameter priors (MAP, default) or fit the plain marginal likelihood (type-II ML). */
   usePriors?: boolean;
-  /** One lengthscale shared by every input (isotropic) instead of one per input (ARD, default). */
-  isotropic?: boolean;
+  /**
+   * Lengthscale group of each input (values 0 … G−1, every group used): inputs of a group share one lengthscale.
+   * Default: every input its own (ARD); all zeros is an isotropic kernel.
+   */
+  groups?: readonly number[];
+}
+
+/** Validates lengthscale groups for d inputs; undefined means one group per input (ARD). Returns the group count. */
+export function lengthscaleGroupCount(d: number, groups: readonly number[] | undefined): number {
+  if (!groups) return d;
+  if (groups.length !== d) throw new RangeError(`lengthscale groups: ${groups.length} entries for ${d} inputs`);
+  const count = groups.length === 0 ? 0 : Math.max(...groups) + 1;
+  const used = new Set(groups);
+  for (const g of groups) if (!Number.isInteger(g) || g < 0) throw new RangeError(`lengthscale group ${g} is not a non-negative integer`);
+  if (used.size !== count) throw new RangeError(`lengthscale groups must use every index 0 … ${count - 1}`);
+  return count;
 }
 
 export interface ThetaLayout {
   d: number;
-  /** Number of log-lengthscales at the start of θ: d (ARD) or 1 (isotropic). */
+  /** Number of log-lengthscales at the start of θ: one per group (d for ARD, 1 when isotropic). */
   lengthscales: number;
   mean: number;
   noise: number | undefined;
@@ -36,8 +50,8 @@ export interface ThetaLayout {
   size: number;
 }
 
-export function thetaLayout(d: number, learnNoise: boolean, learnOutputscale: boolean, isotropic = false): ThetaLayout {
-  const lengthscales = isotropic ? 1 : d;
+export function thetaLayout(d: number, learnNoise: boolean, learnOutputscale: boolean, groupCount = d): ThetaLayout {
+  const lengthscales = groupCount;
   let size = lengthscales + 1;
   const noise = learnNoise ? size++ : undefined;
   const outputscale = learnOutputscale ? size++ : undefined;
@@ -68,8 +82,9 @@ export interface MllEvaluator {
 export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const { X, y, kernel } = problem;
   const { n, d } = X;
-  const layout = thetaLayout(d, problem.fixedNoise === undefined, problem.learnOutputscale, problem.isotropic ?? false);
+  const layout = thetaLayout(d, problem.fixedNoise === undefined, problem.learnOutputscale, lengthscaleGroupCount(d, problem.groups));
   const nLs = layout.lengthscales;
+  const group = Int32Array.from({ length: d }, (_, j) => problem.groups?.[j] ?? j);
   const D2 = pairwiseSquaredDiffs(X);
   const lsPrior = lengthscalePrior(d);
   const usePriors = problem.usePriors ?? true;
@@ -83,7 +98,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const r = new Float64Array(n);
 
   const loss = (theta: Float64Array, grad?: Float64Array): number => {
-    for (let j = 0; j < d; j++) invL2[j] = Math.exp(-2 * (theta[nLs === 1 ? 0 : j] as number));
+    for (let j = 0; j < d; j++) invL2[j] = Math.exp(-2 * (theta[group[j] as number] as number));
     const c = theta[layout.mean] as number;
     const noiseExcess = layout.noise !== undefined ? Math.exp(theta[layout.noise] as number) : 0;
     const noise = NOISE_FLOOR + noiseExcess;
@@ -142,10 +157,10 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
         p++;
       }
     }
-    // ∂K/∂log ℓ_j = −k'(r²)·2Δ_j²/ℓ_j² ⇒ ½ tr(W ∂K) = −Σ W k' Δ² / ℓ²; a shared lengthscale sums over the inputs.
+    // ∂K/∂log ℓ_j = −k'(r²)·2Δ_j²/ℓ_j² ⇒ ½ tr(W ∂K) = −Σ W k' Δ² / ℓ²; a shared lengthscale sums over its inputs.
     for (let j = 0; j < nLs; j++) grad[j] = 0;
     for (let j = 0; j < d; j++) {
-      const t = nLs === 1 ? 0 : j;
+      const t = group[j] as number;
       grad[t] = (grad[t] as number) + (gl[j] as number) * (invL2[j] as number) / n;
     }
     if (usePriors) for (let j = 0; j < nLs; j++) grad[j] = (grad[j] as number) - logNormalDLogPdfDLogV(lsPrior, Math.exp(theta[j] as number)) / n;

@@ -3,7 +3,7 @@ import { cholesky, choleskySolve, invertLower, selectRows, solveLower, solveLowe
 import type { Matrix } from '../linalg/index.ts';
 import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
 import { fitStandardizer, type Standardizer } from '../transforms/outcome.ts';
-import { createMllEvaluator, thetaLayout } from './gp-mll.ts';
+import { createMllEvaluator, lengthscaleGroupCount, thetaLayout } from './gp-mll.ts';
 import { kernelDerivR2, kernelValue, scaledSqDist, type KernelKind } from './kernels.ts';
 import { LENGTHSCALE_MIN, lengthscalePrior, logNormalMode, NOISE_FLOOR, NOISE_PRIOR } from './priors.ts';
 
@@ -35,11 +35,13 @@ export interface GpFitOptions {
   /** MAP with the lengthscale and noise priors (default true); false fits the plain marginal likelihood. */
   usePriors?: boolean;
   /**
-   * One lengthscale shared by all inputs (true), one per input (false, ARD, the default), or 'auto': fit both and keep
-   * the model with the higher leave-one-out predictive log density (with few points a shared lengthscale often
-   * predicts better; with many, ARD does).
+   * Inputs that share a lengthscale: a group index per input (e.g. the components of one mixture), all inputs (true,
+   * isotropic), none (false / undefined: ARD, one per input), or 'auto': fit ARD and a shared lengthscale and keep the
+   * model with the higher leave-one-out predictive log density.
    */
   isotropic?: boolean | 'auto';
+  /** Lengthscale group of each input (see `isotropic`); ignored when `isotropic` is true or 'auto'. */
+  lengthscaleGroups?: readonly number[];
   /** Previous hyper-parameters to start from (warm start). */
   warmStart?: GpHyperparameters;
   /** Candidate starts drawn from the prior and screened by their loss (default 8, or 4 with a warm start). */
@@ -340,9 +342,10 @@ function fitHyperparameters(
   const rng = new Rng(opts.seed ?? 0);
   const d = X.d;
   const learnOutputscale = opts.learnOutputscale ?? false;
-  const isotropic = opts.isotropic === true;
-  const layout = thetaLayout(d, fixedNoise === undefined, learnOutputscale, isotropic);
+  const groups = opts.isotropic === true ? new Array<number>(d).fill(0) : opts.lengthscaleGroups;
+  const layout = thetaLayout(d, fixedNoise === undefined, learnOutputscale, lengthscaleGroupCount(d, groups));
   const nLs = layout.lengthscales;
+  const group = (j: number): number => groups?.[j] ?? j;
   // Hyper-parameters are fitted on a seeded random subset when n is large (the O(n³) gradient dominates).
   const maxFit = opts.maxFitPoints ?? 300;
   let Xf = X;
@@ -354,7 +357,7 @@ function fitHyperparameters(
     yf = Float64Array.from(idx, (i) => yModel[i] as number);
     if (fixedNoise) noiseF = Float64Array.from(idx, (i) => fixedNoise[i] as number);
   }
-  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale, usePriors: opts.usePriors, isotropic });
+  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale, usePriors: opts.usePriors, groups });
   const lower = new Float64Array(layout.size);
   const upper = new Float64Array(layout.size);
   for (let j = 0; j < nLs; j++) {
@@ -374,9 +377,14 @@ function fitHyperparameters(
   const clampTheta = (t: Float64Array): Float64Array => t.map((v, i) => Math.min(upper[i] as number, Math.max(lower[i] as number, v)));
   const toTheta = (h: Pick<GpHyperparameters, 'lengthscales' | 'noise' | 'mean' | 'outputscale'>): Float64Array => {
     const t = new Float64Array(layout.size);
-    // Isotropic: the geometric mean of the given lengthscales (a warm start from an ARD fit stays sensible).
-    if (nLs === 1) t[0] = h.lengthscales.reduce((a, l) => a + Math.log(l), 0) / Math.max(1, h.lengthscales.length);
-    else for (let j = 0; j < d; j++) t[j] = Math.log(h.lengthscales[j] ?? 1);
+    // A shared lengthscale starts at the geometric mean of its inputs' (a warm start from an ARD fit stays sensible).
+    const sums = new Float64Array(nLs);
+    const counts = new Float64Array(nLs);
+    for (let j = 0; j < d; j++) {
+      sums[group(j)] = (sums[group(j)] as number) + Math.log(h.lengthscales[j] ?? 1);
+      counts[group(j)] = (counts[group(j)] as number) + 1;
+    }
+    for (let g = 0; g < nLs; g++) t[g] = (sums[g] as number) / Math.max(1, counts[g] as number);
     t[layout.mean] = h.mean;
     if (layout.noise !== undefined) t[layout.noise] = Math.log(Math.max(h.noise - NOISE_FLOOR, 1e-11));
     if (layout.outputscale !== undefined) t[layout.outputscale] = Math.log(h.outputscale);
@@ -384,7 +392,7 @@ function fitHyperparameters(
   };
   const fromTheta = (t: Float64Array): GpHyperparameters => ({
     kernel,
-    lengthscales: Array.from({ length: d }, (_, j) => Math.exp(t[nLs === 1 ? 0 : j] as number)),
+    lengthscales: Array.from({ length: d }, (_, j) => Math.exp(t[group(j)] as number)),
     outputscale: layout.outputscale !== undefined ? Math.exp(t[layout.outputscale] as number) : 1,
     noise: layout.noise !== undefined ? NOISE_FLOOR + Math.exp(t[layout.noise] as number) : NOISE_FLOOR,
     mean: t[layout.mean] as number,
@@ -399,7 +407,7 @@ function fitHyperparameters(
   for (let s = 0; s < nSamples; s++) {
     starts.push(
       toTheta({
-        lengthscales: isotropic ? new Array(d).fill(Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal())) : Array.from({ length: d }, () => Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal())),
+        lengthscales: ((draws) => Array.from({ length: d }, (_, j) => draws[group(j)] as number))(Array.from({ length: nLs }, () => Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal()))),
         noise: NOISE_FLOOR + Math.exp(NOISE_PRIOR.mu + NOISE_PRIOR.sigma * rng.normal()),
         mean: 0,
         outputscale: 1,

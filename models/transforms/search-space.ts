@@ -35,6 +35,11 @@ export interface SearchSpace {
   readonly categoryCounts: readonly number[];
   /** Names of the feature columns (e.g. `Ni`, `annealTemperature`, `solvent=water`). */
   readonly featureNames: readonly string[];
+  /**
+   * Lengthscale group of each feature column: the components of one simplex share a group (fractions of one mixture
+   * are the same kind of quantity), every other column has its own. Feeds the GP's `lengthscaleGroups`.
+   */
+  readonly featureGroups: readonly number[];
   /** Recipe → features (length featureDim). Fractions are renormalised; missing numbers throw. */
   encode(recipe: Recipe): Float64Array;
   /** Features → raw recipe (numbers un-scaled, one-hot → arg-max choice); not yet `normaliseRecipe`d. */
@@ -62,31 +67,40 @@ export interface SearchSpace {
 export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'constraints'>): SearchSpace {
   const blocks: Block[] = [];
   const featureNames: string[] = [];
+  const featureGroups: number[] = [];
   const categoryCounts: number[] = [];
+  const ownGroup = (): number => (featureGroups.length === 0 ? 0 : Math.max(...featureGroups) + 1);
   let f = 0;
   let s = 0;
   for (const p of spec.parameters) {
     switch (p.type) {
       case 'continuous':
         blocks.push({ kind: 'continuous', param: p, f, s });
+        featureGroups.push(ownGroup());
         featureNames.push(p.name);
         f += 1;
         s += 1;
         break;
       case 'integer':
         blocks.push({ kind: 'integer', param: p, f, s });
+        featureGroups.push(ownGroup());
         featureNames.push(p.name);
         f += 1;
         s += 1;
         break;
       case 'categorical':
         blocks.push({ kind: 'categorical', param: p, f, c: categoryCounts.length });
-        for (const c of p.choices) featureNames.push(`${p.name}=${c}`);
+        for (const c of p.choices) {
+          featureGroups.push(ownGroup());
+          featureNames.push(`${p.name}=${c}`);
+        }
         categoryCounts.push(p.choices.length);
         f += p.choices.length;
         break;
       case 'simplex':
         blocks.push({ kind: 'simplex', param: p, f, s });
+        const group = ownGroup();
+        for (let k = 0; k < p.components.length; k++) featureGroups.push(group);
         featureNames.push(...p.components);
         f += p.components.length;
         s += p.components.length - 1;
@@ -249,6 +263,7 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
     searchDim,
     categoryCounts,
     featureNames,
+    featureGroups,
     encode,
     decodeRaw,
     decode: (z) => normaliseRecipe(spec, decodeRaw(z)),

@@ -104,14 +104,15 @@ describe('GaussianProcess posterior', () => {
 });
 
 describe('marginal likelihood', () => {
-  it('analytic gradient matches central finite differences (learned noise, outputscale, both kernels, ARD and isotropic)', () => {
+  it('analytic gradient matches central finite differences (learned noise, outputscale, both kernels, ARD, grouped and isotropic lengthscales)', () => {
     const rng = new Rng(4);
     const X = randomX(25, 3, rng);
     const y = Float64Array.from({ length: 25 }, () => rng.normal());
     for (const kernel of ['rbf', 'matern52'] as const) {
-      for (const [learnOutputscale, usePriors, isotropic] of [[false, true, false], [true, true, false], [true, false, false], [false, true, true], [true, false, true]] as const) {
-        const ev = createMllEvaluator({ X, y, kernel, learnOutputscale, usePriors, isotropic });
-        expect(ev.layout.lengthscales).toBe(isotropic ? 1 : 3);
+      const cases: [boolean, boolean, number[] | undefined][] = [[false, true, undefined], [true, true, undefined], [true, false, undefined], [false, true, [0, 0, 0]], [true, false, [0, 0, 0]], [false, true, [0, 1, 0]]];
+      for (const [learnOutputscale, usePriors, groups] of cases) {
+        const ev = createMllEvaluator({ X, y, kernel, learnOutputscale, usePriors, groups });
+        expect(ev.layout.lengthscales).toBe(groups ? Math.max(...groups) + 1 : 3);
         const theta = Float64Array.from({ length: ev.layout.size }, () => 0.3 * rng.normal());
         const g = new Float64Array(ev.layout.size);
         ev.loss(theta, g);
@@ -137,8 +138,12 @@ describe('marginal likelihood', () => {
     expect(ls).toHaveLength(3);
     expect(new Set(ls).size).toBe(1);
     const ard = createMllEvaluator({ X, y: Float64Array.from(y), kernel: 'matern52', learnOutputscale: false, usePriors: false });
-    const iso = createMllEvaluator({ X, y: Float64Array.from(y), kernel: 'matern52', learnOutputscale: false, usePriors: false, isotropic: true });
+    const iso = createMllEvaluator({ X, y: Float64Array.from(y), kernel: 'matern52', learnOutputscale: false, usePriors: false, groups: [0, 0, 0] });
     expect(iso.loss(Float64Array.of(-0.4, 0.1, -3))).toBeCloseTo(ard.loss(Float64Array.of(-0.4, -0.4, -0.4, 0.1, -3)), 12);
+    const grouped = fitGp(X, y, { kernel: 'matern52', lengthscaleGroups: [0, 1, 0], seed: 1 }).hyperparameters.lengthscales;
+    expect(grouped[0]).toBe(grouped[2]);
+    expect(() => fitGp(X, y, { lengthscaleGroups: [0, 2, 0] })).toThrow(/every index/);
+    expect(() => fitGp(X, y, { lengthscaleGroups: [0, 1] })).toThrow(/2 entries for 3 inputs/);
   });
 
   it("isotropic 'auto' keeps the structure that predicts held-out points better: ARD when one input is irrelevant", () => {

@@ -28,6 +28,16 @@ describe('search space encoding', () => {
     expect(s.featureDim).toBe(9);
     expect(s.searchDim).toBe(8);
     expect(s.featureNames).toEqual(['Ni', 'Fe', 'Co', 'Ce', 'Mn', 'totalMetal', 'complexant', 'depositionCharge_mC_cm2', 'annealTemperature']);
+    // The five metal fractions share one lengthscale group; the other four inputs have one each.
+    expect(s.featureGroups).toEqual([0, 0, 0, 0, 0, 1, 2, 3, 4]);
+  });
+
+  it('gives each numeric input and each one-hot column its own lengthscale group, and a simplex one group', () => {
+    const s = createSearchSpace(mixed);
+    const groupOf = Object.fromEntries(s.featureNames.map((f, j) => [f, s.featureGroups[j]]));
+    expect(new Set([groupOf.A, groupOf.B, groupOf.C]).size).toBe(1);
+    expect(new Set(s.featureGroups).size).toBe(s.featureDim - 2);
+    expect([...new Set(s.featureGroups)].sort((a, b) => a - b)).toEqual(Array.from({ length: s.featureDim - 2 }, (_, g) => g));
   });
 
   it('round-trips recipes through features and search points', () => {
