@@ -13,6 +13,7 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         ...(s.acquisition !== undefined ? { acquisition: s.acquisition } : {}),
         ...(s.ucbBeta !== undefined ? { ucbBeta: s.ucbBeta } : {}),
         ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
+        ...(s.mixtureLengthscales !== undefined ? { shareMixtureLengthscales: s.mixtureLengthscales === 'shared' } : {}),
       });
     }
     case 'random':

@@ -144,6 +144,8 @@ export const campaignSpecSchema = z
         ucbBeta: z.number().positive().max(100).optional(),
         /** GP kernel of the BO agent (default Matérn-5/2). */
         kernel: z.enum(['matern52', 'rbf']).optional(),
+        /** Lengthscales of a mixture's fractions: one shared (default, ADR 0044) or one each (ARD, for large budgets). */
+        mixtureLengthscales: z.enum(['shared', 'ard']).optional(),
       })
       .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
   })

@@ -161,7 +161,8 @@ describe('the campaign chooses the BO acquisition (strategy.acquisition, ucbBeta
     const first = await agent.suggest(5, []);
     await agent.ingest(first.map((s, i) => observe(s.recipe, i)));
     const [s] = await agent.suggest(1, []);
-    return { rationale: s!.rationale, kernel: (agent.report().snapshot?.hyperparameters['eta10'] as { kernel: string }).kernel };
+    const h = agent.report().snapshot?.hyperparameters['eta10'] as { kernel: string; lengthscales: Record<string, number> };
+    return { rationale: s!.rationale, kernel: h.kernel, lengthscales: h.lengthscales };
   };
 
   it('defaults to UCB (β = 4) on a Matérn-5/2 GP; qLogNEI, β and RBF when the campaign asks', async () => {
@@ -170,10 +171,18 @@ describe('the campaign chooses the BO acquisition (strategy.acquisition, ucbBeta
     expect((await rationaleOf({ ucbBeta: 1 })).rationale).toContain('UCB (β = 1)');
   });
 
+  it('gives the metal fractions one shared lengthscale by default (ADR 0044), one each with mixtureLengthscales: ard', async () => {
+    const metals = ['Ni', 'Fe', 'Co', 'Ce', 'Mn'];
+    const shared = (await rationaleOf({})).lengthscales;
+    expect(new Set(metals.map((m) => shared[m])).size).toBe(1);
+    const ard = (await rationaleOf({ mixtureLengthscales: 'ard' })).lengthscales;
+    expect(new Set(metals.map((m) => ard[m])).size).toBeGreaterThan(1);
+  });
+
   it('refuses a bad strategy with the field named', () => {
-    const bad = campaignSpecSchema.safeParse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { agent: 'bo', ucbBeta: -1, acquisition: 'greedy' } });
+    const bad = campaignSpecSchema.safeParse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { agent: 'bo', ucbBeta: -1, acquisition: 'greedy', mixtureLengthscales: 'some' } });
     expect(bad.success).toBe(false);
     const paths = bad.error!.issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['strategy.ucbBeta', 'strategy.acquisition']));
+    expect(paths).toEqual(expect.arrayContaining(['strategy.ucbBeta', 'strategy.acquisition', 'strategy.mixtureLengthscales']));
   });
 });
