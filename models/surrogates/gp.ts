@@ -35,12 +35,11 @@ export interface GpFitOptions {
   /** MAP with the lengthscale and noise priors (default true); false fits the plain marginal likelihood. */
   usePriors?: boolean;
   /**
-   * Inputs that share a lengthscale: a group index per input (e.g. the components of one mixture), all inputs (true,
-   * isotropic), none (false / undefined: ARD, one per input), or 'auto': fit ARD and a shared lengthscale and keep the
-   * model with the higher leave-one-out predictive log density.
+   * One lengthscale for all inputs (true); per `lengthscaleGroups`, or ARD without them (false / undefined); or 'auto':
+   * fit both and keep the model with the higher leave-one-out predictive log density.
    */
   isotropic?: boolean | 'auto';
-  /** Lengthscale group of each input (see `isotropic`); ignored when `isotropic` is true or 'auto'. */
+  /** Lengthscale group of each input (e.g. the components of one mixture share one); ignored when `isotropic` is true. */
   lengthscaleGroups?: readonly number[];
   /** Previous hyper-parameters to start from (warm start). */
   warmStart?: GpHyperparameters;
