@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_BATCH_SHIFT, detectBatchShift } from '../models/analysis/batch-shift.ts';
+import { median } from '../models/analysis/numeric.ts';
 import type { Suggestion } from '../src/domain/index.ts';
 
 /** Quality flag of a trial measured in an electrolyte batch found shifted (ADR 0050, "Campaign-side batch check"). */
@@ -197,10 +198,4 @@ export class BatchWatch {
   private kept(): StationResidual[] {
     return this.all.filter((e) => !this.flagged.has(e.trialId));
   }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
