@@ -39,6 +39,12 @@ export class LabExecutor implements TrialExecutor, StationQuarantine {
     return this.stations.find((s) => s.id === id);
   }
 
+  private requireStation(id: string): Station {
+    const station = this.station(id);
+    if (!station) throw new Error(`unknown station ${id}`);
+    return station;
+  }
+
   whileNotPaused(): Promise<void> {
     return this.engine.whileNotPaused();
   }
@@ -49,16 +55,13 @@ export class LabExecutor implements TrialExecutor, StationQuarantine {
 
   /** Quarantines a station with the reason operators see (the campaign loop's batch check). */
   quarantine(stationId: string, reason: string): void {
-    const station = this.station(stationId);
-    if (!station) throw new Error(`unknown station ${stationId}`);
-    this.engine.quarantineStation(station, reason);
+    this.engine.quarantineStation(this.requireStation(stationId), reason);
     this.notify();
   }
 
   /** An operator's release: the station's maintenance is done and it takes trials again. */
   release(stationId: string): void {
-    const station = this.station(stationId);
-    if (!station) throw new Error(`unknown station ${stationId}`);
+    const station = this.requireStation(stationId);
     this.hooks.onRelease?.(stationId);
     this.engine.releaseStation(station);
     this.notify();
