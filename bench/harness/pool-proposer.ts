@@ -131,13 +131,13 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       const t1 = performance.now();
       const skip = new Uint8Array(pool.N);
       for (const i of evaluated) skip[i] = 1;
+      const evaluatedMask = Array.from(skip, (v) => v === 1);
       let picks: number[];
       if (arm.acquisition === 'thompson') picks = thompsonPicks(gp, pool, skip, q, new Rng(fitSeed).fork('thompson'));
       else if (q === 1 || arm.batch === 'believer')
         // Kriging believer: each later member scored on the GP conditioned on the earlier ones at their posterior mean.
-        picks = selectFromPool(pool.X, q, (pending) => baseAcquisition(gp.fantasize(pending)), { evaluated: Array.from(skip, (v) => v === 1) });
+        picks = selectFromPool(pool.X, q, (pending) => baseAcquisition(gp.fantasize(pending)), { evaluated: evaluatedMask });
       else {
-        const evaluatedMask = Array.from(skip, (v) => v === 1);
         picks = selectFromPool(pool.X, q, (pending) => (pending.n === 0 ? baseAcquisition(gp) : createQLogNEI(gp, { pending, samples: arm.mcSamples, seed: fitSeed })), {
           evaluated: evaluatedMask,
           pending: zeros(0, pool.X.d),
