@@ -12,6 +12,7 @@ import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feas
 import { GaussianProcess, type GpFitOptions, type GpHyperparameters } from '../models/surrogates/gp.ts';
 import type { KernelKind } from '../models/surrogates/kernels.ts';
 import { objectiveSign } from '../models/transforms/outcome.ts';
+import { augmentedChebyshev, randomSimplexWeights } from '../models/transforms/scalarise.ts';
 import { createSearchSpace, type SearchSpace } from '../models/transforms/search-space.ts';
 import type { Agent, AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import { createSobolDesign } from './sobol-agent.ts';
@@ -139,7 +140,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
 
     // Scalarised target for several objectives (ParEGO); the single objective's own GP otherwise.
     let target = gps[0] as GaussianProcess;
-    if (spec.objectives.length > 1) target = fitObjective('__scalarised', X, parego(Y, rng), seed + 101);
+    if (spec.objectives.length > 1) target = fitObjective('__scalarised', X, augmentedChebyshev(Y, randomSimplexWeights(Y.length, () => rng.next())), seed + 101);
 
     const terms: LogProbabilityTerm[] = [];
     const infeasible = observations.filter((o) => !o.feasible);
@@ -251,28 +252,6 @@ function acqLabel(mode: NonNullable<BoAgentOptions['acquisition']>, others: numb
 
 function fmt(v: number): string {
   return Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toPrecision(3) : v.toFixed(3);
-}
-
-/** Augmented Chebyshev scalarisation of min–max normalised objectives (maximisation) with random simplex weights. */
-function parego(Y: number[][], rng: Rng): number[] {
-  const m = Y.length;
-  const n = (Y[0] as number[]).length;
-  const e = Array.from({ length: m }, () => -Math.log(1 - rng.next()));
-  const total = e.reduce((a, b) => a + b, 0);
-  const w = e.map((v) => v / total);
-  const lo = Y.map((col) => Math.min(...col));
-  const hi = Y.map((col) => Math.max(...col));
-  return Array.from({ length: n }, (_, i) => {
-    let mn = Infinity;
-    let sum = 0;
-    for (let k = 0; k < m; k++) {
-      const span = (hi[k] as number) - (lo[k] as number);
-      const v = span > 0 ? (((Y[k] as number[])[i] as number) - (lo[k] as number)) / span : 0.5;
-      mn = Math.min(mn, (w[k] as number) * v);
-      sum += (w[k] as number) * v;
-    }
-    return mn + 0.05 * sum;
-  });
 }
 
 /** Thrown by `ingest` when an observation cannot be learnt from; nothing of that batch is ingested. */

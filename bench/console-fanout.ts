@@ -10,8 +10,12 @@
  * - `synthetic`: the console alone, fed by a DocumentBus publishing one scripted trial (10 documents, one with a
  *   curve preview) every `--period` ms: what the fan-out itself costs.
  *
+ * The p99 of one run is set by its one or two worst bursts (a batch of ≈ 17 documents goes to 100 clients, so 1 % of
+ * the deliveries is a fraction of one batch), so it varies from run to run; `--runs N` repeats the measurement and
+ * reports each run, the median of the runs' percentiles and the percentiles of all deliveries pooled.
+ *
  * Usage: node --import tsx bench/console-fanout.ts [--source dry-run|synthetic] [--clients 100] [--trials 32]
- *        [--stations 4] [--speed 600] [--period 20] [--procs 4]
+ *        [--stations 4] [--speed 600] [--period 20] [--procs 4] [--runs 1]
  * Writes bench/results/console-fanout[-synthetic].json and prints a markdown table.
  */
 import { fork } from 'node:child_process';
@@ -34,6 +38,7 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '600' },
     period: { type: 'string', default: '20' },
     procs: { type: 'string', default: '4' },
+    runs: { type: 'string', default: '1' },
     /** Where the console beside the dry run runs: its own worker thread (default, ADR 0031) or the run's thread. */
     'console-thread': { type: 'string', default: 'worker' },
     child: { type: 'boolean', default: false },
@@ -228,27 +233,25 @@ async function syntheticSource(clients: number): Promise<Run> {
   return { report, console, serverLoopDelay: delayOf(eld), wall_s: (performance.now() - t0) / 1000, describe: `synthetic: ${trials} scripted trials, one every ${period} ms (≈ ${Math.round(10_000 / period)} documents/s)` };
 }
 
-async function main(): Promise<void> {
-  const clients = Number(values.clients);
-  const source = values.source === 'synthetic' ? 'synthetic' : 'dry-run';
-  const run = source === 'synthetic' ? await syntheticSource(clients) : await dryRunSource(clients);
-  const sorted = [...run.report.latencies].sort((a, b) => a - b);
-  const latency = { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
-  const firsts = run.report.firstArrivals.map(([, l]) => l).sort((a, b) => a - b);
-  const firstArrival = { p50: percentile(firsts, 50), p99: percentile(firsts, 99), max: firsts.at(-1) ?? NaN };
-  const result = {
-    machine: `${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`,
-    source,
+type Percentiles = { p50: number; p90: number; p99: number; max: number };
+
+function percentilesOf(values: number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+}
+
+/** One run's summary (its latencies are kept outside, for pooling). */
+function summarise(run: Run) {
+  const firsts = percentilesOf(run.report.firstArrivals.map(([, l]) => l));
+  return {
     run: run.describe,
-    clients,
-    clientProcesses: Math.max(1, Math.min(clients, Number(values.procs))),
-    liveDeliveries: sorted.length,
+    liveDeliveries: run.report.latencies.length,
     replayedDeliveries: run.report.replayedDocs,
     connectAll_ms: Math.round(run.report.connectMs),
     wall_s: +run.wall_s.toFixed(1),
-    latency_ms: latency,
+    latency_ms: percentilesOf(run.report.latencies),
     /** Per document, its first arrival in any client: server + network share, without the 100-clients-in-one-process queue. */
-    firstArrival_ms: firstArrival,
+    firstArrival_ms: { p50: firsts.p50, p99: firsts.p99, max: firsts.max },
     publishToBroadcast_ms: run.console.broadcastLag_ms,
     /** Server time to hand one batch to every socket of the room. */
     roomEmit_ms: run.console.emit_ms,
@@ -256,17 +259,65 @@ async function main(): Promise<void> {
     consoleThreadEventLoopDelay_ms: run.console.eventLoopDelay_ms,
     /** Worst client process. */
     clientEventLoopDelay_ms: run.report.clientLoopDelay,
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  const clients = Number(values.clients);
+  const source = values.source === 'synthetic' ? 'synthetic' : 'dry-run';
+  const runs = Math.max(1, Number(values.runs));
+  const summaries: ReturnType<typeof summarise>[] = [];
+  const pooled: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const run = source === 'synthetic' ? await syntheticSource(clients) : await dryRunSource(clients);
+    const s = summarise(run);
+    summaries.push(s);
+    for (const l of run.report.latencies) pooled.push(l);
+    process.stderr.write(`run ${r + 1}/${runs}: p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms\n`);
+  }
+  const first = summaries[0] as ReturnType<typeof summarise>;
+  const medianOfRuns = { p50: median(summaries.map((s) => s.latency_ms.p50)), p90: median(summaries.map((s) => s.latency_ms.p90)), p99: median(summaries.map((s) => s.latency_ms.p99)), max: median(summaries.map((s) => s.latency_ms.max)) };
+  const all = percentilesOf(pooled);
+  const result = {
+    machine: `${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join('/')}`,
+    source,
+    run: first.run,
+    clients,
+    clientProcesses: Math.max(1, Math.min(clients, Number(values.procs))),
+    runs,
+    /** Median over the runs of each run's percentile. */
+    latency_ms: medianOfRuns,
+    /** Percentiles of every delivery of every run. */
+    pooledLatency_ms: all,
+    perRun: summaries,
     note: 'latency = Date.now() at arrival in the client process − document time (both the system clock, ±1 ms)',
   };
   const table = [
-    '| source | clients | live deliveries | p50 ms | p90 ms | p99 ms | max ms | first arrival p50 / p99 ms | publication → broadcast p50 / p99 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${source} | ${clients} | ${result.liveDeliveries} | ${latency.p50} | ${latency.p90} | ${latency.p99} | ${latency.max} | ${firstArrival.p50} / ${firstArrival.p99} | ${result.publishToBroadcast_ms.p50} / ${result.publishToBroadcast_ms.p99} |`,
+    '| run | clients | live deliveries | p50 ms | p90 ms | p99 ms | max ms | first arrival p50 / p99 ms | publication → broadcast p50 / p99 ms | room emit p50 / p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...summaries.map(
+      (s, k) =>
+        `| ${k + 1} | ${clients} | ${s.liveDeliveries} | ${s.latency_ms.p50} | ${s.latency_ms.p90} | ${s.latency_ms.p99} | ${s.latency_ms.max} | ${s.firstArrival_ms.p50} / ${s.firstArrival_ms.p99} | ${s.publishToBroadcast_ms.p50} / ${s.publishToBroadcast_ms.p99} | ${s.roomEmit_ms.p50.toFixed(1)} / ${s.roomEmit_ms.p99.toFixed(1)} |`,
+    ),
+    ...(runs > 1
+      ? [
+          `| median of ${runs} runs | | | ${medianOfRuns.p50} | ${medianOfRuns.p90} | ${medianOfRuns.p99} | ${medianOfRuns.max} | | | |`,
+          `| all deliveries pooled | | ${pooled.length} | ${all.p50} | ${all.p90} | ${all.p99} | ${all.max} | | | |`,
+        ]
+      : []),
   ];
   process.stdout.write(
-    `${table.join('\n')}\n\n${result.run}; ${result.machine}; ${result.wall_s} s\n` +
-      `room emit (all ${clients} sockets) p50/p99/max ${run.console.emit_ms.p50}/${run.console.emit_ms.p99}/${run.console.emit_ms.max} ms; ` +
-      `event-loop delay p50/p99/max: run thread ${Object.values(result.serverEventLoopDelay_ms).join('/')} ms, console thread ${Object.values(result.consoleThreadEventLoopDelay_ms).join('/')} ms, clients ${Object.values(result.clientEventLoopDelay_ms).join('/')} ms\n`,
+    `${table.join('\n')}\n\n${source}: ${result.run}; ${result.machine}\n` +
+      summaries
+        .map((s, k) => `run ${k + 1}: ${s.wall_s} s; event-loop delay p50/p99/max: run thread ${Object.values(s.serverEventLoopDelay_ms).join('/')} ms, console thread ${Object.values(s.consoleThreadEventLoopDelay_ms).join('/')} ms, clients ${Object.values(s.clientEventLoopDelay_ms).join('/')} ms`)
+        .join('\n') +
+      '\n',
   );
   const file = source === 'synthetic' ? 'console-fanout-synthetic.json' : 'console-fanout.json';
   await writeFile(path.resolve(import.meta.dirname, 'results', file), `${JSON.stringify(result, null, 2)}\n`);

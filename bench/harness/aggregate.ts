@@ -7,6 +7,7 @@ import {
   efMax,
   experimentsTo,
   firstCrossing,
+  hypervolumeCurve,
   liangAggregate,
   median,
   pointwiseQuantile,
@@ -29,6 +30,17 @@ export interface CampaignSummary {
   expTo50: number | null;
   expTo80: number | null;
   expTo100: number | null;
+  /** Several objectives: experiments to 90 % / 95 % of the pool's Pareto-set hypervolume (null: not reached). */
+  expToHv90?: number | null;
+  expToHv95?: number | null;
+}
+
+/** Several objectives: hypervolume fraction reached (median over campaigns), at checkpoints and as experiments to a level. */
+export interface HypervolumeSummary {
+  at: { n: number; median: number; p5: number; p95: number }[];
+  expToHv90: number | null;
+  expToHv95: number | null;
+  curve: CurveBand;
 }
 
 export interface CurveBand {
@@ -69,6 +81,7 @@ export interface ArmSummary {
   curveLiang?: CurveBand;
   timing: { medianFitMs: number; medianAcqMs: number; medianRoundMs: number; roundMsAtN: { n: number; ms: number }[]; medianCampaignS: number };
   perCampaign: CampaignSummary[];
+  hypervolume?: HypervolumeSummary;
 }
 
 export interface RandomReference {
@@ -114,6 +127,7 @@ export function summariseArm(pool: Pool, traces: PoolCampaignTrace[], opts: { de
     expTo80: experimentsTo(t.order, pool.isTop, pool.K, 0.8),
     expTo100: experimentsTo(t.order, pool.isTop, pool.K, 1),
   }));
+  const hv = pool.hypervolume ? hypervolumeSummary(pool.hypervolume, traces, length, per) : undefined;
   const e50 = per.map((p) => p.expTo50);
   const e80 = per.map((p) => p.expTo80);
   const ci = (vals: (number | null)[]): [number, number] => bootstrapCi(vals, (s) => censoredMedian(s) ?? Infinity, { seed: 11 });
@@ -176,6 +190,32 @@ export function summariseArm(pool: Pool, traces: PoolCampaignTrace[], opts: { de
       medianCampaignS: round2(median(traces.map((t) => t.wallMs / 1000))),
     },
     perCampaign: per,
+    ...(hv ? { hypervolume: hv } : {}),
+  };
+}
+
+const HV_CHECKPOINTS = [10, 25, 50, 100, 200, 400];
+
+/** Hypervolume curves of the campaigns; also fills each campaign's experiments to 90 % / 95 %. */
+function hypervolumeSummary(pool: NonNullable<Pool['hypervolume']>, traces: PoolCampaignTrace[], length: number, per: CampaignSummary[]): HypervolumeSummary {
+  const curves = traces.map((t) => hypervolumeCurve(t.order, pool, length));
+  const reach = (c: Float64Array, level: number): number | null => {
+    const i = c.findIndex((v) => v >= level - 1e-12);
+    return i < 0 ? null : i + 1;
+  };
+  curves.forEach((c, k) => {
+    const row = per[k] as CampaignSummary;
+    row.expToHv90 = reach(c, 0.9);
+    row.expToHv95 = reach(c, 0.95);
+  });
+  const med = pointwiseQuantile(curves, 0.5);
+  const lo = pointwiseQuantile(curves, 0.05);
+  const hi = pointwiseQuantile(curves, 0.95);
+  return {
+    at: HV_CHECKPOINTS.filter((n) => n <= length).map((n) => ({ n, median: round2(med[n - 1] as number), p5: round2(lo[n - 1] as number), p95: round2(hi[n - 1] as number) })),
+    expToHv90: censoredMedian(per.map((p) => p.expToHv90 ?? null)),
+    expToHv95: censoredMedian(per.map((p) => p.expToHv95 ?? null)),
+    curve: band(med, lo, hi),
   };
 }
 

@@ -1,3 +1,4 @@
+import { hypervolume } from '../../models/metrics/hypervolume.ts';
 import { Rng } from '../../src/domain/random.ts';
 
 /**
@@ -199,4 +200,29 @@ export function bootstrapCi<T>(rows: readonly T[], statistic: (sample: T[]) => n
     stats.push(Number.isNaN(v) ? Infinity : v);
   }
   return [quantile(stats, (1 - level) / 2), quantile(stats, 1 - (1 - level) / 2)];
+}
+
+/**
+ * Several objectives: the fraction of the pool's Pareto-set hypervolume dominated by the evaluated points after each
+ * evaluation (entry i−1 after i), in the pool's min–max scaled units (reference point: the pool's worst in each
+ * objective); carried forward to `length`. The evaluated Pareto front is kept incrementally.
+ */
+export function hypervolumeCurve(order: readonly number[], hv: { scaled: readonly ArrayLike<number>[]; total: number }, length = order.length): Float64Array {
+  const out = new Float64Array(length);
+  let front: number[][] = [];
+  let current = 0;
+  for (let i = 0; i < length; i++) {
+    const idx = order[i];
+    if (idx !== undefined) {
+      const p = hv.scaled.map((c) => c[idx] as number);
+      const dominated = front.some((f) => f.every((v, k) => v >= (p[k] as number)));
+      if (!dominated) {
+        front = front.filter((f) => !p.every((v, k) => v >= (f[k] as number)));
+        front.push(p);
+        current = hv.total > 0 ? hypervolume(front, p.map(() => 0)) / hv.total : 0;
+      }
+    }
+    out[i] = current;
+  }
+  return out;
 }

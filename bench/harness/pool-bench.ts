@@ -19,7 +19,7 @@ export interface PoolBenchResult {
   environment: RunEnvironment;
   config: PoolProblem & { workers: number };
   seeds: number[];
-  pool: { name: string; file: string; N: number; rowsRead: number; K: number; d: number; featureNames: string[]; direction: string; topThreshold: number };
+  pool: { name: string; file: string; N: number; rowsRead: number; K: number; d: number; featureNames: string[]; direction: string; objectives: { name: string; direction: string }[]; topThreshold: number };
   random: RandomReference;
   arms: ArmSummary[];
   /** Per arm with q > 1: experiments to Top% 0.8 relative to the same arm at q = 1 (paired by seed). */
@@ -81,6 +81,7 @@ export async function runPoolBenchmark(problem: PoolProblem, opts: { workers: nu
       d: pool.X.d,
       featureNames: pool.featureNames,
       direction: pool.direction,
+      objectives: pool.objectives.map((o) => ({ name: o.name, direction: o.direction })),
       topThreshold: pool.value[pool.top[pool.K - 1] as number] as number,
     },
     random: randomReference(pool),

@@ -7,6 +7,7 @@ import type { AcquisitionFunction } from '../../models/acquisition/types.ts';
 import { selectFromPool } from '../../models/optimizers/pool.ts';
 import { thompsonSelect } from '../../models/acquisition/thompson.ts';
 import { GaussianProcess, type GpHyperparameters } from '../../models/surrogates/gp.ts';
+import { augmentedChebyshev, randomSimplexWeights } from '../../models/transforms/scalarise.ts';
 import type { Arm, GpArm } from './arms.ts';
 import type { Pool } from './pool.ts';
 
@@ -126,7 +127,7 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       const fitSeed = (seed * 1000003 + round * 7919) >>> 0;
       const t0 = performance.now();
       const X = selectRows(pool.X, evaluated);
-      const y = warpOutcomes(Float64Array.from(evaluated, (i) => pool.y[i] as number), arm.warp ?? 'none');
+      const y = warpOutcomes(observedTarget(pool, evaluated, fitSeed), arm.warp ?? 'none');
       const gp = fit(X, y, fitSeed, evaluated);
       const t1 = performance.now();
       const skip = new Uint8Array(pool.N);
@@ -146,6 +147,17 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       return { picks, fitMs: t1 - t0, acqMs: performance.now() - t1 };
     },
   };
+}
+
+/**
+ * What the GP models: the oriented objective, or with several objectives a fresh ParEGO scalarisation each round (as
+ * the BoAgent does): random simplex weights, augmented Chebyshev over the evaluated rows' objectives.
+ */
+function observedTarget(pool: Pool, evaluated: readonly number[], fitSeed: number): Float64Array {
+  if (pool.objectives.length === 1) return Float64Array.from(evaluated, (i) => pool.y[i] as number);
+  const Y = pool.objectives.map((o) => Float64Array.from(evaluated, (i) => o.y[i] as number));
+  const rng = new Rng(fitSeed).fork('parego');
+  return Float64Array.from(augmentedChebyshev(Y, randomSimplexWeights(Y.length, () => rng.next())));
 }
 
 /**

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { zeros, type Matrix } from '../../models/linalg/index.ts';
 import { parseCsv } from './csv.ts';
-import type { PoolSpec } from './problem-spec.ts';
+import { hypervolume } from '../../models/metrics/hypervolume.ts';
+import { specObjectives, type PoolSpec } from './problem-spec.ts';
 
 /**
  * A finite benchmark pool: the unique input vectors of a CSV file (replicates averaged), encoded as GP features in
@@ -12,6 +13,9 @@ import type { PoolSpec } from './problem-spec.ts';
  * Replicates: rows with the same input vector (numbers compared by value, labels as text) form one pool point whose
  * objective is the mean of the group's *distinct* values (Liang et al. 2021: pandas `x.unique().mean()`), or the
  * plain mean, or every row kept (`none`).
+ *
+ * Several objectives: each is replicate-averaged the same way and oriented to maximise; the top set is the Pareto set
+ * (points no other point dominates) and `y` ranks points by how many others dominate them (0 for the Pareto set).
  */
 export interface Pool {
   name: string;
@@ -24,12 +28,16 @@ export interface Pool {
   featureNames: string[];
   /** Lengthscale group of each feature: the fractions of one simplex group share one, every other feature has its own. */
   featureGroups: number[];
-  /** Objective in its own units and direction (replicate-averaged). */
+  /** Objective in its own units and direction (replicate-averaged); with several objectives, the same as `y`. */
   value: Float64Array;
-  /** Oriented objective: value for maximisation, −value for minimisation (larger is better). */
+  /** Oriented objective: value for maximisation, −value for minimisation (larger is better); with several objectives, −(number of points dominating the point). */
   y: Float64Array;
-  direction: 'minimize' | 'maximize';
-  /** Size of the top set: ceil(topFraction·N). */
+  direction: 'minimize' | 'maximize' | 'pareto';
+  /** Every objective, oriented to maximise (one entry for a single-objective pool). */
+  objectives: { name: string; direction: 'minimize' | 'maximize'; y: Float64Array }[];
+  /** Several objectives: each oriented objective min–max scaled over the pool (reference point 0), and the hypervolume of the pool's Pareto set in those units. */
+  hypervolume?: { scaled: Float64Array[]; total: number };
+  /** Size of the top set: ceil(topFraction·N), or the size of the Pareto set. */
   K: number;
   topFraction: number;
   /** Pool indices of the top set, best first. */
@@ -60,15 +68,19 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
   for (const c of [...categorical, ...simplexOf.keys()])
     if (!spec.inputs.includes(c)) throw new Error(`"${c}" is declared simplex or categorical but is not one of --inputs`);
   const inCols = spec.inputs.map(col);
-  const yCol = col(spec.objective);
+  const objectives = specObjectives(spec);
+  const yCols = objectives.map((o) => col(o.column));
 
   // Group rows by input vector.
-  const groups = new Map<string, { inputs: (number | string)[]; values: number[] }>();
+  const groups = new Map<string, { inputs: (number | string)[]; values: number[][] }>();
   let rowsRead = 0;
   table.rows.forEach((r, k) => {
-    const yRaw = (r[yCol] as string).trim();
-    const yv = Number(yRaw);
-    if (yRaw === '' || !Number.isFinite(yv)) throw new Error(`row ${k + 2}: objective "${spec.objective}" is "${yRaw}", not a finite number`);
+    const yv = yCols.map((c, m) => {
+      const raw = (r[c] as string).trim();
+      const v = Number(raw);
+      if (raw === '' || !Number.isFinite(v)) throw new Error(`row ${k + 2}: objective "${objectives[m]?.column}" is "${raw}", not a finite number`);
+      return v;
+    });
     const inputs = spec.inputs.map((name, a) => {
       const s = (r[inCols[a] as number] as string).trim();
       if (categorical.has(name)) return s;
@@ -79,19 +91,25 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
     rowsRead++;
     const key = spec.replicates === 'none' ? `#${k}` : JSON.stringify(inputs);
     const g = groups.get(key);
-    if (g) g.values.push(yv);
-    else groups.set(key, { inputs, values: [yv] });
+    if (g) yv.forEach((v, m) => g.values[m]?.push(v));
+    else groups.set(key, { inputs, values: yv.map((v) => [v]) });
   });
   const points = [...groups.values()];
   const N = points.length;
   if (N < 2) throw new Error(`pool ${spec.name} has ${N} point(s); at least 2 are needed`);
-  const value = Float64Array.from(points, (p) => {
-    const vals = spec.replicates === 'mean' ? p.values : [...new Set(p.values)];
-    return vals.reduce((a, b) => a + b, 0) / vals.length;
+  const replicatesOf = (vals: number[]): number[] => (spec.replicates === 'mean' ? vals : [...new Set(vals)]);
+  const oriented = objectives.map((o, m) => {
+    const sign = o.direction === 'maximize' ? 1 : -1;
+    const value = Float64Array.from(points, (p) => {
+      const vals = replicatesOf(p.values[m] as number[]);
+      return vals.reduce((a, b) => a + b, 0) / vals.length;
+    });
+    return { name: o.column, direction: o.direction, value, y: value.map((v) => sign * v) };
   });
-  const replicateNoise = replicateVariances(points.map((p) => (spec.replicates === 'mean' ? p.values : [...new Set(p.values)])));
-  const sign = spec.direction === 'maximize' ? 1 : -1;
-  const y = value.map((v) => sign * v);
+  const single = oriented.length === 1 ? oriented[0] : undefined;
+  const y = single ? single.y : dominationRank(oriented.map((o) => o.y));
+  const value = single ? single.value : y;
+  const replicateNoise = single ? replicateVariances(points.map((p) => replicatesOf(p.values[0] as number[]))) : undefined;
 
   // Feature encoding.
   const featureNames: string[] = [];
@@ -146,7 +164,7 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
   points.forEach((p, i) => encoders.forEach((enc) => enc(p.inputs, X.data, i * d)));
 
   const topFraction = spec.topFraction ?? 0.05;
-  const K = Math.max(1, Math.ceil(topFraction * N - 1e-9));
+  const K = single ? Math.max(1, Math.ceil(topFraction * N - 1e-9)) : y.filter((v) => v === 0).length;
   const order = Array.from({ length: N }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number) || a - b);
   const top = order.slice(0, K);
   const isTop = new Uint8Array(N);
@@ -160,7 +178,9 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
     featureGroups,
     value,
     y,
-    direction: spec.direction,
+    direction: single ? single.direction : 'pareto',
+    objectives: oriented.map(({ name, direction, y: oy }) => ({ name, direction, y: oy })),
+    ...(single ? {} : { hypervolume: scaledHypervolume(oriented.map((o) => o.y), top) }),
     K,
     topFraction,
     top,
@@ -169,6 +189,50 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
     inputs: points.map((p) => p.inputs),
     inputNames: spec.inputs,
   };
+}
+
+/** −(number of points dominating each point), objectives oriented to maximise: 0 marks the Pareto set. */
+function dominationRank(Y: Float64Array[]): Float64Array {
+  const N = (Y[0] as Float64Array).length;
+  const rank = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    let dominatedBy = 0;
+    for (let j = 0; j < N; j++) {
+      if (j === i) continue;
+      let geq = true;
+      let gt = false;
+      for (const col of Y) {
+        const a = col[j] as number;
+        const b = col[i] as number;
+        if (a < b) {
+          geq = false;
+          break;
+        }
+        if (a > b) gt = true;
+      }
+      if (geq && gt) dominatedBy++;
+    }
+    rank[i] = -dominatedBy;
+  }
+  return rank;
+}
+
+/** Oriented objectives min–max scaled over the pool (so the reference point 0 is the pool's worst in each) and the Pareto set's hypervolume. */
+function scaledHypervolume(Y: Float64Array[], pareto: number[]): { scaled: Float64Array[]; total: number } {
+  const scaled = Y.map((col) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of col) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return col.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
+  });
+  const total = hypervolume(
+    pareto.map((i) => scaled.map((c) => c[i] as number)),
+    scaled.map(() => 0),
+  );
+  return { scaled, total };
 }
 
 function replicateVariances(groups: number[][]): Float64Array | undefined {

@@ -7,13 +7,21 @@ import { z } from 'zod';
  * plus the campaign protocol (initial points, batch sizes, seeds, budget, when to stop, arms). A spec comes from a
  * JSON file (bench/specs/*.json or a user's own) or from CLI flags; both go through the same zod schema.
  */
-export const poolSpecSchema = z.object({
+const directionSchema = z.enum(['minimize', 'maximize']);
+
+const poolSpecShape = z.object({
   name: z.string().min(1),
   /** Absolute (or cwd-relative) path of the CSV. */
   file: z.string().min(1),
   inputs: z.array(z.string().min(1)).min(1),
-  objective: z.string().min(1),
-  direction: z.enum(['minimize', 'maximize']),
+  /** One objective: its column and direction (or `objectives` for several). */
+  objective: z.string().min(1).optional(),
+  direction: directionSchema.optional(),
+  /**
+   * Several objectives (2 or 3, for an exact hypervolume): the top set is then the pool's Pareto set (its
+   * non-dominated points; `topFraction` does not apply) and the campaigns also report the hypervolume reached.
+   */
+  objectives: z.array(z.object({ column: z.string().min(1), direction: directionSchema })).min(2).max(3).optional(),
   /** Groups of input columns that are mixture fractions (each row is renormalised to sum 1). */
   simplex: z.array(z.array(z.string().min(1)).min(2)).optional(),
   /** Input columns holding labels (one-hot encoded). */
@@ -23,7 +31,18 @@ export const poolSpecSchema = z.object({
   /** Fraction of the pool that forms the top set (0.05: the best ceil(0.05·N) points). */
   topFraction: z.number().gt(0).lt(1).default(0.05),
 });
+
+const oneObjectiveForm = (s: { objective?: string; direction?: unknown; objectives?: unknown }): boolean =>
+  s.objectives === undefined ? s.objective !== undefined && s.direction !== undefined : s.objective === undefined && s.direction === undefined;
+const OBJECTIVE_FORM = { message: 'give either "objective" with "direction", or "objectives" (2–3 of {column, direction}), not both', path: ['objective'] };
+
+export const poolSpecSchema = poolSpecShape.refine(oneObjectiveForm, OBJECTIVE_FORM);
 export type PoolSpec = z.infer<typeof poolSpecSchema>;
+
+/** The spec's objectives as a list (one entry for a single-objective pool). */
+export function specObjectives(spec: PoolSpec): { column: string; direction: 'minimize' | 'maximize' }[] {
+  return spec.objectives ?? [{ column: spec.objective as string, direction: spec.direction as 'minimize' | 'maximize' }];
+}
 
 export const protocolSchema = z.object({
   /** Random initial pool points per campaign (the same for every arm at a given seed). */
@@ -44,7 +63,7 @@ export const protocolSchema = z.object({
 export type Protocol = z.infer<typeof protocolSchema>;
 
 /** The JSON spec file format: a pool (with `dataset` = a file name in the datasets folder, or `file` relative to the spec) and a protocol. */
-export const specFileSchema = poolSpecSchema
+export const specFileSchema = poolSpecShape
   .omit({ file: true })
   .extend({
     dataset: z.string().optional(),
@@ -52,7 +71,8 @@ export const specFileSchema = poolSpecSchema
     description: z.string().optional(),
     protocol: protocolSchema.partial().optional(),
   })
-  .refine((s) => (s.dataset === undefined) !== (s.file === undefined), { message: 'give exactly one of "dataset" or "file"' });
+  .refine((s) => (s.dataset === undefined) !== (s.file === undefined), { message: 'give exactly one of "dataset" or "file"' })
+  .refine(oneObjectiveForm, OBJECTIVE_FORM);
 export type SpecFile = z.infer<typeof specFileSchema>;
 
 export interface PoolProblem {

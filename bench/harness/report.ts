@@ -12,7 +12,8 @@ const ci = (c: [number, number]): string => (Number.isFinite(c[1]) ? `${num(c[0]
 export function poolMarkdown(r: PoolBenchResult): string {
   const p = r.pool;
   const lines: string[] = [];
-  lines.push(`### ${p.name}: N = ${p.N} pool points (${p.rowsRead} rows), top set K = ${p.K} (${p.direction}, threshold ${p.topThreshold.toPrecision(4)}), d = ${p.d}`);
+  const topSet = p.direction === 'pareto' ? `top set = the Pareto set, K = ${p.K} (${p.objectives.map((o) => `${o.name} ${o.direction === 'maximize' ? 'max' : 'min'}`).join(', ')})` : `top set K = ${p.K} (${p.direction}, threshold ${p.topThreshold.toPrecision(4)})`;
+  lines.push(`### ${p.name}: N = ${p.N} pool points (${p.rowsRead} rows), ${topSet}, d = ${p.d}`);
   lines.push('');
   lines.push(`${r.config.protocol.init} random initial points (the same for every arm at a seed), ${r.seeds.length} seeds, ${r.mode}. ` +
     `Experiments include the initial points. "median" = median over campaigns of each campaign's experiments (95 % bootstrap CI); ` +
@@ -27,6 +28,23 @@ export function poolMarkdown(r: PoolBenchResult): string {
       `| ${a.name} | ${a.q} | ${a.campaigns} | ${num(a.expTo50)} (${ci(a.expTo50Ci)}) | ${num(a.expTo80)} (${ci(a.expTo80Ci)}) | ${num(a.expTo80Liang)} | ` +
         `${num(a.af50, 1)} | ${num(a.af80, 1)} | ${num(a.af80Liang, 1)} | ${num(a.efMax, 1)} (${a.efMaxAt}) | ${num(a.roundsTo80)} | ${a.censored80} | ${a.timing.medianRoundMs} |`,
     );
+  }
+  const hvArms = r.arms.filter((a) => a.hypervolume);
+  if (hvArms.length > 0) {
+    const at = hvArms[0]?.hypervolume?.at.map((c) => c.n) ?? [];
+    lines.push('');
+    lines.push(
+      "Hypervolume: fraction of the pool's Pareto-set hypervolume dominated by the evaluated points (objectives min–max scaled over the pool, reference point = the pool's worst in each), " +
+        'median over campaigns (5th–95th percentile); the random arm is sampled, not exact.',
+    );
+    lines.push('');
+    lines.push(`| arm | q | ${at.map((n) => `HV at ${n}`).join(' | ')} | exp→HV 0.90 | exp→HV 0.95 |`);
+    lines.push(`| --- | ---: | ${at.map(() => '---:').join(' | ')} | ---: | ---: |`);
+    for (const a of hvArms) {
+      const h = a.hypervolume;
+      if (!h) continue;
+      lines.push(`| ${a.name} | ${a.q} | ${h.at.map((c) => `${c.median.toFixed(2)} (${c.p5.toFixed(2)}–${c.p95.toFixed(2)})`).join(' | ')} | ${num(h.expToHv90)} | ${num(h.expToHv95)} |`);
+    }
   }
   if (r.batchCost.length > 0) {
     lines.push('');
@@ -69,6 +87,22 @@ export function poolCurvesSvg(r: PoolBenchResult, opts: { liang?: boolean; xAxis
   });
 }
 
+/** Several objectives: hypervolume fraction reached against experiments (median over campaigns). */
+export function hypervolumeSvg(r: PoolBenchResult): string {
+  const series: Series[] = r.arms.flatMap((a, k) => {
+    const m = a.hypervolume?.curve.median;
+    if (!m) return [];
+    const stride = Math.max(1, Math.floor(m.length / 400));
+    const points = m.flatMap((y, i) => (i % stride === 0 || i === m.length - 1 ? [{ x: i + 1, y }] : []));
+    return [{ label: `${a.name} q=${a.q}`, color: PALETTE[k % PALETTE.length] as string, points, style: 'line' as const }];
+  });
+  return renderSvgPlot(series, {
+    title: `${r.pool.name}: hypervolume reached (median over campaigns)`,
+    xLabel: 'experiments (initial points included)',
+    yLabel: "fraction of the pool's Pareto hypervolume",
+  });
+}
+
 /**
  * Writes the results of one or several pool problems: `jsonPath` (one result object, or `{ suite, problems }` for a
  * suite), a markdown file next to it, and per problem the Top% curves as SVG (and against rounds when q > 1).
@@ -85,6 +119,10 @@ export function writePoolReport(results: PoolBenchResult[], jsonPath: string, su
     const svgBase = only ? base : `${base}-${r.pool.name}`;
     fs.writeFileSync(`${svgBase}-top.svg`, poolCurvesSvg(r, { liang: r.config.protocol.liang }));
     files.push(`${svgBase}-top.svg`);
+    if (r.arms.some((a) => a.hypervolume)) {
+      fs.writeFileSync(`${svgBase}-hypervolume.svg`, hypervolumeSvg(r));
+      files.push(`${svgBase}-hypervolume.svg`);
+    }
     if (r.config.protocol.q.some((q) => q > 1)) {
       fs.writeFileSync(`${svgBase}-rounds.svg`, poolCurvesSvg(r, { xAxis: 'rounds' }));
       files.push(`${svgBase}-rounds.svg`);

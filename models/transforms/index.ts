@@ -1,2 +1,3 @@
 export * from './search-space.ts';
 export * from './outcome.ts';
+export * from './scalarise.ts';
