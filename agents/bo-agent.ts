@@ -11,7 +11,7 @@ import { thompsonSelect } from '../models/acquisition/thompson.ts';
 import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feasibility.ts';
 import { GaussianProcess, type GpFitOptions, type GpHyperparameters } from '../models/surrogates/gp.ts';
 import type { KernelKind } from '../models/surrogates/kernels.ts';
-import { objectiveSign } from '../models/transforms/outcome.ts';
+import { objectiveSign, warpOutcomes, type OutcomeWarp } from '../models/transforms/outcome.ts';
 import { augmentedChebyshev, randomSimplexWeights } from '../models/transforms/scalarise.ts';
 import { createSearchSpace, type SearchSpace } from '../models/transforms/search-space.ts';
 import type { Agent, AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
@@ -41,6 +41,13 @@ export interface BoAgentOptions {
    * its own (ARD). False gives every column its own.
    */
   shareMixtureLengthscales?: boolean;
+  /**
+   * Monotone warp of the target the acquisition maximises (default 'copula': normal scores of the ranks, ADR 0045).
+   * The per-objective GPs behind predictions, thresholds and model snapshots stay in the objectives' own units.
+   */
+  outcomeWarp?: OutcomeWarp;
+  /** A component-present indicator per mixture component as a GP input (default true, ADR 0045). */
+  mixturePresence?: boolean;
   /** Further GP options (e.g. `learnOutputscale`, `usePriors`, `restarts`). */
   gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
@@ -53,7 +60,8 @@ export const DEFAULT_KERNEL: KernelKind = 'matern52';
 
 export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Agent {
   const spec = ctx.spec;
-  const space = createSearchSpace(spec);
+  const space = createSearchSpace(spec, { presence: opts.mixturePresence ?? true });
+  const warp = opts.outcomeWarp ?? 'copula';
   const log = (opts.logger ?? silentLogger).child({ agent: 'bo' });
   const design = createSobolDesign(spec, ctx.seed, space);
   const rng = new Rng(ctx.seed).fork('bo-agent');
@@ -138,9 +146,14 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
     const gps = spec.objectives.map((obj, k) => fitObjective(obj.name, X, Y[k] as number[], seed + k, noise[k]));
     snapshot = makeSnapshot(gps, X.n);
 
-    // Scalarised target for several objectives (ParEGO); the single objective's own GP otherwise.
+    // What the acquisition maximises: the single objective, or a ParEGO scalarisation of several, warped (ADR 0045);
+    // without a warp, a single objective's own GP.
+    const several = spec.objectives.length > 1;
     let target = gps[0] as GaussianProcess;
-    if (spec.objectives.length > 1) target = fitObjective('__scalarised', X, augmentedChebyshev(Y, randomSimplexWeights(Y.length, () => rng.next())), seed + 101);
+    if (several || warp !== 'none') {
+      const raw = several ? augmentedChebyshev(Y, randomSimplexWeights(Y.length, () => rng.next())) : (Y[0] as number[]);
+      target = fitObjective('__target', X, Array.from(warpOutcomes(raw, warp)), seed + 101);
+    }
 
     const terms: LogProbabilityTerm[] = [];
     const infeasible = observations.filter((o) => !o.feasible);

@@ -52,6 +52,8 @@ export interface GpArm {
   mcSamples: number;
   /** Monotone warp of the outcomes before the GP (default none). */
   warp?: OutcomeWarp;
+  /** Also give the GP, for every simplex fraction, whether the component is present (fraction > 0). */
+  presence?: boolean;
   fit: FitSettings;
 }
 
@@ -67,20 +69,33 @@ const BOAGENT_FIT: FitSettings = { warmStart: true, refitEvery: 1 };
 /** BoTorch's textbook loop: a fresh model every step, one L-BFGS run from the prior mode, all points in the fit. */
 const TEXTBOOK_FIT: FitSettings = { warmStart: false, priorSamples: 0, restarts: 1, maxFitPoints: 100000, maxIterations: 100, refitEvery: 1 };
 
-const DEFAULT_ARM: GpArm = {
+/** ADRs 0043–0044: the default before outcome warping and presence features. */
+const UCB_PLAIN_ARM: GpArm = {
   kind: 'gp',
-  name: 'default',
-  description: 'our default (BoAgent settings in pool mode, ADRs 0043–0044): Matérn-5/2 GP with BoTorch priors, one lengthscale per simplex group and per other input, warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
+  name: 'ucb-plain',
+  description: 'the ADR 0043–0044 default: Matérn-5/2 GP with BoTorch priors, one lengthscale per simplex group and per other input, warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB); no outcome warp, no presence features',
   kernel: 'matern52',
   acquisition: 'ucb',
   beta: 4,
   batch: 'believer',
   mcSamples: 128,
+  warp: 'none',
+  presence: false,
   fit: { ...BOAGENT_FIT, shareMixtureLengthscales: true },
+};
+
+const DEFAULT_ARM: GpArm = {
+  ...UCB_PLAIN_ARM,
+  name: 'default',
+  description:
+    'our default (BoAgent settings in pool mode, ADRs 0043–0045): Matérn-5/2 GP with BoTorch priors on the normal scores of the ranks (copula warp), mixture fractions plus component-present indicators (one lengthscale per group), warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
+  warp: 'copula',
+  presence: true,
 };
 
 export const ARMS: Record<string, Arm> = {
   default: DEFAULT_ARM,
+  'ucb-plain': UCB_PLAIN_ARM,
   'botorch-logei': {
     kind: 'gp',
     name: 'botorch-logei',
@@ -93,9 +108,9 @@ export const ARMS: Record<string, Arm> = {
     fit: BOAGENT_FIT,
   },
   'lcb2-matern': {
-    ...DEFAULT_ARM,
+    ...UCB_PLAIN_ARM,
     name: 'lcb2-matern',
-    description: 'Liang et al. arm: Matérn-5/2 ARD GP (our priors and fit) with LCB λ = 2 (μ − 2σ for minimisation); since ADR 0043 the same configuration as `default`',
+    description: 'Liang et al. arm: Matérn-5/2 ARD GP (our priors and fit) with LCB λ = 2 (μ − 2σ for minimisation); the same configuration as `ucb-plain` (the default of ADRs 0043–0044)',
   },
   'lcb2var-matern': {
     kind: 'gp',
@@ -150,7 +165,8 @@ export const ARMS: Record<string, Arm> = {
  * samples (prior samples), restarts, maxfit, iters, refit (every k rounds), noise (learned|replicates), outputscale (0|1),
  * mode (0|1: also fit from the prior mode), warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood),
  * ard (0|1|auto: one shared lengthscale, one per input, or the better of both by leave-one-out log density),
- * mix (0|1: the fractions of a simplex group share one lengthscale).
+ * mix (0|1: the fractions of a simplex group share one lengthscale), presence (0|1: add a component-present indicator per
+ * simplex fraction as a GP input).
  */
 export function resolveArm(spec: string): Arm {
   const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
@@ -228,6 +244,9 @@ export function resolveArm(spec: string): Arm {
         break;
       case 'mix':
         arm.fit.shareMixtureLengthscales = flag();
+        break;
+      case 'presence':
+        arm.presence = flag();
         break;
       case 'refit':
         arm.fit.refitEvery = Math.max(1, Math.round(num()));

@@ -85,7 +85,27 @@ function createVarianceLcb(gp: GaussianProcess, lambda: number, scale: { mean: n
   };
 }
 
+/**
+ * The GP's inputs: the pool's features, plus with `arm.presence` one indicator per simplex fraction (1 when the
+ * component is in the mixture). The indicators of one simplex group share a lengthscale group of their own.
+ */
+function modelFeatures(arm: GpArm, pool: Pool): { X: Matrix; groups: number[] } {
+  const extra = arm.presence ? pool.simplexFeatures.flat() : [];
+  if (extra.length === 0) return { X: pool.X, groups: pool.featureGroups };
+  const d0 = pool.X.d;
+  const d = d0 + extra.length;
+  const X = zeros(pool.N, d);
+  for (let i = 0; i < pool.N; i++) {
+    for (let j = 0; j < d0; j++) X.data[i * d + j] = pool.X.data[i * d0 + j] as number;
+    extra.forEach((j, t) => (X.data[i * d + d0 + t] = (pool.X.data[i * d0 + j] as number) > 0 ? 1 : 0));
+  }
+  const first = Math.max(-1, ...pool.featureGroups) + 1;
+  const groups = [...pool.featureGroups, ...pool.simplexFeatures.flatMap((g, k) => g.map(() => first + k))];
+  return { X, groups };
+}
+
 function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
+  const features = modelFeatures(arm, pool);
   let hyper: GpHyperparameters | undefined;
   let round = 0;
   const scale = poolScaling(pool);
@@ -102,7 +122,7 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       learnOutputscale: f.learnOutputscale,
       usePriors: f.usePriors,
       isotropic: f.isotropic,
-      lengthscaleGroups: f.shareMixtureLengthscales ? pool.featureGroups : undefined,
+      lengthscaleGroups: f.shareMixtureLengthscales ? features.groups : undefined,
       modeStart: f.modeStart,
       warmStart: f.warmStart ? hyper : undefined,
       priorSamples: f.priorSamples,
@@ -126,7 +146,7 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       round++;
       const fitSeed = (seed * 1000003 + round * 7919) >>> 0;
       const t0 = performance.now();
-      const X = selectRows(pool.X, evaluated);
+      const X = selectRows(features.X, evaluated);
       const y = warpOutcomes(observedTarget(pool, evaluated, fitSeed), arm.warp ?? 'none');
       const gp = fit(X, y, fitSeed, evaluated);
       const t1 = performance.now();
@@ -134,14 +154,14 @@ function gpProposer(arm: GpArm, pool: Pool, seed: number): PoolProposer {
       for (const i of evaluated) skip[i] = 1;
       const evaluatedMask = Array.from(skip, (v) => v === 1);
       let picks: number[];
-      if (arm.acquisition === 'thompson') picks = thompsonPicks(gp, pool, skip, q, new Rng(fitSeed).fork('thompson'));
+      if (arm.acquisition === 'thompson') picks = thompsonPicks(gp, features.X, skip, q, new Rng(fitSeed).fork('thompson'));
       else if (q === 1 || arm.batch === 'believer')
         // Kriging believer: each later member scored on the GP conditioned on the earlier ones at their posterior mean.
-        picks = selectFromPool(pool.X, q, (pending) => baseAcquisition(gp.fantasize(pending)), { evaluated: evaluatedMask });
+        picks = selectFromPool(features.X, q, (pending) => baseAcquisition(gp.fantasize(pending)), { evaluated: evaluatedMask });
       else {
-        picks = selectFromPool(pool.X, q, (pending) => (pending.n === 0 ? baseAcquisition(gp) : createQLogNEI(gp, { pending, samples: arm.mcSamples, seed: fitSeed })), {
+        picks = selectFromPool(features.X, q, (pending) => (pending.n === 0 ? baseAcquisition(gp) : createQLogNEI(gp, { pending, samples: arm.mcSamples, seed: fitSeed })), {
           evaluated: evaluatedMask,
-          pending: zeros(0, pool.X.d),
+          pending: zeros(0, features.X.d),
         });
       }
       return { picks, fitMs: t1 - t0, acqMs: performance.now() - t1 };
@@ -164,10 +184,10 @@ function observedTarget(pool: Pool, evaluated: readonly number[], fitSeed: numbe
  * Thompson sampling over the remaining rows: joint posterior samples at (a random subset of at most 800 of) the
  * unevaluated rows, one draw per batch member.
  */
-function thompsonPicks(gp: GaussianProcess, pool: Pool, skip: Uint8Array, q: number, rng: Rng): number[] {
+function thompsonPicks(gp: GaussianProcess, X: Matrix, skip: Uint8Array, q: number, rng: Rng): number[] {
   let remaining: number[] = [];
-  for (let i = 0; i < pool.N; i++) if (!skip[i]) remaining.push(i);
+  for (let i = 0; i < X.n; i++) if (!skip[i]) remaining.push(i);
   if (remaining.length > 800) remaining = rng.shuffle(remaining).slice(0, 800);
-  const picked = thompsonSelect(gp, selectRows(pool.X, remaining), q, rng);
+  const picked = thompsonSelect(gp, selectRows(X, remaining), q, rng);
   return picked.map((k) => remaining[k] as number);
 }

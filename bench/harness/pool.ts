@@ -28,6 +28,8 @@ export interface Pool {
   featureNames: string[];
   /** Lengthscale group of each feature: the fractions of one simplex group share one, every other feature has its own. */
   featureGroups: number[];
+  /** Feature indices of each simplex group's fractions. */
+  simplexFeatures: number[][];
   /** Objective in its own units and direction (replicate-averaged); with several objectives, the same as `y`. */
   value: Float64Array;
   /** Oriented objective: value for maximisation, −value for minimisation (larger is better); with several objectives, −(number of points dominating the point). */
@@ -114,6 +116,7 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
   // Feature encoding.
   const featureNames: string[] = [];
   const featureGroups: number[] = [];
+  const simplexFeatures: number[][] = [];
   let nextGroup = 0;
   const encoders: ((p: (number | string)[], out: Float64Array, off: number) => void)[] = [];
   const done = new Set<string>();
@@ -135,6 +138,7 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
       const idx = group.map((c) => spec.inputs.indexOf(c));
       const f0 = featureNames.length;
       featureNames.push(...group);
+      simplexFeatures.push(group.map((_, t) => f0 + t));
       for (const _ of group) featureGroups.push(nextGroup);
       nextGroup++;
       encoders.push((p, out, off) => {
@@ -176,6 +180,7 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
     X,
     featureNames,
     featureGroups,
+    simplexFeatures,
     value,
     y,
     direction: single ? single.direction : 'pareto',

@@ -54,7 +54,7 @@ export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction
     const U = sobol ? sobol.draw(nRaw) : undefined;
     for (let i = 0; i < nRaw; i++) {
       const unit = U ? U.data.subarray(i * ud, (i + 1) * ud) : Float64Array.from({ length: ud }, () => rng.next());
-      raw.push(space.fromUnit(unit));
+      raw.push(dispensable(space, space.fromUnit(unit)));
     }
   } else raw.push({ u: new Float64Array(0), cats: new Int32Array(0) });
 
@@ -98,6 +98,20 @@ export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction
     if (!isExcluded(features, opts.exclude, opts.minDistance ?? 1e-4)) return { features, recipe, value: acq.value(features) };
   }
   throw new Error('acquisition optimisation found no valid recipe that differs from the excluded points');
+}
+
+/**
+ * With component-present features, a raw sample is scored as the recipe it would be dispensed as (small fractions
+ * snapped to zero, at most maxComponents), so mixtures without some components are among the starts; L-BFGS-B alone
+ * reaches them only at the box bounds. Without presence features the raw sample is kept as drawn.
+ */
+function dispensable(space: SearchSpace, p: SearchPoint): SearchPoint {
+  if (space.presenceDim === 0) return p;
+  try {
+    return { u: space.fromFeatures(space.encode(space.decode(space.toFeatures(p)))).u, cats: p.cats };
+  } catch {
+    return p;
+  }
 }
 
 function localOptimize(space: SearchSpace, acq: AcquisitionFunction, start: SearchPoint, maxIterations: number): SearchPoint {

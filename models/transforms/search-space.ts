@@ -13,7 +13,19 @@ import { normaliseRecipe } from '../../src/domain/recipe.ts';
  *   (f_1 = y_1, f_i = y_i·Π_{l<i}(1 − y_l), f_K = Π_{l<K}(1 − y_l)), so every box point is an exact mixture and every
  *   mixture (faces included) is reachable with the box bounds; `cats[c]` is the chosen index of categorical c.
  *   Box-constrained optimisers (L-BFGS-B) work on `u`; the chain rule (`pullbackGradient`) gives ∂/∂u.
+ *
+ * With `presence: true` the features end with one indicator per simplex component, 1 when the component is in the
+ * mixture (fraction > 1e-9): leaving a component out can change a material qualitatively, which a stationary kernel
+ * on the fractions alone cannot express (ADR 0045). The indicators are derived from the fractions (their gradient is
+ * zero; decoding ignores them) and the indicators of one simplex share a lengthscale group.
  */
+export interface SearchSpaceOptions {
+  /** Append a component-present indicator per simplex component to the features (default false). */
+  presence?: boolean;
+}
+
+/** A fraction above this counts as present. */
+const PRESENT = 1e-9;
 export interface SearchPoint {
   u: Float64Array;
   cats: Int32Array;
@@ -40,6 +52,8 @@ export interface SearchSpace {
    * are the same kind of quantity), every other column has its own. Feeds the GP's `lengthscaleGroups`.
    */
   readonly featureGroups: readonly number[];
+  /** Number of trailing component-present indicator features (0 unless created with `presence`). */
+  readonly presenceDim: number;
   /** Recipe → features (length featureDim). Fractions are renormalised; missing numbers throw. */
   encode(recipe: Recipe): Float64Array;
   /** Features → raw recipe (numbers un-scaled, one-hot → arg-max choice); not yet `normaliseRecipe`d. */
@@ -64,7 +78,7 @@ export interface SearchSpace {
   constraintSlacks(recipe: Recipe): number[];
 }
 
-export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'constraints'>): SearchSpace {
+export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'constraints'>, options: SearchSpaceOptions = {}): SearchSpace {
   const blocks: Block[] = [];
   const featureNames: string[] = [];
   const featureGroups: number[] = [];
@@ -107,8 +121,30 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
         break;
     }
   }
+  // Component-present indicators after every other feature, one lengthscale group per simplex.
+  const presenceAt = new Map<Block, number>();
+  let presenceDim = 0;
+  if (options.presence)
+    for (const b of blocks) {
+      if (b.kind !== 'simplex') continue;
+      presenceAt.set(b, f);
+      const group = ownGroup();
+      for (const c of b.param.components) {
+        featureGroups.push(group);
+        featureNames.push(`present(${c})`);
+      }
+      f += b.param.components.length;
+      presenceDim += b.param.components.length;
+    }
   const featureDim = f;
   const searchDim = s;
+  /** Writes the indicators of every simplex from its fractions (already in `out`). */
+  const writePresence = (out: Float64Array): void => {
+    for (const [b, at] of presenceAt) {
+      if (b.kind !== 'simplex') continue;
+      for (let i = 0; i < b.param.components.length; i++) out[at + i] = (out[b.f + i] as number) > PRESENT ? 1 : 0;
+    }
+  };
 
   const scale = (p: { low: number; high: number; log?: boolean }, v: number): number =>
     p.log ? (Math.log(v) - Math.log(p.low)) / (Math.log(p.high) - Math.log(p.low)) : (v - p.low) / (p.high - p.low);
@@ -138,6 +174,7 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
         comps.forEach((v, i) => (out[b.f + i] = v / total));
       }
     }
+    writePresence(out);
     return out;
   };
 
@@ -178,6 +215,7 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
         out[b.f + K - 1] = rest;
       }
     }
+    writePresence(out);
     return out;
   };
 
@@ -260,6 +298,7 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
   return {
     spec,
     featureDim,
+    presenceDim,
     searchDim,
     categoryCounts,
     featureNames,

@@ -14,6 +14,8 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         ...(s.ucbBeta !== undefined ? { ucbBeta: s.ucbBeta } : {}),
         ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
         ...(s.mixtureLengthscales !== undefined ? { shareMixtureLengthscales: s.mixtureLengthscales === 'shared' } : {}),
+        ...(s.outcomeWarp !== undefined ? { outcomeWarp: s.outcomeWarp } : {}),
+        ...(s.mixturePresence !== undefined ? { mixturePresence: s.mixturePresence } : {}),
       });
     }
     case 'random':

@@ -179,10 +179,32 @@ describe('the campaign chooses the BO acquisition (strategy.acquisition, ucbBeta
     expect(new Set(metals.map((m) => ard[m])).size).toBeGreaterThan(1);
   });
 
+  it('gives the GP a component-present indicator per metal by default (ADR 0045), none with mixturePresence: false', async () => {
+    const metals = ['Ni', 'Fe', 'Co', 'Ce', 'Mn'];
+    const withPresence = (await rationaleOf({})).lengthscales;
+    for (const m of metals) expect(withPresence[`present(${m})`]).toBeGreaterThan(0);
+    const without = (await rationaleOf({ mixturePresence: false })).lengthscales;
+    expect(Object.keys(without).some((k) => k.startsWith('present('))).toBe(false);
+  });
+
+  it('with the copula warp (default) a monotone change of the objective changes no proposal; without it, it does', async () => {
+    const proposals = async (strategy: Partial<CampaignSpec['strategy']>, f: (v: number) => number): Promise<Recipe[]> => {
+      const spec = campaignSpecSchema.parse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { ...oer.strategy, ...strategy } });
+      const { createAgent } = await import('../../../src/app/agents.ts');
+      const agent = createAgent('bo', ctxFor(spec, 5));
+      const first = await agent.suggest(6, []);
+      await agent.ingest(first.map((s, i) => ({ trialId: `t${i}`, recipe: s.recipe, feasible: true, objectives: { eta10: f(eta10(s.recipe)) }, qualityFlags: [] })));
+      return (await agent.suggest(2, [])).map((s) => s.recipe);
+    };
+    const steep = (v: number): number => Math.exp(12 * v);
+    expect(await proposals({}, steep)).toEqual(await proposals({}, (v) => v));
+    expect(await proposals({ outcomeWarp: 'none' }, steep)).not.toEqual(await proposals({ outcomeWarp: 'none' }, (v) => v));
+  });
+
   it('refuses a bad strategy with the field named', () => {
-    const bad = campaignSpecSchema.safeParse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { agent: 'bo', ucbBeta: -1, acquisition: 'greedy', mixtureLengthscales: 'some' } });
+    const bad = campaignSpecSchema.safeParse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { agent: 'bo', ucbBeta: -1, acquisition: 'greedy', mixtureLengthscales: 'some', outcomeWarp: 'rank', mixturePresence: 'yes' } });
     expect(bad.success).toBe(false);
     const paths = bad.error!.issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['strategy.ucbBeta', 'strategy.acquisition', 'strategy.mixtureLengthscales']));
+    expect(paths).toEqual(expect.arrayContaining(['strategy.ucbBeta', 'strategy.acquisition', 'strategy.mixtureLengthscales', 'strategy.outcomeWarp', 'strategy.mixturePresence']));
   });
 });

@@ -42,6 +42,18 @@ describe('CSV and pool loading', () => {
     expect(pool.top).toEqual([1, 2]);
   });
 
+  it('runs the default arm (copula warp, presence indicators) on a mixture pool without repeats', () => {
+    const rows = [];
+    for (let a = 0; a <= 10; a++) for (let b = 0; a + b <= 10; b++) rows.push(`${a / 10},${b / 10},${(10 - a - b) / 10},${(a === 0 ? 1 : 0) + Math.sin(a + 2 * b)}`);
+    const pool = loadPool(spec({ inputs: ['p', 'q', 'r'], simplex: [['p', 'q', 'r']], direction: 'maximize' }), `p,q,r,y\n${rows.join('\n')}\n`);
+    expect(pool.simplexFeatures).toEqual([[0, 1, 2]]);
+    const plain = runPoolCampaign({ pool, arm: resolveArm('ucb-plain'), seed: 1, q: 2, init: 4, budget: 20 });
+    const def = runPoolCampaign({ pool, arm: resolveArm('default'), seed: 1, q: 2, init: 4, budget: 20 });
+    expect(new Set(def.order).size).toBe(20);
+    expect(def.order.slice(0, 4)).toEqual(plain.order.slice(0, 4));
+    expect(def.order).not.toEqual(plain.order);
+  });
+
   it('names a missing column and a non-numeric input', () => {
     expect(() => loadPool(spec({ inputs: ['a', 'zz'] }), 'a,b,y\n1,2,3\n4,5,6\n')).toThrow(/column "zz"/);
     expect(() => loadPool(spec({}), 'a,b,y\n1,x,3\n4,5,6\n')).toThrow(/input "b" is "x"/);

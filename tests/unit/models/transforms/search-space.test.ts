@@ -100,6 +100,30 @@ describe('search space encoding', () => {
     for (const m of mean) expect(m).toBeCloseTo(0.2, 1);
   });
 
+  it('with presence, appends one indicator per component (own shared group), set by the fractions, gradient-free', () => {
+    const s = createSearchSpace(mixed, { presence: true });
+    const plain = createSearchSpace(mixed);
+    expect(s.presenceDim).toBe(3);
+    expect(plain.presenceDim).toBe(0);
+    expect(s.featureDim).toBe(plain.featureDim + 3);
+    expect(s.featureNames.slice(-3)).toEqual(['present(A)', 'present(B)', 'present(C)']);
+    const g = s.featureGroups;
+    expect(new Set(g.slice(-3)).size).toBe(1);
+    expect(g.slice(0, -3)).not.toContain(g.at(-1));
+    const recipe = { conc: 10, cycles: 2, solvent: 'ethanol', A: 0.7, B: 0, C: 0.3 };
+    const z = s.encode(recipe);
+    expect(Array.from(z.slice(-3))).toEqual([1, 0, 1]);
+    expect(Array.from(z.slice(0, plain.featureDim))).toEqual(Array.from(plain.encode(recipe)));
+    // The same indicators from a search point; decoding ignores them.
+    const p = s.fromFeatures(z);
+    expect(Array.from(s.toFeatures(p).slice(-3))).toEqual([1, 0, 1]);
+    expect(s.decodeRaw(z)).toEqual(plain.decodeRaw(z.slice(0, plain.featureDim)));
+    // Indicator gradients do not reach the box coordinates.
+    const grad = new Float64Array(s.featureDim);
+    grad.fill(1, plain.featureDim);
+    expect(Array.from(s.pullbackGradient(p, grad)).every((v) => v === 0)).toBe(true);
+  });
+
   it('rejects recipes with missing values or unknown categories', () => {
     const s = createSearchSpace(mixed);
     expect(() => s.encode({ conc: 1, cycles: 1, solvent: 'acetone', A: 1, B: 0, C: 0 })).toThrow(/solvent/);
