@@ -42,7 +42,8 @@ export interface BoAgentOptions {
    */
   shareMixtureLengthscales?: boolean;
   /**
-   * Monotone warp of the target the acquisition maximises (default 'copula': normal scores of the ranks, ADR 0045).
+   * Monotone warp of the target the acquisition maximises (default 'auto': the normal scores of the ranks when the
+   * target is skewed towards the bad side, none otherwise; ADR 0045).
    * The per-objective GPs behind predictions, thresholds and model snapshots stay in the objectives' own units.
    */
   outcomeWarp?: OutcomeWarp;
@@ -61,7 +62,7 @@ export const DEFAULT_KERNEL: KernelKind = 'matern52';
 export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Agent {
   const spec = ctx.spec;
   const space = createSearchSpace(spec, { presence: opts.mixturePresence ?? true });
-  const warp = opts.outcomeWarp ?? 'copula';
+  const warp = opts.outcomeWarp ?? 'auto';
   const log = (opts.logger ?? silentLogger).child({ agent: 'bo' });
   const design = createSobolDesign(spec, ctx.seed, space);
   const rng = new Rng(ctx.seed).fork('bo-agent');

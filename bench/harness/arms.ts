@@ -88,8 +88,8 @@ const DEFAULT_ARM: GpArm = {
   ...UCB_PLAIN_ARM,
   name: 'default',
   description:
-    'our default (BoAgent settings in pool mode, ADRs 0043–0045): Matérn-5/2 GP with BoTorch priors on the normal scores of the ranks (copula warp), mixture fractions plus component-present indicators (one lengthscale per group), warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
-  warp: 'copula',
+    'our default (BoAgent settings in pool mode, ADRs 0043–0045): Matérn-5/2 GP with BoTorch priors on the normal scores of the ranks when the outcomes are skewed towards the bad side (warp auto), mixture fractions plus component-present indicators (one lengthscale per group), warm-started MAP refit every round, UCB β = 4 (LCB λ = 2), batches by posterior-mean fantasies (GP-BUCB)',
+  warp: 'auto',
   presence: true,
 };
 
@@ -233,7 +233,7 @@ export function resolveArm(spec: string): Arm {
         arm.fit.modeStart = flag();
         break;
       case 'warp':
-        if (v !== 'none' && v !== 'copula' && v !== 'log') throw new Error(`warp must be none, copula or log, not "${v}"`);
+        if (v !== 'none' && v !== 'copula' && v !== 'log' && v !== 'auto') throw new Error(`warp must be none, copula, log or auto, not "${v}"`);
         arm.warp = v;
         break;
       case 'priors':

@@ -46,13 +46,44 @@ export function objectiveSign(o: Pick<Objective, 'direction'>): 1 | -1 {
  * Monotone warps of (maximised) outcomes before a GP sees them, for heavy-tailed or skewed objectives:
  * - `copula`: the normal scores Φ⁻¹((rank − ½)/n) (ties share their mean rank) — a GP on ranks, robust to outliers;
  * - `log`: log(y − min + ε) with ε = 1e-3·range, which compresses a long upper tail.
+ * - `auto`: `copula` when the outcomes are skewed towards the bad side (sample skewness below −0.5: a long tail of poor
+ *   results that would set the GP's scale), otherwise none — a long tail of good results is the signal (ADR 0045).
  * Ranking by a monotone warp keeps the order of the outcomes, so the incumbent is unchanged.
  */
-export type OutcomeWarp = 'none' | 'copula' | 'log';
+export type OutcomeWarp = 'none' | 'copula' | 'log' | 'auto';
 
-export function warpOutcomes(y: ArrayLike<number>, warp: OutcomeWarp): Float64Array {
+/** Skewness below which `auto` warps. */
+export const AUTO_WARP_SKEWNESS = -0.5;
+
+/** Sample skewness (population moments); 0 for fewer than 3 values or no spread. */
+export function skewness(y: ArrayLike<number>): number {
+  const n = y.length;
+  if (n < 3) return 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += y[i] as number;
+  m /= n;
+  let m2 = 0;
+  let m3 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (y[i] as number) - m;
+    m2 += d * d;
+    m3 += d * d * d;
+  }
+  m2 /= n;
+  m3 /= n;
+  return m2 > 0 ? m3 / m2 ** 1.5 : 0;
+}
+
+/** The warp `auto` stands for on these outcomes (other warps are returned as they are). */
+export function resolveWarp(y: ArrayLike<number>, warp: OutcomeWarp): Exclude<OutcomeWarp, 'auto'> {
+  if (warp !== 'auto') return warp;
+  return skewness(y) < AUTO_WARP_SKEWNESS ? 'copula' : 'none';
+}
+
+export function warpOutcomes(y: ArrayLike<number>, requested: OutcomeWarp): Float64Array {
   const n = y.length;
   const out = Float64Array.from(y as ArrayLike<number>);
+  const warp = resolveWarp(y, requested);
   if (warp === 'none' || n < 2) return out;
   if (warp === 'log') {
     let lo = Infinity;

@@ -146,8 +146,8 @@ export const campaignSpecSchema = z
         kernel: z.enum(['matern52', 'rbf']).optional(),
         /** Lengthscales of a mixture's fractions: one shared (default, ADR 0044) or one each (ARD, for large budgets). */
         mixtureLengthscales: z.enum(['shared', 'ard']).optional(),
-        /** Outcome warp of the modelled target (ADR 0045): normal scores of the ranks (default) or none. */
-        outcomeWarp: z.enum(['copula', 'none']).optional(),
+        /** Outcome warp of the modelled target (ADR 0045): auto (default: normal scores of the ranks when skewed towards the bad side), copula (always) or none. */
+        outcomeWarp: z.enum(['auto', 'copula', 'none']).optional(),
         /** Give the GP a component-present indicator per mixture component (default true, ADR 0045). */
         mixturePresence: z.boolean().optional(),
       })

@@ -187,7 +187,7 @@ describe('the campaign chooses the BO acquisition (strategy.acquisition, ucbBeta
     expect(Object.keys(without).some((k) => k.startsWith('present('))).toBe(false);
   });
 
-  it('with the copula warp (default) a monotone change of the objective changes no proposal; without it, it does', async () => {
+  it('with the copula warp a monotone change of the objective changes no proposal; without it, it does', async () => {
     const proposals = async (strategy: Partial<CampaignSpec['strategy']>, f: (v: number) => number): Promise<Recipe[]> => {
       const spec = campaignSpecSchema.parse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { ...oer.strategy, ...strategy } });
       const { createAgent } = await import('../../../src/app/agents.ts');
@@ -197,7 +197,7 @@ describe('the campaign chooses the BO acquisition (strategy.acquisition, ucbBeta
       return (await agent.suggest(2, [])).map((s) => s.recipe);
     };
     const steep = (v: number): number => Math.exp(12 * v);
-    expect(await proposals({}, steep)).toEqual(await proposals({}, (v) => v));
+    expect(await proposals({ outcomeWarp: 'copula' }, steep)).toEqual(await proposals({ outcomeWarp: 'copula' }, (v) => v));
     expect(await proposals({ outcomeWarp: 'none' }, steep)).not.toEqual(await proposals({ outcomeWarp: 'none' }, (v) => v));
   });
 
