@@ -11,7 +11,7 @@ import { thompsonSelect } from '../models/acquisition/thompson.ts';
 import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feasibility.ts';
 import { GaussianProcess, type GpFitOptions, type GpHyperparameters } from '../models/surrogates/gp.ts';
 import type { KernelKind } from '../models/surrogates/kernels.ts';
-import { objectiveSign, warpOutcomes, type OutcomeWarp } from '../models/transforms/outcome.ts';
+import { objectiveSign, resolveWarp, warpOutcomes, type OutcomeWarp } from '../models/transforms/outcome.ts';
 import { augmentedChebyshev, randomSimplexWeights } from '../models/transforms/scalarise.ts';
 import { createSearchSpace, type SearchSpace } from '../models/transforms/search-space.ts';
 import type { Agent, AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
@@ -151,10 +151,9 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
     // without a warp, a single objective's own GP.
     const several = spec.objectives.length > 1;
     let target = gps[0] as GaussianProcess;
-    if (several || warp !== 'none') {
-      const raw = several ? augmentedChebyshev(Y, randomSimplexWeights(Y.length, () => rng.next())) : (Y[0] as number[]);
-      target = fitObjective('__target', X, Array.from(warpOutcomes(raw, warp)), seed + 101);
-    }
+    const raw = several ? augmentedChebyshev(Y, randomSimplexWeights(Y.length, () => rng.next())) : (Y[0] as number[]);
+    const resolved = resolveWarp(raw, warp);
+    if (several || resolved !== 'none') target = fitObjective('__target', X, Array.from(warpOutcomes(raw, resolved)), seed + 101);
 
     const terms: LogProbabilityTerm[] = [];
     const infeasible = observations.filter((o) => !o.feasible);
