@@ -8,6 +8,7 @@ import { selectFromPool } from '../../models/optimizers/pool.ts';
 import { thompsonSelect } from '../../models/acquisition/thompson.ts';
 import { GaussianProcess, type GpHyperparameters } from '../../models/surrogates/gp.ts';
 import { augmentedChebyshev, randomSimplexWeights } from '../../models/transforms/scalarise.ts';
+import { PRESENCE_THRESHOLD } from '../../models/transforms/search-space.ts';
 import type { Arm, GpArm } from './arms.ts';
 import type { Pool } from './pool.ts';
 
@@ -97,7 +98,7 @@ function modelFeatures(arm: GpArm, pool: Pool): { X: Matrix; groups: number[] } 
   const X = zeros(pool.N, d);
   for (let i = 0; i < pool.N; i++) {
     for (let j = 0; j < d0; j++) X.data[i * d + j] = pool.X.data[i * d0 + j] as number;
-    extra.forEach((j, t) => (X.data[i * d + d0 + t] = (pool.X.data[i * d0 + j] as number) > 0 ? 1 : 0));
+    extra.forEach((j, t) => (X.data[i * d + d0 + t] = (pool.X.data[i * d0 + j] as number) > PRESENCE_THRESHOLD ? 1 : 0));
   }
   const first = Math.max(-1, ...pool.featureGroups) + 1;
   const groups = [...pool.featureGroups, ...pool.simplexFeatures.flatMap((g, k) => g.map(() => first + k))];

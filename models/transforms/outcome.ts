@@ -46,14 +46,14 @@ export function objectiveSign(o: Pick<Objective, 'direction'>): 1 | -1 {
  * Monotone warps of (maximised) outcomes before a GP sees them, for heavy-tailed or skewed objectives:
  * - `copula`: the normal scores Φ⁻¹((rank − ½)/n) (ties share their mean rank) — a GP on ranks, robust to outliers;
  * - `log`: log(y − min + ε) with ε = 1e-3·range, which compresses a long upper tail.
- * - `auto`: `copula` when the outcomes are skewed towards the bad side (sample skewness below −0.5: a long tail of poor
+ * - `auto`: `copula` when the outcomes are skewed towards the bad side (sample skewness below −1: a long tail of poor
  *   results that would set the GP's scale), otherwise none — a long tail of good results is the signal (ADR 0045).
  * Ranking by a monotone warp keeps the order of the outcomes, so the incumbent is unchanged.
  */
 export type OutcomeWarp = 'none' | 'copula' | 'log' | 'auto';
 
 /** Skewness below which `auto` warps. */
-export const AUTO_WARP_SKEWNESS = -0.5;
+export const AUTO_WARP_SKEWNESS = -1;
 
 /** Sample skewness (population moments); 0 for fewer than 3 values or no spread. */
 export function skewness(y: ArrayLike<number>): number {

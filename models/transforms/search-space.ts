@@ -25,7 +25,7 @@ export interface SearchSpaceOptions {
 }
 
 /** A fraction above this counts as present. */
-const PRESENT = 1e-9;
+export const PRESENCE_THRESHOLD = 1e-9;
 export interface SearchPoint {
   u: Float64Array;
   cats: Int32Array;
@@ -142,7 +142,7 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
   const writePresence = (out: Float64Array): void => {
     for (const [b, at] of presenceAt) {
       if (b.kind !== 'simplex') continue;
-      for (let i = 0; i < b.param.components.length; i++) out[at + i] = (out[b.f + i] as number) > PRESENT ? 1 : 0;
+      for (let i = 0; i < b.param.components.length; i++) out[at + i] = (out[b.f + i] as number) > PRESENCE_THRESHOLD ? 1 : 0;
     }
   };
 
