@@ -26,6 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { io as ioClient } from 'socket.io-client';
 import type { ConsoleStats, DocsMessage } from '../src/console/index.ts';
+import { median } from './harness/metrics.ts';
 
 const TOKEN = 'bench-viewer-token-0123456789abcdef';
 const TOKENS = [{ actor: 'bench', role: 'viewer' as const, token: TOKEN }];
@@ -261,12 +262,6 @@ function summarise(run: Run) {
     clientEventLoopDelay_ms: run.report.clientLoopDelay,
   };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   const clients = Number(values.clients);

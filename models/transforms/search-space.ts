@@ -121,29 +121,27 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
         break;
     }
   }
-  // Component-present indicators after every other feature, one lengthscale group per simplex.
-  const presenceAt = new Map<Block, number>();
-  let presenceDim = 0;
+  // Component-present indicators after every other feature, one lengthscale group per simplex: the K fractions at
+  // `fractions` give the K indicators at `at`.
+  const presence: { fractions: number; at: number; K: number }[] = [];
   if (options.presence)
     for (const b of blocks) {
       if (b.kind !== 'simplex') continue;
-      presenceAt.set(b, f);
+      const K = b.param.components.length;
+      presence.push({ fractions: b.f, at: f, K });
       const group = ownGroup();
       for (const c of b.param.components) {
         featureGroups.push(group);
         featureNames.push(`present(${c})`);
       }
-      f += b.param.components.length;
-      presenceDim += b.param.components.length;
+      f += K;
     }
+  const presenceDim = presence.reduce((n, p) => n + p.K, 0);
   const featureDim = f;
   const searchDim = s;
   /** Writes the indicators of every simplex from its fractions (already in `out`). */
   const writePresence = (out: Float64Array): void => {
-    for (const [b, at] of presenceAt) {
-      if (b.kind !== 'simplex') continue;
-      for (let i = 0; i < b.param.components.length; i++) out[at + i] = (out[b.f + i] as number) > PRESENCE_THRESHOLD ? 1 : 0;
-    }
+    for (const p of presence) for (let i = 0; i < p.K; i++) out[p.at + i] = (out[p.fractions + i] as number) > PRESENCE_THRESHOLD ? 1 : 0;
   };
 
   const scale = (p: { low: number; high: number; log?: boolean }, v: number): number =>
