@@ -1,4 +1,5 @@
 import type { CampaignSpec, Logger, Observation, Recipe, Suggestion } from '../src/domain/index.ts';
+import { normaliseRecipe, validateRecipe } from '../src/domain/recipe.ts';
 import { silentLogger } from '../src/domain/logger.ts';
 import { Rng } from '../src/domain/random.ts';
 import { fromRows, vstack, zeros, type Matrix } from '../models/linalg/index.ts';
@@ -6,7 +7,7 @@ import { createLogEI, createUCB } from '../models/acquisition/log-ei.ts';
 import { createQLogNEI } from '../models/acquisition/q-log-nei.ts';
 import { feasibilityTerm, outcomeBoundTerm, withLogProbabilities, type LogProbabilityTerm } from '../models/acquisition/constrained.ts';
 import type { AcquisitionFunction } from '../models/acquisition/types.ts';
-import { isExcluded, optimizeBatch, type AcquisitionOptimum } from '../models/optimizers/optimize-acquisition.ts';
+import { appendRow, isExcluded, optimizeBatch, type AcquisitionOptimum } from '../models/optimizers/optimize-acquisition.ts';
 import { thompsonSelect } from '../models/acquisition/thompson.ts';
 import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feasibility.ts';
 import { GaussianProcess, type GpFitOptions, type GpHyperparameters } from '../models/surrogates/gp.ts';
@@ -14,7 +15,8 @@ import type { KernelKind } from '../models/surrogates/kernels.ts';
 import { objectiveSign, resolveWarp, warpOutcomes, type OutcomeWarp } from '../models/transforms/outcome.ts';
 import { augmentedChebyshev, randomSimplexWeights } from '../models/transforms/scalarise.ts';
 import { createSearchSpace, type SearchSpace } from '../models/transforms/search-space.ts';
-import type { Agent, AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
+import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
+import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { createSobolDesign } from './sobol-agent.ts';
 
 /**
@@ -59,7 +61,7 @@ export interface BoAgentOptions {
 /** Matérn-5/2 ARD: on the benchmark pools it needs fewer experiments than RBF with the same acquisition (ADR 0043). */
 export const DEFAULT_KERNEL: KernelKind = 'matern52';
 
-export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Agent {
+export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): JudgingAgent {
   const spec = ctx.spec;
   const space = createSearchSpace(spec, { presence: opts.mixturePresence ?? true });
   const warp = opts.outcomeWarp ?? 'auto';
@@ -140,7 +142,19 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
     }
   };
 
-  const boSuggest = (q: number, pending: Recipe[]): Suggestion[] => {
+  /** Everything one round of proposals needs: the fitted GPs, the acquisition's target and its constraint terms. */
+  interface RoundModel {
+    X: Matrix;
+    gps: GaussianProcess[];
+    target: GaussianProcess;
+    terms: LogProbabilityTerm[];
+    feas: FeasibilityModel | undefined;
+    seed: number;
+    makeAcq: (pending: Matrix) => AcquisitionFunction;
+  }
+  let lastRound: { observations: number; model: RoundModel } | undefined;
+
+  const prepareRound = (): RoundModel => {
     const { X, Y, noise } = feasibleRows();
     fitCount++;
     const seed = (ctx.seed * 1000003 + fitCount * 7919) >>> 0;
@@ -167,54 +181,149 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
       const gp = gps[k] as GaussianProcess;
       terms.push(outcomeBoundTerm(gp, gp.standardizer.forward(objectiveSign(obj) * obj.threshold)));
     });
-
-    const pendingRows: Float64Array[] = [];
-    for (const r of pending) {
-      try {
-        pendingRows.push(space.encode(r));
-      } catch (e) {
-        log.warn({ err: (e as Error).message }, 'pending recipe cannot be encoded; ignored');
-      }
-    }
-    const pendingX = pendingRows.length > 0 ? fromRows(pendingRows) : zeros(0, space.featureDim);
     const mode = opts.acquisition ?? 'auto';
     const makeAcq = (p: Matrix): AcquisitionFunction => {
       let base: AcquisitionFunction;
-      if (mode === 'auto' || mode === 'ucb') base = createUCB(target.fantasize(p), { beta: opts.ucbBeta });
+      // Thompson sampling has no acquisition value to compare candidates by; UCB stands in when one is needed.
+      if (mode === 'auto' || mode === 'ucb' || mode === 'thompson') base = createUCB(target.fantasize(p), { beta: opts.ucbBeta });
       else if (mode === 'logEI' || (mode === 'qLogNEI' && p.n === 0)) base = createLogEI(target);
       else base = createQLogNEI(target, { pending: p, samples: opts.mcSamples ?? 128, seed });
       return withLogProbabilities(base, terms);
     };
-    const optima =
-      mode === 'thompson'
-        ? thompsonBatch(space, target, q, terms, rng, seed, opts.excludeObserved === false ? pendingX : vstack([pendingX, X], space.featureDim))
-        : optimizeWithFallback(q, makeAcq, seed, pendingX, opts.excludeObserved === false ? undefined : X);
-    return optima.map((o, j) => {
-      const predicted: Record<string, { mean: number; sd: number }> = {};
-      spec.objectives.forEach((obj, k) => {
-        const pr = (gps[k] as GaussianProcess).predict(fromRows([o.features]));
-        predicted[obj.name] = { mean: objectiveSign(obj) * (pr.mean[0] as number), sd: pr.sd[0] as number };
-      });
-      const first = spec.objectives[0] as { name: string; unit: string };
-      const pf = feas ? Math.exp(feas.logProbability(o.features)) : undefined;
-      const p0 = predicted[first.name] as { mean: number; sd: number };
-      const others = pendingX.n + j;
-      const rationale =
-        `${mode === 'thompson' ? 'Thompson sample' : `Maximises ${acqLabel(mode, others, opts.ucbBeta ?? 4)}`} of a GP on ${X.n} feasible observations: ` +
-        `${first.name} predicted ${fmt(p0.mean)} ± ${fmt(p0.sd)} ${first.unit}` +
-        (others > 0 ? `, chosen jointly with ${others} pending or batch trial(s)` : '') +
-        (pf !== undefined ? `, probability of success ≈ ${pf.toFixed(2)}` : '') +
-        '.';
-      return {
-        id: ctx.newId(),
-        recipe: o.recipe,
-        proposer: 'bo' as const,
-        rationale,
-        acquisitionValue: o.value,
-        modelSnapshotId: snapshot?.snapshotId,
-        predicted,
-      };
+    const model = { X, gps, target, terms, feas, seed, makeAcq };
+    lastRound = { observations: observations.length, model };
+    return model;
+  };
+
+  const encodeAll = (recipes: readonly Recipe[], what: string): Matrix => {
+    const rows: Float64Array[] = [];
+    for (const r of recipes) {
+      try {
+        rows.push(space.encode(r));
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, `${what} recipe cannot be encoded; ignored`);
+      }
+    }
+    return rows.length > 0 ? fromRows(rows) : zeros(0, space.featureDim);
+  };
+
+  const predictAt = (m: RoundModel, features: Float64Array): Record<string, { mean: number; sd: number }> => {
+    const predicted: Record<string, { mean: number; sd: number }> = {};
+    spec.objectives.forEach((obj, k) => {
+      const pr = (m.gps[k] as GaussianProcess).predict(fromRows([features]));
+      predicted[obj.name] = { mean: objectiveSign(obj) * (pr.mean[0] as number), sd: pr.sd[0] as number };
     });
+    return predicted;
+  };
+
+  const toSuggestion = (m: RoundModel, o: AcquisitionOptimum, others: number): Suggestion => {
+    const mode = opts.acquisition ?? 'auto';
+    const predicted = predictAt(m, o.features);
+    const first = spec.objectives[0] as { name: string; unit: string };
+    const pf = m.feas ? Math.exp(m.feas.logProbability(o.features)) : undefined;
+    const p0 = predicted[first.name] as { mean: number; sd: number };
+    const rationale =
+      `${mode === 'thompson' ? 'Thompson sample' : `Maximises ${acqLabel(mode, others, opts.ucbBeta ?? 4)}`} of a GP on ${m.X.n} feasible observations: ` +
+      `${first.name} predicted ${fmt(p0.mean)} ± ${fmt(p0.sd)} ${first.unit}` +
+      (others > 0 ? `, chosen jointly with ${others} pending or batch trial(s)` : '') +
+      (pf !== undefined ? `, probability of success ≈ ${pf.toFixed(2)}` : '') +
+      '.';
+    return { id: ctx.newId(), recipe: o.recipe, proposer: 'bo' as const, rationale, acquisitionValue: o.value, modelSnapshotId: snapshot?.snapshotId, predicted };
+  };
+
+  const ownOptima = (m: RoundModel, q: number, pendingX: Matrix): AcquisitionOptimum[] =>
+    (opts.acquisition ?? 'auto') === 'thompson'
+      ? thompsonBatch(space, m.target, q, m.terms, rng, m.seed, opts.excludeObserved === false ? pendingX : vstack([pendingX, m.X], space.featureDim))
+      : optimizeWithFallback(q, m.makeAcq, m.seed, pendingX, opts.excludeObserved === false ? undefined : m.X);
+
+  const boSuggest = (q: number, pending: Recipe[]): Suggestion[] => {
+    const m = prepareRound();
+    const pendingX = encodeAll(pending, 'pending');
+    return ownOptima(m, q, pendingX).map((o, j) => toSuggestion(m, o, pendingX.n + j));
+  };
+
+  /** An external candidate as it would be dispensed: snapped into the space and valid, or undefined (logged). */
+  const dispensableCandidate = (c: ExternalCandidate): { candidate: ExternalCandidate; features: Float64Array } | undefined => {
+    try {
+      const recipe = normaliseRecipe(spec, c.recipe);
+      const issues = validateRecipe(spec, recipe);
+      if (issues.length > 0) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+      const features = space.encode(recipe);
+      return { candidate: { ...c, recipe: space.decode(features) }, features };
+    } catch (e) {
+      log.warn({ proposer: c.proposer, err: (e as Error).message }, 'external candidate is not a recipe of this search space; ignored');
+      return undefined;
+    }
+  };
+
+  /** Greedy batch over the optimiser's own optima and the external candidates (see agents/candidates.ts). */
+  const suggestAmongModel = (q: number, pending: Recipe[], external: readonly ExternalCandidate[], maxExternal: number): Suggestion[] => {
+    const m = prepareRound();
+    let pendingX = encodeAll(pending, 'pending');
+    const own = ownOptima(m, q, pendingX).map((o) => ({ kind: 'own' as const, o }));
+    const ext = external.flatMap((c) => {
+      const d = dispensableCandidate(c);
+      return d ? [{ kind: 'external' as const, c: d.candidate, features: d.features }] : [];
+    });
+    const observedX = opts.excludeObserved === false ? undefined : m.X;
+    const out: Suggestion[] = [];
+    const taken = new Set<number>();
+    let nExternal = 0;
+    const pool = [...own.map((e) => ({ ...e, features: e.o.features })), ...ext];
+    while (out.length < q) {
+      const acq = m.makeAcq(pendingX);
+      let best = -1;
+      let bestV = -Infinity;
+      pool.forEach((e, i) => {
+        if (taken.has(i)) return;
+        if (e.kind === 'external' && nExternal >= maxExternal) return;
+        if (isExcluded(e.features, pendingX, 1e-4) || isExcluded(e.features, observedX, 1e-4)) return;
+        const v = acq.value(e.features);
+        if (Number.isFinite(v) && (best < 0 || v > bestV)) {
+          best = i;
+          bestV = v;
+        }
+      });
+      if (best < 0) break;
+      taken.add(best);
+      const e = pool[best] as (typeof pool)[number];
+      const others = pendingX.n;
+      if (e.kind === 'own') out.push(toSuggestion(m, { ...e.o, value: bestV }, others));
+      else {
+        nExternal++;
+        const predicted = predictAt(m, e.features);
+        const first = spec.objectives[0] as { name: string; unit: string };
+        const p0 = predicted[first.name] as { mean: number; sd: number };
+        out.push({
+          id: ctx.newId(),
+          recipe: e.c.recipe,
+          proposer: e.c.proposer,
+          rationale: `${e.c.rationale} Chosen over the optimiser's own candidates by ${acqLabel(opts.acquisition ?? 'auto', others, opts.ucbBeta ?? 4)} (${first.name} predicted ${fmt(p0.mean)} ± ${fmt(p0.sd)} ${first.unit}).`,
+          acquisitionValue: bestV,
+          modelSnapshotId: snapshot?.snapshotId,
+          ...(e.c.sourceId !== undefined ? { sourceId: e.c.sourceId } : {}),
+          predicted,
+        });
+      }
+      pendingX = appendRow(pendingX, e.features);
+    }
+    // Every pooled candidate was excluded (an exhausted space): fill up with the optimiser's own fallback.
+    if (out.length < q) out.push(...boSuggest(q - out.length, [...pending, ...out.map((s) => s.recipe)]));
+    return out;
+  };
+
+  const designSuggestions = (n: number): Suggestion[] => {
+    const nFeasible = observations.filter((o) => o.feasible).length;
+    const out: Suggestion[] = [];
+    // Observations count towards the design too, so an agent rebuilt from stored observations (a resumed campaign)
+    // does not start a second initial design.
+    const designLeft = Math.max(0, spec.strategy.initialTrials - Math.max(designIssued, observations.length));
+    const nDesign = nFeasible === 0 ? n : Math.min(n, designLeft);
+    for (let i = 0; i < nDesign; i++) {
+      designIssued++;
+      out.push({ id: ctx.newId(), recipe: design(), proposer: 'sobol', rationale: `Initial space-filling design point ${designIssued} (scrambled Sobol).` });
+    }
+    return out;
   };
 
   return {
@@ -225,22 +334,47 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Age
     },
     async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
       if (!(n > 0)) return [];
-      const nFeasible = observations.filter((o) => o.feasible).length;
-      const out: Suggestion[] = [];
-      // Observations count towards the design too, so an agent rebuilt from stored observations (a resumed campaign)
-      // does not start a second initial design.
-      const designLeft = Math.max(0, spec.strategy.initialTrials - Math.max(designIssued, observations.length));
-      const nDesign = nFeasible === 0 ? n : Math.min(n, designLeft);
-      for (let i = 0; i < nDesign; i++) {
-        designIssued++;
-        out.push({ id: ctx.newId(), recipe: design(), proposer: 'sobol', rationale: `Initial space-filling design point ${designIssued} (scrambled Sobol).` });
-      }
+      const out = designSuggestions(n);
       if (out.length < n) {
         const t0 = performance.now();
         out.push(...boSuggest(n - out.length, [...pending, ...out.map((s) => s.recipe)]));
-        log.debug({ n: nFeasible, q: n - nDesign, ms: Math.round(performance.now() - t0) }, 'bo proposals');
+        log.debug({ q: n, ms: Math.round(performance.now() - t0) }, 'bo proposals');
       }
       return out;
+    },
+    async suggestAmong(n: number, pending: readonly Recipe[], external: readonly ExternalCandidate[], o: SuggestAmongOptions = {}): Promise<Suggestion[]> {
+      if (!(n > 0)) return [];
+      const maxExternal = Math.max(0, Math.min(n, o.maxExternal ?? n));
+      const design = designSuggestions(n);
+      // During the initial design there is no model to judge by: external candidates (in the caller's order) take up
+      // to maxExternal of the design's places, which is where a planner's or a prior model's knowledge helps most.
+      const out: Suggestion[] = [];
+      let usedExternal = 0;
+      const snapped = external.flatMap((c) => {
+        const d = dispensableCandidate(c);
+        return d ? [d.candidate] : [];
+      });
+      for (const s of design) {
+        const c = usedExternal < maxExternal ? snapped[usedExternal] : undefined;
+        if (c) {
+          usedExternal++;
+          out.push({ id: s.id, recipe: c.recipe, proposer: c.proposer, rationale: `${c.rationale} Placed in the initial design instead of a Sobol point.`, ...(c.sourceId !== undefined ? { sourceId: c.sourceId } : {}) });
+        } else out.push(s);
+      }
+      if (out.length < n) out.push(...suggestAmongModel(n - out.length, [...pending, ...out.map((s) => s.recipe)], snapped.slice(usedExternal), maxExternal - usedExternal));
+      return out;
+    },
+    async score(recipes: readonly Recipe[], pending: readonly Recipe[]): Promise<ScoredCandidate[]> {
+      if (!observations.some((obs) => obs.feasible)) return recipes.map((recipe) => ({ recipe, acquisitionValue: 0, predicted: {} }));
+      const m = lastRound && lastRound.observations === observations.length ? lastRound.model : prepareRound();
+      const acq = m.makeAcq(encodeAll(pending, 'pending'));
+      return recipes.map((r) => {
+        const recipe = normaliseRecipe(spec, r);
+        const features = space.encode(recipe);
+        const scored: ScoredCandidate = { recipe: space.decode(features), acquisitionValue: acq.value(features), predicted: predictAt(m, features) };
+        if (m.feas) scored.feasibility = Math.exp(m.feas.logProbability(features));
+        return scored;
+      });
     },
     report(): AgentReport {
       return { name: 'bo', observations: observations.length, snapshot };

@@ -12,6 +12,8 @@ export const suggestionSchema = z.object({
   rationale: z.string(),
   acquisitionValue: z.number().optional(),
   modelSnapshotId: z.string().optional(),
+  /** Id of the document behind an LLM or generative proposal (a planner transcript, a generative model snapshot). */
+  sourceId: z.string().optional(),
   /** Surrogate prediction at the recipe, per objective (mean and standard deviation in objective units). */
   predicted: z.record(z.string(), z.object({ mean: z.number(), sd: z.number() })).optional(),
 });
