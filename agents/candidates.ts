@@ -1,4 +1,4 @@
-import type { Proposer, Recipe, Suggestion } from '../src/domain/index.ts';
+import type { Observation, Proposer, Recipe, Suggestion } from '../src/domain/index.ts';
 import type { Agent } from './agent.ts';
 
 /**
@@ -54,4 +54,22 @@ export type JudgingAgent = Agent & CandidateJudge;
 export function isJudgingAgent(agent: Agent): agent is JudgingAgent {
   const a = agent as Partial<CandidateJudge>;
   return typeof a.score === 'function' && typeof a.suggestAmong === 'function';
+}
+
+/** What a candidate source is asked for: how many candidates, what is still running, and what has been observed. */
+export interface CandidateRequest {
+  /** Candidates wanted (a source may return fewer, or more for the judge to choose among). */
+  n: number;
+  pending: readonly Recipe[];
+}
+
+/**
+ * Something that proposes recipes without judging them itself: an LLM planner's advice, a generative model. A hybrid
+ * agent asks its sources for candidates and lets a `CandidateJudge` choose the batch among them and its own optima.
+ */
+export interface CandidateSource {
+  readonly name: string;
+  /** Learns from finished trials (the same observations the judge receives). */
+  ingest(observations: Observation[]): Promise<void>;
+  propose(request: CandidateRequest): Promise<ExternalCandidate[]>;
 }
