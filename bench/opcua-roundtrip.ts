@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, type NodeId } from 'node-opcua';
-import { NAMESPACES, UNIT_PATHS, unitPath } from '../drivers/electrochem/node-map.ts';
+import { LadsBrowser } from '../drivers/lads/lads-browser.ts';
 import { PotentiostatOpcuaBackend } from '../drivers/electrochem/opcua-backend.ts';
 import { OpcuaClientTransport, type OpcuaConnectionOptions } from '../drivers/transport/opcua-client.ts';
 import { EchemStationCore } from '../simulators/echem/station-core.ts';
@@ -81,9 +81,9 @@ async function once(security: 'None' | 'SignAndEncrypt'): Promise<Row[]> {
   try {
     const t = new OpcuaClientTransport(connection);
     await t.connect();
-    const path2 = (segs: readonly (readonly [keyof typeof NAMESPACES, string])[]) => segs.map(([ns, name]) => [NAMESPACES[ns], name] as const);
-    const [unit] = await t.translate([path2(unitPath('es1', 'cell1'))]);
-    const [lock, initLock, renewLock, exitLock] = (await t.translate([path2(UNIT_PATHS.lock), path2(UNIT_PATHS.initLock), path2(UNIT_PATHS.renewLock), path2(UNIT_PATHS.exitLock)], unit)) as NodeId[];
+    const browser = new LadsBrowser(t);
+    const { unit } = await browser.locateUnit({ device: 'es1', unit: 'cell1' });
+    const { lock, initLock, renewLock, exitLock } = await browser.unitNodes(unit.nodeId);
     await t.call(lock as NodeId, initLock as NodeId, [{ dataType: DataType.String, value: 'bench' }]);
     const calls: number[] = [];
     for (let i = 0; i < 50; i++) await t.call(lock as NodeId, renewLock as NodeId); // warm-up

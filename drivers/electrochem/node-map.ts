@@ -1,109 +1,72 @@
 import { z } from 'zod';
-import { echemResultSchema, type FailureCode, type TechniqueRun } from '../../src/domain/index.ts';
+import { echemResultSchema, type TechniqueRun } from '../../src/domain/index.ts';
 
 /**
- * Wire contract of the electrochemical station over OPC UA, shared by the driver (PotentiostatOpcuaBackend) and the
- * twin (simulators/twins/opcua-station.ts). The model follows LADS (OPC 30500) with the LADS, DI and Machinery
- * nodesets that node-opcua ships (ADR 0021):
+ * What labloop's electrochemical station adds to LADS (OPC 30500), shared by the driver (PotentiostatOpcuaBackend,
+ * through the generic client in drivers/lads) and the twin (simulators/twins/opcua-station*.ts). The standard parts
+ * (types, browse names, states, locking) live in drivers/lads/node-map.ts. See docs/devices-opcua.md:
  *
  * ```
- * Objects/2:DeviceSet/<L>:<deviceId>                          LADSDeviceType
- *   4:FunctionalUnitSet/<L>:<unit>                            FunctionalUnitType (one per cell)
- *     2:Lock                                                  DI LockingServicesType: InitLock(Context) / ExitLock / RenewLock / BreakLock
- *     4:FunctionalUnitState                                   FunctionalUnitStateMachineType
- *       CurrentState                                          Stopped | Running | Aborted
- *       4:StartProgram(ProgramTemplateId, Properties KeyValueType[], SupervisoryJobId, SupervisoryTaskId, Samples) → DeviceProgramRunId
- *       4:Stop() · 4:Abort()
- *     4:ProgramManager
- *       4:ProgramTemplateSet/<L>:<technique>                  ProgramTemplateType
- *       4:ActiveProgram                                       DeviceProgramRunId, CurrentStepName, CurrentRuntime, EstimatedRuntime (ms)
- *       4:ResultSet (NodeVersion bumps on every new result)
- *         <L>:<runId>                                         ResultType: SupervisoryJobId (= commandId), Started, Stopped, Properties
- *           4:VariableSet/<L>:EchemResult                     String: the EchemResult as JSON (sdl.result.echem.v1)
+ * Objects/2:DeviceSet/<L>:<deviceId>                      LADSDeviceType: Identification, DeviceState (Operate)
+ *   4:FunctionalUnitSet/<L>:<unit>                        FunctionalUnitType (one per cell), DI Lock
+ *     4:FunctionalUnitState                               Stopped | Running | Stopping | Aborting | Aborted | Clearing
+ *       4:StartProgram(template, Properties, SupervisoryJobId, SupervisoryTaskId, Samples) → DeviceProgramRunId
+ *     4:FunctionSet/<L>:Potential | Current | Temperature AnalogScalarSensorFunctionType; <L>:PotentialControl
+ *     4:SupportedPropertiesSet/<L>:<key>                  Organizes → the template parameters of that key
+ *     4:ProgramManager/4:ProgramTemplateSet/<L>:<technique>/<L>:ParameterSet/<L>:<param>   AnalogUnitRangeType
+ *     4:ProgramManager/4:ResultSet/<L>:<runId>            ResultType
+ *       4:VariableSet/<L>:EchemResult                     the whole result as JSON (sdl.result.echem.v1)
+ *       4:VariableSet/<L>:Status | FailureCode | FailureMessage | InstrumentFlags | Conditions/…
+ *       4:VariableSet/<L>:<n>_<technique>/<L>:t_s | Ewe_V | I_A | cycle | freq_Hz | Zre_ohm | Zim_ohm, <L>:Parameters/…
+ *       4:FileSet/<L>:curves.csv                          ResultFileType: every segment as one CSV table (FileType, readable)
  * ```
- * `<L>` is the labloop namespace; `2`/`4` stand for the DI and LADS namespaces (indexes are resolved at run time from
- * the namespace URIs below). One server may host several stations; each station has one functional unit per cell.
  */
-export const NAMESPACES = {
-  UA: 'http://opcfoundation.org/UA/',
-  DI: 'http://opcfoundation.org/UA/DI/',
-  LADS: 'http://opcfoundation.org/UA/LADS/',
-  LABLOOP: 'urn:labloop:echem-station',
+export const LABLOOP_NAMESPACE = 'urn:labloop:echem-station';
+
+/** Station and unit naming of `labloop sim echem-station`: station `ps-<cell>`, unit `<cell>`. */
+export const stationDeviceId = (cell: string): string => `ps-${cell}`;
+
+/** Browse name of the variable set describing a template's parameters. */
+export const PARAMETER_SET = 'ParameterSet';
+
+/** Browse names inside a result's VariableSet. */
+export const RESULT_NAMES = {
+  json: 'EchemResult',
+  status: 'Status',
+  failureCode: 'FailureCode',
+  failureMessage: 'FailureMessage',
+  instrumentFlags: 'InstrumentFlags',
+  duration: 'Duration',
+  conditions: 'Conditions',
+  segmentParameters: 'Parameters',
+  technique: 'Technique',
+  csvFile: 'curves.csv',
 } as const;
-export type NamespaceKey = keyof typeof NAMESPACES;
 
-/** One browse-path segment: namespace + name. */
-export type Segment = readonly [NamespaceKey, string];
+/** Browse name of one measured segment in a result (1-based position, technique). */
+export const segmentName = (index: number, technique: string): string => `${index + 1}_${technique}`;
+export const SEGMENT_NAME = /^(\d+)_([A-Za-z0-9_]+)$/;
 
-export const BROWSE = {
-  deviceSet: ['DI', 'DeviceSet'],
-  functionalUnitSet: ['LADS', 'FunctionalUnitSet'],
-  lock: ['DI', 'Lock'],
-  initLock: ['DI', 'InitLock'],
-  exitLock: ['DI', 'ExitLock'],
-  renewLock: ['DI', 'RenewLock'],
-  breakLock: ['DI', 'BreakLock'],
-  locked: ['DI', 'Locked'],
-  lockingClient: ['DI', 'LockingClient'],
-  functionalUnitState: ['LADS', 'FunctionalUnitState'],
-  currentState: ['UA', 'CurrentState'],
-  startProgram: ['LADS', 'StartProgram'],
-  stop: ['LADS', 'Stop'],
-  abort: ['LADS', 'Abort'],
-  programManager: ['LADS', 'ProgramManager'],
-  programTemplateSet: ['LADS', 'ProgramTemplateSet'],
-  activeProgram: ['LADS', 'ActiveProgram'],
-  deviceProgramRunId: ['LADS', 'DeviceProgramRunId'],
-  currentStepName: ['LADS', 'CurrentStepName'],
-  currentRuntime: ['LADS', 'CurrentRuntime'],
-  estimatedRuntime: ['LADS', 'EstimatedRuntime'],
-  resultSet: ['LADS', 'ResultSet'],
-  nodeVersion: ['UA', 'NodeVersion'],
-  supervisoryJobId: ['LADS', 'SupervisoryJobId'],
-  variableSet: ['LADS', 'VariableSet'],
-  echemResult: ['LABLOOP', 'EchemResult'],
-} as const satisfies Record<string, Segment>;
+/** Units of the columns of a curve (key suffix convention of DEVICES.md). */
+export function arrayUnit(key: string): string {
+  if (key.endsWith('_s')) return 's';
+  if (key.endsWith('_V')) return 'V';
+  if (key.endsWith('_A')) return 'A';
+  if (key.endsWith('_Hz')) return 'Hz';
+  if (key.endsWith('_ohm')) return 'Ω';
+  return '1';
+}
 
-/** Paths relative to a functional unit. */
-export const UNIT_PATHS = {
-  initLock: [BROWSE.lock, BROWSE.initLock],
-  exitLock: [BROWSE.lock, BROWSE.exitLock],
-  renewLock: [BROWSE.lock, BROWSE.renewLock],
-  breakLock: [BROWSE.lock, BROWSE.breakLock],
-  lock: [BROWSE.lock],
-  locked: [BROWSE.lock, BROWSE.locked],
-  lockingClient: [BROWSE.lock, BROWSE.lockingClient],
-  state: [BROWSE.functionalUnitState],
-  currentState: [BROWSE.functionalUnitState, BROWSE.currentState],
-  startProgram: [BROWSE.functionalUnitState, BROWSE.startProgram],
-  stop: [BROWSE.functionalUnitState, BROWSE.stop],
-  abort: [BROWSE.functionalUnitState, BROWSE.abort],
-  activeRunId: [BROWSE.programManager, BROWSE.activeProgram, BROWSE.deviceProgramRunId],
-  activeStep: [BROWSE.programManager, BROWSE.activeProgram, BROWSE.currentStepName],
-  resultSet: [BROWSE.programManager, BROWSE.resultSet],
-  resultSetVersion: [BROWSE.programManager, BROWSE.resultSet, BROWSE.nodeVersion],
-} as const satisfies Record<string, readonly Segment[]>;
-
-/** Path from a functional unit to one result's variables. */
-export const resultPath = (runId: string, leaf: 'echemResult' | 'supervisoryJobId'): Segment[] => [
-  BROWSE.programManager,
-  BROWSE.resultSet,
-  ['LABLOOP', runId],
-  ...(leaf === 'echemResult' ? [BROWSE.variableSet, BROWSE.echemResult] : [BROWSE.supervisoryJobId]),
-];
-
-/** Path from the Objects folder to a station's functional unit. */
-export const unitPath = (deviceId: string, unit: string): Segment[] => [BROWSE.deviceSet, ['LABLOOP', deviceId], BROWSE.functionalUnitSet, ['LABLOOP', unit]];
-
-/** Numeric ids of LADS data types used in StartProgram (namespace LADS), and of their Default Binary encodings. */
-export const LADS_DATATYPES = { KeyValueType: 3003, SampleInfoType: 3002 } as const;
-export const LADS_BINARY_ENCODINGS = { KeyValueType: 5045, SampleInfoType: 5042 } as const;
-
-/** Values of FunctionalUnitState/CurrentState. */
-export const UNIT_STATES = { stopped: 'Stopped', running: 'Running', aborted: 'Aborted' } as const;
-
-/** Results of the DI locking methods (Int32). */
-export const LOCK_STATUS = { ok: 0, alreadyLocked: -1, notLocked: -1, invalid: -2 } as const;
+/** Variables of a result's Conditions object: browse name → [conditions key, unit]. */
+export const CONDITION_VARIABLES = {
+  Electrolyte: ['electrolyte', ''],
+  pH: ['pH', '1'],
+  Temperature: ['temperature', '°C'],
+  Area: ['area', 'cm²'],
+  ReferenceElectrode: ['referenceElectrode', ''],
+  ReferenceOffset_V_RHE: ['referenceOffset_V_RHE', 'V'],
+  UncompensatedResistance: ['uncompensatedResistance', 'Ω'],
+} as const;
 
 /**
  * StartProgram Properties: one KeyValueType per technique parameter (key = parameter name, value = JSON number)
@@ -113,7 +76,7 @@ export interface KeyValue {
   key: string;
   value: string;
 }
-const SAMPLE_PREFIX = 'sample.';
+export const SAMPLE_PREFIX = 'sample.';
 
 export function encodeProperties(run: Pick<TechniqueRun, 'params' | 'sample'>): KeyValue[] {
   return [
@@ -146,18 +109,3 @@ export function decodeProperties(props: readonly KeyValue[]): Pick<TechniqueRun,
 export function parseResultJson(text: string): z.infer<typeof echemResultSchema> {
   return echemResultSchema.parse(JSON.parse(text));
 }
-
-/** OPC UA status code names the twin answers with, and the failure codes the driver maps them to. */
-export const STATUS_TO_FAILURE: Readonly<Record<string, FailureCode>> = {
-  BadInvalidState: 'BAD_INVALID_STATE',
-  BadUserAccessDenied: 'ACCESS_DENIED',
-  BadOutOfRange: 'PARAMETER_OUT_OF_LIMITS',
-  BadInvalidArgument: 'PARAMETER_OUT_OF_LIMITS',
-  BadLocked: 'LOCK_HELD',
-  BadSessionIdInvalid: 'SESSION_TIMEOUT',
-  BadSessionClosed: 'SESSION_TIMEOUT',
-  BadCertificateUntrusted: 'UNTRUSTED_CERTIFICATE',
-  BadSecurityChecksFailed: 'UNTRUSTED_CERTIFICATE',
-  BadIdentityTokenRejected: 'ACCESS_DENIED',
-  BadIdentityTokenInvalid: 'ACCESS_DENIED',
-};

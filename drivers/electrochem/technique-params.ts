@@ -14,39 +14,41 @@ export interface ParamSpec {
   max: number;
   default: number;
   description: string;
+  /** Unit symbol (`1` for a count or a flag); potentials named `_V_RHE` are vs RHE. */
+  unit: string;
   integer?: boolean;
 }
 
 export const TECHNIQUE_PARAMS = {
-  area: { min: 0.001, max: 10, default: 0.0707, description: 'geometric electrode area, cm²' },
-  currentLimit_A: { min: 1e-6, max: 1, default: 0.1, description: 'current compliance; readings above it are clipped (overload), A' },
-  targetCurrentDensity: { min: 0.01, max: 1000, default: 10, description: 'current density the analysis reports η at, mA/cm² (recorded, not used by the station)' },
-  sampleInterval: { min: 0.01, max: 600, default: 1, description: 'sampling interval of OCP/CA/CP, s' },
-  ocpDuration: { min: 1, max: 86_400, default: 60, description: 'OCP duration, s' },
-  cvStart_V_RHE: { min: -2, max: 3, default: 1.0, description: 'CV start and end potential, V vs RHE' },
-  cvVertex_V_RHE: { min: -2, max: 3, default: 1.55, description: 'CV vertex potential, V vs RHE' },
-  cvScanRate_V_s: { min: 1e-5, max: 10, default: 0.05, description: 'CV scan rate, V/s' },
-  cvStep_V: { min: 1e-4, max: 0.05, default: 0.005, description: 'CV potential step, V' },
-  cvCycles: { min: 1, max: 100, default: 5, integer: true, description: 'conditioning cycles' },
-  lsvStart_V_RHE: { min: -2, max: 3, default: 1.0, description: 'LSV start potential, V vs RHE' },
-  lsvEnd_V_RHE: { min: -2, max: 3, default: 1.8, description: 'LSV end potential, V vs RHE' },
-  lsvScanRate_V_s: { min: 1e-5, max: 10, default: 0.005, description: 'LSV scan rate, V/s' },
-  lsvStep_V: { min: 1e-4, max: 0.05, default: 0.001, description: 'LSV potential step, V' },
-  eisBias_V_RHE: { min: -2, max: 3, default: 1.5, description: 'PEIS DC bias, V vs RHE' },
-  eisFreqHigh_Hz: { min: 0.01, max: 1e6, default: 1e5, description: 'PEIS highest frequency, Hz' },
-  eisFreqLow_Hz: { min: 1e-3, max: 1e5, default: 0.1, description: 'PEIS lowest frequency, Hz' },
-  eisPointsPerDecade: { min: 1, max: 50, default: 10, integer: true, description: 'PEIS points per decade' },
-  eisAmplitude_V: { min: 1e-4, max: 0.1, default: 0.01, description: 'PEIS amplitude, V rms' },
-  caPotential_V_RHE: { min: -2, max: 3, default: 1.6, description: 'CA potential, V vs RHE' },
-  caDuration: { min: 1, max: 86_400, default: 60, description: 'CA duration, s' },
-  cpCurrentDensity: { min: -1000, max: 1000, default: 10, description: 'CP current density, mA/cm²' },
-  cpDuration: { min: 1, max: 86_400, default: 600, description: 'CP duration, s' },
-  withOcp: { min: 0, max: 1, default: 1, integer: true, description: 'OER_Screen_v1: run the OCP step (0/1)' },
-  withCv: { min: 0, max: 1, default: 1, integer: true, description: 'OER_Screen_v1: run the CV conditioning (0/1)' },
-  withEis: { min: 0, max: 1, default: 1, integer: true, description: 'OER_Screen_v1: run PEIS (0/1)' },
-  withCp: { min: 0, max: 1, default: 0, integer: true, description: 'OER_Screen_v1: run a CP stability hold (0/1)' },
-  depositionCharge_mC_cm2: { min: 0, max: 1000, default: 30, description: 'film deposition charge (sample process parameter), mC/cm²' },
-  annealTemperature: { min: -50, max: 1200, default: 25, description: 'film anneal temperature (sample process parameter), °C' },
+  area: { min: 0.001, max: 10, default: 0.0707, unit: 'cm²', description: 'geometric electrode area, cm²' },
+  currentLimit_A: { min: 1e-6, max: 1, default: 0.1, unit: 'A', description: 'current compliance; readings above it are clipped (overload), A' },
+  targetCurrentDensity: { min: 0.01, max: 1000, default: 10, unit: 'mA/cm²', description: 'current density the analysis reports η at, mA/cm² (recorded, not used by the station)' },
+  sampleInterval: { min: 0.01, max: 600, default: 1, unit: 's', description: 'sampling interval of OCP/CA/CP, s' },
+  ocpDuration: { min: 1, max: 86_400, default: 60, unit: 's', description: 'OCP duration, s' },
+  cvStart_V_RHE: { min: -2, max: 3, default: 1.0, unit: 'V', description: 'CV start and end potential, V vs RHE' },
+  cvVertex_V_RHE: { min: -2, max: 3, default: 1.55, unit: 'V', description: 'CV vertex potential, V vs RHE' },
+  cvScanRate_V_s: { min: 1e-5, max: 10, default: 0.05, unit: 'V/s', description: 'CV scan rate, V/s' },
+  cvStep_V: { min: 1e-4, max: 0.05, default: 0.005, unit: 'V', description: 'CV potential step, V' },
+  cvCycles: { min: 1, max: 100, default: 5, integer: true, unit: '1', description: 'conditioning cycles' },
+  lsvStart_V_RHE: { min: -2, max: 3, default: 1.0, unit: 'V', description: 'LSV start potential, V vs RHE' },
+  lsvEnd_V_RHE: { min: -2, max: 3, default: 1.8, unit: 'V', description: 'LSV end potential, V vs RHE' },
+  lsvScanRate_V_s: { min: 1e-5, max: 10, default: 0.005, unit: 'V/s', description: 'LSV scan rate, V/s' },
+  lsvStep_V: { min: 1e-4, max: 0.05, default: 0.001, unit: 'V', description: 'LSV potential step, V' },
+  eisBias_V_RHE: { min: -2, max: 3, default: 1.5, unit: 'V', description: 'PEIS DC bias, V vs RHE' },
+  eisFreqHigh_Hz: { min: 0.01, max: 1e6, default: 1e5, unit: 'Hz', description: 'PEIS highest frequency, Hz' },
+  eisFreqLow_Hz: { min: 1e-3, max: 1e5, default: 0.1, unit: 'Hz', description: 'PEIS lowest frequency, Hz' },
+  eisPointsPerDecade: { min: 1, max: 50, default: 10, integer: true, unit: '1', description: 'PEIS points per decade' },
+  eisAmplitude_V: { min: 1e-4, max: 0.1, default: 0.01, unit: 'V', description: 'PEIS amplitude, V rms' },
+  caPotential_V_RHE: { min: -2, max: 3, default: 1.6, unit: 'V', description: 'CA potential, V vs RHE' },
+  caDuration: { min: 1, max: 86_400, default: 60, unit: 's', description: 'CA duration, s' },
+  cpCurrentDensity: { min: -1000, max: 1000, default: 10, unit: 'mA/cm²', description: 'CP current density, mA/cm²' },
+  cpDuration: { min: 1, max: 86_400, default: 600, unit: 's', description: 'CP duration, s' },
+  withOcp: { min: 0, max: 1, default: 1, integer: true, unit: '1', description: 'OER_Screen_v1: run the OCP step (0/1)' },
+  withCv: { min: 0, max: 1, default: 1, integer: true, unit: '1', description: 'OER_Screen_v1: run the CV conditioning (0/1)' },
+  withEis: { min: 0, max: 1, default: 1, integer: true, unit: '1', description: 'OER_Screen_v1: run PEIS (0/1)' },
+  withCp: { min: 0, max: 1, default: 0, integer: true, unit: '1', description: 'OER_Screen_v1: run a CP stability hold (0/1)' },
+  depositionCharge_mC_cm2: { min: 0, max: 1000, default: 30, unit: 'mC/cm²', description: 'film deposition charge (sample process parameter), mC/cm²' },
+  annealTemperature: { min: -50, max: 1200, default: 25, unit: '°C', description: 'film anneal temperature (sample process parameter), °C' },
 } as const satisfies Record<string, ParamSpec>;
 
 export type TechniqueParamName = keyof typeof TECHNIQUE_PARAMS;
@@ -72,6 +74,22 @@ export const TECHNIQUE_ALIASES: Record<Technique, Readonly<Record<string, Techni
     pointsPerDecade: 'eisPointsPerDecade',
     amplitude_V: 'eisAmplitude_V',
   },
+};
+
+const COMMON: readonly TechniqueParamName[] = ['area', 'currentLimit_A', 'targetCurrentDensity', 'depositionCharge_mC_cm2', 'annealTemperature'];
+
+/**
+ * The canonical parameters that shape each technique (what a program template declares). Every technique accepts
+ * all canonical names; the others simply do not change what it measures.
+ */
+export const TEMPLATE_PARAMS: Record<Technique, readonly TechniqueParamName[]> = {
+  OCP: ['ocpDuration', 'sampleInterval', ...COMMON],
+  CV: ['cvStart_V_RHE', 'cvVertex_V_RHE', 'cvScanRate_V_s', 'cvStep_V', 'cvCycles', ...COMMON],
+  LSV: ['lsvStart_V_RHE', 'lsvEnd_V_RHE', 'lsvScanRate_V_s', 'lsvStep_V', ...COMMON],
+  CA: ['caPotential_V_RHE', 'caDuration', 'sampleInterval', ...COMMON],
+  CP: ['cpCurrentDensity', 'cpDuration', 'sampleInterval', ...COMMON],
+  PEIS: ['eisBias_V_RHE', 'eisFreqHigh_Hz', 'eisFreqLow_Hz', 'eisPointsPerDecade', 'eisAmplitude_V', ...COMMON],
+  OER_Screen_v1: Object.keys(TECHNIQUE_PARAMS) as TechniqueParamName[],
 };
 
 /** The run's params under canonical names (aliases translated), plus the names that are neither. */

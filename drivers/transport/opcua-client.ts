@@ -4,12 +4,10 @@ import {
   BrowseDirection,
   ClientMonitoredItem,
   DataType,
-  MessageSecurityMode,
-  NodeClassMask,
+  NodeClass,
   NodeId,
   OPCUACertificateManager,
   OPCUAClient,
-  SecurityPolicy,
   StatusCodes,
   TimestampsToReturn,
   UserTokenType,
@@ -18,18 +16,32 @@ import {
   type ClientSubscription,
   type DataValue,
   type ExtensionObject,
+  type ReferenceDescription,
   type StatusCode,
+  type UserIdentityInfo,
   type VariantLike,
 } from 'node-opcua';
 import { OpaqueStructure } from 'node-opcua-extension-object';
 import { silentLogger, type Logger } from '../../src/domain/index.ts';
+import { checkClientSecurity, defaultPolicy, toMessageSecurityMode, toSecurityPolicy, type SecurityModeName, type SecurityPolicyName } from './opcua-security.ts';
+
+/** An X.509 user identity: the certificate (DER) and its private key (PEM). */
+export interface OpcuaCertificateIdentity {
+  certificate: Buffer;
+  privateKeyPem: string;
+}
 
 export interface OpcuaConnectionOptions {
   endpointUrl: string;
-  securityMode?: 'None' | 'Sign' | 'SignAndEncrypt';
-  securityPolicy?: 'None' | 'Basic256Sha256';
-  /** Username/password identity; anonymous when absent. */
+  securityMode?: SecurityModeName;
+  /** Default: None for mode None, Basic256Sha256 otherwise. */
+  securityPolicy?: SecurityPolicyName;
+  /** Username/password identity ... */
   user?: { username: string; password: string };
+  /** ... or an X.509 certificate identity; anonymous when neither is given. */
+  certificate?: OpcuaCertificateIdentity;
+  /** Connect without SignAndEncrypt to an endpoint that is not on loopback (refused otherwise). */
+  allowInsecure?: boolean;
   /** Folder of the client's own PKI (certificate, trusted servers). Project-local. */
   pkiFolder: string;
   /** Trust a server certificate seen for the first time (tests on loopback only). */
@@ -50,9 +62,30 @@ export interface CallOutcome {
   outputs: unknown[];
 }
 
+/** One reference found by `browse`, with the target's browse name resolved to its namespace URI. */
+export interface BrowsedNode {
+  nodeId: NodeId;
+  namespaceUri: string;
+  name: string;
+  displayName: string;
+  nodeClass: NodeClass;
+  /** Type definition of an Object or Variable target (a NodeId in the server's index space). */
+  typeDefinition: NodeId | undefined;
+  referenceTypeId: NodeId;
+}
+
+export interface BrowseOptions {
+  /** Reference type (default HierarchicalReferences, with subtypes). */
+  referenceType?: string | NodeId;
+  direction?: 'forward' | 'inverse';
+  /** Node classes to keep (default all). */
+  nodeClasses?: NodeClass[];
+}
+
 /**
- * One OPC UA client session: connect with a bounded retry, resolve namespace indexes, translate browse paths,
- * call methods, read values, browse, and monitor values through one subscription. The only I/O of the OPC UA drivers.
+ * One OPC UA client session: connect with a bounded retry (refusing insecure modes off loopback unless allowed),
+ * resolve namespace indexes, translate browse paths, browse, call methods, read values and attributes, and monitor
+ * values through one subscription. The only I/O of the OPC UA drivers.
  */
 export class OpcuaClientTransport {
   private client: OPCUAClient | undefined;
@@ -69,9 +102,15 @@ export class OpcuaClientTransport {
     return this.session !== undefined;
   }
 
+  get namespaceArray(): readonly string[] {
+    return this.namespaces;
+  }
+
   async connect(): Promise<void> {
     if (this.session) return;
     const o = this.options;
+    const mode = o.securityMode ?? 'None';
+    checkClientSecurity(o.endpointUrl, mode, o.allowInsecure ?? false);
     const clientCertificateManager = new OPCUACertificateManager({
       rootFolder: join(o.pkiFolder, 'pki'),
       automaticallyAcceptUnknownCertificate: o.acceptUnknownServerCertificate ?? false,
@@ -79,8 +118,8 @@ export class OpcuaClientTransport {
     const client = OPCUAClient.create({
       applicationName: o.applicationName ?? 'labloop',
       endpointMustExist: false,
-      securityMode: MessageSecurityMode[o.securityMode ?? 'None'],
-      securityPolicy: o.securityPolicy === 'Basic256Sha256' ? SecurityPolicy.Basic256Sha256 : SecurityPolicy.None,
+      securityMode: toMessageSecurityMode(mode),
+      securityPolicy: toSecurityPolicy(o.securityPolicy ?? defaultPolicy(mode)),
       clientCertificateManager,
       connectionStrategy: { maxRetry: 3, initialDelay: 100, maxDelay: 1000 },
       requestedSessionTimeout: (o.sessionTimeout_s ?? 60) * 1000,
@@ -90,19 +129,17 @@ export class OpcuaClientTransport {
     client.on('connection_lost', () => this.logger.warn('connection lost'));
     client.on('connection_reestablished', () => this.logger.info('connection re-established'));
     const timeout = (o.connectTimeout_s ?? 10) * 1000;
-    await withTimeout(client.connect(o.endpointUrl), timeout, `connect to ${o.endpointUrl}`);
     try {
-      const identity = o.user
-        ? { type: UserTokenType.UserName as const, userName: o.user.username, password: o.user.password }
-        : { type: UserTokenType.Anonymous as const };
-      this.session = await withTimeout(client.createSession(identity), timeout, 'create session');
+      await withTimeout(client.connect(o.endpointUrl), timeout, `connect to ${o.endpointUrl}`);
+      this.session = await withTimeout(client.createSession(identityOf(o)), timeout, 'create session');
       this.namespaces = await this.session.readNamespaceArray();
     } catch (err) {
+      this.session = undefined;
       await client.disconnect().catch(() => undefined);
       throw err;
     }
     this.client = client;
-    this.logger.debug({ namespaces: this.namespaces.length }, 'session open');
+    this.logger.debug({ namespaces: this.namespaces.length, mode, identity: o.certificate ? 'certificate' : o.user ? 'username' : 'anonymous' }, 'session open');
   }
 
   private get s(): ClientSession {
@@ -110,18 +147,42 @@ export class OpcuaClientTransport {
     return this.session;
   }
 
+  /** Index of a namespace URI on this server; throws when the server does not have it. */
   namespaceIndex(uri: string): number {
     const i = this.namespaces.indexOf(uri);
     if (i < 0) throw new Error(`server has no namespace ${uri}`);
     return i;
   }
 
+  hasNamespace(uri: string): boolean {
+    return this.namespaces.includes(uri);
+  }
+
+  /** A numeric node id in the namespace `uri` (a type of a companion specification, say). */
+  nodeId(uri: string, id: number): NodeId {
+    return new NodeId(NodeId.NodeIdType.NUMERIC, id, this.namespaceIndex(uri));
+  }
+
   /** Resolves paths (each relative to `start`, default the Objects folder). Missing nodes come back undefined. */
   async translate(paths: readonly (readonly PathElement[])[], start: NodeId | string = 'i=85'): Promise<(NodeId | undefined)[]> {
-    if (paths.length === 0) return [];
-    const browsePaths = paths.map((p) => makeBrowsePath(start, p.map(([uri, name]) => `/${this.namespaceIndex(uri)}:${escapeName(name)}`).join('')));
-    const results = await this.s.translateBrowsePath(browsePaths);
-    return results.map((r) => (r.statusCode.isGood() && r.targets && r.targets.length > 0 ? (r.targets[0]?.targetId as NodeId) : undefined));
+    const from = typeof start === 'string' ? NodeId.resolveNodeId(start) : start;
+    return this.translateFrom(paths.map((path) => ({ start: from, path })));
+  }
+
+  /** Like `translate`, each path from its own start node (one request for all). */
+  async translateFrom(items: readonly { start: NodeId; path: readonly PathElement[] }[]): Promise<(NodeId | undefined)[]> {
+    if (items.length === 0) return [];
+    const usable = items.map((it) => it.path.every(([uri]) => this.hasNamespace(uri)));
+    const browsePaths = items
+      .filter((_, i) => usable[i])
+      .map((it) => makeBrowsePath(it.start, it.path.map(([uri, name]) => `/${this.namespaceIndex(uri)}:${escapeName(name)}`).join('')));
+    const results = browsePaths.length > 0 ? await this.s.translateBrowsePath(browsePaths) : [];
+    let k = 0;
+    return usable.map((ok) => {
+      if (!ok) return undefined;
+      const r = results[k++];
+      return r && r.statusCode.isGood() && r.targets && r.targets.length > 0 ? (r.targets[0]?.targetId as NodeId) : undefined;
+    });
   }
 
   async call(objectId: NodeId, methodId: NodeId, inputArguments: VariantLike[] = []): Promise<CallOutcome> {
@@ -134,20 +195,49 @@ export class OpcuaClientTransport {
     return this.s.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })));
   }
 
-  /** Forward hierarchical children (objects) of a node: browse name and node id. */
-  async children(nodeId: NodeId): Promise<{ name: string; nodeId: NodeId }[]> {
-    const out: { name: string; nodeId: NodeId }[] = [];
-    let r = await this.s.browse({ nodeId, browseDirection: BrowseDirection.Forward, referenceTypeId: 'HierarchicalReferences', includeSubtypes: true, nodeClassMask: NodeClassMask.Object, resultMask: 0x3f });
-    for (;;) {
-      for (const ref of r.references ?? []) out.push({ name: ref.browseName.name ?? '', nodeId: ref.nodeId as NodeId });
+  /** Reads one attribute of several nodes. */
+  async readAttribute(nodeIds: readonly NodeId[], attributeId: AttributeIds): Promise<DataValue[]> {
+    if (nodeIds.length === 0) return [];
+    return this.s.read(nodeIds.map((nodeId) => ({ nodeId, attributeId })));
+  }
+
+  /** References of a node (hierarchical and forward by default), following continuation points. */
+  async browse(nodeId: NodeId | string, o: BrowseOptions = {}): Promise<BrowsedNode[]> {
+    const mask = (o.nodeClasses ?? []).reduce((m, c) => m | c, 0);
+    const out: BrowsedNode[] = [];
+    let r = await this.s.browse({
+      nodeId,
+      browseDirection: o.direction === 'inverse' ? BrowseDirection.Inverse : BrowseDirection.Forward,
+      referenceTypeId: o.referenceType ?? 'HierarchicalReferences',
+      includeSubtypes: true,
+      nodeClassMask: mask,
+      resultMask: 0x3f,
+    });
+    if (!r.statusCode.isGood()) return [];
+    for (let pages = 0; pages < 1000; pages++) {
+      for (const ref of r.references ?? []) out.push(this.describe(ref));
       if (!r.continuationPoint || r.continuationPoint.length === 0) break;
       [r] = (await this.s.browseNext([r.continuationPoint], false)) as [typeof r];
     }
     return out;
   }
 
-  async constructExtensionObject(namespaceUri: string, id: number, pojo: Record<string, unknown>): Promise<ExtensionObject> {
-    return this.s.constructExtensionObject(new NodeId(NodeId.NodeIdType.NUMERIC, id, this.namespaceIndex(namespaceUri)), pojo);
+  private describe(ref: ReferenceDescription): BrowsedNode {
+    const td = ref.typeDefinition as NodeId | undefined;
+    return {
+      nodeId: ref.nodeId as NodeId,
+      namespaceUri: this.namespaces[ref.browseName.namespaceIndex] ?? '',
+      name: ref.browseName.name ?? '',
+      displayName: ref.displayName.text ?? ref.browseName.name ?? '',
+      nodeClass: ref.nodeClass,
+      typeDefinition: td && !td.isEmpty() ? td : undefined,
+      referenceTypeId: ref.referenceTypeId,
+    };
+  }
+
+  /** Forward hierarchical children (objects) of a node: browse name and node id. */
+  async children(nodeId: NodeId): Promise<{ name: string; nodeId: NodeId }[]> {
+    return (await this.browse(nodeId, { nodeClasses: [NodeClass.Object] })).map((b) => ({ name: b.name, nodeId: b.nodeId }));
   }
 
   /**
@@ -156,15 +246,7 @@ export class OpcuaClientTransport {
    * `constructExtensionObject` does on first use (seconds with the LADS/DI/Machinery nodesets).
    */
   stringStructure(namespaceUri: string, binaryEncodingId: number, fields: readonly string[]): ExtensionObject {
-    const parts = fields.map((f) => Buffer.from(f, 'utf8'));
-    const body = Buffer.alloc(parts.reduce((n, b) => n + 4 + b.length, 0));
-    let at = 0;
-    for (const b of parts) {
-      body.writeInt32LE(b.length, at);
-      b.copy(body, at + 4);
-      at += 4 + b.length;
-    }
-    return new OpaqueStructure(new NodeId(NodeId.NodeIdType.NUMERIC, binaryEncodingId, this.namespaceIndex(namespaceUri)), body);
+    return new OpaqueStructure(new NodeId(NodeId.NodeIdType.NUMERIC, binaryEncodingId, this.namespaceIndex(namespaceUri)), encodeStringFields(fields));
   }
 
   /** Calls `onChange` whenever one of the values changes (one shared subscription). Returns a function that stops it. */
@@ -207,6 +289,25 @@ export class OpcuaClientTransport {
   }
 }
 
+function identityOf(o: OpcuaConnectionOptions): UserIdentityInfo {
+  if (o.certificate) return { type: UserTokenType.Certificate, certificateData: o.certificate.certificate, privateKey: o.certificate.privateKeyPem };
+  if (o.user) return { type: UserTokenType.UserName, userName: o.user.username, password: o.user.password };
+  return { type: UserTokenType.Anonymous };
+}
+
+/** Binary encoding of a structure of String fields: Int32 byte length + UTF-8 per field. */
+export function encodeStringFields(fields: readonly string[]): Buffer {
+  const parts = fields.map((f) => Buffer.from(f, 'utf8'));
+  const body = Buffer.alloc(parts.reduce((n, b) => n + 4 + b.length, 0));
+  let at = 0;
+  for (const b of parts) {
+    body.writeInt32LE(b.length, at);
+    b.copy(body, at + 4);
+    at += 4 + b.length;
+  }
+  return body;
+}
+
 /** Browse-path BNF reserves `/ . < > : # ! &`: escape them with `&`. */
 function escapeName(name: string): string {
   return name.replace(/[/.<>:#!&]/g, (c) => `&${c}`);
@@ -226,4 +327,4 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   }
 }
 
-export { DataType, StatusCodes };
+export { AttributeIds, DataType, NodeClass, NodeId, StatusCodes };

@@ -69,11 +69,22 @@ export interface CoreRun {
   result?: EchemResult;
   /** Simulator-only ground truth of the run (silent faults, compensation); never sent to a client. */
   truth: RunTruth;
+  /** The segment being measured: its curve and when (clock s) it started, for live readings. */
+  live?: { curve: Curve; startedAt: number };
   /** Resolves with the result (succeeded, failed or cancelled); never rejects. */
   done: Promise<EchemResult>;
 }
 
 export type StationEvent = { type: 'started' | 'step' | 'finished'; run: CoreRun };
+
+/** What the instrument reads now: working-electrode potential vs the reference (V), current (A), cell temperature (°C). */
+export interface LiveReading {
+  potential_V: number;
+  current_A: number;
+  temperature: number;
+  /** True while a potential-controlled segment (CV, LSV, CA) drives the cell. */
+  potentialControlled: boolean;
+}
 
 /**
  * The transport-free electrochemical station: one cell, one run at a time, de-duplicated by commandId, on a virtual
@@ -103,6 +114,7 @@ export class EchemStationCore {
   private active: { run: CoreRun; abort: AbortController } | undefined;
   private seq = 0;
   private calls = 0;
+  private lastReading = { potential_V: 0, current_A: 0 };
   private referenceError: number;
   private batchOffsets: number[] = [];
 
@@ -139,6 +151,25 @@ export class EchemStationCore {
 
   get activeRun(): CoreRun | undefined {
     return this.active?.run;
+  }
+
+  /** The instrument's reading at the clock's current time (the last point measured so far; the last run's when idle). */
+  liveReading(): LiveReading {
+    const live = this.active?.run.live;
+    let potentialControlled = false;
+    if (live) {
+      const t = live.curve.arrays['t_s'];
+      const e = live.curve.arrays['Ewe_V'];
+      const i = live.curve.arrays['I_A'];
+      if (t && e && i && t.length > 0) {
+        const at = (t[0] ?? 0) + (this.clock.now() - live.startedAt);
+        let k = 0;
+        while (k + 1 < t.length && (t[k + 1] ?? Infinity) <= at) k++;
+        this.lastReading = { potential_V: e[k] ?? this.lastReading.potential_V, current_A: i[k] ?? this.lastReading.current_A };
+      }
+      potentialControlled = live.curve.technique === 'CV' || live.curve.technique === 'LSV' || live.curve.technique === 'CA';
+    }
+    return { ...this.lastReading, temperature: this.conditionsBase.temperature, potentialControlled };
   }
 
   findByCommand(commandId: string): CoreRun | undefined {
@@ -203,6 +234,8 @@ export class EchemStationCore {
       record.status = result.status;
       record.finishedAt = this.clock.now();
       record.step = '';
+      if (record.live) this.liveReading();
+      delete record.live;
       if (this.active?.run === record) this.active = undefined;
       this.logger.info({ runId, status: result.status, code: result.failure?.code }, 'run finished');
       this.emit({ type: 'finished', run: record });
@@ -328,6 +361,7 @@ export class EchemStationCore {
           t0_s: t,
           ...(seg === 'LSV' ? { lsvCell } : {}),
         }, couples);
+        record.live = { curve, startedAt: this.clock.now() };
         await this.clock.sleep(duration, signal);
         t += duration;
         curves.push(curve);

@@ -4,57 +4,62 @@ import {
   Variant,
   coerceLocalizedText,
   type AddressSpace,
-  type BaseNode,
   type CallMethodResultOptions,
   type ExtensionObject,
-  type INamespace,
+  type Namespace,
   type ISessionContext,
+  type StatusCode,
   type UAMethod,
   type UAObject,
   type UAVariable,
 } from 'node-opcua';
-import { DeviceError, TECHNIQUES, techniqueSchema, type Clock, type Logger, type TechniqueRun } from '../../src/domain/index.ts';
-import { LOCK_STATUS, NAMESPACES, UNIT_STATES, decodeProperties, type KeyValue } from '../../drivers/electrochem/node-map.ts';
+import { DeviceError, techniqueSchema, type Clock, type Logger, type TechniqueRun } from '../../src/domain/index.ts';
+import { ARGUMENT_LIMITS, LADS_NAMESPACES, LOCK_STATUS } from '../../drivers/lads/node-map.ts';
+import { decodeProperties, type KeyValue } from '../../drivers/electrochem/node-map.ts';
 import type { CoreRun, EchemStationCore, StationEvent } from '../echem/station-core.ts';
+import { childOf, stateMachine } from './lads-address-space.ts';
+import { StationFunctions } from './opcua-station-functions.ts';
+import { StationResults, type RunInput } from './opcua-station-results.ts';
+import { buildTemplates } from './opcua-station-templates.ts';
 
 export type Role = 'observer' | 'operator';
 
 /** What a functional unit needs from its server. */
 export interface UnitContext {
   addressSpace: AddressSpace;
-  namespace: INamespace;
+  namespace: Namespace;
   clock: Clock;
   logger: Logger;
   /** Role of the caller (undefined: not allowed at all). */
   roleOf(context: ISessionContext): Role | undefined;
   retainResults: number;
+  /** When the server started (templates' Created/Modified). */
+  started: Date;
 }
 
 const sessionIdOf = (context: ISessionContext): string => context.session?.getSessionId().toString() ?? 'local';
+const refuse = (statusCode: StatusCode): CallMethodResultOptions => ({ statusCode });
 
 /**
  * One LADS functional unit (a cell of a station) in the twin's address space, driven by a transport-free
- * EchemStationCore: StartProgram/Stop/Abort, the DI lock, CurrentState, ActiveProgram and the ResultSet.
+ * EchemStationCore: the FunctionalUnitState machine exactly as LADS defines it (Stopped → Running → Stopping|Aborting →
+ * Stopped|Aborted → Clearing → Stopped, with Execute as the running sub-state), StartProgram/Stop/Abort/Clear with
+ * argument limits, the DI lock, FunctionSet, described templates, ActiveProgram and the ResultSet.
  */
 export class OpcuaStationUnit {
   private readonly ns: number;
   private readonly nsLads: number;
   private readonly nsDi: number;
-  private readonly nsUa = 0;
   private node!: UAObject;
-  private currentState!: UAVariable;
-  private resultSet!: UAObject;
-  private resultSetVersion: UAVariable | null = null;
-  private active: { runId: UAVariable | null; step: UAVariable | null; runtime: UAVariable | null; estimated: UAVariable | null } = {
-    runId: null,
-    step: null,
-    runtime: null,
-    estimated: null,
-  };
-  private lockVars: { locked: UAVariable | null; client: UAVariable | null; user: UAVariable | null } = { locked: null, client: null, user: null };
+  private fsm!: ReturnType<typeof stateMachine>;
+  private running: ReturnType<typeof stateMachine> | undefined;
+  private state = 'Stopped';
+  private results!: StationResults;
+  private functions!: StationFunctions;
+  private active: Partial<Record<'runId' | 'step' | 'runtime' | 'estimated', UAVariable>> = {};
+  private lockVars: Partial<Record<'locked' | 'client' | 'user', UAVariable>> = {};
   private lockOwner: string | undefined;
-  private readonly results: { runId: string; node: BaseNode }[] = [];
-  private readonly inputs = new Map<string, { properties: ExtensionObject[]; samples: ExtensionObject[]; taskId: string; user: string }>();
+  private readonly inputs = new Map<string, RunInput>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -63,24 +68,27 @@ export class OpcuaStationUnit {
     readonly unit: string,
     readonly core: EchemStationCore,
   ) {
-    const as = ctx.addressSpace;
     this.ns = ctx.namespace.index;
-    this.nsLads = as.getNamespaceIndex(NAMESPACES.LADS);
-    this.nsDi = as.getNamespaceIndex(NAMESPACES.DI);
+    this.nsLads = ctx.addressSpace.getNamespaceIndex(LADS_NAMESPACES.LADS);
+    this.nsDi = ctx.addressSpace.getNamespaceIndex(LADS_NAMESPACES.DI);
   }
 
   /** Instantiates the unit under a device's FunctionalUnitSet and binds its methods. */
   build(functionalUnitSet: UAObject): void {
-    const as = this.ctx.addressSpace;
-    const type = as.findObjectType('FunctionalUnitType', this.nsLads);
+    const type = this.ctx.addressSpace.findObjectType('FunctionalUnitType', this.nsLads);
     if (!type) throw new Error('LADS FunctionalUnitType not loaded');
     this.node = type.instantiate({
       browseName: { name: this.unit, namespaceIndex: this.ns },
       componentOf: functionalUnitSet,
+      namespace: this.ctx.namespace,
       optionals: [
         'FunctionalUnitState.StartProgram',
         'FunctionalUnitState.Stop',
         'FunctionalUnitState.Abort',
+        'FunctionalUnitState.Clear',
+        'FunctionalUnitState.RunningStateMachine',
+        'FunctionSet',
+        'SupportedPropertiesSet',
         'ProgramManager',
         'ProgramManager.ActiveProgram.DeviceProgramRunId',
         'ProgramManager.ActiveProgram.CurrentStepName',
@@ -88,21 +96,25 @@ export class OpcuaStationUnit {
         'ProgramManager.ActiveProgram.EstimatedRuntime',
       ],
     }) as UAObject;
-    const state = this.child(this.node, 'FunctionalUnitState', this.nsLads) as UAObject;
-    this.currentState = this.child(state, 'CurrentState', this.nsUa) as UAVariable;
-    this.setState(UNIT_STATES.stopped);
+    const state = childOf(this.node, 'FunctionalUnitState', this.nsLads) as UAObject;
+    this.fsm = stateMachine(state);
+    this.fsm.setState('Stopped');
+    const rsm = state.getComponentByName('RunningStateMachine', this.nsLads) as UAObject | null;
+    if (rsm) {
+      this.running = stateMachine(rsm);
+      this.running.setState(null);
+    }
     this.method(state, 'StartProgram', this.nsLads).bindMethod((args: Variant[], c: ISessionContext) => this.startProgram(args, c));
-    this.method(state, 'Stop', this.nsLads).bindMethod((_a: Variant[], c: ISessionContext) => this.abort(c));
-    this.method(state, 'Abort', this.nsLads).bindMethod((_a: Variant[], c: ISessionContext) => this.abort(c));
+    this.method(state, 'Stop', this.nsLads).bindMethod((_a: Variant[], c: ISessionContext) => this.stop(c, 'Stopping'));
+    this.method(state, 'Abort', this.nsLads).bindMethod((_a: Variant[], c: ISessionContext) => this.stop(c, 'Aborting'));
+    this.method(state, 'Clear', this.nsLads).bindMethod((_a: Variant[], c: ISessionContext) => this.clear(c));
 
-    const pm = this.child(this.node, 'ProgramManager', this.nsLads) as UAObject;
-    const ap = this.child(pm, 'ActiveProgram', this.nsLads) as UAObject;
-    this.active = {
-      runId: ap.getChildByName('DeviceProgramRunId', this.nsLads) as UAVariable | null,
-      step: ap.getChildByName('CurrentStepName', this.nsLads) as UAVariable | null,
-      runtime: ap.getChildByName('CurrentRuntime', this.nsLads) as UAVariable | null,
-      estimated: ap.getChildByName('EstimatedRuntime', this.nsLads) as UAVariable | null,
-    };
+    this.functions = new StationFunctions(this.ctx.namespace, this.nsLads, this.core);
+    this.functions.build(childOf(this.node, 'FunctionSet', this.nsLads) as UAObject);
+    const pm = childOf(this.node, 'ProgramManager', this.nsLads) as UAObject;
+    const ap = childOf(pm, 'ActiveProgram', this.nsLads) as UAObject;
+    const activeVar = (name: string) => (ap.getChildByName(name, this.nsLads) as UAVariable | null) ?? undefined;
+    this.active = { runId: activeVar('DeviceProgramRunId'), step: activeVar('CurrentStepName'), runtime: activeVar('CurrentRuntime'), estimated: activeVar('EstimatedRuntime') };
     this.active.runtime?.bindVariable(
       {
         get: () => {
@@ -113,13 +125,12 @@ export class OpcuaStationUnit {
       true,
     );
     this.writeActive(undefined);
-    this.resultSet = this.child(pm, 'ResultSet', this.nsLads) as UAObject;
-    this.resultSetVersion = this.resultSet.getPropertyByName('NodeVersion', this.nsUa);
-    this.resultSetVersion?.setValueFromSource({ dataType: DataType.String, value: '0' });
-    const templates = this.child(pm, 'ProgramTemplateSet', this.nsLads) as UAObject;
-    templates.getPropertyByName('NodeVersion', this.nsUa)?.setValueFromSource({ dataType: DataType.String, value: '0' });
-    this.buildTemplates(templates);
-    this.buildLock(this.child(this.node, 'Lock', this.nsDi) as UAObject);
+    const resultSet = childOf(pm, 'ResultSet', this.nsLads) as UAObject;
+    resultSet.getPropertyByName('NodeVersion')?.setValueFromSource({ dataType: DataType.String, value: '0' });
+    this.results = new StationResults(this.ctx.namespace, this.nsLads, resultSet, this.ctx.retainResults, { created: this.ctx.started });
+    (childOf(pm, 'ProgramTemplateSet', this.nsLads) as UAObject).getPropertyByName('NodeVersion')?.setValueFromSource({ dataType: DataType.String, value: '1' });
+    buildTemplates(this.ctx.namespace, this.nsLads, this.node, this.ctx.started);
+    this.buildLock(childOf(this.node, 'Lock', this.nsDi) as UAObject);
     this.unsubscribe = this.core.onEvent((e) => this.onStationEvent(e));
   }
 
@@ -127,23 +138,22 @@ export class OpcuaStationUnit {
     this.unsubscribe?.();
   }
 
-  /** A session went away: its lock goes with it. */
+  /** A session went away: its lock and open result files go with it. */
   releaseSession(sessionId: string): void {
     if (this.lockOwner === sessionId) this.setLock(undefined, '', '');
+    this.results.releaseSession(sessionId);
   }
 
-  private child(parent: BaseNode, name: string, ns: number): BaseNode {
-    const c = parent.getChildByName(name, ns);
-    if (!c) throw new Error(`${parent.browseName.toString()} has no child ${ns}:${name}`);
-    return c;
+  private method(parent: UAObject, name: string, ns: number): UAMethod {
+    return childOf(parent, name, ns) as UAMethod;
   }
 
-  private method(parent: BaseNode, name: string, ns: number): UAMethod {
-    return this.child(parent, name, ns) as UAMethod;
-  }
-
-  private setState(text: string): void {
-    this.currentState.setValueFromSource({ dataType: DataType.LocalizedText, value: coerceLocalizedText(text) });
+  private setState(name: string): void {
+    this.state = name;
+    this.fsm.setState(name);
+    if (!this.running) return;
+    if (name === 'Running') this.running.setState('Execute');
+    else this.running.setState(null);
   }
 
   private writeActive(run: CoreRun | undefined): void {
@@ -152,35 +162,20 @@ export class OpcuaStationUnit {
     this.active.estimated?.setValueFromSource({ dataType: DataType.Double, value: (run?.estimatedDuration_s ?? 0) * 1000 });
   }
 
-  private buildTemplates(set: UAObject): void {
-    const type = this.ctx.addressSpace.findObjectType('ProgramTemplateType', this.nsLads);
-    if (!type) return;
-    for (const technique of TECHNIQUES) {
-      const t = type.instantiate({ browseName: { name: technique, namespaceIndex: this.ns }, componentOf: set }) as UAObject;
-      const put = (name: string, dataType: DataType, value: unknown): void =>
-        (t.getChildByName(name, this.nsLads) as UAVariable | null)?.setValueFromSource({ dataType, value });
-      put('DeviceTemplateId', DataType.String, technique);
-      put('Author', DataType.String, 'labloop');
-      put('Version', DataType.String, '1');
-      put('Description', DataType.LocalizedText, coerceLocalizedText(technique === 'OER_Screen_v1' ? 'OCP → CV → PEIS → LSV (→ CP)' : technique));
-    }
-  }
-
   private buildLock(lock: UAObject): void {
-    this.lockVars = {
-      locked: lock.getChildByName('Locked', this.nsDi) as UAVariable | null,
-      client: lock.getChildByName('LockingClient', this.nsDi) as UAVariable | null,
-      user: lock.getChildByName('LockingUser', this.nsDi) as UAVariable | null,
-    };
-    const remaining = lock.getChildByName('RemainingLockTime', this.nsDi) as UAVariable | null;
-    remaining?.setValueFromSource({ dataType: DataType.Double, value: 0 });
+    const v = (name: string) => (lock.getChildByName(name, this.nsDi) as UAVariable | null) ?? undefined;
+    this.lockVars = { locked: v('Locked'), client: v('LockingClient'), user: v('LockingUser') };
+    v('RemainingLockTime')?.setValueFromSource({ dataType: DataType.Double, value: 0 });
     this.setLock(undefined, '', '');
     const status = (value: number): CallMethodResultOptions => ({ statusCode: StatusCodes.Good, outputArguments: [{ dataType: DataType.Int32, value }] });
     this.method(lock, 'InitLock', this.nsDi).bindMethod(async (args: Variant[], c: ISessionContext) => {
-      if (this.ctx.roleOf(c) !== 'operator') return { statusCode: StatusCodes.BadUserAccessDenied };
+      if (this.ctx.roleOf(c) !== 'operator') return refuse(StatusCodes.BadUserAccessDenied);
+      const context = args[0]?.value;
+      if (typeof context !== 'string') return refuse(StatusCodes.BadInvalidArgument);
+      if (context.length > ARGUMENT_LIMITS.lockContext) return refuse(StatusCodes.BadOutOfRange);
       const me = sessionIdOf(c);
       if (this.lockOwner !== undefined && this.lockOwner !== me) return status(LOCK_STATUS.alreadyLocked);
-      this.setLock(me, String(args[0]?.value ?? ''), c.getUserName() ?? '');
+      this.setLock(me, context, c.getUserName() ?? '');
       return status(LOCK_STATUS.ok);
     });
     this.method(lock, 'ExitLock', this.nsDi).bindMethod(async (_a: Variant[], c: ISessionContext) => {
@@ -192,7 +187,7 @@ export class OpcuaStationUnit {
       status(this.lockOwner === sessionIdOf(c) ? LOCK_STATUS.ok : LOCK_STATUS.notLocked),
     );
     this.method(lock, 'BreakLock', this.nsDi).bindMethod(async (_a: Variant[], c: ISessionContext) => {
-      if (this.ctx.roleOf(c) !== 'operator') return { statusCode: StatusCodes.BadUserAccessDenied };
+      if (this.ctx.roleOf(c) !== 'operator') return refuse(StatusCodes.BadUserAccessDenied);
       if (this.lockOwner === undefined) return status(LOCK_STATUS.notLocked);
       this.setLock(undefined, '', '');
       return status(LOCK_STATUS.ok);
@@ -207,109 +202,131 @@ export class OpcuaStationUnit {
   }
 
   /** Checks role and lock for a state-changing call; returns a refusal or undefined. */
-  private refuse(c: ISessionContext): CallMethodResultOptions | undefined {
-    if (this.ctx.roleOf(c) !== 'operator') return { statusCode: StatusCodes.BadUserAccessDenied };
-    if (this.lockOwner !== undefined && this.lockOwner !== sessionIdOf(c)) return { statusCode: StatusCodes.BadLocked };
+  private refusal(c: ISessionContext): CallMethodResultOptions | undefined {
+    if (this.ctx.roleOf(c) !== 'operator') return refuse(StatusCodes.BadUserAccessDenied);
+    if (this.lockOwner !== undefined && this.lockOwner !== sessionIdOf(c)) return refuse(StatusCodes.BadLocked);
     return undefined;
   }
 
   private async startProgram(args: Variant[], c: ISessionContext): Promise<CallMethodResultOptions> {
-    const refusal = this.refuse(c);
-    if (refusal) return refusal;
-    const template = techniqueSchema.safeParse(args[0]?.value);
-    const jobId = args[2]?.value;
-    if (!template.success || typeof jobId !== 'string' || jobId.length === 0) return { statusCode: StatusCodes.BadInvalidArgument };
-    const properties = (Array.isArray(args[1]?.value) ? args[1].value : []) as ExtensionObject[];
+    const denied = this.refusal(c);
+    if (denied) return denied;
+    const input = parseStartProgram(args);
+    if ('status' in input) return refuse(input.status);
+    const known = this.core.findByCommand(input.jobId);
+    if (!known && this.state !== 'Stopped') return refuse(StatusCodes.BadInvalidState);
     let decoded: Pick<TechniqueRun, 'params' | 'sample'>;
     try {
-      decoded = decodeProperties(properties.map((p) => toKeyValue(p)));
+      decoded = decodeProperties(input.properties);
     } catch {
-      return { statusCode: StatusCodes.BadInvalidArgument };
+      return refuse(StatusCodes.BadInvalidArgument);
     }
-    const run: TechniqueRun = { technique: template.data, cell: this.unit, ...decoded };
+    const run: TechniqueRun = { technique: input.template, cell: this.unit, ...decoded };
     try {
-      const record = this.core.start(run, jobId);
-      if (!this.inputs.has(record.runId))
-        this.inputs.set(record.runId, {
-          properties,
-          samples: (Array.isArray(args[4]?.value) ? args[4].value : []) as ExtensionObject[],
-          taskId: typeof args[3]?.value === 'string' ? args[3].value : '',
-          user: c.getUserName() ?? '',
-        });
-      if (record.result) this.addResult(record); // a finished duplicate whose result node was pruned
+      const record = this.core.start(run, input.jobId);
+      if (!this.inputs.has(record.runId) && !record.result)
+        this.inputs.set(record.runId, { properties: input.rawProperties, samples: input.samples, taskId: input.taskId, user: c.getUserName() ?? '', started: new Date() });
+      if (record.result) this.results.add(record, undefined); // a finished duplicate whose result node was pruned
       return { statusCode: StatusCodes.Good, outputArguments: [{ dataType: DataType.String, value: record.runId }] };
     } catch (err) {
       const code = err instanceof DeviceError ? err.failure.code : 'INTERNAL';
       this.ctx.logger.info({ unit: this.unit, code, err: (err as Error).message }, 'StartProgram refused');
-      if (code === 'BAD_INVALID_STATE') return { statusCode: StatusCodes.BadInvalidState };
-      if (code === 'PARAMETER_OUT_OF_LIMITS') return { statusCode: StatusCodes.BadOutOfRange };
-      return { statusCode: StatusCodes.BadInternalError };
+      if (code === 'BAD_INVALID_STATE') return refuse(StatusCodes.BadInvalidState);
+      if (code === 'PARAMETER_OUT_OF_LIMITS') return refuse(StatusCodes.BadOutOfRange);
+      return refuse(StatusCodes.BadInternalError);
     }
   }
 
-  private async abort(c: ISessionContext): Promise<CallMethodResultOptions> {
-    const refusal = this.refuse(c);
-    if (refusal) return refusal;
-    return { statusCode: this.core.abort() ? StatusCodes.Good : StatusCodes.BadInvalidState };
+  /** Stop (→ Stopping → Stopped) or Abort (→ Aborting → Aborted) the running program; it ends `cancelled`. */
+  private async stop(c: ISessionContext, via: 'Stopping' | 'Aborting'): Promise<CallMethodResultOptions> {
+    const denied = this.refusal(c);
+    if (denied) return denied;
+    const allowed = via === 'Stopping' ? this.state === 'Running' : this.state === 'Running' || this.state === 'Stopping';
+    if (!allowed || !this.core.activeRun) return refuse(StatusCodes.BadInvalidState);
+    this.setState(via);
+    this.core.abort();
+    return { statusCode: StatusCodes.Good };
+  }
+
+  /** Clear: Aborted → Clearing → Stopped. */
+  private async clear(c: ISessionContext): Promise<CallMethodResultOptions> {
+    const denied = this.refusal(c);
+    if (denied) return denied;
+    if (this.state !== 'Aborted') return refuse(StatusCodes.BadInvalidState);
+    this.setState('Clearing');
+    this.setState('Stopped');
+    return { statusCode: StatusCodes.Good };
   }
 
   private onStationEvent(e: StationEvent): void {
     if (e.type === 'started') {
-      this.setState(UNIT_STATES.running);
+      this.setState('Running');
       this.writeActive(e.run);
+      this.functions.onStep(e.run.step);
     } else if (e.type === 'step') {
       this.active.step?.setValueFromSource({ dataType: DataType.LocalizedText, value: coerceLocalizedText(e.run.step) });
+      this.functions.onStep(e.run.step);
     } else {
       // The result exists before the state leaves Running, so a client that sees the state change can read it.
-      this.addResult(e.run);
+      try {
+        this.results.add(e.run, this.inputs.get(e.run.runId));
+      } catch (err) {
+        this.ctx.logger.error({ unit: this.unit, runId: e.run.runId, err: String(err) }, 'could not publish the result');
+      }
+      this.inputs.delete(e.run.runId);
       this.writeActive(undefined);
-      this.setState(e.run.status === 'cancelled' ? UNIT_STATES.aborted : UNIT_STATES.stopped);
+      this.functions.onStep(undefined);
+      this.setState(this.state === 'Aborting' ? 'Aborted' : 'Stopped');
     }
-  }
-
-  private addResult(run: CoreRun): void {
-    if (!run.result || this.results.some((r) => r.runId === run.runId)) return;
-    const as = this.ctx.addressSpace;
-    const type = as.findObjectType('ResultType', this.nsLads);
-    if (!type) return;
-    const node = type.instantiate({ browseName: { name: run.runId, namespaceIndex: this.ns }, componentOf: this.resultSet, optionals: ['DeviceProgramRunId', 'TotalRuntime'] }) as UAObject;
-    const input = this.inputs.get(run.runId);
-    const put = (name: string, dataType: DataType, value: unknown, arrayType?: 'Array'): void => {
-      const v = node.getChildByName(name, this.nsLads) as UAVariable | null;
-      v?.setValueFromSource(arrayType ? ({ dataType, value, arrayType: 1 } as Variant) : { dataType, value });
-    };
-    put('SupervisoryJobId', DataType.String, run.commandId);
-    put('SupervisoryTaskId', DataType.String, input?.taskId ?? '');
-    put('DeviceProgramRunId', DataType.String, run.runId);
-    put('Started', DataType.DateTime, new Date());
-    put('Stopped', DataType.DateTime, new Date());
-    put('TotalRuntime', DataType.Double, (run.result.duration_s ?? 0) * 1000);
-    put('User', DataType.String, input?.user ?? '');
-    put('ApplicationUri', DataType.String, NAMESPACES.LABLOOP);
-    put('Description', DataType.LocalizedText, coerceLocalizedText(`${run.run.technique} ${run.status}`));
-    if (input?.properties.length) put('Properties', DataType.ExtensionObject, input.properties, 'Array');
-    if (input?.samples.length) put('Samples', DataType.ExtensionObject, input.samples, 'Array');
-    const variableSet = node.getComponentByName('VariableSet', this.nsLads) as UAObject;
-    this.ctx.namespace.addVariable({
-      componentOf: variableSet,
-      browseName: { name: 'EchemResult', namespaceIndex: this.ns },
-      dataType: 'String',
-      value: { dataType: DataType.String, value: JSON.stringify(run.result) },
-    });
-    this.inputs.delete(run.runId);
-    this.results.push({ runId: run.runId, node });
-    while (this.results.length > this.ctx.retainResults) {
-      const old = this.results.shift();
-      if (old) as.deleteNode(old.node);
-    }
-    // node-opcua bumps ResultSet.NodeVersion itself when a child is added or deleted (clients subscribe to it).
   }
 }
 
-function toKeyValue(e: ExtensionObject): KeyValue {
-  const o = e as unknown as Record<string, unknown>;
-  const key = o['key'] ?? o['Key'];
-  const value = o['value'] ?? o['Value'];
-  if (typeof key !== 'string' || typeof value !== 'string') throw new Error('KeyValueType expected');
-  return { key, value };
+interface StartProgramInput {
+  template: TechniqueRun['technique'];
+  properties: KeyValue[];
+  rawProperties: ExtensionObject[];
+  jobId: string;
+  taskId: string;
+  samples: ExtensionObject[];
+}
+
+/** StartProgram's arguments within ARGUMENT_LIMITS, or the status code that refuses them. */
+function parseStartProgram(args: Variant[]): StartProgramInput | { status: StatusCode } {
+  const [template, props, jobId, taskId, samples] = args.map((a) => a?.value as unknown);
+  if (typeof template !== 'string' || typeof jobId !== 'string' || jobId.length === 0) return { status: StatusCodes.BadInvalidArgument };
+  if (template.length > ARGUMENT_LIMITS.templateId || jobId.length > ARGUMENT_LIMITS.jobId) return { status: StatusCodes.BadOutOfRange };
+  if (taskId !== undefined && taskId !== null && (typeof taskId !== 'string' || taskId.length > ARGUMENT_LIMITS.taskId)) return { status: StatusCodes.BadOutOfRange };
+  const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+  const rawProperties = list(props) as ExtensionObject[];
+  const rawSamples = list(samples) as ExtensionObject[];
+  if (rawProperties.length > ARGUMENT_LIMITS.properties || rawSamples.length > ARGUMENT_LIMITS.samples) return { status: StatusCodes.BadOutOfRange };
+  const properties: KeyValue[] = [];
+  for (const p of rawProperties) {
+    const kv = fields(p, ['key', 'value']);
+    if (!kv) return { status: StatusCodes.BadInvalidArgument };
+    const [key, value] = kv as [string, string];
+    if (key.length > ARGUMENT_LIMITS.propertyKey || value.length > ARGUMENT_LIMITS.propertyValue) return { status: StatusCodes.BadOutOfRange };
+    properties.push({ key, value });
+  }
+  for (const s of rawSamples) {
+    const f = fields(s, ['containerId', 'sampleId', 'position', 'customData']);
+    if (!f) return { status: StatusCodes.BadInvalidArgument };
+    if (f.some((x) => x.length > ARGUMENT_LIMITS.sampleField)) return { status: StatusCodes.BadOutOfRange };
+  }
+  const technique = techniqueSchema.safeParse(template);
+  if (!technique.success) return { status: StatusCodes.BadInvalidArgument };
+  return { template: technique.data, properties, rawProperties, jobId, taskId: typeof taskId === 'string' ? taskId : '', samples: rawSamples };
+}
+
+/** String fields of a decoded LADS structure (camelCase or PascalCase names); undefined when one is not a string. */
+function fields(e: unknown, names: readonly string[]): string[] | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const o = e as Record<string, unknown>;
+  const out: string[] = [];
+  for (const n of names) {
+    const v = o[n] ?? o[n.charAt(0).toUpperCase() + n.slice(1)] ?? '';
+    if (typeof v !== 'string') return undefined;
+    out.push(v);
+  }
+  return out;
 }

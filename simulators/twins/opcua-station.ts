@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AnonymousIdentityToken,
   DataType,
-  MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
-  SecurityPolicy,
+  UserNameIdentityToken,
+  X509IdentityToken,
   coerceLocalizedText,
   nodesets,
   type ISessionContext,
@@ -13,13 +14,18 @@ import {
   type UAVariable,
 } from 'node-opcua';
 import { silentLogger, type Clock, type Logger } from '../../src/domain/index.ts';
-import { NAMESPACES } from '../../drivers/electrochem/node-map.ts';
+import { LABLOOP_NAMESPACE } from '../../drivers/electrochem/node-map.ts';
+import { LADS_NAMESPACES, TRANSPORT_LIMITS } from '../../drivers/lads/node-map.ts';
+import { SECURE_POLICIES, checkServerSecurity, isLoopbackHost, toMessageSecurityMode, toSecurityPolicy, type SecurityModeName, type SecurityPolicyName } from '../../drivers/transport/opcua-security.ts';
 import type { EchemStationCore } from '../echem/station-core.ts';
+import { repairSharedTypeChildren, stateMachine } from './lads-address-space.ts';
 import { OpcuaStationUnit, type Role } from './opcua-station-unit.ts';
 
 export interface OpcuaStationUser {
+  /** User name; for a certificate identity, the certificate's subject common name. */
   username: string;
-  password: string;
+  /** Password of a username/password login; absent for a user that logs in only with a certificate. */
+  password?: string;
   role: Role;
 }
 
@@ -34,11 +40,17 @@ export interface OpcuaStationTwinOptions {
   host?: string;
   /** Folder for the server's own PKI (certificate, trust lists). Project-local; created when missing. */
   pkiFolder: string;
-  /** Security modes offered (default None and SignAndEncrypt with Basic256Sha256). */
-  securityModes?: ('None' | 'SignAndEncrypt')[];
-  /** Accept client certificates nobody trusted yet (tests; default false). */
+  /** Security modes offered (default: None and SignAndEncrypt on loopback, SignAndEncrypt only elsewhere). */
+  securityModes?: SecurityModeName[];
+  /** Policies of the secured endpoints (default Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss). */
+  securityPolicies?: Exclude<SecurityPolicyName, 'None'>[];
+  /** Offer None or Sign on an interface that is not loopback (refused otherwise). */
+  allowInsecure?: boolean;
+  /** Accept client (application) certificates nobody trusted yet (tests and loopback; default false). */
   acceptUnknownCertificates?: boolean;
   users?: OpcuaStationUser[];
+  /** X.509 user certificates (DER) accepted as identities; the subject CN names the user in `users`. */
+  trustedUserCertificates?: Buffer[];
   /** Anonymous sessions (default true) and the role they get (default operator). */
   allowAnonymous?: boolean;
   anonymousRole?: Role;
@@ -49,8 +61,10 @@ export interface OpcuaStationTwinOptions {
 /**
  * An electrochemical-station twin: a real node-opcua server modelled on LADS (the LADS, DI and Machinery nodesets
  * that node-opcua ships), hosting one LADS device per station under DeviceSet, each driven by a transport-free
- * EchemStationCore. Wire contract: drivers/electrochem/node-map.ts. One server can host many stations (16 at least:
- * each unit is a few hundred nodes).
+ * EchemStationCore. Layout: drivers/electrochem/node-map.ts and docs/devices-opcua.md. One server can host many
+ * stations (16 at least). Security: SignAndEncrypt with Basic256Sha256 / Aes128_Sha256_RsaOaep / Aes256_Sha256_RsaPss,
+ * None only on loopback unless allowed; identities anonymous, username/password and X.509 certificates, each
+ * mapped to a role (observers read, operators start and stop programs and take locks).
  */
 export class OpcuaStationTwin {
   private server: OPCUAServer | undefined;
@@ -68,49 +82,65 @@ export class OpcuaStationTwin {
 
   async start(): Promise<void> {
     const o = this.options;
+    const host = o.host ?? '127.0.0.1';
+    const modes = o.securityModes ?? (isLoopbackHost(host) ? ['None', 'SignAndEncrypt'] : ['SignAndEncrypt']);
+    checkServerSecurity(host, modes, o.allowInsecure ?? false);
     mkdirSync(o.pkiFolder, { recursive: true });
-    const serverCertificateManager = new OPCUACertificateManager({
-      rootFolder: join(o.pkiFolder, 'pki'),
-      automaticallyAcceptUnknownCertificate: o.acceptUnknownCertificates ?? false,
-    });
-    const modes = o.securityModes ?? ['None', 'SignAndEncrypt'];
+    const serverCertificateManager = new OPCUACertificateManager({ rootFolder: join(o.pkiFolder, 'pki'), automaticallyAcceptUnknownCertificate: o.acceptUnknownCertificates ?? false });
+    const userCertificateManager = new OPCUACertificateManager({ rootFolder: join(o.pkiFolder, 'user-pki'), automaticallyAcceptUnknownCertificate: false });
+    await userCertificateManager.initialize();
+    for (const cert of o.trustedUserCertificates ?? []) await userCertificateManager.trustCertificate(cert);
     const users = new Map((o.users ?? []).map((u) => [u.username, u]));
+    const secured = modes.filter((m) => m !== 'None');
+    const policies = secured.length > 0 ? (o.securityPolicies ?? [...SECURE_POLICIES]) : [];
     const server = new OPCUAServer({
       port: o.port ?? 0,
-      host: o.host ?? '127.0.0.1',
-      hostname: o.host ?? '127.0.0.1',
+      host,
+      hostname: host,
       nodeset_filename: [nodesets.standard, nodesets.di, nodesets.amb, nodesets.ia, nodesets.machinery, nodesets.lads],
       serverCertificateManager,
-      securityModes: modes.map((m) => (m === 'None' ? MessageSecurityMode.None : MessageSecurityMode.SignAndEncrypt)),
-      securityPolicies: [...(modes.includes('None') ? [SecurityPolicy.None] : []), ...(modes.includes('SignAndEncrypt') ? [SecurityPolicy.Basic256Sha256] : [])],
+      userCertificateManager,
+      securityModes: modes.map(toMessageSecurityMode),
+      securityPolicies: [...(modes.includes('None') ? ['None' as const] : []), ...policies].map(toSecurityPolicy),
       allowAnonymous: o.allowAnonymous ?? true,
-      userManager: { isValidUser: (username: string, password: string) => users.get(username)?.password === password },
+      userManager: { isValidUser: (username: string, password: string) => { const u = users.get(username); return u?.password !== undefined && u.password === password; } },
       disableDiscovery: true,
-      buildInfo: { productName: 'labloop OER station twin', manufacturerName: 'labloop', softwareVersion: '1' },
+      transportSettings: { adjustTransportLimits: (l) => ({ ...l, maxMessageSize: Math.min(l.maxMessageSize || TRANSPORT_LIMITS.maxMessageSize, TRANSPORT_LIMITS.maxMessageSize), maxChunkCount: Math.min(l.maxChunkCount || TRANSPORT_LIMITS.maxChunkCount, TRANSPORT_LIMITS.maxChunkCount) }) },
+      buildInfo: { productName: 'labloop OER station twin', manufacturerName: 'labloop', softwareVersion: '2' },
       serverInfo: { applicationUri: 'urn:labloop:echem-station-twin', productUri: 'urn:labloop', applicationName: { text: 'labloop station twin' } },
     });
     await server.initialize();
     const as = server.engine.addressSpace;
     if (!as) throw new Error('address space missing after initialize');
-    const namespace = as.registerNamespace(NAMESPACES.LABLOOP);
-    const nsDi = as.getNamespaceIndex(NAMESPACES.DI);
-    const nsLads = as.getNamespaceIndex(NAMESPACES.LADS);
+    const repaired = repairSharedTypeChildren(as, LADS_NAMESPACES.LADS);
+    const namespace = as.registerNamespace(LABLOOP_NAMESPACE);
+    const nsDi = as.getNamespaceIndex(LADS_NAMESPACES.DI);
+    const nsLads = as.getNamespaceIndex(LADS_NAMESPACES.LADS);
     const deviceSet = as.rootFolder.objects.getFolderElementByName('DeviceSet', nsDi);
     const deviceType = as.findObjectType('LADSDeviceType', nsLads);
     if (!deviceSet || !deviceType) throw new Error('DI DeviceSet or LADS LADSDeviceType missing');
     const anonymousRole = o.anonymousRole ?? 'operator';
     const roleOf = (c: ISessionContext): Role | undefined => {
-      const name = c.getUserName();
-      const user = name ? users.get(name) : undefined;
-      if (user) return user.role;
-      return (o.allowAnonymous ?? true) ? anonymousRole : undefined;
+      const token = c.session?.userIdentityToken;
+      if (!c.session) return 'operator'; // in-process call
+      if (token instanceof UserNameIdentityToken || token instanceof X509IdentityToken) return users.get(c.getUserName())?.role;
+      if (token === undefined || token instanceof AnonymousIdentityToken) return (o.allowAnonymous ?? true) ? anonymousRole : undefined;
+      return undefined;
     };
-    const ctx = { addressSpace: as, namespace, clock: o.clock, logger: this.logger, roleOf, retainResults: o.retainResults ?? 200 };
+    const started = new Date();
+    const ctx = { addressSpace: as, namespace, clock: o.clock, logger: this.logger, roleOf, retainResults: o.retainResults ?? 200, started };
 
     const byDevice = new Map<string, { deviceId: string; core: EchemStationCore; unit?: string }[]>();
     for (const s of o.stations) byDevice.set(s.deviceId, [...(byDevice.get(s.deviceId) ?? []), s]);
     for (const [deviceId, entries] of byDevice) {
-      const device = deviceType.instantiate({ browseName: { name: deviceId, namespaceIndex: namespace.index }, organizedBy: deviceSet }) as UAObject;
+      const device = deviceType.instantiate({
+        browseName: { name: deviceId, namespaceIndex: namespace.index },
+        organizedBy: deviceSet,
+        namespace,
+        optionals: ['DeviceState.AvailableStates', 'DeviceState.AvailableTransitions'],
+      }) as UAObject;
+      const deviceState = stateMachine(device.getComponentByName('DeviceState', nsLads) as UAObject);
+      deviceState.setState('Initialization');
       this.describeDevice(device, deviceId, nsDi);
       const fuSet = device.getComponentByName('FunctionalUnitSet', nsLads) as UAObject;
       for (const e of entries) {
@@ -118,6 +148,7 @@ export class OpcuaStationTwin {
         unit.build(fuSet);
         this.units.push(unit);
       }
+      deviceState.setState('Operate');
     }
     server.on('session_closed', (session) => {
       const id = session.nodeId.toString();
@@ -125,23 +156,29 @@ export class OpcuaStationTwin {
     });
     await server.start();
     this.server = server;
-    this.logger.info({ url: server.getEndpointUrl(), stations: byDevice.size, units: this.units.length }, 'OPC UA station twin listening');
+    this.logger.info({ url: server.getEndpointUrl(), stations: byDevice.size, units: this.units.length, modes, policies, repairedTypeReferences: repaired }, 'OPC UA station twin listening');
   }
 
+  /** Identification, on the device and on its Identification add-in (distinct nodes once the type is repaired). */
   private describeDevice(device: UAObject, deviceId: string, nsDi: number): void {
+    const identification = device.getChildByName('Identification', nsDi);
     const put = (name: string, value: string, localized = false): void => {
-      const v = device.getChildByName(name, nsDi) as UAVariable | null;
-      v?.setValueFromSource(localized ? { dataType: DataType.LocalizedText, value: coerceLocalizedText(value) } : { dataType: DataType.String, value });
+      for (const parent of [device, identification]) {
+        const v = parent?.getChildByName(name, nsDi) as UAVariable | null | undefined;
+        v?.setValueFromSource(localized ? { dataType: DataType.LocalizedText, value: coerceLocalizedText(value) } : { dataType: DataType.String, value });
+      }
     };
     put('Manufacturer', 'labloop', true);
     put('Model', 'simulated OER screening station', true);
     put('SerialNumber', deviceId);
-    put('SoftwareRevision', '1');
+    put('SoftwareRevision', '2');
     put('DeviceRevision', '1');
     put('HardwareRevision', 'simulated');
     put('AssetId', deviceId);
     put('ComponentName', deviceId, true);
     put('ProductInstanceUri', `urn:labloop:station:${deviceId}`);
+    put('DeviceManual', 'docs/devices-opcua.md');
+    for (const parent of [device, identification]) (parent?.getChildByName('RevisionCounter', nsDi) as UAVariable | null | undefined)?.setValueFromSource({ dataType: DataType.Int32, value: 1 });
   }
 
   async stop(): Promise<void> {

@@ -42,12 +42,14 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   }
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
   let spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
+  const logger = createLogger(config.logLevel);
   // External stations (`--stations-file`): the file decides the station pairs.
   const stations = flags.stationsFile ? await (await import('../app/external-stations.ts')).loadStationsFile(flags.stationsFile) : undefined;
   if (stations) spec = { ...spec, stations: { pairs: stations.pairs.length } };
-  const logger = createLogger(config.logLevel);
   // The simulated lab pulls in node-opcua, aedes and PGlite: load it only once the input is known to be good.
   const { runDryRun } = await import('../app/dry-run.ts');
+  // node-opcua prints its own diagnostics on stdout; from here on they are debug lines of our log.
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const objective = spec.objectives[0];
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, objective?.unit ?? '');
   const controller = new AbortController();

@@ -137,6 +137,7 @@ async function runEchemStation(flags: EchemStationFlags): Promise<void> {
   const { OpcuaStationTwin } = await import('../../simulators/twins/opcua-station.ts');
   const config = loadConfig(process.env, flags.lab ? { lab: flags.lab } : {});
   const logger = createLogger(config.logLevel).child({ sim: 'echem-station' });
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const loopback = flags.host === '127.0.0.1' || flags.host === 'localhost' || flags.host === '::1';
   const rng = new Rng(flags.seed);
   const world = new MirroredWorld();

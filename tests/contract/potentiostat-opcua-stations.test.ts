@@ -3,7 +3,9 @@ import { DeviceError, type Recipe } from '../../src/domain/index.ts';
 import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
 import { OpcuaClientTransport } from '../../drivers/transport/opcua-client.ts';
 import { DataType, type NodeId } from 'node-opcua';
-import { LOCK_STATUS, NAMESPACES, UNIT_PATHS, decodeProperties, encodeProperties, unitPath } from '../../drivers/electrochem/node-map.ts';
+import { decodeProperties, encodeProperties } from '../../drivers/electrochem/node-map.ts';
+import { LadsBrowser } from '../../drivers/lads/lads-browser.ts';
+import { LOCK_STATUS } from '../../drivers/lads/node-map.ts';
 import { fillCellWithRecipe, opcuaPkiFolder, startTwinFixture, type TwinFixture } from '../helpers/opcua-station.ts';
 
 const RECIPES: Recipe[] = [
@@ -66,7 +68,7 @@ describe('OPC UA station twin: several stations, locks and roles', () => {
     await b.setup();
     const long = a.runTechnique({ technique: 'OCP', cell: 'cell1', params: { duration: 3000 }, sample: {} }, { commandId: 'lock-a', signal: signal() });
     for (let i = 0; i < 200 && (await b.status()).lockOwner === undefined; i++) await new Promise((r) => setTimeout(r, 5));
-    expect((await b.status()).lockOwner).toBe('labloop:es1');
+    expect((await b.status()).lockOwner).toBe('labloop:es1/cell1');
     const err = await b.runTechnique(screen('cell1'), { commandId: 'lock-b', signal: signal() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeviceError);
     expect((err as DeviceError).failure.code).toBe('LOCK_HELD');
@@ -80,9 +82,10 @@ describe('OPC UA station twin: several stations, locks and roles', () => {
 
   it('releases the lock of a session that goes away', async () => {
     const unitLock = async (t: OpcuaClientTransport) => {
-      const [unit] = await t.translate([unitPath('es4', 'cell4').map(([ns, name]) => [NAMESPACES[ns], name] as const)]);
-      const [lock, init] = (await t.translate([UNIT_PATHS.lock, UNIT_PATHS.initLock].map((p) => p.map(([ns, name]) => [NAMESPACES[ns], name] as const)), unit)) as NodeId[];
-      return async () => (await t.call(lock as NodeId, init as NodeId, [{ dataType: DataType.String, value: 'test' }])).outputs[0];
+      const browser = new LadsBrowser(t);
+      const { unit } = await browser.locateUnit({ device: 'es4', unit: 'cell4' });
+      const n = await browser.unitNodes(unit.nodeId);
+      return async () => (await t.call(n.lock as NodeId, n.initLock as NodeId, [{ dataType: DataType.String, value: 'test' }])).outputs[0];
     };
     const a = new OpcuaClientTransport(connection());
     const b = new OpcuaClientTransport(connection());

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Clock, Recipe } from '../../src/domain/index.ts';
+import { silentLogger, type Clock, type Recipe } from '../../src/domain/index.ts';
+import { routeOpcuaDiagnostics } from '../../drivers/transport/opcua-diagnostics.ts';
 import { ScaledClock } from '../../simulators/clock.ts';
 import { EchemStationCore } from '../../simulators/echem/station-core.ts';
 import { OpcuaStationTwin, type OpcuaStationTwinOptions } from '../../simulators/twins/opcua-station.ts';
@@ -52,6 +53,7 @@ export async function startTwinFixture(
   name: string,
   opts: { stations?: number; clock?: Clock; seed?: number; twin?: Partial<OpcuaStationTwinOptions> } = {},
 ): Promise<TwinFixture> {
+  routeOpcuaDiagnostics(silentLogger); // node-opcua's own warnings (nodeset quirks) stay out of the test output
   const world = simulatedWorld();
   const clock = opts.clock ?? new ScaledClock(4000);
   const cores = Array.from({ length: opts.stations ?? 1 }, (_, i) =>
