@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { stationDeviceId } from '../../drivers/electrochem/node-map.ts';
 import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
+import { echemLadsMappingSchema } from '../../drivers/electrochem/program-mapping.ts';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { orchestratorStateTopic } from '../../drivers/liquid-handler/wire-contract.ts';
 import { MqttClientTransport } from '../../drivers/transport/mqtt.ts';
@@ -14,6 +16,7 @@ import type { PotentiostatBackend } from '../devices/backends.ts';
 import { LiquidHandler } from '../devices/liquid-handler.ts';
 import { Potentiostat } from '../devices/potentiostat.ts';
 import { Station } from '../engine/station.ts';
+import { connectionOptions, endpointIssues, opcuaEndpointSchema } from './opcua-connection.ts';
 
 /**
  * External station pairs (`labloop dry-run --stations-file <file>`): instead of starting its own simulated lab, a dry
@@ -29,14 +32,16 @@ const brokerSchema = z.object({
   password: z.string().optional(),
   protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
 });
-const echemSchema = z.object({
-  endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s/]+/, 'an opc.tcp:// endpoint URL'),
+const echemSchema = opcuaEndpointSchema.extend({
   /** Functional unit (cell) on that station. */
   unit: z.string().min(1),
-  /** Station (LADS device) name under DeviceSet; default `ps-<unit>`, as `labloop sim echem-station` names them. */
+  /** Station (LADS device) name; default `ps-<unit>`, as `labloop sim echem-station` names them. */
   device: z.string().min(1).optional(),
-  securityMode: z.enum(['None', 'SignAndEncrypt']).default('None'),
-  user: z.object({ username: z.string(), password: z.string() }).optional(),
+  /** Refuse to run when the unit offers no working lock (default: use it when offered, warn otherwise). */
+  requireLock: z.boolean().default(false),
+  /** Protocol step (technique) → the server's program template, parameter keys and units; results format. */
+  programs: echemLadsMappingSchema.shape.programs,
+  results: echemLadsMappingSchema.shape.results,
 });
 export const stationsFileSchema = z
   .object({
@@ -62,6 +67,7 @@ export const stationsFileSchema = z
     f.pairs.forEach((p, i) => {
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['pairs', i, 'id'], message: `duplicate pair id "${p.id}"` });
       seen.add(p.id);
+      if (p.echem) for (const issue of endpointIssues(p.echem)) ctx.addIssue({ code: 'custom', path: ['pairs', i, 'echem', issue.path], message: issue.message });
     });
   });
 export type StationsFile = z.infer<typeof stationsFileSchema>;
@@ -73,8 +79,13 @@ export class StationsFileError extends DocumentFileError {
   }
 }
 
+/** Parses a stations file; certificate paths are resolved against the file's folder. */
 export function parseStationsFile(text: string, file = '<stations>'): StationsFile {
-  return parseDocument(text, stationsFileSchema, (issues) => new StationsFileError(file, issues), 'YAML or JSON');
+  const parsed = parseDocument(text, stationsFileSchema, (issues) => new StationsFileError(file, issues), 'YAML or JSON');
+  const dir = file.startsWith('<') ? '.' : path.dirname(file);
+  for (const p of parsed.pairs)
+    if (p.echem?.certificate) p.echem.certificate = { certificate: path.resolve(dir, p.echem.certificate.certificate), privateKey: path.resolve(dir, p.echem.certificate.privateKey) };
+  return parsed;
 }
 
 export async function loadStationsFile(file: string): Promise<StationsFile> {
@@ -84,7 +95,7 @@ export async function loadStationsFile(file: string): Promise<StationsFile> {
 export interface ExternalLabOptions {
   file: StationsFile;
   spec: CampaignSpec;
-  config: Pick<Config, 'lab' | 'mqtt' | 'timeouts' | 'pkiDir'>;
+  config: Pick<Config, 'lab' | 'mqtt' | 'timeouts' | 'pkiDir' | 'opcua'>;
   clock: Clock;
   seed: number;
   logger: Logger;
@@ -152,18 +163,12 @@ export async function connectExternalStations(opts: ExternalLabOptions): Promise
       if (pair.echem) {
         const e = pair.echem;
         ps = new PotentiostatOpcuaBackend({
-          deviceId: e.device ?? `ps-${e.unit}`,
+          deviceId: e.device ?? stationDeviceId(e.unit),
           unit: e.unit,
-          connection: {
-            endpointUrl: e.endpoint,
-            securityMode: e.securityMode,
-            securityPolicy: e.securityMode === 'None' ? 'None' : 'Basic256Sha256',
-            pkiFolder: path.join(config.pkiDir, 'client'),
-            acceptUnknownServerCertificate: true,
-            ...(e.user ? { user: e.user } : {}),
-            logger,
-          },
-          logger: logger.child({ driver: e.device ?? `ps-${e.unit}` }),
+          connection: connectionOptions(e, { config, logger }),
+          mapping: { programs: e.programs, results: e.results },
+          requireLock: e.requireLock,
+          logger: logger.child({ driver: e.device ?? stationDeviceId(e.unit) }),
         });
       } else {
         const key = `${brokerKey} ${lab}`;

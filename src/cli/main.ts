@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBenchCommand } from './bench-command.ts';
+import { registerDevicesCommands } from './devices-command.ts';
 import { nonNegativeInt, positiveInt, probability } from './option-parsers.ts';
 import { registerSimCommands } from './sim-command.ts';
 
@@ -76,6 +77,9 @@ export function buildProgram(): Command {
 
   // Simulated instruments as processes of their own (issue 5).
   registerSimCommands(program);
+
+  // labloop devices inspect | run-program: the generic LADS client (src/cli/devices-command.ts).
+  registerDevicesCommands(program);
 
   // labloop bench: optimisation benchmarks (src/cli/bench-command.ts; the harness is loaded lazily).
   registerBenchCommand(program);

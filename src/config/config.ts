@@ -22,6 +22,8 @@ export const configSchema = z.object({
       password: z.string().optional(),
     })
     .default({ protocolVersion: 4 }),
+  /** OPC UA client identity for `labloop devices` and stations files without their own (password from the environment only). */
+  opcua: z.object({ password: z.string().optional() }).default({}),
   console: z
     .object({
       tokens: z.array(z.object({ token: z.string().min(16), role: z.enum(['viewer', 'operator', 'admin']), actor: z.string() })).default([]),
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       username: env.LABLOOP_MQTT_USERNAME || undefined,
       password: env.LABLOOP_MQTT_PASSWORD || undefined,
     },
+    opcua: { password: env.LABLOOP_OPCUA_PASSWORD || undefined },
     console: { tokens: parseTokens(env.LABLOOP_CONSOLE_TOKENS) },
   };
   const merged = { ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
