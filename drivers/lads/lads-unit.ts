@@ -404,5 +404,7 @@ export function asDeviceError(err: unknown): DeviceError {
   const message = err instanceof Error ? err.message : String(err);
   for (const [name, code] of Object.entries(STATUS_TO_FAILURE)) if (message.includes(name)) return DeviceError.of(code, message, { vendorCode: name });
   if (/timed out|timeout/i.test(message)) return DeviceError.of('COMMAND_TIMEOUT', message);
+  // The server offers no endpoint for this identity (anonymous disabled, no username policy): not a transport fault.
+  if (/user token policy/i.test(message)) return DeviceError.of('ACCESS_DENIED', message);
   return DeviceError.of('DEVICE_LOST', message);
 }

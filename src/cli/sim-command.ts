@@ -42,6 +42,7 @@ export function registerSimCommands(program: Command): void {
     .description('Simulated electrochemical stations behind one OPC UA server (LADS model), one functional unit per cell.')
     .requiredOption('--port <port>', 'TCP port (0 picks a free one)', int('--port', 0))
     .option('--host <address>', 'interface (security mode None is offered on loopback only)', '127.0.0.1')
+    .option('--allow-insecure', 'also offer security mode None on an interface that is not loopback (loudly logged)')
     .option('--cells <ids>', 'comma-separated cells; station `ps-<cell>` with unit `<cell>` each', 'pair1')
     .option('--broker <url>', 'mirror cell contents from this broker (the liquid handlers\' cell link)')
     .option('--lab <lab>', 'lab id of the cell link (default LABLOOP_LAB or lab1)', topicId('--lab'))
@@ -71,6 +72,7 @@ interface EchemStationFlags {
   seed: number;
   clock: string;
   faultRate: number;
+  allowInsecure?: boolean;
 }
 
 async function clockOf(mode: string) {
@@ -139,6 +141,7 @@ async function runEchemStation(flags: EchemStationFlags): Promise<void> {
   const logger = createLogger(config.logLevel).child({ sim: 'echem-station' });
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const loopback = flags.host === '127.0.0.1' || flags.host === 'localhost' || flags.host === '::1';
+  if (!loopback && flags.allowInsecure) logger.warn({ host: flags.host }, 'security mode None offered on an interface that is not loopback (--allow-insecure)');
   const rng = new Rng(flags.seed);
   const world = new MirroredWorld();
   let link: InstanceType<typeof CellLinkSubscriber> | undefined;
@@ -156,7 +159,8 @@ async function runEchemStation(flags: EchemStationFlags): Promise<void> {
     port: flags.port,
     host: flags.host,
     pkiFolder: path.join(config.pkiDir, 'server'),
-    securityModes: loopback ? ['None', 'SignAndEncrypt'] : ['SignAndEncrypt'],
+    securityModes: loopback || flags.allowInsecure ? ['None', 'SignAndEncrypt'] : ['SignAndEncrypt'],
+    allowInsecure: flags.allowInsecure ?? false,
     acceptUnknownCertificates: loopback,
     logger,
   });
