@@ -18,6 +18,7 @@ const UNIT_PATHS = {
   initLock: ['lock', 'initLock'],
   exitLock: ['lock', 'exitLock'],
   renewLock: ['lock', 'renewLock'],
+  breakLock: ['lock', 'breakLock'],
   locked: ['lock', 'locked'],
   lockingClient: ['lock', 'lockingClient'],
   functionSet: ['functionSet'],
