@@ -3,6 +3,7 @@ import type { CampaignSpec } from '../domain/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
+import { runReport } from './run-report.ts';
 import { UsageError } from './main.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
@@ -18,6 +19,7 @@ interface DryRunFlags {
   quiet?: boolean;
   faultRate: number;
   stationsFile?: string;
+  id?: string;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
@@ -69,31 +71,16 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       transport: flags.transport,
       dbDir: flags.db,
       faultRate: flags.faultRate,
-      ...(stations ? { stations } : {}),
+      ...(stations ? { stations, stationsPath: flags.stationsFile } : {}),
+      ...(flags.id ? { campaignId: flags.id } : {}),
       signal: controller.signal,
       console: consoleOptionsFromFlags(raw, config, controller.signal),
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();
-    const p = summary.result.progress;
-    const lines = [
-      `campaign ${summary.campaignId}: ${summary.result.state}${summary.result.reason ? ` (${summary.result.reason})` : ''}`,
-      `trials: ${p.completed} completed, ${p.failed} failed, ${p.blocked} blocked by the safety gate (budget ${p.budget})`,
-      summary.best && objective
-        ? `best ${objective.name}: ${summary.best.value.toFixed(4)} ${objective.unit} — ${formatRecipe(summary.best.recipe)}`
-        : 'best: no completed trial',
-      `lab time ${summary.virtualHours.toFixed(1)} h simulated in ${summary.wallSeconds.toFixed(1)} s`,
-      `wrote ${summary.files.join(', ')}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(runReport(summary, spec));
     if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
   } finally {
     process.off('SIGINT', onSigint);
   }
-}
-
-function formatRecipe(recipe: Record<string, number | string>): string {
-  return Object.entries(recipe)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`)
-    .join(' ');
 }
