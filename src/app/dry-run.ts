@@ -27,6 +27,8 @@ import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import type { Station } from '../engine/station.ts';
 import type { CampaignCommands } from '../console/index.ts';
 import type { Store } from '../store/store.ts';
+import type { Agent } from '../../agents/agent.ts';
+import { OER_LANDSCAPE_DEFAULT_SEED } from '../../simulators/physics/oer-landscape.ts';
 
 export interface DryRunOptions {
   spec: CampaignSpec;
@@ -57,6 +59,8 @@ export interface DryRunOptions {
    * command API as the console (e.g. release the station: the electrolyte was replaced).
    */
   onQuarantine?: (quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void;
+  /** Seed of the simulated lab's hidden landscape (`--landscape-seed`; default 2026, the canonical landscape). */
+  landscapeSeed?: number;
 }
 
 export interface DryRunSummary {
@@ -67,6 +71,10 @@ export interface DryRunSummary {
   wallSeconds: number;
   best?: { value: number; recipe: Record<string, number | string>; trialId: string };
   rows: number;
+  /** Seed of the hidden landscape the simulated stations measured (absent with external stations). */
+  landscapeSeed?: number;
+  /** The campaign's agent as it ended (benchmarks judge its model against the simulator's truth). */
+  agent: Agent;
 }
 
 /** Runs a campaign on a complete simulated lab in this process and writes its outputs. */
@@ -90,12 +98,13 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   const bus = new DocumentBus();
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
+  const landscapeSeed = opts.stations ? undefined : (opts.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED);
   const faults = opts.faults ?? (opts.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), opts.faultRate) : undefined);
   let lab: { stations: Station[]; replaceElectrolyte?: (stationId: string) => void; close(): Promise<void> };
   try {
     lab = opts.stations
       ? await connectExternalStations({ file: opts.stations, spec, config, clock, seed: opts.seed, logger, newId })
-      : await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults, pkiFolder: config.pkiDir });
+      : await startSimulatedLab({ spec, clock, seed: opts.seed, transport: opts.transport, lab: config.lab, logger, newId, replyTimeout_s: config.timeouts.commandReply_s, faults, pkiFolder: config.pkiDir, landscapeSeed });
   } catch (e) {
     sink.detach();
     await lease.release();
@@ -177,6 +186,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       transport: opts.transport,
       clock: opts.clock,
       virtualHours: clock.now() / 3600,
+      ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
       result,
     });
     await lease.release();
@@ -189,6 +199,8 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
       wallSeconds: (performance.now() - started) / 1000,
       best: result.progress.best ? { value: result.progress.best.value, recipe: result.progress.best.recipe, trialId: result.progress.best.trialId } : undefined,
       rows: exported.rows,
+      ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
+      agent: agent.current(),
     };
   } finally {
     await poller?.stop();
