@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Agent } from '../../agents/agent.ts';
 import { BatchWatch } from '../../agents/batch-watch.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
@@ -6,6 +7,7 @@ import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
 import { InstantClock, createClock, parseClockMode } from '../../simulators/clock.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { RuleFaultInjector } from '../../simulators/faults.ts';
+import { OER_LANDSCAPE_DEFAULT_SEED } from '../../simulators/physics/oer-landscape.ts';
 import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
 import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
@@ -43,6 +45,8 @@ export type LabSource =
       faultRate?: number | undefined;
       /** A fault injector to use instead of `faultRate` (tests force faults with it). */
       faults?: FaultInjector | undefined;
+      /** Seed of the hidden landscape (default 2026, the canonical landscape). */
+      landscapeSeed?: number | undefined;
     }
   | {
       kind: 'stations';
@@ -94,6 +98,10 @@ export interface CampaignRunSummary {
   wallSeconds: number;
   best?: { value: number; recipe: Record<string, number | string>; trialId: string };
   rows: number;
+  /** Seed of the hidden landscape the simulated stations measured (absent with external stations). */
+  landscapeSeed?: number;
+  /** The campaign's agent as it ended (benchmarks judge its model against the simulator's truth). */
+  agent: Agent;
 }
 
 interface LabHandle {
@@ -134,6 +142,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     if (!opts.store) await store.close();
     throw e;
   }
+  const landscapeSeed = opts.lab.kind === 'simulated' ? (opts.lab.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED) : undefined;
   const bus = new DocumentBus(nowDate);
   const sink = attachDocumentSink(bus, store, { logger });
   const measurements = createMeasurementSink(store, { logger });
@@ -222,6 +231,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       clock: opts.clock,
       virtualHours: clock.now() / 3600,
       result,
+      ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
       ...(simulatedTime ? { exportedAt: nowDate().toISOString() } : {}),
     });
     await lease.release();
@@ -235,6 +245,8 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       wallSeconds: (performance.now() - started) / 1000,
       best: result.progress.best ? { value: result.progress.best.value, recipe: result.progress.best.recipe, trialId: result.progress.best.trialId } : undefined,
       rows: exported.rows,
+      ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
+      agent: agent.current(),
     };
   } finally {
     await poller?.stop();
@@ -267,6 +279,7 @@ async function startLab(opts: CampaignRunOptions, campaignId: string, clock: Clo
     replyTimeout_s: config.timeouts.commandReply_s,
     faults,
     pkiFolder: config.pkiDir,
+    ...(source.landscapeSeed !== undefined ? { landscapeSeed: source.landscapeSeed } : {}),
   });
 }
 

@@ -45,16 +45,18 @@ export interface DryRunOptions {
    * command API as the console (e.g. release the station: the electrolyte was replaced).
    */
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
+  /** Seed of the simulated lab's hidden landscape (`--landscape-seed`; default 2026, the canonical landscape). */
+  landscapeSeed?: number | undefined;
 }
 
 export type DryRunSummary = CampaignRunSummary;
 
 /** Runs a campaign on a complete simulated lab in this process (or on a stations file's pairs) and writes its outputs. */
 export function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
-  const { transport, faultRate, faults, stations, stationsPath, ...common } = opts;
+  const { transport, faultRate, faults, stations, stationsPath, landscapeSeed, ...common } = opts;
   return runCampaign({
     ...common,
     kind: 'dry-run',
-    lab: stations ? { kind: 'stations', file: stations, path: stationsPath } : { kind: 'simulated', transport, faultRate, faults },
+    lab: stations ? { kind: 'stations', file: stations, path: stationsPath } : { kind: 'simulated', transport, faultRate, faults, landscapeSeed },
   });
 }

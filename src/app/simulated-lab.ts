@@ -6,6 +6,7 @@ import { oerPrecipitation } from '../../simulators/liquid/precipitation.ts';
 import { LiquidHandlerSimBackend } from '../../simulators/liquid-handler-sim.ts';
 import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
+import { OER_LANDSCAPE_DEFAULT_SEED, OerLandscape } from '../../simulators/physics/oer-landscape.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
 import type { LiquidHandlerBackend } from '../devices/backends.ts';
@@ -33,6 +34,8 @@ export interface SimulatedLabOptions {
   faults?: FaultInjector;
   /** Project-local folder for OPC UA certificates. */
   pkiFolder: string;
+  /** Seed of the hidden OER landscape the stations measure (default 2026, the canonical landscape). */
+  landscapeSeed?: number;
 }
 
 export interface SimulatedLab {
@@ -93,7 +96,8 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
       for (const b of lhBackends) await b.setup();
     }
     const electrolyte = new ElectrolyteSupply(opts.faults);
-    const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder });
+    const landscape = new OerLandscape({ seed: opts.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED });
+    const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder, landscape });
     closers.push(() => potentiostats.close());
     const stations = pairIds.map((id, i) => {
       const lh = lhBackends[i];

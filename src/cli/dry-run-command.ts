@@ -1,5 +1,5 @@
 import { loadCampaignFile, loadConfig } from '../config/index.ts';
-import type { CampaignSpec } from '../domain/index.ts';
+import { AGENT_KINDS, type CampaignSpec } from '../domain/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
@@ -20,17 +20,18 @@ interface DryRunFlags {
   faultRate: number;
   stationsFile?: string;
   id?: string;
+  landscapeSeed?: number;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
 export function applyOverrides(spec: CampaignSpec, flags: Pick<DryRunFlags, 'trials' | 'stations' | 'agent'>): CampaignSpec {
   const agent = flags.agent;
-  if (agent !== undefined && agent !== 'bo' && agent !== 'sobol-gp' && agent !== 'random') throw new UsageError(`--agent must be bo, sobol-gp or random, not "${agent}"`);
+  if (agent !== undefined && !(AGENT_KINDS as readonly string[]).includes(agent)) throw new UsageError(`--agent must be ${AGENT_KINDS.join(', ')}, not "${agent}"`);
   return {
     ...spec,
     budget: { ...spec.budget, trials: flags.trials ?? spec.budget.trials },
     stations: { pairs: flags.stations ?? spec.stations.pairs },
-    strategy: { ...spec.strategy, agent: agent ?? spec.strategy.agent },
+    strategy: { ...spec.strategy, agent: (agent as CampaignSpec['strategy']['agent'] | undefined) ?? spec.strategy.agent },
   };
 }
 
@@ -58,7 +59,8 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   process.stdout.write(
     `labloop dry run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s), seed ${flags.seed}, ` +
       `${stations ? `external stations from ${flags.stationsFile}` : flags.transport === 'twin' ? 'MQTT + OPC UA twins' : 'in-process simulators'}, clock ${flags.clock}, ` +
-      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}\n`,
+      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}` +
+      `${!stations && flags.landscapeSeed !== undefined && flags.landscapeSeed !== 2026 ? `, landscape seed ${flags.landscapeSeed}` : ''}\n`,
   );
   try {
     const summary = await runDryRun({
@@ -73,6 +75,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       faultRate: flags.faultRate,
       ...(stations ? { stations, stationsPath: flags.stationsFile } : {}),
       ...(flags.id ? { campaignId: flags.id } : {}),
+      ...(flags.landscapeSeed !== undefined ? { landscapeSeed: flags.landscapeSeed } : {}),
       signal: controller.signal,
       console: consoleOptionsFromFlags(raw, config, controller.signal),
       onProgress: (p, t) => bar?.update(p, t),
