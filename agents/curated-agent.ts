@@ -51,6 +51,11 @@ export class CuratedAgent implements Agent, TrainingData {
     });
   }
 
+  /** The agent as it stands now (rebuilt after every exclusion), e.g. to judge its model at the end of a campaign. */
+  current(): Agent {
+    return this.inner;
+  }
+
   /** Trials excluded so far. */
   excludedTrials(): string[] {
     return [...this.excluded];

@@ -1,6 +1,7 @@
 import type { Agent, AgentContext } from '../../agents/agent.ts';
 import { createBoAgent } from '../../agents/bo-agent.ts';
 import { createRandomAgent } from '../../agents/random-agent.ts';
+import { createSobolAgent } from '../../agents/sobol-agent.ts';
 import type { CampaignSpec } from '../domain/index.ts';
 
 /** The composition root's choice of proposer for a campaign's strategy. */
@@ -18,6 +19,8 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         ...(s.mixturePresence !== undefined ? { mixturePresence: s.mixturePresence } : {}),
       });
     }
+    case 'sobol':
+      return createSobolAgent(ctx);
     case 'random':
       return createRandomAgent(ctx);
   }

@@ -3,6 +3,7 @@ import type { CampaignSpec, Logger } from '../domain/index.ts';
 import type { Lease, PendingDecisionIds } from '../store/index.ts';
 import type { Store } from '../store/store.ts';
 import { withTimeout } from '../store/timeout.ts';
+import { CampaignExistsError, CampaignNotResumableError } from './campaign-identity.ts';
 import { createIdFactory } from './ids.ts';
 
 /** Heartbeat period and lease length of a running campaign (ADR 0032). */
@@ -41,6 +42,13 @@ export interface CampaignLeaseOptions {
   ttlMs?: number | undefined;
   /** Timeout of each lease statement (default: the heartbeat period). */
   statementTimeoutMs?: number | undefined;
+  /**
+   * `create`: a new campaign (refused with CampaignExistsError when the id is stored); `resume`: an existing one
+   * (CampaignNotResumableError when it is not stored); `claim` (default): either.
+   */
+  mode?: 'claim' | 'create' | 'resume' | undefined;
+  /** Creation time of a new campaign row (a dry run's simulated clock); default the database's now(). */
+  createdAt?: Date | undefined;
   /** Called once when another process took the lease (ours had expired): this process must stop running the campaign. */
   onLost?: ((holder: Lease | undefined) => void) | undefined;
 }
@@ -77,7 +85,21 @@ export async function takeCampaignLease(opts: CampaignLeaseOptions): Promise<Cam
   const logger = opts.logger.child({ component: 'campaign-lease', campaignId, owner });
   const timed = <T>(p: Promise<T>, what: string): Promise<T> => withTimeout(p, statementMs, what);
 
-  const lease = await timed(store.campaigns.claimCampaign({ campaignId, spec: opts.spec, seed: opts.seed }, owner, ttlMs), 'taking the campaign lease');
+  const mode = opts.mode ?? 'claim';
+  const claim = { campaignId, spec: opts.spec, seed: opts.seed };
+  let lease: Lease | undefined;
+  if (mode === 'create') {
+    lease = await timed(store.campaigns.createCampaign({ ...claim, createdAt: opts.createdAt }, owner, ttlMs), 'creating the campaign');
+    if (!lease) {
+      const existing = await store.campaigns.get(campaignId);
+      if (existing) throw new CampaignExistsError(existing);
+    }
+  } else if (mode === 'resume') {
+    if (!(await store.campaigns.get(campaignId))) throw new CampaignNotResumableError(campaignId, 'no such campaign in this database (see `labloop campaigns`)');
+    lease = await timed(store.campaigns.acquireLease(campaignId, owner, ttlMs), 'taking the campaign lease');
+  } else {
+    lease = await timed(store.campaigns.claimCampaign(claim, owner, ttlMs), 'taking the campaign lease');
+  }
   if (!lease) throw new CampaignLeaseHeldError(campaignId, await store.campaigns.liveLease(campaignId).catch(() => undefined));
   logger.info({ expiresAt: lease.expiresAt.toISOString(), ttlMs, heartbeatMs }, 'campaign lease taken');
 

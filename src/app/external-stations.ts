@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { stationDeviceId } from '../../drivers/electrochem/node-map.ts';
 import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
@@ -10,12 +10,13 @@ import { OrchestratorPresence, orchestratorWill } from '../../drivers/transport/
 import { CellLinkSubscriber, MirroredWorld } from '../../simulators/liquid/cell-link.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
 import { DocumentFileError, parseDocument, readDocument, type FileIssue } from '../config/document-file.ts';
-import type { Config } from '../config/index.ts';
+import { mqttTlsSchema, type Config } from '../config/index.ts';
 import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
 import { LiquidHandler } from '../devices/liquid-handler.ts';
 import { Potentiostat } from '../devices/potentiostat.ts';
 import { Station } from '../engine/station.ts';
+import { brokerConnection, configuredBroker } from './broker-connection.ts';
 import { connectionOptions, endpointIssues, opcuaEndpointSchema } from './opcua-connection.ts';
 
 /**
@@ -31,6 +32,8 @@ const brokerSchema = z.object({
   username: z.string().optional(),
   password: z.string().optional(),
   protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+  /** PEM files relative to the stations file: `caFile`, `certFile`, `keyFile`; `rejectUnauthorized` (default true). */
+  tls: mqttTlsSchema.strict().optional(),
 });
 const echemSchema = opcuaEndpointSchema.extend({
   /** Functional unit (cell) on that station. */
@@ -79,13 +82,8 @@ export class StationsFileError extends DocumentFileError {
   }
 }
 
-/** Parses a stations file; certificate paths are resolved against the file's folder. */
 export function parseStationsFile(text: string, file = '<stations>'): StationsFile {
-  const parsed = parseDocument(text, stationsFileSchema, (issues) => new StationsFileError(file, issues), 'YAML or JSON');
-  const dir = file.startsWith('<') ? '.' : path.dirname(file);
-  for (const p of parsed.pairs)
-    if (p.echem?.certificate) p.echem.certificate = { certificate: path.resolve(dir, p.echem.certificate.certificate), privateKey: path.resolve(dir, p.echem.certificate.privateKey) };
-  return parsed;
+  return parseDocument(text, stationsFileSchema, (issues) => new StationsFileError(file, issues), 'YAML or JSON');
 }
 
 export async function loadStationsFile(file: string): Promise<StationsFile> {
@@ -99,7 +97,8 @@ export interface ExternalLabOptions {
   clock: Clock;
   seed: number;
   logger: Logger;
-  newId: () => string;
+  /** Folder that relative paths of the stations file (TLS files, OPC UA certificates) start from (default: the working folder). */
+  baseDir?: string | undefined;
 }
 
 export interface ExternalLab {
@@ -126,15 +125,20 @@ export async function connectExternalStations(opts: ExternalLabOptions): Promise
     for (const pair of file.pairs) {
       const cell = pair.cell ?? pair.id;
       const lab = pair.liquidHandler.lab ?? file.lab ?? config.lab;
-      const broker = pair.liquidHandler.broker ?? file.broker ?? (config.mqtt.url ? { url: config.mqtt.url } : undefined);
-      if (!broker) throw new StationsFileError('<stations>', [{ path: `pairs.${pair.id}.liquidHandler.broker`, message: 'no broker: give one here, at the top level, or in LABLOOP_MQTT_URL' }]);
-      const connection = {
-        url: broker.url,
-        clientId: `labloop-stations-${opts.newId().slice(-8).toLowerCase()}`,
-        protocolVersion: broker.protocolVersion ?? config.mqtt.protocolVersion,
-        ...((broker.username ?? config.mqtt.username) !== undefined ? { username: broker.username ?? config.mqtt.username } : {}),
-        ...((broker.password ?? config.mqtt.password) !== undefined ? { password: broker.password ?? config.mqtt.password } : {}),
-      };
+      const fromFile = pair.liquidHandler.broker ?? file.broker;
+      // A broker named in the file takes the configuration's credentials and TLS where it gives none of its own.
+      const settings = fromFile
+        ? {
+            url: fromFile.url,
+            username: fromFile.username ?? config.mqtt.username,
+            password: fromFile.password ?? config.mqtt.password,
+            protocolVersion: fromFile.protocolVersion ?? config.mqtt.protocolVersion,
+            tls: fromFile.tls ?? config.mqtt.tls,
+          }
+        : configuredBroker(config);
+      if (!settings) throw new StationsFileError('<stations>', [{ path: `pairs.${pair.id}.liquidHandler.broker`, message: 'no broker: give one here, at the top level, or in LABLOOP_MQTT_URL' }]);
+      const broker = brokerConnection(settings, fromFile?.tls ? opts.baseDir : undefined);
+      const connection = { ...broker, clientId: `labloop-stations-${randomBytes(4).toString('hex')}`, protocolVersion: broker.protocolVersion ?? config.mqtt.protocolVersion };
       // One connection per broker, shared by the pairs' drivers and the cell link (see CellLinkSubscriber).
       const brokerKey = `${connection.url} ${connection.username ?? ''} ${connection.protocolVersion}`;
       let transport = transports.get(brokerKey);
@@ -165,7 +169,7 @@ export async function connectExternalStations(opts: ExternalLabOptions): Promise
         ps = new PotentiostatOpcuaBackend({
           deviceId: e.device ?? stationDeviceId(e.unit),
           unit: e.unit,
-          connection: connectionOptions(e, { config, logger }),
+          connection: connectionOptions(e, { config, logger, ...(opts.baseDir ? { baseDir: opts.baseDir } : {}) }),
           mapping: { programs: e.programs, results: e.results },
           requireLock: e.requireLock,
           logger: logger.child({ driver: e.device ?? stationDeviceId(e.unit) }),

@@ -32,10 +32,12 @@ export function bestSoFarSvg(spec: CampaignSpec, trials: readonly ExportTrial[])
 /** Writes results.csv (one row per trial), campaign.json and best-so-far.svg into `outDir`. */
 export async function writeCampaignOutputs(outDir: string, spec: CampaignSpec, exported: CampaignExport, extra: Record<string, unknown> = {}): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
-  const { rows, columns, ...rest } = exported;
+  const { rows, columns, campaign, ...rest } = exported;
+  // Who held the lease, and until when, describes a process, not the campaign: left out, so outputs are reproducible.
+  const { owner: _owner, leaseExpiresAt: _expires, heartbeatAt: _heartbeat, ...record } = campaign;
   const files: Record<string, string> = {
     'results.csv': toCsv(rows, columns),
-    'campaign.json': `${JSON.stringify({ ...rest, ...extra }, null, 2)}\n`,
+    'campaign.json': `${JSON.stringify({ campaign: record, ...rest, ...extra }, null, 2)}\n`,
     'best-so-far.svg': bestSoFarSvg(spec, exported.trials),
   };
   const written: string[] = [];

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { startEmbeddedBroker } from '../../simulators/embedded-broker.ts';
 import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
@@ -5,12 +6,14 @@ import { oerPrecipitation } from '../../simulators/liquid/precipitation.ts';
 import { LiquidHandlerSimBackend } from '../../simulators/liquid-handler-sim.ts';
 import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
+import { OER_LANDSCAPE_DEFAULT_SEED, OerLandscape } from '../../simulators/physics/oer-landscape.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
 import type { LiquidHandlerBackend } from '../devices/backends.ts';
 import { LiquidHandler } from '../devices/liquid-handler.ts';
 import { Potentiostat } from '../devices/potentiostat.ts';
 import { Station } from '../engine/station.ts';
+import type { BrokerConnection } from './broker-connection.ts';
 import { ElectrolyteSupply } from './electrolyte-supply.ts';
 import { startPotentiostats } from './simulated-potentiostats.ts';
 
@@ -24,14 +27,15 @@ export interface SimulatedLabOptions {
   transport: LabTransport;
   lab: string;
   logger: Logger;
-  newId: () => string;
   replyTimeout_s: number;
-  /** External MQTT broker URL; an embedded aedes broker is started when absent. */
-  brokerUrl?: string;
+  /** External MQTT broker (LABLOOP_MQTT_URL, with credentials and TLS); an embedded aedes broker is started when absent. */
+  broker?: BrokerConnection | undefined;
   /** Injected device faults (none by default). */
   faults?: FaultInjector;
   /** Project-local folder for OPC UA certificates. */
   pkiFolder: string;
+  /** Seed of the hidden OER landscape the stations measure (default 2026, the canonical landscape). */
+  landscapeSeed?: number;
 }
 
 export interface SimulatedLab {
@@ -63,21 +67,23 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
     );
     let lhBackends: LiquidHandlerBackend[];
     if (opts.transport === 'twin') {
-      let brokerUrl = opts.brokerUrl;
-      if (!brokerUrl) {
-        const broker = await startEmbeddedBroker({ logger });
-        closers.push(() => broker.close());
-        brokerUrl = broker.url;
+      let broker = opts.broker;
+      if (!broker) {
+        const embedded = await startEmbeddedBroker({ logger });
+        closers.push(() => embedded.close());
+        broker = { url: embedded.url };
       }
+      // Client ids only need to be unique on the broker; they never reach the campaign's records.
+      const suffix = randomBytes(4).toString('hex');
       lhBackends = [];
       for (const core of lhCores) {
-        const twin = new MqttLiquidHandlerTwin({ lab: opts.lab, core, broker: { url: brokerUrl }, logger: logger.child({ twin: core.deviceId }) });
+        const twin = new MqttLiquidHandlerTwin({ lab: opts.lab, core, broker: { ...broker, clientId: `lh-${core.deviceId}-${suffix}` }, logger: logger.child({ twin: core.deviceId }) });
         await twin.start();
         closers.push(() => twin.stop());
         const backend = new LiquidHandlerMqttBackend({
           lab: opts.lab,
           deviceId: core.deviceId,
-          connection: { url: brokerUrl, clientId: `labloop-${core.deviceId}-${opts.newId().slice(-8).toLowerCase()}` },
+          connection: { ...broker, clientId: `labloop-${core.deviceId}-${suffix}` },
           timeouts: { reply_s: opts.replyTimeout_s },
           logger: logger.child({ driver: core.deviceId }),
         });
@@ -90,7 +96,8 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
       for (const b of lhBackends) await b.setup();
     }
     const electrolyte = new ElectrolyteSupply(opts.faults);
-    const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder });
+    const landscape = new OerLandscape({ seed: opts.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED });
+    const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder, landscape });
     closers.push(() => potentiostats.close());
     const stations = pairIds.map((id, i) => {
       const lh = lhBackends[i];

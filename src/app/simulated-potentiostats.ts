@@ -5,6 +5,7 @@ import { EchemStationCore } from '../../simulators/echem/station-core.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
 import { OpcuaStationTwin } from '../../simulators/twins/opcua-station.ts';
+import type { ResponseLandscape } from '../../simulators/physics/landscape.ts';
 import type { SimulatedWorld } from '../../simulators/world.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
@@ -17,6 +18,8 @@ export interface PotentiostatFleetOptions {
   logger: Logger;
   cells: string[];
   faults?: FaultInjector;
+  /** The hidden response landscape the stations measure (the canonical OER landscape when absent). */
+  landscape?: ResponseLandscape;
   /** Project-local folder for the OPC UA server's and client's PKI (certificates, trust lists). */
   pkiFolder: string;
 }
@@ -39,6 +42,7 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     clock: opts.clock,
     rng: opts.rng.fork(`ps-${cell}`),
     faults: opts.faults,
+    ...(opts.landscape ? { landscape: opts.landscape } : {}),
     logger: opts.logger.child({ device: `ps-${cell}` }),
   }));
   if (opts.transport === 'sim') {

@@ -1,8 +1,9 @@
 import { loadCampaignFile, loadConfig } from '../config/index.ts';
-import type { CampaignSpec } from '../domain/index.ts';
+import { AGENT_KINDS, type CampaignSpec } from '../domain/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
+import { runReport } from './run-report.ts';
 import { UsageError } from './main.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
@@ -18,17 +19,19 @@ interface DryRunFlags {
   quiet?: boolean;
   faultRate: number;
   stationsFile?: string;
+  id?: string;
+  landscapeSeed?: number;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
 export function applyOverrides(spec: CampaignSpec, flags: Pick<DryRunFlags, 'trials' | 'stations' | 'agent'>): CampaignSpec {
   const agent = flags.agent;
-  if (agent !== undefined && agent !== 'bo' && agent !== 'sobol-gp' && agent !== 'random') throw new UsageError(`--agent must be bo, sobol-gp or random, not "${agent}"`);
+  if (agent !== undefined && !(AGENT_KINDS as readonly string[]).includes(agent)) throw new UsageError(`--agent must be ${AGENT_KINDS.join(', ')}, not "${agent}"`);
   return {
     ...spec,
     budget: { ...spec.budget, trials: flags.trials ?? spec.budget.trials },
     stations: { pairs: flags.stations ?? spec.stations.pairs },
-    strategy: { ...spec.strategy, agent: agent ?? spec.strategy.agent },
+    strategy: { ...spec.strategy, agent: (agent as CampaignSpec['strategy']['agent'] | undefined) ?? spec.strategy.agent },
   };
 }
 
@@ -58,7 +61,8 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   process.stdout.write(
     `labloop dry run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s), seed ${flags.seed}, ` +
       `${stations ? `external stations from ${flags.stationsFile}` : flags.transport === 'twin' ? 'MQTT + OPC UA twins' : 'in-process simulators'}, clock ${flags.clock}, ` +
-      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}\n`,
+      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}` +
+      `${!stations && flags.landscapeSeed !== undefined && flags.landscapeSeed !== 2026 ? `, landscape seed ${flags.landscapeSeed}` : ''}\n`,
   );
   try {
     const summary = await runDryRun({
@@ -71,31 +75,17 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       transport: flags.transport,
       dbDir: flags.db,
       faultRate: flags.faultRate,
-      ...(stations ? { stations } : {}),
+      ...(stations ? { stations, stationsPath: flags.stationsFile } : {}),
+      ...(flags.id ? { campaignId: flags.id } : {}),
+      ...(flags.landscapeSeed !== undefined ? { landscapeSeed: flags.landscapeSeed } : {}),
       signal: controller.signal,
       console: consoleOptionsFromFlags(raw, config, controller.signal),
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();
-    const p = summary.result.progress;
-    const lines = [
-      `campaign ${summary.campaignId}: ${summary.result.state}${summary.result.reason ? ` (${summary.result.reason})` : ''}`,
-      `trials: ${p.completed} completed, ${p.failed} failed, ${p.blocked} blocked by the safety gate (budget ${p.budget})`,
-      summary.best && objective
-        ? `best ${objective.name}: ${summary.best.value.toFixed(4)} ${objective.unit} — ${formatRecipe(summary.best.recipe)}`
-        : 'best: no completed trial',
-      `lab time ${summary.virtualHours.toFixed(1)} h simulated in ${summary.wallSeconds.toFixed(1)} s`,
-      `wrote ${summary.files.join(', ')}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(runReport(summary, spec));
     if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
   } finally {
     process.off('SIGINT', onSigint);
   }
-}
-
-function formatRecipe(recipe: Record<string, number | string>): string {
-  return Object.entries(recipe)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`)
-    .join(' ');
 }

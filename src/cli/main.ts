@@ -9,6 +9,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export class UsageError extends Error {}
 
+/** Errors that mean "this command cannot do that with this input" (exit 2), not "the run failed" (exit 1). */
+const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError']);
+
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -30,16 +33,36 @@ export function buildProgram(): Command {
     .option('--clock <mode>', 'instant | realtime | <speed-up factor>', 'instant')
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
     .option('--transport <kind>', 'twin: drivers speak MQTT and OPC UA to simulated instruments; sim: in-process backends', 'twin')
-    .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | random')
+    .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | sobol | random')
+    .option('--landscape-seed <n>', "seed of the simulated lab's hidden landscape (2026: the canonical one)", nonNegativeInt('--landscape-seed'), 2026)
     .option('--fault-rate <p>', 'inject every catalogued device fault with this total probability per operation', probability('--fault-rate'), 0)
     .option('--quiet', 'no progress bar')
     .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')
     .option('--approval <mode>', "auto | human: operators approve each suggestion in the console (needs --console)")
     .option('--insecure-local', 'console without tokens, on 127.0.0.1 only (loudly logged; for a local dry run)')
     .option('--stations-file <file>', 'connect to the external station pairs listed in this YAML/JSON file instead of simulating a lab')
+    .option('--id <campaign-id>', "the campaign's id (default <campaign file id>-seed<seed>); an existing id is refused — resume it instead")
     .action(async (campaign: string, opts: Record<string, unknown>) => {
       const { runDryRunCommand } = await import('./dry-run-command.ts');
       await runDryRunCommand(campaign, opts);
+    });
+
+  program
+    .command('run')
+    .description('Run a campaign on the instruments of a stations file (MQTT liquid handlers, OPC UA stations), storing it in PostgreSQL (DATABASE_URL) or PGlite.')
+    .argument('<campaign>', 'campaign file (YAML)')
+    .option('--stations <file>', 'station pairs to drive (YAML/JSON: broker, liquid handlers, OPC UA endpoints)')
+    .option('--id <campaign-id>', "the campaign's id (default: the campaign file's id); an existing id is refused — resume it instead")
+    .option('--out <dir>', 'folder for results.csv, campaign.json and the best-so-far plot', 'out')
+    .option('--seed <n>', 'seed of every random source', nonNegativeInt('--seed'), 1)
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--quiet', 'no progress bar')
+    .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')
+    .option('--approval <mode>', 'auto | human: operators approve each suggestion in the console (needs --console)')
+    .option('--insecure-local', 'console without tokens, on 127.0.0.1 only (loudly logged)')
+    .action(async (campaign: string, opts: Record<string, unknown>) => {
+      const { runRunCommand } = await import('./run-command.ts');
+      await runRunCommand(campaign, opts);
     });
 
   program
@@ -99,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     const err = e as Error & { issues?: { path: string; message: string }[] };
-    const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError' || err.name === 'StationsFileError';
+    const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError' || err.name === 'StationsFileError' || USAGE_ERRORS.has(err.name);
     process.stderr.write(`labloop: ${err.message.split('\n')[0]}\n`);
     for (const issue of err.issues ?? []) process.stderr.write(`  - ${issue.path || '(root)'}: ${issue.message}\n`);
     if (!usage && process.env.LABLOOP_DEBUG) process.stderr.write(`${err.stack}\n`);

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { formatZodIssues } from './campaign-file.ts';
 
+/** TLS for an `mqtts://` broker: PEM files (CA, client certificate and key) and whether to verify the server. */
+export const mqttTlsSchema = z.object({
+  caFile: z.string().optional(),
+  certFile: z.string().optional(),
+  keyFile: z.string().optional(),
+  rejectUnauthorized: z.boolean().default(true),
+});
+export type MqttTlsSettings = z.infer<typeof mqttTlsSchema>;
+
 /**
  * The one configuration schema. `process.env` is read here and nowhere else; everything else receives a Config.
  */
@@ -20,6 +29,7 @@ export const configSchema = z.object({
       protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
       username: z.string().optional(),
       password: z.string().optional(),
+      tls: mqttTlsSchema.optional(),
     })
     .default({ protocolVersion: 4 }),
   /** OPC UA client identity for `labloop devices` and stations files without their own (password from the environment only). */
@@ -59,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       protocolVersion: env.LABLOOP_MQTT_VERSION === '5' ? 5 : 4,
       username: env.LABLOOP_MQTT_USERNAME || undefined,
       password: env.LABLOOP_MQTT_PASSWORD || undefined,
+      tls: mqttTlsFromEnv(env),
     },
     opcua: { password: env.LABLOOP_OPCUA_PASSWORD || undefined },
     console: { tokens: parseTokens(env.LABLOOP_CONSOLE_TOKENS) },
@@ -76,4 +87,14 @@ function parseTokens(text: string | undefined): { actor: string; role: 'viewer' 
     const [actor = '', role = '', token = ''] = entry.split(':');
     return { actor, role: role as 'viewer', token };
   });
+}
+
+/** `LABLOOP_MQTT_CA_FILE`, `LABLOOP_MQTT_CERT_FILE`, `LABLOOP_MQTT_KEY_FILE`, `LABLOOP_MQTT_TLS_INSECURE=1` (no server verification). */
+function mqttTlsFromEnv(env: NodeJS.ProcessEnv): z.input<typeof mqttTlsSchema> | undefined {
+  const caFile = env.LABLOOP_MQTT_CA_FILE || undefined;
+  const certFile = env.LABLOOP_MQTT_CERT_FILE || undefined;
+  const keyFile = env.LABLOOP_MQTT_KEY_FILE || undefined;
+  const insecure = env.LABLOOP_MQTT_TLS_INSECURE === '1' || env.LABLOOP_MQTT_TLS_INSECURE === 'true';
+  if (!caFile && !certFile && !keyFile && !insecure) return undefined;
+  return { caFile, certFile, keyFile, rejectUnauthorized: !insecure };
 }

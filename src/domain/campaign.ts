@@ -117,6 +117,9 @@ export const protocolSchema = z.object({
 });
 export type ProtocolSpec = z.infer<typeof protocolSchema>;
 
+/** Proposers a campaign's strategy can name (the composition root builds them: src/app/agents.ts). */
+export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random'] as const;
+
 export const campaignSpecSchema = z
   .object({
     schema: z.literal('labloop.campaign.v1').default('labloop.campaign.v1'),
@@ -133,7 +136,7 @@ export const campaignSpecSchema = z
     safety: safetyEnvelopeSchema,
     strategy: z
       .object({
-        agent: z.enum(['bo', 'sobol-gp', 'random']).default('bo'),
+        agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
         approval: z.enum(['auto', 'human']).default('auto'),
         maxRetries: z.number().int().nonnegative().default(1),

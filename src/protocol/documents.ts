@@ -16,9 +16,26 @@ export const CAMPAIGN_STATES = ['running', 'paused', 'completed', 'aborted', 'fa
 export const campaignStateSchema = z.enum(CAMPAIGN_STATES);
 export type CampaignState = z.infer<typeof campaignStateSchema>;
 
+/**
+ * How one run (a start or a resume of a campaign, one process) was set up: what `labloop resume` needs to continue
+ * the campaign the same way. A stations file is named by path (its credentials stay in the file).
+ */
+export const runInfoSchema = z.object({
+  runId: z.string().min(1),
+  kind: z.enum(['run', 'dry-run']),
+  clock: z.string().min(1),
+  lab: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('simulated'), transport: z.enum(['twin', 'sim']), faultRate: z.number().min(0).max(1).default(0) }),
+    z.object({ kind: z.literal('stations'), file: z.string().min(1) }),
+  ]),
+  /** Virtual seconds of the simulated clock when the run began (dry runs on the instant clock; 0 for a fresh start). */
+  virtualStart_s: z.number().nonnegative().default(0),
+});
+export type RunInfo = z.infer<typeof runInfoSchema>;
+
 const payloads = {
   /** The campaign starts (or resumes after a restart). */
-  campaignStart: z.object({ spec: campaignSpecSchema, seed: z.number().int(), resumed: z.boolean().default(false) }),
+  campaignStart: z.object({ spec: campaignSpecSchema, seed: z.number().int(), resumed: z.boolean().default(false), run: runInfoSchema.optional() }),
   campaignState: z.object({ state: campaignStateSchema, reason: z.string().optional() }),
   suggestion: z.object({ suggestion: suggestionSchema, trialId: z.string() }),
   trialState: z.object({

@@ -62,6 +62,7 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
     return c;
   }
 
+  let startedRuns = 0;
   /** Starts a dry run on the shared PostgreSQL; resolves once its lease is in the database. */
   async function startRun(trials: number, approval: 'auto' | 'human' = 'auto'): Promise<{ campaignId: string; owner: string; done: Promise<DryRunSummary> }> {
     const before = new Set((await observer.campaigns.list()).map((c) => c.id));
@@ -73,6 +74,7 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
       config,
       logger: silentLogger,
       seed: 11,
+      campaignId: `serve-control-${++startedRuns}-${Date.now().toString(36)}`,
       outDir: mkdtempSync(path.join(os.tmpdir(), 'labloop-serve-control-')),
       clock: '1500',
       transport: 'sim',

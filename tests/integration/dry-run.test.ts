@@ -22,8 +22,9 @@ describe('dry run: 24 trials on 2 station pairs over MQTT and OPC UA', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-dry-run-'));
-    const config = loadConfig({}, { pgliteDir: path.join(dir, 'db') });
+    // Two runs with the same seed and options, each in a database of its own (a campaign id is stored once).
     for (const name of ['a', 'b']) {
+      const config = loadConfig({}, { pgliteDir: path.join(dir, `db-${name}`) });
       runs.push(await runDryRun({ spec, config, logger: silentLogger, seed: 42, outDir: path.join(dir, name), clock: 'instant', transport: 'twin' }));
     }
   }, 300_000);
@@ -45,7 +46,7 @@ describe('dry run: 24 trials on 2 station pairs over MQTT and OPC UA', () => {
   });
 
   it('stores a gapless document sequence and trial rows that match results.csv', async () => {
-    const store = await openStore({ pgliteDir: path.join(dir, 'db') });
+    const store = await openStore({ pgliteDir: path.join(dir, 'db-a') });
     try {
       const campaignId = runs[0]!.campaignId;
       const docs = await store.documents.after(campaignId, 0, 100_000);
@@ -63,10 +64,25 @@ describe('dry run: 24 trials on 2 station pairs over MQTT and OPC UA', () => {
     }
   });
 
-  it('gives identical results for the same seed', async () => {
-    const strip = (rows: Record<string, string>[]) => rows.map(({ id: _id, ...rest }) => rest);
-    const a = parseCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
-    const b = parseCsv(await readFile(path.join(dir, 'b', 'results.csv'), 'utf8'));
-    expect(strip(b)).toEqual(strip(a));
+  it('gives byte-identical results.csv and campaign.json for the same seed: ids and times derive from the seed and the simulated clock', async () => {
+    expect(runs[0]?.campaignId).toBe('oer-screen-seed42');
+    for (const file of ['results.csv', 'campaign.json', 'best-so-far.svg']) {
+      const a = await readFile(path.join(dir, 'a', file), 'utf8');
+      const b = await readFile(path.join(dir, 'b', file), 'utf8');
+      expect(b, file).toBe(a);
+    }
+    const rows = parseCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    for (const r of rows) expect(r.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    const json = JSON.parse(await readFile(path.join(dir, 'a', 'campaign.json'), 'utf8')) as { campaign: Record<string, unknown>; exportedAt: string };
+    expect(json.campaign.createdAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(json.campaign).not.toHaveProperty('owner');
+    expect(Date.parse(json.exportedAt)).toBeGreaterThan(Date.parse('2026-01-01T00:00:00.000Z'));
+  });
+
+  it('refuses to start a campaign id that is already stored, with a hint to resume or export it', async () => {
+    const config = loadConfig({}, { pgliteDir: path.join(dir, 'db-a') });
+    const again = runDryRun({ spec, config, logger: silentLogger, seed: 42, outDir: path.join(dir, 'again'), clock: 'instant', transport: 'twin' });
+    await expect(again).rejects.toMatchObject({ name: 'CampaignExistsError', message: expect.stringMatching(/campaign "oer-screen-seed42" already exists and has ended \(completed\): export its results with `labloop export oer-screen-seed42`/) });
   });
 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runDryRun } from '../../src/app/dry-run.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -32,7 +33,7 @@ type Operator = (q: { campaignId: string; station: string; message: string }, co
 
 async function dryRun(s: CampaignSpec, injector: RecordingInjector, o: { seed?: number; operator?: Operator } = {}): Promise<Outcome> {
   const outDir = workspace.nextOutDir();
-  const summary = await runDryRun({ spec: s, config, logger: silentLogger, seed: o.seed ?? 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store(), ...(o.operator ? { onQuarantine: o.operator } : {}) });
+  const summary = await runDryRun({ spec: s, config, logger: silentLogger, seed: o.seed ?? 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store(), campaignId: `${s.id}-${path.basename(outDir)}`, ...(o.operator ? { onQuarantine: o.operator } : {}) });
   return { state: summary.result.state, rows: await resultRows(outDir), docs: await workspace.store().documents.after(summary.campaignId, 0, 100_000), injector };
 }
 const forced = (rules: FaultRule[]) => new RecordingInjector(new RuleFaultInjector(new Rng(11), rules));

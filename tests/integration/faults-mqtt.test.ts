@@ -98,7 +98,7 @@ async function twinRun(rules: FaultRule[]): Promise<TwinRun> {
   };
   try {
     const outDir = path.join(dir, `run-${++runs}`);
-    const summary = await runDryRun({ spec, config, logger: silentLogger, seed: 3, outDir, clock: 'instant', transport: 'twin', stations, store });
+    const summary = await runDryRun({ spec, config, logger: silentLogger, seed: 3, outDir, clock: 'instant', transport: 'twin', stations, store, campaignId: `${spec.id}-${path.basename(outDir)}` });
     expect(summary.result.state).toBe('completed');
     return { rows: await resultRows(outDir), docs: await store.documents.after(summary.campaignId, 0, 100_000), twins, injectors, states: watcher.states };
   } finally {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDryRun } from '../../src/app/dry-run.ts';
 import { createLogger } from '../../src/app/logger.ts';
@@ -31,7 +32,7 @@ const config = loadConfig({}, { pgliteDir: 'memory://' });
 async function dryRun(spec: CampaignSpec, rules: FaultRule[] = []): Promise<Outcome> {
   const injector = new RecordingInjector(new RuleFaultInjector(new Rng(11), rules));
   const outDir = workspace.nextOutDir();
-  const summary = await runDryRun({ spec, config, logger: process.env['LABLOOP_TEST_LOG'] ? createLogger('debug') : silentLogger, seed: 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store() });
+  const summary = await runDryRun({ spec, config, logger: process.env['LABLOOP_TEST_LOG'] ? createLogger('debug') : silentLogger, seed: 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store(), campaignId: `${spec.id}-${path.basename(outDir)}` });
   const docs = await workspace.store().documents.after(summary.campaignId, 0, 100_000);
   return { state: summary.result.state, rows: await resultRows(outDir), docs, injector };
 }

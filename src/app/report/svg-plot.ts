@@ -3,7 +3,8 @@ export interface Series {
   label: string;
   color: string;
   points: { x: number; y: number }[];
-  style: 'dots' | 'step' | 'line';
+  /** `area`: a filled polygon through the points (e.g. a band: the upper edge, then the lower edge reversed). */
+  style: 'dots' | 'step' | 'line' | 'area';
 }
 
 export interface PlotOptions {
@@ -59,7 +60,9 @@ export function renderSvgPlot(series: Series[], opts: PlotOptions): string {
   out.push(`<text transform="translate(18 ${H / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`);
   for (const s of series) {
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-    if (s.style === 'dots') {
+    if (s.style === 'area') {
+      if (pts.length > 2) out.push(`<path d="M${pts.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' L')} Z" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`);
+    } else if (s.style === 'dots') {
       for (const p of pts) out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${s.color}" fill-opacity="0.6"/>`);
     } else if (pts.length > 0) {
       const d: string[] = [];
@@ -72,7 +75,8 @@ export function renderSvgPlot(series: Series[], opts: PlotOptions): string {
       out.push(`<path d="${d.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     }
   }
-  series.forEach((s, i) => {
+  // Series without a label (e.g. the band of a labelled line) get no legend entry.
+  series.filter((s) => s.label !== '').forEach((s, i) => {
     const y = m.top + 14 + i * 16;
     out.push(`<rect x="${W - m.right - 150}" y="${y - 9}" width="10" height="10" fill="${s.color}"/>`);
     out.push(`<text x="${W - m.right - 135}" y="${y}">${esc(s.label)}</text>`);

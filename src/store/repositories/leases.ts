@@ -48,6 +48,11 @@ export interface LeaseRepository {
    * Undefined when another owner holds a live lease.
    */
   claimCampaign(claim: CampaignClaim, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  /**
+   * Creates the campaign row with our lease, only when no campaign with that id exists (one statement, so two
+   * processes starting the same new campaign never both win). Undefined when the id is taken.
+   */
+  createCampaign(claim: CampaignClaim & { createdAt?: Date | undefined }, owner: string, ttlMs: number): Promise<Lease | undefined>;
   /** The campaign's lease when it is live (database clock); undefined when free, expired or the campaign is unknown. */
   liveLease(campaignId: string): Promise<Lease | undefined>;
   /** Every live lease (database clock). */
@@ -123,6 +128,26 @@ export function leaseRepository(db: Db): LeaseRepository {
           set: { owner, leaseExpiresAt: expiresIn(ttlMs), heartbeatAt: sql`now()` },
           setWhere: claimable(owner),
         })
+        .returning({ expiresAt: campaignsTable.leaseExpiresAt });
+      return row?.expiresAt ? { campaignId, owner, expiresAt: row.expiresAt } : undefined;
+    },
+
+    async createCampaign({ campaignId, spec, seed, createdAt }, owner, ttlMs) {
+      const parsed = campaignSpecSchema.parse(spec);
+      const [row] = await db
+        .insert(campaignsTable)
+        .values({
+          id: campaignId,
+          title: parsed.title,
+          spec: parsed,
+          seed,
+          state: 'running',
+          owner,
+          leaseExpiresAt: expiresIn(ttlMs),
+          heartbeatAt: sql`now()`,
+          ...(createdAt ? { createdAt, updatedAt: createdAt } : {}),
+        })
+        .onConflictDoNothing({ target: campaignsTable.id })
         .returning({ expiresAt: campaignsTable.leaseExpiresAt });
       return row?.expiresAt ? { campaignId, owner, expiresAt: row.expiresAt } : undefined;
     },

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StationsFileError, parseStationsFile } from '../../../src/app/external-stations.ts';
 
@@ -33,7 +32,7 @@ results: { format: arrays, arrays: { Time: t_s, Ewe: Ewe_V, I: I_A } }
     );
     const e = f.pairs[0]?.echem;
     expect(e).toMatchObject({ unit: 'Channel1', device: 'VSP-300', securityMode: 'SignAndEncrypt', securityPolicy: 'Aes256_Sha256_RsaPss', requireLock: true, allowInsecure: false });
-    expect(e?.certificate).toEqual({ certificate: path.resolve('/etc/lab/certs/agent.pem'), privateKey: path.resolve('/etc/lab/certs/agent.key') });
+    expect(e?.certificate).toEqual({ certificate: 'certs/agent.pem', privateKey: 'certs/agent.key' }); // resolved against the file's folder when connecting
     expect(e?.programs.LSV).toMatchObject({ template: 'LinearSweep', params: { lsvScanRate_V_s: { key: 'ScanRate', scale: 1000, offset: 0 } } });
     expect(e?.results).toMatchObject({ format: 'arrays', arrays: { Time: 't_s' } });
   });

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { loadCampaignFile, loadConfig } from '../config/index.ts';
+import { createLogger } from '../app/logger.ts';
+import { createProgressBar } from './progress-bar.ts';
+import { runReport } from './run-report.ts';
+import { UsageError } from './main.ts';
+import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
+
+interface RunFlags {
+  stations?: string;
+  out: string;
+  seed: number;
+  db?: string;
+  id?: string;
+  quiet?: boolean;
+}
+
+/**
+ * `labloop run campaign.yaml --stations stations.yaml`: the campaign on the instruments of a stations file (MQTT
+ * liquid handlers on the file's broker or LABLOOP_MQTT_URL, OPC UA stations at their endpoints), on the wall clock,
+ * stored in PostgreSQL (DATABASE_URL) or PGlite.
+ */
+export async function runRunCommand(campaignFile: string, raw: Record<string, unknown>): Promise<void> {
+  const flags = raw as unknown as RunFlags;
+  if (!flags.stations) throw new UsageError('labloop run needs --stations <file> (the station pairs to drive); for a simulated lab use `labloop dry-run`');
+  const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
+  const { loadStationsFile } = await import('../app/external-stations.ts');
+  const stations = await loadStationsFile(flags.stations);
+  const loaded = await loadCampaignFile(campaignFile);
+  const spec = applyApprovalFlag({ ...loaded, stations: { pairs: stations.pairs.length } }, raw);
+  const logger = createLogger(config.logLevel);
+  const { runCampaign } = await import('../app/campaign-run.ts');
+  // node-opcua prints its own diagnostics on stdout; from here on they are debug lines of our log.
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
+  const bar = flags.quiet ? undefined : createProgressBar(process.stderr, spec.objectives[0]?.unit ?? '');
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  process.stdout.write(
+    `labloop run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s) from ${flags.stations}, seed ${flags.seed}, ` +
+      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}\n`,
+  );
+  try {
+    const summary = await runCampaign({
+      spec,
+      config,
+      logger,
+      seed: flags.seed,
+      outDir: flags.out,
+      clock: 'realtime',
+      kind: 'run',
+      lab: { kind: 'stations', file: stations, path: path.resolve(flags.stations) },
+      ...(flags.id ? { campaignId: flags.id } : {}),
+      signal: controller.signal,
+      console: consoleOptionsFromFlags(raw, config, controller.signal),
+      onProgress: (p, t) => bar?.update(p, t),
+    });
+    bar?.done();
+    process.stdout.write(runReport(summary, spec));
+    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
