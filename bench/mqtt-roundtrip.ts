@@ -2,7 +2,7 @@
  * B3 (BENCHMARKS.md): MQTT command → reply round trips on loopback through the real liquid-handler stack
  * (LiquidHandlerMqttBackend → broker → MqttLiquidHandlerTwin → broker → backend).
  *
- *   node --import tsx bench/mqtt-roundtrip.ts [--n 1000] [--reps 3] [--no-system]
+ *   node --import tsx bench/mqtt-roundtrip.ts [--n 1000] [--reps 3] [--no-system] [--paired]
  *
  * Brokers: the embedded aedes (MQTT 3.1.1), a private Mosquitto started here on a free port with
  * `set_tcp_nodelay true` (MQTT 5 and 3.1.1; falls back to the machine's Mosquitto on 1883 if it cannot start),
@@ -29,6 +29,8 @@ const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--n') + 1] ?? 1000) || 1000;
 const REPS = Number(args[args.indexOf('--reps') + 1] ?? 3) || 3;
 const WITH_SYSTEM = !args.includes('--no-system');
+/** Also measure MQTT 5 and 3.1.1 get_state interleaved on one broker (one request of each in turn), so both see the same load. */
+const PAIRED = args.includes('--paired');
 const SYSTEM_URL = 'mqtt://127.0.0.1:1883';
 
 interface Row {
@@ -54,21 +56,10 @@ function summarise(broker: string, protocol: string, kind: Row['kind'], times: n
 }
 
 async function measure(broker: string, url: string, protocolVersion: 4 | 5, n: number): Promise<Row[]> {
-  const lab = `bench-${Date.now().toString(36)}-${protocolVersion}`;
-  const world = new SimulatedWorld([{ name: 'water', species: 'water', concentration: 1, volume: 1e6 }]);
-  const twin = new MqttLiquidHandlerTwin({
-    lab,
-    core: { deviceId: 'lh-bench', world, clock: new ZeroDelayClock(), rng: new Rng(1), historySize: 4 * n + 1000 },
-    broker: { url, protocolVersion, persistentSession: false },
-    clearRetainedOnStop: true,
-  });
-  await twin.start();
-  const backend = new LiquidHandlerMqttBackend({ lab, deviceId: 'lh-bench', connection: { url, clientId: `bench-agent-${protocolVersion}`, protocolVersion }, timeouts: { reply_s: 5, lookup_s: 5 } });
-  await backend.setup();
+  const { backend, twin, known } = await device(url, protocolVersion, n);
   const signal = new AbortController().signal;
-  let id = 0;
+  let id = 1; // b<v>-1 is the known command device() ran
   const home = (): Promise<unknown> => backend.execute({ kind: 'home' }, { commandId: `b${protocolVersion}-${++id}`, signal });
-  const known = `b${protocolVersion}-1`;
   const rows: Row[] = [];
   try {
     for (let i = 0; i < Math.min(200, n); i++) await home(); // warm-up (JIT, socket buffers)
@@ -93,15 +84,66 @@ async function measure(broker: string, url: string, protocolVersion: 4 | 5, n: n
   return rows;
 }
 
+/** MQTT 5 and 3.1.1 get_state round trips interleaved (v4, v5, v5, v4, ...) on one broker: a paired comparison. */
+async function measurePaired(broker: string, url: string, n: number): Promise<Row[]> {
+  const d4 = await device(url, 4, n, 'lh-p4');
+  const d5 = await device(url, 5, n, 'lh-p5');
+  const t4: number[] = [];
+  const t5: number[] = [];
+  try {
+    for (let i = 0; i < 200; i++) {
+      await d4.backend.lookup(d4.known);
+      await d5.backend.lookup(d5.known);
+    }
+    for (let i = 0; i < n; i++) {
+      const order = i % 2 === 0 ? [[d4, t4], [d5, t5]] as const : [[d5, t5], [d4, t4]] as const;
+      for (const [d, times] of order) {
+        const t0 = performance.now();
+        await d.backend.lookup(d.known);
+        times.push(performance.now() - t0);
+      }
+    }
+  } finally {
+    for (const d of [d4, d5]) {
+      await d.backend.stop();
+      await d.twin.stop();
+    }
+  }
+  return [summarise(`${broker}, interleaved`, 'MQTT 3.1.1', 'get_state', t4), summarise(`${broker}, interleaved`, 'MQTT 5', 'get_state', t5)];
+}
+
+/** A liquid-handler twin and its driver on `url`, with one finished command (`known`) to query. */
+async function device(url: string, protocolVersion: 4 | 5, n: number, deviceId = 'lh-bench'): Promise<{ backend: LiquidHandlerMqttBackend; twin: MqttLiquidHandlerTwin; known: string }> {
+  const lab = `bench-${Date.now().toString(36)}-${protocolVersion}`;
+  const world = new SimulatedWorld([{ name: 'water', species: 'water', concentration: 1, volume: 1e6 }]);
+  const twin = new MqttLiquidHandlerTwin({
+    lab,
+    core: { deviceId, world, clock: new ZeroDelayClock(), rng: new Rng(1), historySize: 4 * n + 1000 },
+    broker: { url, protocolVersion, persistentSession: false },
+    clearRetainedOnStop: true,
+  });
+  await twin.start();
+  const backend = new LiquidHandlerMqttBackend({ lab, deviceId, connection: { url, clientId: `bench-agent-${protocolVersion}-${deviceId}`, protocolVersion }, timeouts: { reply_s: 5, lookup_s: 5 } });
+  await backend.setup();
+  const known = `b${protocolVersion}-1`;
+  await backend.execute({ kind: 'home' }, { commandId: known, signal: new AbortController().signal });
+  return { backend, twin, known };
+}
+
 /** Runs `measure` `reps` times; each row becomes the per-quantile median over the repetitions. */
 async function measureReps(broker: string, url: string, protocolVersion: 4 | 5, n: number, reps: number, all: Row[]): Promise<Row[]> {
   const runs: Row[][] = [];
   for (let r = 0; r < reps; r++) runs.push(await measure(broker, url, protocolVersion, n));
   all.push(...runs.flat());
+  return medianRows(runs, n);
+}
+
+/** Per row, the median of each quantile over the repetitions. */
+function medianRows(runs: Row[][], n: number): Row[] {
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   return (runs[0] ?? []).map((first, i) => {
     const same = runs.map((run) => run[i] as Row);
-    return { ...first, n: n * reps, p50_ms: med(same.map((x) => x.p50_ms)), p90_ms: med(same.map((x) => x.p90_ms)), p99_ms: med(same.map((x) => x.p99_ms)), max_ms: Math.max(...same.map((x) => x.max_ms)), mean_ms: med(same.map((x) => x.mean_ms)) };
+    return { ...first, n: n * runs.length, p50_ms: med(same.map((x) => x.p50_ms)), p90_ms: med(same.map((x) => x.p90_ms)), p99_ms: med(same.map((x) => x.p99_ms)), max_ms: Math.max(...same.map((x) => x.max_ms)), mean_ms: med(same.map((x) => x.mean_ms)) };
   });
 }
 
@@ -170,6 +212,12 @@ async function main(): Promise<void> {
     try {
       rows.push(...(await measureReps('Mosquitto (private, set_tcp_nodelay true)', mosq.url, 5, N, REPS, repetitions)));
       rows.push(...(await measureReps('Mosquitto (private, set_tcp_nodelay true)', mosq.url, 4, N, REPS, repetitions)));
+      if (PAIRED) {
+        const runs: Row[][] = [];
+        for (let r = 0; r < REPS; r++) runs.push(await measurePaired('Mosquitto (private)', mosq.url, N));
+        repetitions.push(...runs.flat());
+        rows.push(...medianRows(runs, N));
+      }
     } finally {
       mosq.proc.kill('SIGTERM');
       fs.rmSync(mosq.dir, { recursive: true, force: true });

@@ -2,12 +2,14 @@
  * B3 (BENCHMARKS.md): OPC UA round trips on loopback through the real electrochemical-station stack
  * (OpcuaClientTransport / PotentiostatOpcuaBackend → OpcuaStationTwin, LADS address space).
  *
- *   node --import tsx bench/opcua-roundtrip.ts [--n 1000] [--runs 200] [--reps 3] [--no-secure]
+ *   node --import tsx bench/opcua-roundtrip.ts [--n 1000] [--runs 200] [--screens 30] [--reps 3] [--no-secure]
  *
  * Kinds: `call(RenewLock)` — a bare method call on the unit's DI lock (the transport + method-dispatch cost);
- * `runTechnique(OCP)` — a whole command through the driver (lock, StartProgram, wait for the result by subscription,
- * translate + read the result JSON, unlock) on a device clock without delays, so it is pure protocol cost.
- * Security: None, and SignAndEncrypt with Basic256Sha256. The machine is shared and noisy: each configuration is
+ * `runTechnique(OCP)` — a whole command through the driver and the generic LADS client (lock, StartProgram, follow the
+ * unit state by subscription, find the result, read its JSON, unlock) on a device clock without delays, so it is pure
+ * protocol cost plus the station publishing the result (typed arrays, CSV file, JSON); `runTechnique(OER screen)` —
+ * the same for the four-segment screen a campaign runs (≈ 2000 points, about 40 result variables).
+ * Security: None, and SignAndEncrypt with Basic256Sha256 and Aes256_Sha256_RsaPss. The machine is shared and noisy: each configuration is
  * measured `--reps` times (fresh server and client each time) and the table shows, per quantile, the median over the
  * repetitions. Prints a markdown table and writes bench/results/opcua-roundtrip.json.
  */
@@ -31,6 +33,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const N = arg('--n', 1000);
 const RUNS = arg('--runs', 200);
+const SCREENS = arg('--screens', 30);
 const REPS = arg('--reps', 3);
 const SECURE = !args.includes('--no-secure');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,7 +66,9 @@ function summarise(security: string, kind: string, samples: number[]): Row {
   };
 }
 
-async function once(security: 'None' | 'SignAndEncrypt'): Promise<Row[]> {
+type Security = 'None' | 'Basic256Sha256' | 'Aes256_Sha256_RsaPss';
+
+async function once(security: Security): Promise<Row[]> {
   const world = new SimulatedWorld([{ name: 'Ni', species: 'Ni', concentration: 200, volume: 1e9 }]);
   world.move('stock:Ni', 'cell:cell1', 1000);
   const clock = new ZeroDelayClock();
@@ -74,8 +79,8 @@ async function once(security: 'None' | 'SignAndEncrypt'): Promise<Row[]> {
     endpointUrl: twin.endpointUrl,
     pkiFolder: path.join(pki, 'client'),
     acceptUnknownServerCertificate: true,
-    securityMode: security,
-    securityPolicy: security === 'None' ? 'None' : 'Basic256Sha256',
+    securityMode: security === 'None' ? 'None' : 'SignAndEncrypt',
+    securityPolicy: security,
   };
   const rows: Row[] = [];
   try {
@@ -107,8 +112,17 @@ async function once(security: 'None' | 'SignAndEncrypt'): Promise<Row[]> {
       await backend.runTechnique(run, { commandId: `bench-${i}`, signal: new AbortController().signal });
       runs.push(performance.now() - t0);
     }
-    await backend.stop();
     rows.push(summarise(security, 'runTechnique(OCP)', runs));
+    const screen = { technique: 'OER_Screen_v1' as const, cell: 'cell1', params: {}, sample: {} };
+    const screens: number[] = [];
+    for (let i = 0; i < 3; i++) await backend.runTechnique(screen, { commandId: `warm-screen-${i}`, signal: new AbortController().signal });
+    for (let i = 0; i < SCREENS; i++) {
+      const t0 = performance.now();
+      await backend.runTechnique(screen, { commandId: `screen-${i}`, signal: new AbortController().signal });
+      screens.push(performance.now() - t0);
+    }
+    await backend.stop();
+    rows.push(summarise(security, 'runTechnique(OER screen)', screens));
   } finally {
     await twin.stop();
   }
@@ -118,7 +132,7 @@ async function once(security: 'None' | 'SignAndEncrypt'): Promise<Row[]> {
 const medianOf = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
 
 const all: Row[][] = [];
-for (const security of SECURE ? (['None', 'SignAndEncrypt'] as const) : (['None'] as const)) {
+for (const security of SECURE ? (['None', 'Basic256Sha256', 'Aes256_Sha256_RsaPss'] as const) : (['None'] as const)) {
   const reps: Row[][] = [];
   for (let r = 0; r < REPS; r++) reps.push(await once(security));
   all.push(
@@ -151,7 +165,7 @@ fs.writeFileSync(
       node: process.version,
       cpus: os.cpus().length,
       loadavg: os.loadavg(),
-      config: { n: N, runs: RUNS, reps: REPS },
+      config: { n: N, runs: RUNS, screens: SCREENS, reps: REPS },
       summary: table,
       repetitions: all.flat().filter((r) => r.kind.endsWith('[rep]')),
     },

@@ -1,6 +1,6 @@
-import { DataType, type NodeId } from 'node-opcua';
+import { DataType, NodeClass, NodeId } from 'node-opcua';
 import { DeviceError, silentLogger, type FailureCode, type Logger } from '../../src/domain/index.ts';
-import type { BrowsedNode, OpcuaClientTransport } from '../transport/opcua-client.ts';
+import type { BrowsedNode, CallOutcome, OpcuaClientTransport } from '../transport/opcua-client.ts';
 import { LadsBrowser, pathOf, type UnitNodes } from './lads-browser.ts';
 import type { LadsResult } from './lads-model.ts';
 import { readResult, type ReadResultOptions } from './lads-results.ts';
@@ -90,6 +90,7 @@ export class LadsUnitClient {
   private sawBusy = new Set<string>();
   private watching = new Set<string>();
   location: { device: string; unit: string } | undefined;
+  private unitNamespace: string | undefined;
 
   constructor(private readonly o: LadsUnitClientOptions) {
     this.browser = new LadsBrowser(o.transport);
@@ -108,6 +109,7 @@ export class LadsUnitClient {
   async setup(): Promise<void> {
     const { device, unit } = await this.browser.locateUnit({ ...(this.o.device ? { device: this.o.device } : {}), unit: this.o.unit });
     this.location = { device: device.name, unit: unit.name };
+    this.unitNamespace = unit.namespaceUri || undefined;
     this.nodes = await this.browser.unitNodes(unit.nodeId);
     [this.deviceStateNode] = await this.t.translate([pathOf(['deviceState', 'currentState'])], device.nodeId);
     const n = this.n;
@@ -160,33 +162,42 @@ export class LadsUnitClient {
     }
   }
 
-  /** StartProgram (arguments checked against ARGUMENT_LIMITS first); clears an Aborted unit first when it can. */
+  /**
+   * StartProgram (arguments checked against ARGUMENT_LIMITS first). A unit left Aborted answers BadInvalidState: the
+   * client then clears it (when it offers Clear) and starts again, so the common path costs one call.
+   */
   async startProgram(req: StartProgramRequest): Promise<string> {
     checkRequest(req);
-    const n = this.n;
-    const st = await this.state();
-    if (st.ready && st.state === 'Aborted') await this.clear();
-    else if (!st.ready && !this.known.has(req.jobId)) this.logger.debug({ state: st.state, reason: st.reason }, 'starting on a unit that is not ready; the server decides');
-    const lads = LADS_NAMESPACES.LADS;
-    const properties = req.properties.map((kv) => this.t.stringStructure(lads, LADS_BINARY_ENCODINGS.KeyValueType, [kv.key, kv.value]));
-    const samples = (req.samples ?? []).map((s) => this.t.stringStructure(lads, LADS_BINARY_ENCODINGS.SampleInfoType, [s.containerId, s.sampleId, s.position, s.customData]));
     this.watching.add(req.jobId);
-    const r = await this.t.call(n.state as NodeId, n.startProgram as NodeId, [
-      { dataType: DataType.String, value: req.templateId },
-      { dataType: DataType.ExtensionObject, arrayType: 1, value: properties },
-      { dataType: DataType.String, value: req.jobId },
-      { dataType: DataType.String, value: req.taskId ?? '' },
-      { dataType: DataType.ExtensionObject, arrayType: 1, value: samples },
-    ]);
+    let r = await this.callStartProgram(req);
+    if (r.statusCode.name === 'BadInvalidState' && this.n.clear) {
+      const st = await this.state();
+      if (st.state === 'Aborted') {
+        await this.clear();
+        r = await this.callStartProgram(req);
+      }
+    }
     if (!r.statusCode.isGood()) {
       this.watching.delete(req.jobId);
       throw statusError(r.statusCode.name, `StartProgram(${req.templateId}) on ${this.o.unit}`);
     }
     const runId = r.outputs[0];
     if (typeof runId !== 'string' || runId.length === 0) throw DeviceError.of('INTERNAL', 'StartProgram returned no DeviceProgramRunId');
-    const [state] = await this.browser.readOptional([n.currentState]);
-    if (isBusyState(textOf(state) ?? '')) this.sawBusy.add(req.jobId);
     return runId;
+  }
+
+  private callStartProgram(req: StartProgramRequest): Promise<CallOutcome> {
+    const n = this.n;
+    const lads = LADS_NAMESPACES.LADS;
+    const properties = req.properties.map((kv) => this.t.stringStructure(lads, LADS_BINARY_ENCODINGS.KeyValueType, [kv.key, kv.value]));
+    const samples = (req.samples ?? []).map((s) => this.t.stringStructure(lads, LADS_BINARY_ENCODINGS.SampleInfoType, [s.containerId, s.sampleId, s.position, s.customData]));
+    return this.t.call(n.state as NodeId, n.startProgram as NodeId, [
+      { dataType: DataType.String, value: req.templateId },
+      { dataType: DataType.ExtensionObject, arrayType: 1, value: properties },
+      { dataType: DataType.String, value: req.jobId },
+      { dataType: DataType.String, value: req.taskId ?? '' },
+      { dataType: DataType.ExtensionObject, arrayType: 1, value: samples },
+    ]);
   }
 
   /**
@@ -276,6 +287,11 @@ export class LadsUnitClient {
   async findResult(by: { runId?: string; jobId?: string }): Promise<BrowsedNode | undefined> {
     const n = this.n;
     if (!n.resultSet) return undefined;
+    // Servers usually name a result after its run, in their own namespace: one translate instead of a browse.
+    if (by.runId && this.unitNamespace) {
+      const [id] = await this.t.translate([[[this.unitNamespace, by.runId]]], n.resultSet);
+      if (id) return { nodeId: id, namespaceUri: this.unitNamespace, name: by.runId, displayName: by.runId, nodeClass: NodeClass.Object, typeDefinition: undefined, referenceTypeId: NodeId.resolveNodeId('HasComponent') };
+    }
     const results = await this.browser.childrenOfType(n.resultSet, this.browser.lads(LADS_TYPES.ResultType));
     const byName = by.runId ? results.find((r) => r.name === by.runId) : undefined;
     if (byName) return byName;
