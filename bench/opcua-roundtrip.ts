@@ -19,6 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, type NodeId } from 'node-opcua';
 import { LadsBrowser } from '../drivers/lads/lads-browser.ts';
+import { routeOpcuaDiagnostics } from '../drivers/transport/opcua-diagnostics.ts';
+import { silentLogger } from '../src/domain/index.ts';
 import { PotentiostatOpcuaBackend } from '../drivers/electrochem/opcua-backend.ts';
 import { OpcuaClientTransport, type OpcuaConnectionOptions } from '../drivers/transport/opcua-client.ts';
 import { EchemStationCore } from '../simulators/echem/station-core.ts';
@@ -37,6 +39,7 @@ const SCREENS = arg('--screens', 30);
 const REPS = arg('--reps', 3);
 const SECURE = !args.includes('--no-secure');
 const here = path.dirname(fileURLToPath(import.meta.url));
+routeOpcuaDiagnostics(silentLogger); // stdout carries the table only
 const pki = path.join(here, '..', '.labloop', 'pki', 'bench-opcua');
 
 interface Row {
