@@ -7,6 +7,8 @@ import { TECHNIQUE_PARAMS } from '../../drivers/electrochem/technique-params.ts'
 import { LadsBrowser } from '../../drivers/lads/lads-browser.ts';
 import { isResultValue, type LadsValueTree } from '../../drivers/lads/lads-model.ts';
 import { LadsUnitClient } from '../../drivers/lads/lads-unit.ts';
+import { ARGUMENT_LIMITS, LADS_BINARY_ENCODINGS, LADS_NAMESPACES } from '../../drivers/lads/node-map.ts';
+import { LABLOOP_NAMESPACE } from '../../drivers/electrochem/node-map.ts';
 import { OpcuaClientTransport } from '../../drivers/transport/opcua-client.ts';
 import { ScaledClock } from '../../simulators/clock.ts';
 import { fillCellWithRecipe, opcuaPkiFolder, startTwinFixture, type TwinFixture } from '../helpers/opcua-station.ts';
@@ -58,18 +60,19 @@ describe('the station twin as a standard LADS device (seen through the generic c
   it('shows live readings while a program runs and follows the controller state', async () => {
     const c = new LadsUnitClient({ transport: t, device: 'es1', unit: 'cell1' });
     await c.setup();
-    const runId = await c.startProgram({ templateId: 'CA', properties: [{ key: 'caDuration', value: '60' }, { key: 'caPotential_V_RHE', value: '1.6' }], jobId: 'live-1' });
+    // 300 s at 100× real time: 3 s of wall time to catch the readings while the segment runs.
+    const runId = await c.startProgram({ templateId: 'CA', properties: [{ key: 'caDuration', value: '300' }, { key: 'caPotential_V_RHE', value: '1.6' }], jobId: 'live-1' });
     const browser = new LadsBrowser(t);
     let seen: { potential?: unknown; control?: string | undefined } = {};
-    for (let i = 0; i < 100; i++) {
-      const unit = (await browser.describe(fx.endpointUrl)).devices[0]?.units[0];
-      const p = unit?.functions.find((f) => f.name === 'Potential')?.value;
-      const control = unit?.functions.find((f) => f.name === 'PotentialControl')?.state;
+    for (let i = 0; i < 300; i++) {
+      const functions = await browser.functions(c.n.functionSet as NodeId);
+      const p = functions.find((f) => f.name === 'Potential')?.value;
+      const control = functions.find((f) => f.name === 'PotentialControl')?.state;
       if (typeof p === 'number' && p !== 0 && control === 'Running') {
         seen = { potential: p, control };
         break;
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 10));
     }
     expect(seen.control).toBe('Running');
     expect(typeof seen.potential).toBe('number');
@@ -145,6 +148,37 @@ describe('the station twin as a standard LADS device (seen through the generic c
     expect([...parents].filter(([, n]) => n > 1)).toEqual([]);
     expect(dates.length).toBeGreaterThan(10);
     expect(dates.filter((x) => !(x.value instanceof Date) || x.value.getUTCFullYear() < 2000)).toEqual([]);
+  });
+
+  it('refuses arguments over their size limits at the server (the client is bypassed) and files opened for writing', async () => {
+    const c = new LadsUnitClient({ transport: t, device: 'es1', unit: 'cell1' });
+    await c.setup();
+    const n = c.n;
+    const kv = (k: string, v: string) => t.stringStructure(LADS_NAMESPACES.LADS, LADS_BINARY_ENCODINGS.KeyValueType, [k, v]);
+    const start = (template: string, props: unknown[], jobId: string) =>
+      t.call(n.state as NodeId, n.startProgram as NodeId, [
+        { dataType: DataType.String, value: template },
+        { dataType: DataType.ExtensionObject, arrayType: 1, value: props },
+        { dataType: DataType.String, value: jobId },
+        { dataType: DataType.String, value: '' },
+        { dataType: DataType.ExtensionObject, arrayType: 1, value: [] },
+      ]);
+    const L = ARGUMENT_LIMITS;
+    expect((await start('OCP', [kv('k'.repeat(L.propertyKey + 1), '1')], 'limit-1')).statusCode.name).toBe('BadOutOfRange');
+    expect((await start('OCP', [kv('ocpDuration', '1'.repeat(L.propertyValue + 1))], 'limit-2')).statusCode.name).toBe('BadOutOfRange');
+    expect((await start('OCP', Array.from({ length: L.properties + 1 }, () => kv('ocpDuration', '5')), 'limit-3')).statusCode.name).toBe('BadOutOfRange');
+    expect((await start('OCP', [], 'j'.repeat(L.jobId + 1))).statusCode.name).toBe('BadOutOfRange');
+    expect((await start('OCP', [kv('ocpDuration', '"five"')], 'limit-4')).statusCode.name).toBe('BadInvalidArgument');
+    expect((await start('XRD', [], 'limit-5')).statusCode.name).toBe('BadInvalidArgument');
+    const lock = await t.call(n.lock as NodeId, n.initLock as NodeId, [{ dataType: DataType.String, value: 'c'.repeat(L.lockContext + 1) }]);
+    expect(lock.statusCode.name).toBe('BadOutOfRange');
+    expect((await c.state()).state).toBe('Stopped'); // nothing started
+    const outcome = await c.run({ templateId: 'OCP', properties: [{ key: 'ocpDuration', value: '2' }], jobId: 'file-1' }, { timeout_s: 30 });
+    const [file] = await t.translate([[[LADS_NAMESPACES.LADS, 'FileSet'], [LABLOOP_NAMESPACE, 'curves.csv'], [LADS_NAMESPACES.LADS, 'File']]], outcome.result.nodeId);
+    const [open] = await t.translate([[[LADS_NAMESPACES.UA, 'Open']]], file as NodeId);
+    const write = await t.call(file as NodeId, open as NodeId, [{ dataType: DataType.Byte, value: 2 }]);
+    expect(write.statusCode.name).toBe('BadNotWritable');
+    await c.close();
   });
 
   it('follows LADS exactly: Stop ends in Stopped, Abort in Aborted, StartProgram waits for Clear', async () => {
