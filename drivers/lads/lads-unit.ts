@@ -379,11 +379,6 @@ export class LadsUnitClient {
     if (r.outputs[0] !== LOCK_STATUS.ok) throw DeviceError.of('LOCK_HELD', `${this.o.unit} is locked by another client`);
   }
 
-  /** Whether the unit's lock is used: known after setup (offered/absent) and after the first InitLock. */
-  get locking(): LockMode {
-    return this.lockMode;
-  }
-
   /** Warns once when the unit offers no lock, or refuses when one is required. */
   private checkLockPolicy(): void {
     if (this.lockMode !== 'absent') return;

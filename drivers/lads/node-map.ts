@@ -31,11 +31,9 @@ export const LADS_TYPES = {
   LADSDeviceStateMachineType: 1039,
   RunningStateMachineType: 1036,
 } as const;
-export const DI_TYPES = { LockingServicesType: 6388, DeviceSet: 5001 } as const;
 export const UA_TYPES = { FileType: 11575, AnalogItemType: 2368, AnalogUnitType: 17497, AnalogUnitRangeType: 17570, FolderType: 61, ObjectsFolder: 85 } as const;
 
-/** Data types of StartProgram's arguments (LADS namespace) and their Default Binary encodings. */
-export const LADS_DATATYPES = { KeyValueType: 3003, SampleInfoType: 3002 } as const;
+/** Default Binary encodings of StartProgram's argument structures (LADS namespace). */
 export const LADS_BINARY_ENCODINGS = { KeyValueType: 5045, SampleInfoType: 5042 } as const;
 
 /** Standard browse names: [namespace, name]. */

@@ -235,11 +235,6 @@ export class OpcuaClientTransport {
     };
   }
 
-  /** Forward hierarchical children (objects) of a node: browse name and node id. */
-  async children(nodeId: NodeId): Promise<{ name: string; nodeId: NodeId }[]> {
-    return (await this.browse(nodeId, { nodeClasses: [NodeClass.Object] })).map((b) => ({ name: b.name, nodeId: b.nodeId }));
-  }
-
   /**
    * An ExtensionObject of a structure made only of String fields, encoded here (binary: Int32 length + UTF-8 per
    * field) under its Default Binary encoding id. Avoids downloading every data-type definition of the server, which
