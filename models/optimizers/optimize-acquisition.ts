@@ -4,21 +4,25 @@ import { Rng } from '../../src/domain/random.ts';
 import { zeros, type Matrix } from '../linalg/index.ts';
 import { SOBOL_MAX_DIMENSION, SobolEngine } from '../sobol.ts';
 import { evaluateRows, type AcquisitionFunction } from '../acquisition/types.ts';
+import { createChart, neighbourFeatures, sampleDispensable, stateOf } from '../transforms/face-chart.ts';
 import type { SearchPoint, SearchSpace } from '../transforms/search-space.ts';
 import { minimizeLbfgsb } from './lbfgsb.ts';
 
 /**
- * Maximises an acquisition function over a campaign's search space:
- * quasi-random raw samples (scrambled Sobol, mixtures uniform on each simplex, random categories) plus caller-given
- * starts → Boltzmann-selected restarts (the best raw point always included) → multi-start bounded L-BFGS on the box
- * coordinates (simplex equality exact through stick-breaking; categories held fixed, then improved one at a time) →
- * every optimum decoded to a dispensable recipe (`normaliseRecipe`: minFraction snapping, maxComponents, integer
- * rounding), re-encoded and re-scored, so the returned value is that of the recipe actually proposed. Candidates
- * that violate linear constraints, fail `validateRecipe`, or duplicate an excluded point are skipped.
+ * Maximises an acquisition function over the dispensable set of a campaign's search space (ADR 0046):
+ * raw starts drawn from the dispensable set itself (scrambled Sobol for the numbers and the weights on a face, a random
+ * support per simplex of a size that fits minFraction and maxComponents; half of them as snapped uniform mixtures)
+ * plus caller-given starts → Boltzmann-selected restarts (the best raw point always included) → bounded L-BFGS in the
+ * chart of each start's support face (models/transforms/face-chart.ts: every fraction ≥ minFraction, at most
+ * maxComponents, categories fixed) → discrete neighbour moves (add / drop / swap one component, change one category),
+ * the best neighbours refined in their own chart, kept while they improve. Every point scored lies in the dispensable
+ * set, so nothing is lost to snapping: the returned value is that of the recipe actually proposed (re-encoded and
+ * re-scored; integers are rounded there). Candidates that violate linear constraints, fail `validateRecipe`, or
+ * duplicate an excluded point are skipped.
  */
 export interface OptimizeAcquisitionOptions {
   seed: number;
-  /** Raw quasi-random samples (default 256). */
+  /** Raw samples from the dispensable set (default 256). */
   rawSamples?: number;
   /** L-BFGS restarts (default 6). */
   restarts?: number;
@@ -26,8 +30,14 @@ export interface OptimizeAcquisitionOptions {
   maxIterations?: number;
   /** Boltzmann temperature on standardised raw values (default 2). */
   eta?: number;
-  /** Extra raw candidates (e.g. observed optima and their neighbours). */
+  /** Rounds of discrete neighbour moves after each restart (default 3; 0 disables). */
+  neighbourRounds?: number;
+  /** Neighbours refined by L-BFGS per round (default 2). */
+  neighbourRefines?: number;
+  /** Extra raw candidates (e.g. observed optima and their neighbours); snapped into the dispensable set. */
   initial?: SearchPoint[];
+  /** Extra raw candidates as features (e.g. the best observed recipes); snapped into the dispensable set. */
+  initialFeatures?: Float64Array[];
   /** Features (k×d) a proposal must differ from (pending, chosen, and optionally observed points). */
   exclude?: Matrix;
   /** Minimum Euclidean feature distance to excluded points (default 1e-4). */
@@ -41,118 +51,139 @@ export interface AcquisitionOptimum {
   value: number;
 }
 
+interface Scored {
+  z: Float64Array;
+  v: number;
+}
+
 export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction, opts: OptimizeAcquisitionOptions): AcquisitionOptimum {
   const rng = new Rng(opts.seed);
   const nRaw = opts.rawSamples ?? 256;
   const nRestarts = opts.restarts ?? 6;
+  const maxIterations = opts.maxIterations ?? 40;
   const D = space.featureDim;
+  const hasConstraints = space.spec.constraints.length > 0;
+  const violates = (z: ArrayLike<number>): boolean => hasConstraints && space.constraintSlacks(space.decodeRaw(z)).some((sl) => sl > 1e-9);
 
-  const raw: SearchPoint[] = [...(opts.initial ?? [])];
+  const raw: Float64Array[] = [];
+  for (const p of opts.initial ?? []) pushDispensable(space, raw, space.toFeatures(p));
+  for (const z of opts.initialFeatures ?? []) pushDispensable(space, raw, z);
   const ud = space.unitDim;
   if (ud > 0) {
     const sobol = ud <= SOBOL_MAX_DIMENSION ? new SobolEngine(ud, { rng: rng.fork('raw') }) : undefined;
     const U = sobol ? sobol.draw(nRaw) : undefined;
+    const supportRng = rng.fork('supports');
     for (let i = 0; i < nRaw; i++) {
       const unit = U ? U.data.subarray(i * ud, (i + 1) * ud) : Float64Array.from({ length: ud }, () => rng.next());
-      raw.push(dispensable(space, space.fromUnit(unit)));
+      if (i % 2 === 0) raw.push(sampleDispensable(space, unit, supportRng));
+      else pushDispensable(space, raw, space.toFeatures(space.fromUnit(unit)));
     }
-  } else raw.push({ u: new Float64Array(0), cats: new Int32Array(0) });
+  } else raw.push(space.toFeatures({ u: new Float64Array(0), cats: new Int32Array(0) }));
 
   const rawX = zeros(raw.length, D);
-  raw.forEach((p, i) => space.toFeatures(p, rawX.data.subarray(i * D, (i + 1) * D)));
-  const hasConstraints = space.spec.constraints.length > 0;
-  const rawValues = Array.from(evaluateRows(acq, rawX), (v, i) => {
-    if (hasConstraints && space.constraintSlacks(space.decodeRaw(rawX.data.subarray(i * D, (i + 1) * D))).some((s) => s > 1e-9)) return -Infinity;
-    return Number.isFinite(v) ? v : -Infinity;
-  });
+  raw.forEach((z, i) => rawX.data.set(z, i * D));
+  const rawValues = Array.from(evaluateRows(acq, rawX), (v, i) => (violates(raw[i] as Float64Array) ? -Infinity : Number.isFinite(v) ? v : -Infinity));
   const starts = boltzmannSelect(rawValues, nRestarts, opts.eta ?? 2, rng);
 
-  const candidates: SearchPoint[] = [];
+  const candidates: Float64Array[] = [];
   for (const idx of starts) {
-    const start = raw[idx] as SearchPoint;
-    candidates.push(start);
-    let p = localOptimize(space, acq, start, opts.maxIterations ?? 40);
-    if (space.categoryCounts.length > 0) p = improveCategories(space, acq, p, opts.maxIterations ?? 40);
-    candidates.push(p);
+    const start = { z: raw[idx] as Float64Array, v: rawValues[idx] as number };
+    candidates.push(start.z);
+    let p = localOptimize(space, acq, start, maxIterations);
+    p = neighbourSearch(space, acq, p, { rounds: opts.neighbourRounds ?? 3, refines: opts.neighbourRefines ?? 2, maxIterations, violates });
+    candidates.push(p.z);
   }
   // Fallback pool: the best raw samples, in case every optimum decodes to an excluded or invalid recipe.
   const rawOrder = rawValues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
-  for (const [, i] of rawOrder.slice(0, 64)) candidates.push(raw[i] as SearchPoint);
+  for (const [, i] of rawOrder.slice(0, 64)) candidates.push(raw[i] as Float64Array);
 
   let best: AcquisitionOptimum | undefined;
-  for (const p of candidates) {
-    const recipe = space.decode(space.toFeatures(p));
-    if (validateRecipe(space.spec, recipe).length > 0) continue;
-    const features = space.encode(recipe);
-    if (isExcluded(features, opts.exclude, opts.minDistance ?? 1e-4)) continue;
-    const value = acq.value(features);
-    if (!Number.isFinite(value)) continue;
-    if (!best || value > best.value) best = { features, recipe, value };
+  for (const z of candidates) {
+    const o = dispensed(space, acq, z, opts.exclude, opts.minDistance ?? 1e-4);
+    if (o && (!best || o.value > best.value)) best = o;
   }
   if (best) return best;
   // Everything near-duplicates excluded points: return the best-valued distinct raw sample regardless of its value.
-  for (const p of raw) {
-    const recipe = space.decode(space.toFeatures(p));
-    if (validateRecipe(space.spec, recipe).length > 0) continue;
-    const features = space.encode(recipe);
-    if (!isExcluded(features, opts.exclude, opts.minDistance ?? 1e-4)) return { features, recipe, value: acq.value(features) };
+  for (const z of raw) {
+    const o = dispensed(space, acq, z, opts.exclude, opts.minDistance ?? 1e-4, true);
+    if (o) return o;
   }
   throw new Error('acquisition optimisation found no valid recipe that differs from the excluded points');
 }
 
-/**
- * With component-present features, a raw sample is scored as the recipe it would be dispensed as (small fractions
- * snapped to zero, at most maxComponents), so mixtures without some components are among the starts; L-BFGS-B alone
- * reaches them only at the box bounds. Without presence features the raw sample is kept as drawn.
- */
-function dispensable(space: SearchSpace, p: SearchPoint): SearchPoint {
-  if (space.presenceDim === 0) return p;
+/** The recipe features `z` stand for, re-encoded and re-scored; undefined when invalid or excluded. */
+function dispensed(space: SearchSpace, acq: AcquisitionFunction, z: Float64Array, exclude: Matrix | undefined, minDistance: number, anyValue = false): AcquisitionOptimum | undefined {
+  const recipe = space.decode(z);
+  if (validateRecipe(space.spec, recipe).length > 0) return undefined;
+  const features = space.encode(recipe);
+  if (isExcluded(features, exclude, minDistance)) return undefined;
+  const value = acq.value(features);
+  if (!anyValue && !Number.isFinite(value)) return undefined;
+  return { features, recipe, value };
+}
+
+/** Snaps features into the dispensable set (`normaliseRecipe`) and appends them; skipped when they cannot be encoded. */
+function pushDispensable(space: SearchSpace, out: Float64Array[], z: ArrayLike<number>): void {
   try {
-    return { u: space.fromFeatures(space.encode(space.decode(space.toFeatures(p)))).u, cats: p.cats };
+    out.push(space.encode(space.decode(z)));
   } catch {
-    return p;
+    // e.g. a simplex without any positive component: not a recipe.
   }
 }
 
-function localOptimize(space: SearchSpace, acq: AcquisitionFunction, start: SearchPoint, maxIterations: number): SearchPoint {
-  if (space.searchDim === 0) return start;
+/** Bounded L-BFGS in the chart of the face `start` lies on (supports and categories fixed). */
+function localOptimize(space: SearchSpace, acq: AcquisitionFunction, start: Scored, maxIterations: number): Scored {
+  const chart = createChart(space, stateOf(space, start.z));
+  if (chart.dim === 0 || maxIterations <= 0) return start;
   const D = space.featureDim;
   const feat = new Float64Array(D);
   const gFeat = new Float64Array(D);
-  const cats = start.cats;
+  const gt = new Float64Array(chart.dim);
   const res = minimizeLbfgsb(
-    (u, g) => {
-      const p = { u, cats };
+    (t, g) => {
       gFeat.fill(0);
-      const v = acq.value(space.toFeatures(p, feat), gFeat);
-      const gu = space.pullbackGradient(p, gFeat);
-      for (let j = 0; j < g.length; j++) g[j] = -(gu[j] as number);
+      const v = acq.value(chart.toFeatures(t, feat), gFeat);
+      chart.pullback(t, gFeat, gt);
+      for (let j = 0; j < g.length; j++) g[j] = -(gt[j] as number);
       return -v;
     },
-    start.u,
-    { lower: new Float64Array(space.searchDim), upper: new Float64Array(space.searchDim).fill(1), maxIterations, pgtol: 1e-6, ftol: 1e-9 },
+    chart.fromFeatures(start.z),
+    { lower: new Float64Array(chart.dim), upper: new Float64Array(chart.dim).fill(1), maxIterations, pgtol: 1e-6, ftol: 1e-9 },
   );
-  return Number.isFinite(res.f) ? { u: res.x, cats } : start;
+  if (!Number.isFinite(res.f) || -res.f <= start.v) return start;
+  return { z: chart.toFeatures(res.x), v: -res.f };
 }
 
-/** One pass of single-category swaps; accepted swaps are followed by a continuous re-optimisation. */
-function improveCategories(space: SearchSpace, acq: AcquisitionFunction, p: SearchPoint, maxIterations: number): SearchPoint {
-  let best = p;
-  let bestV = acq.value(space.toFeatures(p));
-  space.categoryCounts.forEach((k, c) => {
-    for (let choice = 0; choice < k; choice++) {
-      if (choice === best.cats[c]) continue;
-      const cats = best.cats.slice();
-      cats[c] = choice;
-      const trial = { u: best.u, cats };
-      const v = acq.value(space.toFeatures(trial));
-      if (v > bestV) {
-        best = trial;
-        bestV = v;
-      }
+/**
+ * Discrete moves between faces: every neighbour (one support move or one category change) is scored where it lands;
+ * the best `refines` are refined in their own chart; the best result replaces the point while it improves.
+ */
+function neighbourSearch(
+  space: SearchSpace,
+  acq: AcquisitionFunction,
+  start: Scored,
+  o: { rounds: number; refines: number; maxIterations: number; violates: (z: ArrayLike<number>) => boolean },
+): Scored {
+  let cur = start;
+  for (let round = 0; round < o.rounds; round++) {
+    const nbs = neighbourFeatures(space, cur.z).filter((z) => !o.violates(z));
+    if (nbs.length === 0) return cur;
+    const X = zeros(nbs.length, space.featureDim);
+    nbs.forEach((z, i) => X.data.set(z, i * space.featureDim));
+    const vals = evaluateRows(acq, X);
+    const order = Array.from(vals, (v, i) => [v, i] as const)
+      .filter(([v]) => Number.isFinite(v))
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, o.refines);
+    let bestNext: Scored | undefined;
+    for (const [v, i] of order) {
+      const r = localOptimize(space, acq, { z: nbs[i] as Float64Array, v }, o.maxIterations);
+      if (!o.violates(r.z) && (!bestNext || r.v > bestNext.v)) bestNext = r;
     }
-  });
-  return best === p ? p : localOptimize(space, acq, best, maxIterations);
+    if (!bestNext || !(bestNext.v > cur.v + 1e-12)) return cur;
+    cur = bestNext;
+  }
+  return cur;
 }
 
 /**

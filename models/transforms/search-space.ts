@@ -37,7 +37,28 @@ type Block =
   | { kind: 'categorical'; param: Extract<Parameter, { type: 'categorical' }>; f: number; c: number }
   | { kind: 'simplex'; param: Extract<Parameter, { type: 'simplex' }>; f: number; s: number };
 
+/**
+ * Public description of the feature blocks (the charts of the dispensable set in face-chart.ts read it): offsets into
+ * the feature vector (`feature`) and the box search point (`search`), per parameter in spec order.
+ */
+export type LayoutBlock =
+  | { kind: 'continuous' | 'integer'; name: string; feature: number; search: number }
+  | { kind: 'categorical'; name: string; feature: number; choices: number; index: number }
+  | {
+      kind: 'simplex';
+      name: string;
+      feature: number;
+      search: number;
+      components: readonly string[];
+      minFraction: number;
+      /** At most this many non-zero fractions (the number of components when unlimited). */
+      maxComponents: number;
+      /** Feature offset of the component-present indicators (undefined without presence features). */
+      presence: number | undefined;
+    };
+
 export interface SearchSpace {
+  readonly layout: readonly LayoutBlock[];
   readonly spec: Pick<CampaignSpec, 'parameters' | 'constraints'>;
   /** GP input dimension D. */
   readonly featureDim: number;
@@ -293,7 +314,24 @@ export function createSearchSpace(spec: Pick<CampaignSpec, 'parameters' | 'const
       return lhs - c.rhs;
     });
 
+  const layout: LayoutBlock[] = blocks.map((b): LayoutBlock => {
+    if (b.kind === 'continuous' || b.kind === 'integer') return { kind: b.kind, name: b.param.name, feature: b.f, search: b.s };
+    if (b.kind === 'categorical') return { kind: 'categorical', name: b.param.name, feature: b.f, choices: b.param.choices.length, index: b.c };
+    const K = b.param.components.length;
+    return {
+      kind: 'simplex',
+      name: b.param.name,
+      feature: b.f,
+      search: b.s,
+      components: b.param.components,
+      minFraction: b.param.minFraction,
+      maxComponents: Math.min(K, b.param.maxComponents ?? K),
+      presence: presence.find((p) => p.fractions === b.f)?.at,
+    };
+  });
+
   return {
+    layout,
     spec,
     featureDim,
     presenceDim,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { campaignSpecSchema, validateRecipe, type CampaignSpec } from '../../../../src/domain/index.ts';
+import { normaliseRecipe } from '../../../../src/domain/recipe.ts';
 import { Rng } from '../../../../src/domain/random.ts';
 import { fromRows, zeros } from '../../../../models/linalg/index.ts';
 import { createLogEI } from '../../../../models/acquisition/log-ei.ts';
@@ -92,6 +93,80 @@ describe('optimizeAcquisition', () => {
     // Without pending points every member would be the same optimum.
     const same = optimizeBatch(s2, 2, () => createLogEI(gp), { seed: 3 });
     expect(Math.hypot((same[0]!.features[0] as number) - (same[1]!.features[0] as number), (same[0]!.features[1] as number) - (same[1]!.features[1] as number))).toBeGreaterThan(0);
+  });
+});
+
+describe('optimisation over the dispensable set (face charts)', () => {
+  const oer: CampaignSpec = campaignSpecSchema.parse({
+    id: 'oer',
+    title: 'oer',
+    objectives: [{ name: 'y', direction: 'maximize', unit: '', feature: 'y' }],
+    parameters: [
+      { type: 'simplex', name: 'metals', components: ['Ni', 'Fe', 'Co', 'Ce', 'Mn'], minFraction: 0.05, maxComponents: 3 },
+      { type: 'continuous', name: 'T', low: 0, high: 1, unit: '' },
+    ],
+    budget: { trials: 10 },
+    safety: { maxTotalVolume: 1000, potentialWindow_V_RHE: [0, 2] },
+  });
+  const oerSpace = createSearchSpace(oer, { presence: true });
+  const metals = ['Ni', 'Fe', 'Co', 'Ce', 'Mn'];
+
+  it('finds an optimum on an interior point of a face the raw samples rarely hit', () => {
+    // Optimum Ni 0.6, Co 0.3, Ce 0.1, T 0.7: inside the face {Ni, Co, Ce}; any Fe or Mn costs (presence features).
+    const target = [0.6, 0, 0.3, 0.1, 0, 0.7];
+    const acq: AcquisitionFunction = {
+      name: 'face',
+      value(x, grad) {
+        let v = 0;
+        for (let j = 0; j < 6; j++) {
+          const diff = (x[j] as number) - (target[j] as number);
+          v -= diff * diff;
+          if (grad) grad[j] = -2 * diff;
+        }
+        v -= 0.05 * ((x[6 + 1] as number) + (x[6 + 4] as number));
+        return v;
+      },
+    };
+    for (const seed of [1, 2, 3]) {
+      const best = optimizeAcquisition(oerSpace, acq, { seed, rawSamples: 64, restarts: 3 });
+      expect(validateRecipe(oer, best.recipe)).toEqual([]);
+      metals.forEach((m, i) => expect(Math.abs((best.recipe[m] as number) - (target[i] as number))).toBeLessThan(1e-3));
+      expect(best.recipe.T as number).toBeCloseTo(0.7, 3);
+      expect(best.value).toBeGreaterThan(-1e-6);
+    }
+  });
+
+  it('every output satisfies minFraction and maxComponents exactly, and its value is that of the dispensed recipe', () => {
+    const rng = new Rng(12);
+    for (let trial = 0; trial < 12; trial++) {
+      // A random bumpy acquisition whose peaks lie anywhere (often off the dispensable set).
+      const centres = Array.from({ length: 3 }, () => Array.from({ length: oerSpace.featureDim }, () => rng.next()));
+      const acq: AcquisitionFunction = {
+        name: 'bumps',
+        value(x, grad) {
+          let v = 0;
+          if (grad) grad.fill(0);
+          for (const c of centres) {
+            let r2 = 0;
+            for (let j = 0; j < x.length; j++) r2 += ((x[j] as number) - (c[j] as number)) ** 2;
+            const e = Math.exp(-4 * r2);
+            v += e;
+            if (grad) for (let j = 0; j < x.length; j++) grad[j] = (grad[j] as number) - 8 * e * ((x[j] as number) - (c[j] as number));
+          }
+          return v;
+        },
+      };
+      const batch = optimizeBatch(oerSpace, 3, () => acq, { seed: trial, rawSamples: 64, restarts: 2 });
+      for (const best of batch) {
+        expect(validateRecipe(oer, best.recipe)).toEqual([]);
+        const present = metals.filter((m) => (best.recipe[m] as number) > 0);
+        expect(present.length).toBeLessThanOrEqual(3);
+        for (const m of present) expect(best.recipe[m] as number).toBeGreaterThanOrEqual(0.05);
+        const snapped = normaliseRecipe(oer, best.recipe);
+        expect(snapped).toEqual(best.recipe);
+        expect(acq.value(oerSpace.encode(snapped))).toBe(best.value);
+      }
+    }
   });
 });
 
