@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { schemaIssues, strictObject } from '../../src/domain/index.ts';
 
 /**
  * Pool benchmark specs: which CSV, which columns, the direction, simplex groups and categorical columns (the pool),
@@ -9,7 +10,7 @@ import { z } from 'zod';
  */
 const directionSchema = z.enum(['minimize', 'maximize']);
 
-const poolSpecShape = z.object({
+const poolSpecShape = strictObject({
   name: z.string().min(1),
   /** Absolute (or cwd-relative) path of the CSV. */
   file: z.string().min(1),
@@ -21,7 +22,7 @@ const poolSpecShape = z.object({
    * Several objectives (2 or 3, for an exact hypervolume): the top set is then the pool's Pareto set (its
    * non-dominated points; `topFraction` does not apply) and the campaigns also report the hypervolume reached.
    */
-  objectives: z.array(z.object({ column: z.string().min(1), direction: directionSchema })).min(2).max(3).optional(),
+  objectives: z.array(strictObject({ column: z.string().min(1), direction: directionSchema })).min(2).max(3).optional(),
   /** Groups of input columns that are mixture fractions (each row is renormalised to sum 1). */
   simplex: z.array(z.array(z.string().min(1)).min(2)).optional(),
   /** Input columns holding labels (one-hot encoded). */
@@ -44,7 +45,7 @@ export function specObjectives(spec: PoolSpec): { column: string; direction: 'mi
   return spec.objectives ?? [{ column: spec.objective as string, direction: spec.direction as 'minimize' | 'maximize' }];
 }
 
-export const protocolSchema = z.object({
+export const protocolSchema = strictObject({
   /** Random initial pool points per campaign (the same for every arm at a given seed). */
   init: z.number().int().positive().default(5),
   /** Batch sizes to run (experiments per round). */
@@ -100,12 +101,13 @@ export function loadSpecFile(specPath: string, datasetsDir = defaultDatasetsDir(
 export function problemFromSpec(raw: unknown, opts: { specDir: string; datasetsDir: string; origin: string }): PoolProblem {
   const parsed = specFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const issues = schemaIssues(parsed.error).map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
     throw new Error(`invalid pool spec ${opts.origin}: ${issues}`);
   }
   const s = parsed.data;
   const file = s.dataset !== undefined ? path.join(opts.datasetsDir, s.dataset) : path.resolve(opts.specDir, s.file as string);
-  const pool = poolSpecSchema.parse({ ...s, file });
+  const { dataset: _dataset, description: _description, protocol: _protocol, ...poolFields } = s;
+  const pool = poolSpecSchema.parse({ ...poolFields, file });
   return { pool, protocol: protocolSchema.parse(s.protocol ?? {}), description: s.description };
 }
 

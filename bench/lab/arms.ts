@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { campaignSpecSchema, type CampaignSpec } from '../../src/domain/index.ts';
+import { campaignSpecSchema, schemaIssues, type CampaignSpec } from '../../src/domain/index.ts';
 
 /**
  * Arms of the lab benchmark: the campaign as it is (`default`) or with overrides of its `strategy`, so every strategy
@@ -96,7 +96,7 @@ export function applyArm(spec: CampaignSpec, arm: LabArm): CampaignSpec {
   if (!r.success) {
     const bare = Object.keys(arm.strategy).length === 1 && arm.strategy['agent'] === arm.name;
     if (bare) throw new ArmError(`unknown arm "${arm.name}": not default and not an agent of the campaign schema`);
-    throw new ArmError(`arm ${arm.name}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ArmError(`arm ${arm.name}: ${schemaIssues(r.error).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   }
   const unknown = unknownKeys(arm.strategy, r.data.strategy as Record<string, unknown>);
   if (unknown.length > 0) throw new ArmError(`arm ${arm.name}: unknown strategy option(s) ${unknown.map((k) => `strategy.${k}`).join(', ')}`);

@@ -1,4 +1,4 @@
-import type { Technique, TechniqueRun } from '../../src/domain/index.ts';
+import { closestName, type Technique, type TechniqueRun } from '../../src/domain/index.ts';
 
 /**
  * Wire contract of the electrochemical station's technique parameters, shared by the OPC UA backend, the OPC UA twin
@@ -114,7 +114,11 @@ export function canonicalParams(run: Pick<TechniqueRun, 'technique' | 'params'>)
 export function checkTechniqueParams(run: Pick<TechniqueRun, 'technique' | 'params'>): string[] {
   const issues: string[] = [];
   const { params, unknown, conflicts } = canonicalParams(run);
-  for (const key of unknown) issues.push(`unknown parameter "${key}" for ${run.technique}`);
+  const known = [...Object.keys(TECHNIQUE_PARAMS), ...Object.keys(TECHNIQUE_ALIASES[run.technique])];
+  for (const key of unknown) {
+    const guess = closestName(key, known);
+    issues.push(`unknown parameter "${key.slice(0, 64)}" for ${run.technique}${guess ? ` (did you mean ${guess}?)` : ''}`);
+  }
   issues.push(...conflicts);
   for (const [key, value] of Object.entries(params)) {
     const spec = (TECHNIQUE_PARAMS as Record<string, ParamSpec>)[key];

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  describeSchemaIssues,
+  schemaIssues,
+  strictObject,
   aspirateOpSchema,
   deviceStateSchema,
   dispenseOpSchema,
@@ -125,7 +128,7 @@ export function isUsableReplyTopic(lab: string, topic: unknown): topic is string
 // Payloads
 
 /** Body of `get_state`: asks for the stored state (and result) of an earlier command. */
-export const getStateBodySchema = z.object({ kind: z.literal('get_state'), commandId: commandIdSchema });
+export const getStateBodySchema = strictObject({ kind: z.literal('get_state'), commandId: commandIdSchema });
 export type GetStateBody = z.infer<typeof getStateBodySchema>;
 export type CommandBody = LiquidHandlerOperation | GetStateBody;
 
@@ -142,14 +145,14 @@ export const commandBodySchemas = {
   get_state: getStateBodySchema,
 } as const satisfies Record<LiquidHandlerCommandName, z.ZodType<CommandBody>>;
 
-const commandEnvelopeSchema = z.object({
+const commandEnvelopeSchema = strictObject({
   schema: z.literal('sdl.cmd.v1'),
   commandId: commandIdSchema,
   replyTo: z.string().min(1).max(256),
   issuedAt: isoTime,
   expiresAt: isoTime,
   command: commandNameSchema,
-  body: z.object({ kind: z.string() }).loose(),
+  body: strictObject({ kind: z.string() }).loose(),
   /** Who sent it (client id; also the lock owner shown in `status`). */
   sender: z.string().max(128).optional(),
 });
@@ -170,14 +173,14 @@ export const commandSchema = commandEnvelopeSchema.transform((cmd, ctx): Command
   }
   const body = (commandBodySchemas[cmd.command] as z.ZodType<CommandBody>).safeParse(cmd.body);
   if (!body.success) {
-    for (const issue of body.error.issues) ctx.addIssue({ code: 'custom', path: ['body', ...issue.path], message: issue.message });
+    for (const issue of schemaIssues(body.error)) ctx.addIssue({ code: 'custom', path: ['body', ...issue.path.split('.').filter(Boolean)], message: issue.message });
     return z.NEVER;
   }
   return { ...cmd, body: body.data };
 });
 
 /** State of one command as the device knows it (answer of `get_state`). */
-export const commandStateSchema = z.object({
+export const commandStateSchema = strictObject({
   commandId: commandIdSchema,
   runStatus: runStatusSchema,
   result: operationResultSchema.optional(),
@@ -185,8 +188,7 @@ export const commandStateSchema = z.object({
 export type CommandState = z.infer<typeof commandStateSchema>;
 
 export const REPLY_STATUSES = ['accepted', 'rejected', 'succeeded', 'failed'] as const;
-export const replySchema = z
-  .object({
+export const replySchema = strictObject({
     schema: z.literal('sdl.reply.v1'),
     /** Null when the command was too malformed to name one. */
     commandId: z.string().max(80).nullable(),
@@ -210,7 +212,7 @@ export const replySchema = z
 export type ReplyPayload = z.infer<typeof replySchema>;
 export type ReplyStatus = ReplyPayload['status'];
 
-export const limitsSchema = z.object({
+export const limitsSchema = strictObject({
   channels: z.number().int().min(1).max(16),
   /** Smallest and largest single aspiration/dispense, µL. */
   minVolume: z.number().positive(),
@@ -221,7 +223,7 @@ export const limitsSchema = z.object({
 });
 export type LiquidHandlerLimits = z.infer<typeof limitsSchema>;
 
-export const descriptionSchema = z.object({
+export const descriptionSchema = strictObject({
   schema: z.literal('sdl.description.v1'),
   deviceId: z.string(),
   deviceClass: z.literal(DEVICE_CLASS),
@@ -232,11 +234,11 @@ export const descriptionSchema = z.object({
   schemaVersion: z.literal(WIRE_VERSION),
   commands: z.array(commandNameSchema),
   limits: limitsSchema,
-  units: z.object({ volume: z.literal('uL'), time: z.literal('s') }),
+  units: strictObject({ volume: z.literal('uL'), time: z.literal('s') }),
 });
 export type DescriptionPayload = z.infer<typeof descriptionSchema>;
 
-export const statusPayloadSchema = z.object({
+export const statusPayloadSchema = strictObject({
   schema: z.literal('sdl.status.v1'),
   deviceId: z.string(),
   state: deviceStateSchema,
@@ -248,12 +250,12 @@ export const statusPayloadSchema = z.object({
   commandsCompleted: z.number().int().nonnegative(),
   lastCommandId: z.string().optional(),
   /** Set while the device holds (orchestrator lost): it finished its current step and starts nothing new. */
-  hold: z.object({ reason: z.string().max(500), since: isoTime }).optional(),
+  hold: strictObject({ reason: z.string().max(500), since: isoTime }).optional(),
   updatedAt: isoTime,
 });
 export type StatusPayload = z.infer<typeof statusPayloadSchema>;
 
-export const eventPayloadSchema = z.object({
+export const eventPayloadSchema = strictObject({
   schema: z.literal('sdl.evt.v1'),
   deviceId: z.string(),
   event: eventNameSchema,
@@ -263,7 +265,7 @@ export const eventPayloadSchema = z.object({
 });
 export type EventPayload = z.infer<typeof eventPayloadSchema>;
 
-export const resultPayloadSchema = z.object({
+export const resultPayloadSchema = strictObject({
   schema: z.literal('sdl.result.liquid.v1'),
   deviceId: z.string(),
   runId: z.string(),
@@ -280,8 +282,7 @@ export type DataStream = z.infer<typeof dataStreamSchema>;
  * A live data chunk (QoS 0: may be lost; the final result is authoritative). `seq` counts 0, 1, 2, ... per run and
  * stream, so a gap shows a lost chunk; `samples` is columnar (equal-length arrays, units in the keys).
  */
-export const dataChunkSchema = z
-  .object({
+export const dataChunkSchema = strictObject({
     schema: z.literal('sdl.data.v1'),
     deviceId: z.string(),
     runId: z.string(),
@@ -357,9 +358,7 @@ export function buildReply(input: ReplyInput): ReplyPayload {
 
 /** `path: message; path: message` of a zod error, so a rejection names the bad field. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(payload)'}: ${i.message}`)
-    .join('; ');
+  return describeSchemaIssues(error);
 }
 
 /** The run statuses after which a command will not change any more. */

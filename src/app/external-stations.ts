@@ -11,7 +11,7 @@ import { CellLinkSubscriber, MirroredWorld } from '../../simulators/liquid/cell-
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
 import { DocumentFileError, parseDocument, readDocument, type FileIssue } from '../config/document-file.ts';
 import { mqttTlsSchema, type Config } from '../config/index.ts';
-import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
+import { Rng, strictObject, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
 import { LiquidHandler } from '../devices/liquid-handler.ts';
 import { Potentiostat } from '../devices/potentiostat.ts';
@@ -27,7 +27,7 @@ import { connectionOptions, endpointIssues, opcuaEndpointSchema } from './opcua-
  * reports (simulators/liquid/cell-link.ts).
  */
 const topicId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, '1-64 characters of [a-z0-9-]');
-const brokerSchema = z.object({
+const brokerSchema = strictObject({
   url: z.string().regex(/^(mqtts?|tcp|ssl|tls):\/\/[^\s/]+/, 'an mqtt:// or mqtts:// URL'),
   username: z.string().optional(),
   password: z.string().optional(),
@@ -46,8 +46,7 @@ const echemSchema = opcuaEndpointSchema.extend({
   programs: echemLadsMappingSchema.shape.programs,
   results: echemLadsMappingSchema.shape.results,
 });
-export const stationsFileSchema = z
-  .object({
+export const stationsFileSchema = strictObject({
     schema: z.literal('labloop.stations.v1').default('labloop.stations.v1'),
     /** MQTT lab id of the liquid handlers (default: the configuration's). */
     lab: topicId.optional(),
@@ -55,11 +54,11 @@ export const stationsFileSchema = z
     broker: brokerSchema.optional(),
     pairs: z
       .array(
-        z.object({
+        strictObject({
           id: topicId,
           /** The cell the liquid handler fills and the station measures (default: the pair id). */
           cell: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-          liquidHandler: z.object({ id: topicId, lab: topicId.optional(), broker: brokerSchema.optional() }),
+          liquidHandler: strictObject({ id: topicId, lab: topicId.optional(), broker: brokerSchema.optional() }),
           echem: echemSchema.optional(),
         }),
       )

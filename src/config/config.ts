@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { strictObject } from '../domain/index.ts';
 import { formatZodIssues } from './campaign-file.ts';
 
 /** TLS for an `mqtts://` broker: PEM files (CA, client certificate and key) and whether to verify the server. */
-export const mqttTlsSchema = z.object({
+export const mqttTlsSchema = strictObject({
   caFile: z.string().optional(),
   certFile: z.string().optional(),
   keyFile: z.string().optional(),
@@ -13,7 +14,7 @@ export type MqttTlsSettings = z.infer<typeof mqttTlsSchema>;
 /**
  * The one configuration schema. `process.env` is read here and nowhere else; everything else receives a Config.
  */
-export const configSchema = z.object({
+export const configSchema = strictObject({
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   pgliteDir: z.string().default('.labloop/db'),
   /** Cache of a migrated empty PGlite database: a new database loads it (≈ 1 s) instead of running initdb (≈ 4 s or more). */
@@ -22,8 +23,7 @@ export const configSchema = z.object({
   pkiDir: z.string().default('.labloop/pki'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
   lab: z.string().regex(/^[a-z0-9-]+$/).default('lab1'),
-  mqtt: z
-    .object({
+  mqtt: strictObject({
       /** External broker URL; when absent a dry run starts an embedded aedes broker. */
       url: z.string().optional(),
       protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4),
@@ -33,14 +33,12 @@ export const configSchema = z.object({
     })
     .default({ protocolVersion: 4 }),
   /** OPC UA client identity for `labloop devices` and stations files without their own (password from the environment only). */
-  opcua: z.object({ password: z.string().optional() }).default({}),
-  console: z
-    .object({
-      tokens: z.array(z.object({ token: z.string().min(16), role: z.enum(['viewer', 'operator', 'admin']), actor: z.string() })).default([]),
+  opcua: strictObject({ password: z.string().optional() }).default({}),
+  console: strictObject({
+      tokens: z.array(strictObject({ token: z.string().min(16), role: z.enum(['viewer', 'operator', 'admin']), actor: z.string() })).default([]),
     })
     .default({ tokens: [] }),
-  timeouts: z
-    .object({
+  timeouts: strictObject({
       commandReply_s: z.number().positive().default(30),
       stepOverrunFactor: z.number().positive().default(3),
     })

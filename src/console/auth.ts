@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { strictObject } from '../domain/index.ts';
 import { roleSchema, type Role } from './console-protocol.ts';
 
 /** Who is on the other end of a request or socket. Never carries the token. */
@@ -10,7 +11,7 @@ export interface Principal {
   insecure: boolean;
 }
 
-export const tokenEntrySchema = z.object({
+export const tokenEntrySchema = strictObject({
   token: z.string().min(16, 'a console token must have at least 16 characters'),
   role: roleSchema,
   actor: z.string().min(1).max(100),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeSchemaIssues, strictObject } from '../domain/index.ts';
 import type { LabDocument } from '../protocol/index.ts';
 
 /**
@@ -26,25 +27,25 @@ const id = (what: string) =>
 export const campaignIdSchema = id('campaignId');
 const text = (max: number) => z.string().max(max, `at most ${max} characters`);
 
-export const subscribeSchema = z.strictObject({
+export const subscribeSchema = strictObject({
   campaignId: campaignIdSchema,
   /** Highest sequence number the client already has; everything after it is sent, in order. */
   afterSeq: z.number().int().nonnegative().default(0),
 });
 export type SubscribeRequest = z.infer<typeof subscribeSchema>;
 
-export const unsubscribeSchema = z.strictObject({ campaignId: campaignIdSchema });
+export const unsubscribeSchema = strictObject({ campaignId: campaignIdSchema });
 
 const base = { campaignId: campaignIdSchema };
 export const consoleCommandSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('pause'), ...base }),
-  z.strictObject({ action: z.literal('resume'), ...base }),
-  z.strictObject({ action: z.literal('abort'), ...base, reason: text(500).optional() }),
-  z.strictObject({ action: z.literal('approve'), ...base, trialId: id('trialId') }),
-  z.strictObject({ action: z.literal('reject'), ...base, trialId: id('trialId'), reason: text(500).optional() }),
-  z.strictObject({ action: z.literal('recover'), ...base, trialId: id('trialId'), decision: z.enum(['retry', 'skip', 'abandon']) }),
-  z.strictObject({ action: z.literal('quarantine'), ...base, station: id('station'), message: text(500).optional() }),
-  z.strictObject({ action: z.literal('release'), ...base, station: id('station') }),
+  strictObject({ action: z.literal('pause'), ...base }),
+  strictObject({ action: z.literal('resume'), ...base }),
+  strictObject({ action: z.literal('abort'), ...base, reason: text(500).optional() }),
+  strictObject({ action: z.literal('approve'), ...base, trialId: id('trialId') }),
+  strictObject({ action: z.literal('reject'), ...base, trialId: id('trialId'), reason: text(500).optional() }),
+  strictObject({ action: z.literal('recover'), ...base, trialId: id('trialId'), decision: z.enum(['retry', 'skip', 'abandon']) }),
+  strictObject({ action: z.literal('quarantine'), ...base, station: id('station'), message: text(500).optional() }),
+  strictObject({ action: z.literal('release'), ...base, station: id('station') }),
 ]);
 export type ConsoleCommand = z.infer<typeof consoleCommandSchema>;
 export type ConsoleAction = ConsoleCommand['action'];
@@ -90,10 +91,5 @@ export interface HelloMessage {
 
 /** Turns zod issues into one line naming each bad field. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.map(String).join('.');
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join('; ');
+  return describeSchemaIssues(error, '(event)');
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier (letters, digits, underscore)');
 
-export const objectiveSchema = z.object({
+export const objectiveSchema = strictObject({
   name,
   direction: z.enum(['minimize', 'maximize']),
   unit: z.string(),
@@ -14,7 +15,7 @@ export const objectiveSchema = z.object({
 });
 export type Objective = z.infer<typeof objectiveSchema>;
 
-export const continuousParameterSchema = z.object({
+export const continuousParameterSchema = strictObject({
   type: z.literal('continuous'),
   name,
   low: z.number(),
@@ -22,20 +23,20 @@ export const continuousParameterSchema = z.object({
   unit: z.string(),
   log: z.boolean().default(false),
 });
-export const integerParameterSchema = z.object({
+export const integerParameterSchema = strictObject({
   type: z.literal('integer'),
   name,
   low: z.number().int(),
   high: z.number().int(),
   unit: z.string().default(''),
 });
-export const categoricalParameterSchema = z.object({
+export const categoricalParameterSchema = strictObject({
   type: z.literal('categorical'),
   name,
   choices: z.array(z.string()).min(2),
 });
 /** Fractions that sum to one (a mixture), e.g. metal-salt fractions. */
-export const simplexGroupSchema = z.object({
+export const simplexGroupSchema = strictObject({
   type: z.literal('simplex'),
   name,
   components: z.array(name).min(2),
@@ -59,14 +60,14 @@ export type CategoricalParameter = z.infer<typeof categoricalParameterSchema>;
 export type SimplexGroup = z.infer<typeof simplexGroupSchema>;
 
 /** Σ coefficients[name]·value ≤ rhs over numeric parameters (or simplex components). */
-export const linearConstraintSchema = z.object({
+export const linearConstraintSchema = strictObject({
   coefficients: z.record(z.string(), z.number()),
   rhs: z.number(),
   description: z.string().optional(),
 });
 export type LinearConstraint = z.infer<typeof linearConstraintSchema>;
 
-export const stockSchema = z.object({
+export const stockSchema = strictObject({
   name,
   /** Component this stock supplies (a simplex component or a continuous concentration parameter's species). */
   species: z.string(),
@@ -75,7 +76,7 @@ export const stockSchema = z.object({
 });
 export type Stock = z.infer<typeof stockSchema>;
 
-export const safetyEnvelopeSchema = z.object({
+export const safetyEnvelopeSchema = strictObject({
   /** Per-stock limits on the volume drawn for one sample, µL. */
   maxStockVolume: z.record(z.string(), z.number().positive()).default({}),
   /** Total sample volume limits, µL. */
@@ -89,12 +90,12 @@ export const safetyEnvelopeSchema = z.object({
   maxTemperature: z.number().default(500),
   /** Forbidden combinations: all listed species present above `above` (mM) in one sample. */
   forbiddenCombinations: z
-    .array(z.object({ species: z.array(z.string()).min(2), above: z.number().nonnegative().default(0), reason: z.string() }))
+    .array(strictObject({ species: z.array(z.string()).min(2), above: z.number().nonnegative().default(0), reason: z.string() }))
     .default([]),
 });
 export type SafetyEnvelope = z.infer<typeof safetyEnvelopeSchema>;
 
-export const stationPairSchema = z.object({
+export const stationPairSchema = strictObject({
   id,
   liquidHandler: id,
   potentiostat: id,
@@ -102,7 +103,7 @@ export const stationPairSchema = z.object({
 });
 export type StationPair = z.infer<typeof stationPairSchema>;
 
-export const protocolSchema = z.object({
+export const protocolSchema = strictObject({
   /** Sample volume prepared for the cell, µL. */
   sampleVolume: z.number().positive().default(2000),
   electrodeArea: z.number().positive().default(0.0707),
@@ -120,8 +121,7 @@ export type ProtocolSpec = z.infer<typeof protocolSchema>;
 /** Proposers a campaign's strategy can name (the composition root builds them: src/app/agents.ts). */
 export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random'] as const;
 
-export const campaignSpecSchema = z
-  .object({
+export const campaignSpecSchema = strictObject({
     schema: z.literal('labloop.campaign.v1').default('labloop.campaign.v1'),
     id,
     title: z.string(),
@@ -129,13 +129,12 @@ export const campaignSpecSchema = z
     objectives: z.array(objectiveSchema).min(1),
     parameters: z.array(parameterSchema).min(1),
     constraints: z.array(linearConstraintSchema).default([]),
-    budget: z.object({ trials: z.number().int().positive(), maxFailures: z.number().int().nonnegative().optional() }),
-    stations: z.object({ pairs: z.number().int().positive().default(1) }).default({ pairs: 1 }),
+    budget: strictObject({ trials: z.number().int().positive(), maxFailures: z.number().int().nonnegative().optional() }),
+    stations: strictObject({ pairs: z.number().int().positive().default(1) }).default({ pairs: 1 }),
     stocks: z.array(stockSchema).default([]),
     protocol: protocolSchema.default(protocolSchema.parse({})),
     safety: safetyEnvelopeSchema,
-    strategy: z
-      .object({
+    strategy: strictObject({
         agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
         approval: z.enum(['auto', 'human']).default('auto'),

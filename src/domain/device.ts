@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object.ts';
 
 export const DEVICE_STATES = ['init', 'ready', 'busy', 'error', 'maintenance', 'disconnected', 'lost'] as const;
 export const deviceStateSchema = z.enum(DEVICE_STATES);
@@ -9,7 +10,7 @@ export const RUN_STATUSES = ['not_started', 'running', 'succeeded', 'failed', 'c
 export const runStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
-export const deviceStatusSchema = z.object({
+export const deviceStatusSchema = strictObject({
   deviceId: z.string(),
   state: deviceStateSchema,
   activeRunId: z.string().optional(),

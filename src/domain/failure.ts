@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object.ts';
 
 /**
  * Stable failure codes. Every failed trial carries one. `retryable` means the same step may be tried again;
@@ -59,14 +60,14 @@ export const FAILURE_CODES = {
 export type FailureCode = keyof typeof FAILURE_CODES;
 export const failureCodeSchema = z.enum(Object.keys(FAILURE_CODES) as [FailureCode, ...FailureCode[]]);
 
-export const failureSchema = z.object({
+export const failureSchema = strictObject({
   code: failureCodeSchema,
   message: z.string(),
   vendorCode: z.string().optional(),
   retryable: z.boolean(),
   recoverable: z.boolean(),
   /** Per-channel detail for multichannel liquid-handler errors. */
-  channels: z.array(z.object({ channel: z.number().int(), code: failureCodeSchema, message: z.string() })).optional(),
+  channels: z.array(strictObject({ channel: z.number().int(), code: failureCodeSchema, message: z.string() })).optional(),
 });
 export type Failure = z.infer<typeof failureSchema>;
 

@@ -11,3 +11,4 @@ export * from './device.ts';
 export * from './clock.ts';
 export * from './random.ts';
 export * from './logger.ts';
+export * from './strict-object.ts';

@@ -26,7 +26,7 @@ describe('lab benchmark arms', () => {
 
   it('names a bad override or an unknown option or arm', () => {
     expect(() => applyArm(spec, parseArm('b:ucbBeta=-1'))).toThrow(/arm b: strategy.ucbBeta/);
-    expect(() => applyArm(spec, parseArm('t:ucbBetta=16'))).toThrow(/unknown strategy option\(s\) strategy.ucbBetta/);
+    expect(() => applyArm(spec, parseArm('t:ucbBetta=16'))).toThrow(/strategy\.ucbBetta: unknown key \(did you mean ucbBeta\?\)/);
     expect(() => applyArm(spec, parseArm('nonsense'))).toThrow(/unknown arm "nonsense"/);
     expect(() => parseArm('x:oops')).toThrow(/use key=value/);
     expect(() => parseArm('{"name":"x","strat":{}}')).toThrow(/bad arm/);
