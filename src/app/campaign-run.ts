@@ -20,6 +20,7 @@ import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createAgent } from './agents.ts';
+import { createPlanner } from './planner.ts';
 import { analyseEchem } from './analysis.ts';
 import { brokerConnection, configuredBroker } from './broker-connection.ts';
 import { defaultCampaignId, hashTag, type RunKind } from './campaign-identity.ts';
@@ -200,7 +201,10 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     }
     if (opts.onQuarantine) watchQuarantines(bus, campaignId, opts.onQuarantine, new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
     // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
-    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }));
+    // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
+    // it answers is a plannerCall document.
+    const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
+    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, { ...(planner ? { planner } : {}), logger }));
     const loop = new CampaignLoop({
       spec,
       campaignId,
@@ -233,6 +237,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       result,
       ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
       ...(simulatedTime ? { exportedAt: nowDate().toISOString() } : {}),
+      ...(planner ? { planner: { kind: planner.kind, ...planner.stats() } } : {}),
     });
     await lease.release();
     await consoleHandle?.finish();

@@ -38,6 +38,21 @@ export const configSchema = strictObject({
       tokens: z.array(strictObject({ token: z.string().min(16), role: z.enum(['viewer', 'operator', 'admin']), actor: z.string() })).default([]),
     })
     .default({ tokens: [] }),
+  /**
+   * An OpenAI-compatible chat endpoint for the planner (ADR 0070). Without `baseUrl` the deterministic rule planner is
+   * used. The API key comes from the environment only and is never logged or stored.
+   */
+  llm: strictObject({
+      baseUrl: z.string().url().optional(),
+      model: z.string().min(1).default('default'),
+      apiKey: z.string().optional(),
+      /** Per call, including the time to read the reply. */
+      timeout_ms: z.number().int().positive().default(20_000),
+      /** Per campaign: model calls and tokens (prompt + completion) before every further call uses the rule planner. */
+      maxCalls: z.number().int().nonnegative().default(200),
+      maxTokens: z.number().int().nonnegative().default(400_000),
+    })
+    .default({ model: 'default', timeout_ms: 20_000, maxCalls: 200, maxTokens: 400_000 }),
   timeouts: strictObject({
       commandReply_s: z.number().positive().default(30),
       stepOverrunFactor: z.number().positive().default(3),
@@ -71,11 +86,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     opcua: { password: env.LABLOOP_OPCUA_PASSWORD || undefined },
     console: { tokens: parseTokens(env.LABLOOP_CONSOLE_TOKENS) },
+    llm: {
+      baseUrl: env.LABLOOP_LLM_BASE_URL || undefined,
+      model: env.LABLOOP_LLM_MODEL || undefined,
+      apiKey: env.LABLOOP_LLM_API_KEY || undefined,
+      timeout_ms: numberFromEnv(env.LABLOOP_LLM_TIMEOUT_MS),
+      maxCalls: numberFromEnv(env.LABLOOP_LLM_MAX_CALLS),
+      maxTokens: numberFromEnv(env.LABLOOP_LLM_MAX_TOKENS),
+    },
   };
   const merged = { ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(formatZodIssues(result.error));
   return result.data;
+}
+
+/** A number from an environment variable (absent or empty: undefined; not a number: NaN, which the schema refuses). */
+function numberFromEnv(text: string | undefined): number | undefined {
+  return text ? Number(text) : undefined;
 }
 
 /** `LABLOOP_CONSOLE_TOKENS="actor:role:token,actor2:role:token2"`. */

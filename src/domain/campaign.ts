@@ -119,7 +119,28 @@ export const protocolSchema = strictObject({
 export type ProtocolSpec = z.infer<typeof protocolSchema>;
 
 /** Proposers a campaign's strategy can name (the composition root builds them: src/app/agents.ts). */
-export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random'] as const;
+export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random', 'hybrid'] as const;
+
+/** Verdicts the planner's triage of a failed or flagged trial may return (closed list). */
+export const TRIAGE_VERDICTS = ['retry', 'skip', 'quarantine-region', 'quarantine-station', 'ask-human'] as const;
+export type TriageVerdictKind = (typeof TRIAGE_VERDICTS)[number];
+
+/** The hybrid agent's planner (ADR 0071): when it is asked for advice, how many candidates it may add, what triage may do. */
+export const plannerStrategySchema = z
+  .object({
+    /** Ask for advice every this many completed trials (k). */
+    every: z.number().int().positive().default(8),
+    /** Also ask when the best value has not improved for this many completed trials. */
+    stallAfter: z.number().int().positive().default(12),
+    /** At most this many candidate recipes per advice. */
+    candidates: z.number().int().positive().max(16).default(3),
+    /** At most this share of each batch may come from the planner's candidates (rounded up to at least one). */
+    share: z.number().min(0).max(1).default(0.5),
+    /** Triage verdicts the engine may apply; others become `skip`. */
+    triage: z.array(z.enum(TRIAGE_VERDICTS)).default(['retry', 'skip']),
+  })
+  .strict();
+export type PlannerStrategy = z.infer<typeof plannerStrategySchema>;
 
 export const campaignSpecSchema = strictObject({
     schema: z.literal('labloop.campaign.v1').default('labloop.campaign.v1'),
@@ -152,6 +173,8 @@ export const campaignSpecSchema = strictObject({
         outcomeWarp: z.enum(['auto', 'copula', 'none']).optional(),
         /** Give the GP a component-present indicator per mixture component (default true, ADR 0045). */
         mixturePresence: z.boolean().optional(),
+        /** The LLM planner of the hybrid agent (defaults apply when absent). */
+        planner: plannerStrategySchema.optional(),
       })
       .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
   })

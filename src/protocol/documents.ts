@@ -99,6 +99,33 @@ const payloads = {
     accepted: z.boolean(),
     reason: z.string().optional(),
   }),
+  /**
+   * One planner job (ADR 0072): the prompts and replies of every model turn (secrets redacted), how the output fared in
+   * validation, and where the answer came from. A suggestion's `sourceId` names the document behind it.
+   */
+  plannerCall: z.object({
+    callId: z.string(),
+    job: z.enum(['draft', 'advise', 'triage', 'report']),
+    /** `llm`: the model's answer was used; `rules`: the rule planner's (no endpoint, or a fallback); `replay`: a recording. */
+    source: z.enum(['llm', 'rules', 'replay']),
+    fallback: z.enum(['provider', 'timeout', 'budget', 'invalid']).optional(),
+    /** SHA-256 of the normalised first prompt: a replay finds the recorded answer by it. */
+    promptHash: z.string(),
+    turns: z.array(
+      z.object({
+        system: z.string(),
+        user: z.string(),
+        reply: z.string().optional(),
+        error: z.string().optional(),
+        tokens: z.number().int().nonnegative().default(0),
+        latency_ms: z.number().nonnegative(),
+        rejected: z.object({ layer: z.enum(['json', 'schema', 'rules', 'safety']), issues: z.array(z.string()) }).optional(),
+      }),
+    ),
+    /** What the job decided, as our validation accepted it (the rule planner's when it fell back). */
+    result: z.unknown(),
+    trialId: z.string().optional(),
+  }),
   /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
   fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),
 } as const;

@@ -1,0 +1,145 @@
+import type { CampaignSpec, Failure, Recipe, TriageVerdictKind } from '../../src/domain/index.ts';
+import type { DocumentPayload } from '../../src/protocol/index.ts';
+import type { RecipeGate } from '../trial-ports.ts';
+
+export type JobName = 'draft' | 'advise' | 'triage' | 'report';
+export type PlannerSource = 'llm' | 'rules' | 'replay';
+/** Why a model call's answer was replaced by the rule planner's. */
+export type FallbackReason = 'provider' | 'timeout' | 'budget' | 'invalid';
+/** Validation layers, in the order they run: JSON parse, zod schema, cross-field rules, the safety gate. */
+export type ValidationLayer = 'json' | 'schema' | 'rules' | 'safety';
+export type PlannerCallRecord = DocumentPayload<'plannerCall'>;
+
+/** Turn a goal in words into a campaign, starting from a base campaign (search space, stocks, envelope). */
+export interface DraftRequest {
+  goal: string;
+  base: CampaignSpec;
+}
+export type DraftOutcome =
+  | {
+      kind: 'campaign';
+      spec: CampaignSpec;
+      /** Campaign fields the planner set (dotted paths); every other field is the base campaign's or a default. */
+      chosen: string[];
+      rationale: string;
+    }
+  | { kind: 'refused'; rule: string; reason: string };
+
+export const STRATEGIES = ['exploit', 'explore', 'diversify', 'focus-region', 'suggest-stop'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** The compact, structured state of a campaign the advise job reads. */
+export interface CampaignSummary {
+  completed: number;
+  failed: number;
+  budgetLeft: number;
+  pending: number;
+  /** Completed trials since the best value last improved. */
+  sinceImprovement: number;
+  best?: { value: number; recipe: Recipe };
+  /** The last few completed recipes with their primary objective. */
+  recent: { recipe: Recipe; value: number }[];
+  failuresByCode: Record<string, number>;
+  /** Model hyper-parameters of the judging agent (lengthscales), when it has a model. */
+  model?: Record<string, unknown>;
+}
+export interface AdviceRequest {
+  spec: CampaignSpec;
+  summary: CampaignSummary;
+  /** At most this many candidates. */
+  k: number;
+  reason: 'cadence' | 'stall';
+}
+export interface Advice {
+  strategy: Strategy;
+  rationale: string;
+  /** Recipes as the safety gate normalised them; each passed the gate. */
+  candidates: { recipe: Recipe; rationale: string }[];
+  region?: Record<string, [number, number]>;
+}
+
+export interface TriageRequest {
+  spec: CampaignSpec;
+  trialId: string;
+  recipe: Recipe;
+  failure?: Failure;
+  flags: string[];
+  station?: string;
+  attempt: number;
+  /** Verdicts the campaign allows. */
+  allowed: readonly TriageVerdictKind[];
+}
+export interface TriageVerdict {
+  verdict: TriageVerdictKind;
+  reason: string;
+}
+
+/** Facts the code computed from the store; the report job may only phrase them. */
+export interface ReportFacts {
+  campaignId: string;
+  title: string;
+  objective: { name: string; unit: string; direction: 'minimize' | 'maximize' };
+  trials: { total: number; completed: number; failed: number; blocked: number; abandoned: number };
+  best?: { value: number; trialIndex: number; recipe: Recipe };
+  failuresByCode: Record<string, number>;
+  proposers: Record<string, number>;
+}
+export interface ReportRequest {
+  facts: ReportFacts;
+}
+export interface ReportText {
+  markdown: string;
+}
+
+export interface PlannerResult<T> {
+  value: T;
+  source: PlannerSource;
+  fallback?: FallbackReason;
+  /** Id of the plannerCall document of this job (when a transcript sink is attached). */
+  transcriptId?: string;
+}
+
+/** What a planner may use besides its input: the safety gate of a campaign (built by the composition root). */
+export interface PlannerDeps {
+  gateFor(spec: CampaignSpec): RecipeGate;
+  /** Receives every job's record (the audit trail); returns the id of the document it became. */
+  record?: (call: PlannerCallRecord) => string | undefined;
+}
+
+/**
+ * The planner: four jobs, each answered with data our own code validated. The LLM planner asks a chat model; the rule
+ * planner is deterministic; the replay planner answers from recorded transcripts.
+ */
+export interface Planner {
+  readonly kind: PlannerSource;
+  draft(req: DraftRequest): Promise<PlannerResult<DraftOutcome>>;
+  advise(req: AdviceRequest): Promise<PlannerResult<Advice>>;
+  triage(req: TriageRequest): Promise<PlannerResult<TriageVerdict>>;
+  report(req: ReportRequest): Promise<PlannerResult<ReportText>>;
+  stats(): PlannerStats;
+}
+
+export interface PlannerStats {
+  calls: number;
+  tokens: number;
+  latency_ms: { total: number; max: number };
+  rejections: Record<ValidationLayer, number>;
+  repairs: number;
+  fallbacks: Record<FallbackReason, number>;
+  jobs: Record<JobName, number>;
+  /** Jobs answered by each source. */
+  answeredBy: Record<PlannerSource, number>;
+}
+
+export function emptyStats(): PlannerStats {
+  return {
+    calls: 0,
+    tokens: 0,
+    latency_ms: { total: 0, max: 0 },
+    rejections: { json: 0, schema: 0, rules: 0, safety: 0 },
+    repairs: 0,
+    fallbacks: { provider: 0, timeout: 0, budget: 0, invalid: 0 },
+    jobs: { draft: 0, advise: 0, triage: 0, report: 0 },
+    answeredBy: { llm: 0, rules: 0, replay: 0 },
+  };
+}
