@@ -39,6 +39,8 @@ export const configSchema = z.object({
       tokens: z.array(z.object({ token: z.string().min(16), role: z.enum(['viewer', 'operator', 'admin']), actor: z.string() })).default([]),
     })
     .default({ tokens: [] }),
+  /** TensorFlow.js backend of the generative models (ADR 0080): auto tries node-gpu, node, wasm, cpu in that order. */
+  tfBackend: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
   timeouts: z
     .object({
       commandReply_s: z.number().positive().default(30),
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     opcua: { password: env.LABLOOP_OPCUA_PASSWORD || undefined },
     console: { tokens: parseTokens(env.LABLOOP_CONSOLE_TOKENS) },
+    tfBackend: (env.LABLOOP_TF_BACKEND as Config['tfBackend']) || undefined,
   };
   const merged = { ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const result = configSchema.safeParse(merged);
