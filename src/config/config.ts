@@ -53,6 +53,8 @@ export const configSchema = strictObject({
       maxTokens: z.number().int().nonnegative().default(400_000),
     })
     .default({ model: 'default', timeout_ms: 20_000, maxCalls: 200, maxTokens: 400_000 }),
+  /** TensorFlow.js backend of the generative models (ADR 0080): auto tries node-gpu, node, wasm, cpu in that order. */
+  tfBackend: z.enum(['auto', 'node-gpu', 'node', 'wasm', 'cpu']).default('auto'),
   timeouts: strictObject({
       commandReply_s: z.number().positive().default(30),
       stepOverrunFactor: z.number().positive().default(3),
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxCalls: numberFromEnv(env.LABLOOP_LLM_MAX_CALLS),
       maxTokens: numberFromEnv(env.LABLOOP_LLM_MAX_TOKENS),
     },
+    tfBackend: (env.LABLOOP_TF_BACKEND as Config['tfBackend']) || undefined,
   };
   const merged = { ...fromEnv, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const result = configSchema.safeParse(merged);

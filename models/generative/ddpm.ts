@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/domain/random.ts';
+import type { Generator, Hyperparameters, SerializedTensor, TrainingData, TrainProgress } from './generator.ts';
+import { batchIndices, forward, ParamSet, type Dense } from './mlp.ts';
+import type { RecipeCodec } from './recipe-codec.ts';
+
+/**
+ * A small conditional denoising diffusion model (DDPM, ADR 0081). Data: codec features mapped to [−1, 1]. Forward
+ * process with a cosine schedule of `T` steps; an MLP denoiser ε(x_t, t, c) ([x_t, c, t/T, sin/cos of t] → hidden →
+ * hidden → ε) trained on ‖ε − ε̂‖². Sampling runs the ancestral reverse chain from N(0, I); the result is mapped back
+ * to feature ranges (clamped) and left to the codec's exact decoder (arg-max categoricals, projected simplex).
+ */
+export const DDPM_DEFAULTS = { hidden: 128, T: 40, steps: 2000, batch: 128, lr: 2e-3 } as const;
+
+/** Cumulative ᾱ_t of the cosine schedule (Nichol & Dhariwal), t = 0 … T, β clipped to 0.999. */
+function cosineSchedule(T: number): { betas: Float64Array; alphaBar: Float64Array } {
+  const f = (t: number): number => Math.cos(((t / T + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+  const betas = new Float64Array(T + 1);
+  const alphaBar = new Float64Array(T + 1);
+  alphaBar[0] = 1;
+  for (let t = 1; t <= T; t++) {
+    const b = Math.min(0.999, 1 - f(t) / f(t - 1));
+    betas[t] = b;
+    alphaBar[t] = (alphaBar[t - 1] as number) * (1 - b);
+  }
+  return { betas, alphaBar };
+}
+
+export function createDdpm(codec: RecipeCodec, condDim: number, seed: number, hyper: Partial<typeof DDPM_DEFAULTS> = {}): Generator {
+  const h: Hyperparameters = { ...DDPM_DEFAULTS, ...hyper };
+  const hidden = h['hidden'] as number;
+  const T = h['T'] as number;
+  const F = codec.dim;
+  const TEMB = 5;
+  const params = new ParamSet(seed);
+  const net: Dense[] = params.mlp('den', [F + condDim + TEMB, hidden, hidden, F]);
+  const { betas, alphaBar } = cosineSchedule(T);
+
+  /** t (b×1, values in 1 … T) → b×5 embedding. */
+  const embed = (t: tf.Tensor2D): tf.Tensor2D => {
+    const s = tf.div(t, T);
+    return tf.concat([s, tf.sin(tf.mul(s, Math.PI)), tf.cos(tf.mul(s, Math.PI)), tf.sin(tf.mul(s, 2 * Math.PI)), tf.cos(tf.mul(s, 2 * Math.PI))], 1) as tf.Tensor2D;
+  };
+  const denoise = (xt: tf.Tensor2D, c: tf.Tensor2D, t: tf.Tensor2D): tf.Tensor2D => forward(net, tf.concat([xt, c, embed(t)], 1));
+  const sqrtAb = Float32Array.from(alphaBar, (a) => Math.sqrt(a));
+  const sqrt1mAb = Float32Array.from(alphaBar, (a) => Math.sqrt(1 - a));
+
+  return {
+    kind: 'ddpm',
+    hyper: h,
+    train(data: TrainingData, onProgress?: (p: TrainProgress) => void) {
+      if (data.dim !== F || data.condDim !== condDim) throw new Error('training data do not match the model');
+      const rng = new Rng(seed).fork('ddpm-train');
+      const steps = h['steps'] as number;
+      const batch = h['batch'] as number;
+      const opt = tf.train.adam(h['lr'] as number);
+      const X = tf.tidy(() => tf.sub(tf.mul(tf.tensor2d(data.x, [data.n, F]), 2), 1));
+      const C = tf.tensor2d(data.c, [data.n, condDim]);
+      const lossCurve: number[] = [];
+      const every = Math.max(1, Math.floor(steps / 100));
+      try {
+        for (let step = 0; step < steps; step++) {
+          const idx = batchIndices(data.n, batch, () => rng.next());
+          const b = idx.length;
+          const ts = new Float32Array(b);
+          const a = new Float32Array(b);
+          const s = new Float32Array(b);
+          for (let i = 0; i < b; i++) {
+            const t = 1 + rng.int(T);
+            ts[i] = t;
+            a[i] = sqrtAb[t] as number;
+            s[i] = sqrt1mAb[t] as number;
+          }
+          const noiseSeed = rng.nextUint32();
+          const loss = tf.tidy(() => {
+            const I = tf.tensor1d(idx, 'int32');
+            const x0 = tf.gather(X, I) as tf.Tensor2D;
+            const cb = tf.gather(C, I) as tf.Tensor2D;
+            const eps = tf.randomNormal([b, F], 0, 1, 'float32', noiseSeed);
+            const xt = tf.add(tf.mul(x0, tf.tensor2d(a, [b, 1])), tf.mul(eps, tf.tensor2d(s, [b, 1]))) as tf.Tensor2D;
+            const tt = tf.tensor2d(ts, [b, 1]);
+            return opt.minimize(() => tf.mean(tf.square(tf.sub(denoise(xt, cb, tt), eps))) as tf.Scalar, true, params.variables()) as tf.Scalar;
+          });
+          if (step % every === 0 || step === steps - 1) {
+            const v = (loss.dataSync() as Float32Array)[0] as number;
+            lossCurve.push(v);
+            onProgress?.({ step: step + 1, steps, loss: v });
+          }
+          loss.dispose();
+        }
+      } finally {
+        X.dispose();
+        C.dispose();
+        opt.dispose();
+      }
+      return { lossCurve };
+    },
+    sample(cond: Float32Array, m: number, sampleSeed: number): Float32Array {
+      return tf.tidy(() => {
+        const c = tf.tensor2d(cond, [m, condDim]);
+        let x = tf.randomNormal([m, F], 0, 1, 'float32', sampleSeed) as tf.Tensor2D;
+        for (let t = T; t >= 1; t--) {
+          const next = tf.tidy(() => {
+            const beta = betas[t] as number;
+            const ab = alphaBar[t] as number;
+            const eps = denoise(x, c, tf.fill([m, 1], t) as tf.Tensor2D);
+            const mean = tf.mul(tf.sub(x, tf.mul(eps, beta / Math.sqrt(1 - ab))), 1 / Math.sqrt(1 - beta));
+            if (t === 1) return mean as tf.Tensor2D;
+            const sigma = Math.sqrt((beta * (1 - (alphaBar[t - 1] as number))) / (1 - ab));
+            return tf.add(mean, tf.mul(tf.randomNormal([m, F], 0, 1, 'float32', sampleSeed + t), sigma)) as tf.Tensor2D;
+          });
+          x.dispose();
+          x = next;
+        }
+        return tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1).dataSync() as Float32Array;
+      });
+    },
+    exportWeights: (): SerializedTensor[] => params.export(),
+    importWeights: (w) => params.import(w),
+    dispose: () => params.dispose(),
+  };
+}

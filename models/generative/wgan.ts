@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/domain/random.ts';
+import type { Generator, Hyperparameters, SerializedTensor, TrainingData, TrainProgress } from './generator.ts';
+import { batchIndices, forward, ParamSet, type Dense } from './mlp.ts';
+import type { RecipeCodec } from './recipe-codec.ts';
+
+/**
+ * Conditional Wasserstein GAN with gradient penalty (ADR 0081). Generator G(z, c): [z, c] → hidden → logits,
+ * activated by the codec (categoricals as Gumbel-softmax while training, so the critic sees near one-hot rows like
+ * the real ones). Critic D(x, c): [x, c] → hidden → a score. Per generator step, `critic` critic steps minimise
+ * D(fake) − D(real) + λ·(‖∇ₓ D(x̂, c)‖ − 1)² at random interpolates x̂ (a nested gradient; the swish MLP is smooth).
+ * Adam with β₁ = 0.5, β₂ = 0.9.
+ */
+export const WGAN_DEFAULTS = { hidden: 64, latent: 8, steps: 500, critic: 4, batch: 64, lr: 1e-3, lambda: 10, tau: 0.5 } as const;
+
+export function createWgan(codec: RecipeCodec, condDim: number, seed: number, hyper: Partial<typeof WGAN_DEFAULTS> = {}): Generator {
+  const h: Hyperparameters = { ...WGAN_DEFAULTS, ...hyper };
+  const hidden = h['hidden'] as number;
+  const latent = h['latent'] as number;
+  const F = codec.dim;
+  const params = new ParamSet(seed);
+  const gen: Dense[] = params.mlp('gen', [latent + condDim, hidden, hidden, F]);
+  const critic: Dense[] = params.mlp('critic', [F + condDim, hidden, hidden, 1]);
+  const genVars = params.variables('gen');
+  const criticVars = params.variables('critic');
+
+  const generate = (z: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => forward(gen, tf.concat([z, c], 1));
+  const score = (x: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D => forward(critic, tf.concat([x, c], 1));
+
+  return {
+    kind: 'wgan',
+    hyper: h,
+    train(data: TrainingData, onProgress?: (p: TrainProgress) => void) {
+      if (data.dim !== F || data.condDim !== condDim) throw new Error('training data do not match the model');
+      const rng = new Rng(seed).fork('wgan-train');
+      const steps = h['steps'] as number;
+      const nCritic = h['critic'] as number;
+      const batch = h['batch'] as number;
+      const lambda = h['lambda'] as number;
+      const tau = h['tau'] as number;
+      const lr = h['lr'] as number;
+      const optG = tf.train.adam(lr, 0.5, 0.9);
+      const optD = tf.train.adam(lr, 0.5, 0.9);
+      const X = tf.tensor2d(data.x, [data.n, F]);
+      const C = tf.tensor2d(data.c, [data.n, condDim]);
+      const lossCurve: number[] = [];
+      const every = Math.max(1, Math.floor(steps / 100));
+      try {
+        for (let step = 0; step < steps; step++) {
+          let dLoss = 0;
+          for (let k = 0; k < nCritic; k++) {
+            const idx = batchIndices(data.n, batch, () => rng.next());
+            const s1 = rng.nextUint32();
+            const l = tf.tidy(() => {
+              const I = tf.tensor1d(idx, 'int32');
+              const xb = tf.gather(X, I);
+              const cb = tf.gather(C, I);
+              const b = idx.length;
+              const fake = tf.tidy(() => codec.activateGumbel(generate(tf.randomNormal([b, latent], 0, 1, 'float32', s1) as tf.Tensor2D, cb), tau, s1 + 1));
+              const alpha = tf.randomUniform([b, 1], 0, 1, 'float32', s1 + 2);
+              const xhat = tf.add(tf.mul(alpha, xb), tf.mul(tf.sub(1, alpha), fake)) as tf.Tensor2D;
+              return optD.minimize(() => {
+                const wDist = tf.sub(tf.mean(score(fake, cb)), tf.mean(score(xb, cb)));
+                const g = tf.grad((xi: tf.Tensor) => tf.sum(score(xi as tf.Tensor2D, cb)))(xhat);
+                const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
+                const gp = tf.mean(tf.square(tf.sub(norm, 1)));
+                return tf.add(wDist, tf.mul(lambda, gp)) as tf.Scalar;
+              }, true, criticVars) as tf.Scalar;
+            });
+            if (k === nCritic - 1) dLoss = (l.dataSync() as Float32Array)[0] as number;
+            l.dispose();
+          }
+          const idx = batchIndices(data.n, batch, () => rng.next());
+          const s2 = rng.nextUint32();
+          tf.tidy(() => {
+            const cb = tf.gather(C, tf.tensor1d(idx, 'int32'));
+            optG.minimize(() => {
+              const fake = codec.activateGumbel(generate(tf.randomNormal([idx.length, latent], 0, 1, 'float32', s2) as tf.Tensor2D, cb), tau, s2 + 1);
+              return tf.neg(tf.mean(score(fake, cb))) as tf.Scalar;
+            }, false, genVars);
+          });
+          if (step % every === 0 || step === steps - 1) {
+            lossCurve.push(dLoss);
+            onProgress?.({ step: step + 1, steps, loss: dLoss });
+          }
+        }
+      } finally {
+        X.dispose();
+        C.dispose();
+        optG.dispose();
+        optD.dispose();
+      }
+      return { lossCurve };
+    },
+    sample(cond: Float32Array, m: number, sampleSeed: number): Float32Array {
+      return tf.tidy(() => {
+        const c = tf.tensor2d(cond, [m, condDim]);
+        const z = tf.randomNormal([m, latent], 0, 1, 'float32', sampleSeed) as tf.Tensor2D;
+        return codec.activate(generate(z, c)).dataSync() as Float32Array;
+      });
+    },
+    exportWeights: (): SerializedTensor[] => params.export(),
+    importWeights: (w) => params.import(w),
+    dispose: () => params.dispose(),
+  };
+}
