@@ -51,6 +51,11 @@ export interface BoAgentOptions {
   outcomeWarp?: OutcomeWarp;
   /** A component-present indicator per mixture component as a GP input (default true, ADR 0045). */
   mixturePresence?: boolean;
+  /**
+   * Every this many model fits, also refit the hyper-parameters cold (multi-start from the prior) and keep the better
+   * MAP fit (default 5; 0 = warm starts only; ADR 0047).
+   */
+  coldRefitEvery?: number;
   /** Further GP options (e.g. `learnOutputscale`, `usePriors`, `restarts`). */
   gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
@@ -60,6 +65,16 @@ export interface BoAgentOptions {
 
 /** Matérn-5/2 ARD: on the benchmark pools it needs fewer experiments than RBF with the same acquisition (ADR 0043). */
 export const DEFAULT_KERNEL: KernelKind = 'matern52';
+
+/** Model snapshots compute leave-one-out predictions on at most this many observations. */
+export const LOO_MAX_POINTS = 300;
+
+/**
+ * Above this many observations the acquisition search uses 128 raw samples and 3 restarts of at most 25 L-BFGS
+ * iterations (256, 6 × 40 below).
+ */
+export const LARGE_N = 300;
+// Above 2·LARGE_N hyper-parameters are fitted on a 200-point subset (300 below) unless `maxFitPoints` says otherwise.
 
 export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): JudgingAgent {
   const spec = ctx.spec;
@@ -92,10 +107,22 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     return { X: rows.length > 0 ? fromRows(rows) : zeros(0, space.featureDim), Y, noise };
   };
 
+  /**
+   * MAP fit warm-started from the previous round's hyper-parameters; every `coldRefitEvery`-th round also a cold
+   * multi-start fit from the prior (on the same fit subset), keeping the lower MAP loss (ADR 0047): a warm start
+   * alone stays in the basin it once found (e.g. a near-interpolating fit with too little noise).
+   */
   const fitObjective = (name: string, X: Matrix, y: number[], seed: number, noiseVariance?: number[]): GaussianProcess => {
     const prev = warm.get(name);
     const lengthscaleGroups = opts.shareMixtureLengthscales === false ? undefined : space.featureGroups;
-    const gp = GaussianProcess.fit(X, y, { lengthscaleGroups, ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, warmStart: prev, seed, maxFitPoints: opts.maxFitPoints, noiseVariance });
+    const maxFitPoints = opts.maxFitPoints ?? (X.n > 2 * LARGE_N ? 200 : undefined);
+    const base = { lengthscaleGroups, ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, seed, maxFitPoints, noiseVariance };
+    let gp = GaussianProcess.fit(X, y, { ...base, warmStart: prev });
+    const every = opts.coldRefitEvery ?? 5;
+    if (prev && every > 0 && fitCount % every === 0) {
+      const cold = GaussianProcess.fit(X, y, { priorSamples: 16, restarts: 3, modeStart: true, ...base });
+      if (cold.fitLoss < gp.fitLoss) gp = cold;
+    }
     warm.set(name, gp.hyperparameters);
     return gp;
   };
@@ -117,7 +144,9 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     });
     const first = gps[0] as GaussianProcess;
     const sign = objectiveSign(spec.objectives[0] as { direction: 'minimize' | 'maximize' });
-    const loo = first.leaveOneOut();
+    // Leave-one-out needs the inverse of the factor (O(n³)): above LOO_MAX_POINTS it is computed within a seeded
+    // subset of that size (same hyper-parameters), which keeps proposals at n = 1000 fast.
+    const loo = (n > LOO_MAX_POINTS ? first.subset(new Rng(n).shuffle(Array.from({ length: first.n }, (_, i) => i)).slice(0, LOO_MAX_POINTS).sort((a, b) => a - b)) : first).leaveOneOut();
     let sse = 0;
     const parity: { observed: number; predicted: number; sd: number }[] = [];
     for (let i = 0; i < loo.mean.length; i++) {
@@ -132,8 +161,13 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
    * are allowed rather than failing the campaign.
    */
   const optimizeWithFallback = (q: number, makeAcq: (p: Matrix) => AcquisitionFunction, seed: number, pendingX: Matrix, observed: Matrix | undefined): AcquisitionOptimum[] => {
+    // Above LARGE_N observations every acquisition evaluation costs O(n²): fewer, shorter local searches.
+    const large = (observed?.n ?? 0) > LARGE_N;
+    const restarts = opts.restarts ?? (large ? 3 : undefined);
+    const maxIterations = large ? 25 : undefined;
+    const rawSamples = opts.rawSamples ?? (large ? 128 : undefined);
     const run = (obs: Matrix | undefined, minDistance?: number) =>
-      optimizeBatch(space, q, makeAcq, { seed, pending: pendingX, observed: obs, rawSamples: opts.rawSamples, restarts: opts.restarts, minDistance });
+      optimizeBatch(space, q, makeAcq, { seed, pending: pendingX, observed: obs, rawSamples, restarts, maxIterations, minDistance });
     try {
       return run(observed);
     } catch (e) {

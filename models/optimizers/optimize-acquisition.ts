@@ -51,6 +51,9 @@ export interface AcquisitionOptimum {
   value: number;
 }
 
+/** Valid candidates re-scored as dispensed before the best is chosen. */
+const RESCORED = 8;
+
 interface Scored {
   z: Float64Array;
   v: number;
@@ -85,22 +88,27 @@ export function optimizeAcquisition(space: SearchSpace, acq: AcquisitionFunction
   const rawValues = Array.from(evaluateRows(acq, rawX), (v, i) => (violates(raw[i] as Float64Array) ? -Infinity : Number.isFinite(v) ? v : -Infinity));
   const starts = boltzmannSelect(rawValues, nRestarts, opts.eta ?? 2, rng);
 
-  const candidates: Float64Array[] = [];
+  const candidates: Scored[] = [];
   for (const idx of starts) {
     const start = { z: raw[idx] as Float64Array, v: rawValues[idx] as number };
-    candidates.push(start.z);
     let p = localOptimize(space, acq, start, maxIterations);
     p = neighbourSearch(space, acq, p, { rounds: opts.neighbourRounds ?? 3, refines: opts.neighbourRefines ?? 2, maxIterations, violates });
-    candidates.push(p.z);
+    candidates.push(p);
   }
   // Fallback pool: the best raw samples, in case every optimum decodes to an excluded or invalid recipe.
   const rawOrder = rawValues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
-  for (const [, i] of rawOrder.slice(0, 64)) candidates.push(raw[i] as Float64Array);
+  for (const [v, i] of rawOrder.slice(0, 64)) candidates.push({ z: raw[i] as Float64Array, v });
 
+  // Candidates in order of their value; the first few that are valid and not excluded are re-scored as dispensed
+  // (integer rounding can change a value), the best of them wins.
+  candidates.sort((a, b) => b.v - a.v);
   let best: AcquisitionOptimum | undefined;
-  for (const z of candidates) {
-    const o = dispensed(space, acq, z, opts.exclude, opts.minDistance ?? 1e-4);
-    if (o && (!best || o.value > best.value)) best = o;
+  let valid = 0;
+  for (const c of candidates) {
+    const o = dispensed(space, acq, c.z, opts.exclude, opts.minDistance ?? 1e-4);
+    if (!o) continue;
+    if (!best || o.value > best.value) best = o;
+    if (++valid >= RESCORED) break;
   }
   if (best) return best;
   // Everything near-duplicates excluded points: return the best-valued distinct raw sample regardless of its value.

@@ -1,5 +1,5 @@
 import { Rng } from '../../src/domain/random.ts';
-import { cholesky, choleskySolve, invertLower, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
+import { cholesky, choleskyAppendBlock, choleskySolve, invertLower, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
 import { fitStandardizer, type Standardizer } from '../transforms/outcome.ts';
@@ -91,7 +91,15 @@ export class GaussianProcess {
   readonly fitLoss: number;
   private readonly invL2: Float64Array;
 
-  private constructor(X: Matrix, yModel: Float64Array, standardizer: Standardizer, hyper: GpHyperparameters, noiseModel: Float64Array, fitLoss: number) {
+  private constructor(
+    X: Matrix,
+    yModel: Float64Array,
+    standardizer: Standardizer,
+    hyper: GpHyperparameters,
+    noiseModel: Float64Array,
+    fitLoss: number,
+    factor?: { L: Matrix; alpha: Float64Array },
+  ) {
     this.X = X;
     this.yModel = yModel;
     this.standardizer = standardizer;
@@ -99,6 +107,11 @@ export class GaussianProcess {
     this.noiseModel = noiseModel;
     this.fitLoss = fitLoss;
     this.invL2 = Float64Array.from(hyper.lengthscales, (l) => 1 / (l * l));
+    if (factor) {
+      this.L = factor.L;
+      this.alpha = factor.alpha;
+      return;
+    }
     const n = X.n;
     const K = zeros(n, n);
     for (let i = 0; i < n; i++) {
@@ -160,7 +173,38 @@ export class GaussianProcess {
     y.set(mean, this.n);
     const noise = new Float64Array(this.n + Xp.n).fill(this.hyperparameters.noise);
     noise.set(this.noiseModel);
-    return new GaussianProcess(X, y, this.standardizer, this.hyperparameters, noise, NaN);
+    // The factor of the augmented covariance by a block append (O(n²·p) instead of O((n + p)³)); with targets at the
+    // posterior mean the weights are α' = [α; 0] exactly (k_pᵀα = μ(x_p) − c).
+    let factor: { L: Matrix; alpha: Float64Array } | undefined;
+    try {
+      const m = Xp.n;
+      const C = zeros(this.n, m);
+      for (let i = 0; i < this.n; i++) for (let a = 0; a < m; a++) C.data[i * m + a] = this.kernel(this.X.data, i * this.d, Xp.data, a * Xp.d);
+      const S = zeros(m, m);
+      for (let a = 0; a < m; a++) {
+        for (let b = 0; b < a; b++) S.data[a * m + b] = this.kernel(Xp.data, a * Xp.d, Xp.data, b * Xp.d);
+        S.data[a * m + a] = this.hyperparameters.outputscale + this.hyperparameters.noise;
+      }
+      const alpha = new Float64Array(this.n + m);
+      alpha.set(this.alpha);
+      factor = { L: choleskyAppendBlock(this.L, C, S), alpha };
+    } catch {
+      factor = undefined; // numerically indefinite: refactorise from scratch below
+    }
+    return new GaussianProcess(X, y, this.standardizer, this.hyperparameters, noise, NaN, factor);
+  }
+
+  /** The same model (hyper-parameters, standardisation) conditioned on the given training rows only. */
+  subset(indices: ArrayLike<number>): GaussianProcess {
+    const idx = Array.from(indices as ArrayLike<number>);
+    return new GaussianProcess(
+      selectRows(this.X, idx),
+      Float64Array.from(idx, (i) => this.yModel[i] as number),
+      this.standardizer,
+      this.hyperparameters,
+      Float64Array.from(idx, (i) => this.noiseModel[i] as number),
+      this.fitLoss,
+    );
   }
 
   get n(): number {

@@ -3,6 +3,7 @@ import { Rng } from '../../../../src/domain/random.ts';
 import {
   cholesky,
   choleskyAppend,
+  choleskyAppendBlock,
   choleskyRankOneUpdate,
   choleskySolve,
   fromRows,
@@ -104,6 +105,23 @@ describe('cholesky', () => {
     const k = Array.from({ length: n }, (_, i) => A.data[i * 9 + 8] as number);
     const appended = choleskyAppend(cholesky(sub).L, k, A.data[80] as number);
     expect(maxAbsDiff(appended.data, cholesky(A).L.data)).toBeLessThan(1e-10);
+  });
+
+  it('appends a block of points and matches a full refactorisation', () => {
+    const rng = new Rng(5);
+    const N = 12;
+    const A = randomSpd(N, rng);
+    for (const m of [1, 3, 5]) {
+      const n = N - m;
+      const sub = zeros(n, n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sub.data[i * n + j] = A.data[i * N + j] as number;
+      const C = zeros(n, m);
+      for (let i = 0; i < n; i++) for (let a = 0; a < m; a++) C.data[i * m + a] = A.data[i * N + n + a] as number;
+      const S = zeros(m, m);
+      for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) S.data[a * m + b] = A.data[(n + a) * N + n + b] as number;
+      const appended = choleskyAppendBlock(cholesky(sub).L, C, S);
+      expect(maxAbsDiff(appended.data, cholesky(A).L.data)).toBeLessThan(1e-10);
+    }
   });
 
   it('rank-one update matches the factor of A + xxᵀ', () => {

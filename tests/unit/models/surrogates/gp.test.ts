@@ -255,3 +255,32 @@ describe('independent multi-output GPs', () => {
     expect(p.mean[0]![0]).toBeCloseTo(Math.sin(2.5), 1);
   });
 });
+
+describe('fantasies by a block Cholesky append', () => {
+  it('match a full refactorisation of the augmented covariance (factor, weights and posterior)', () => {
+    const rng = new Rng(21);
+    const X = randomX(40, 3, rng);
+    const y = Array.from({ length: 40 }, (_, i) => Math.sin(5 * (X.data[3 * i] as number)) + (X.data[3 * i + 1] as number));
+    const gp = fitGp(X, y, { seed: 2, kernel: 'matern52' });
+    const Xp = randomX(4, 3, rng);
+    const f = gp.fantasize(Xp);
+    const N = f.n;
+    const K = zeros(N, N);
+    for (let i = 0; i < N; i++) for (let k = 0; k <= i; k++) K.data[i * N + k] = f.kernel(f.X.data, i * 3, f.X.data, k * 3) + (i === k ? (f.noiseModel[i] as number) : 0);
+    const L = cholesky(K).L;
+    let maxDiff = 0;
+    for (let i = 0; i < N * N; i++) maxDiff = Math.max(maxDiff, Math.abs((L.data[i] as number) - (f.L.data[i] as number)));
+    expect(maxDiff).toBeLessThan(1e-8);
+    const alpha = choleskySolve(L, Float64Array.from(f.yModel, (v) => v - f.hyperparameters.mean));
+    for (let i = 0; i < N; i++) expect(f.alpha[i]).toBeCloseTo(alpha[i] as number, 8);
+    // The mean is unchanged; the variance shrinks at the pending points.
+    const Xq = randomX(5, 3, rng);
+    const before = gp.posterior(Xq);
+    const after = f.posterior(Xq);
+    for (let i = 0; i < 5; i++) {
+      expect(after.mean[i]).toBeCloseTo(before.mean[i] as number, 8);
+      expect(after.variance[i] as number).toBeLessThanOrEqual((before.variance[i] as number) + 1e-12);
+    }
+    expect(f.posterior(Xp).variance[0] as number).toBeLessThan(gp.posterior(Xp).variance[0] as number);
+  });
+});

@@ -1,0 +1,334 @@
+import { Rng } from '../../src/domain/random.ts';
+import { cholesky, inverseFromCholesky, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
+import type { Matrix } from '../linalg/index.ts';
+import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
+import { dLogNormCdf, logNormCdf, normQuantile } from '../stats/normal.ts';
+import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, type LogNormal } from './priors.ts';
+
+/**
+ * Binary Gaussian-process classifier with an ARD RBF kernel (one lengthscale per input and an outputscale), probit
+ * likelihood and the Laplace approximation (Rasmussen & Williams, algorithms 3.1, 3.2 and 5.1). The latent prior mean
+ * is a constant m0 = Φ⁻¹(smoothed positive rate)·√2, so far from the data the probability returns to the base rate.
+ * Hyper-parameters are fitted by maximising the approximate log evidence plus log priors (lengthscales: the
+ * dimension-scaled LogNormal of the regression GP; outputscale LogNormal(ln 2, 1)), with its analytic gradient, by
+ * bounded L-BFGS — or given (`hyper`), e.g. reused from an earlier round.
+ *
+ * X: n×d, inputs roughly in the unit cube; `positive[i]` the class of row i (true = +1).
+ */
+export interface GpClassifierHyper {
+  lengthscales: number[];
+  outputscale: number;
+}
+
+export interface GpClassifier {
+  /** log P(positive) at x (length d); writes ∂/∂x into `grad` when given. */
+  logProbability(x: ArrayLike<number>, grad?: Float64Array): number;
+  readonly hyper: GpClassifierHyper;
+  /** Approximate log evidence at `hyper`. */
+  readonly logEvidence: number;
+  readonly n: number;
+}
+
+export interface GpClassifierOptions {
+  /** Use these hyper-parameters instead of fitting. */
+  hyper?: GpClassifierHyper;
+  /** Start the fit from these hyper-parameters (besides the prior's). */
+  warmStart?: GpClassifierHyper;
+  /** Train on at most this many rows (every positive... every row of the rarer class kept; default 300). */
+  maxPoints?: number;
+  /** L-BFGS iterations of the hyper-parameter fit (default 50). */
+  maxIterations?: number;
+  seed?: number;
+}
+
+const LOG_LS_MIN = Math.log(0.03);
+const LOG_LS_MAX = Math.log(30);
+const LOG_S2_MIN = Math.log(0.1);
+const LOG_S2_MAX = Math.log(30);
+export const OUTPUTSCALE_PRIOR: LogNormal = { mu: Math.log(2), sigma: 1 };
+
+interface Problem {
+  X: Matrix;
+  t: Float64Array;
+  m0: number;
+}
+
+export interface EvidenceResult {
+  logZ: number;
+  /** ∂ log Z / ∂θ, θ = [log ℓ_1 … log ℓ_d, log s²] (when requested). */
+  grad?: Float64Array;
+  /** Laplace quantities at the mode, for predictions. */
+  mode: { fT: Float64Array; gradLog: Float64Array; sqrtW: Float64Array; L: Matrix };
+}
+
+/** RBF kernel matrix s²·exp(−½ Σ_j (x_ij − x_kj)²/ℓ_j²). */
+function kernelMatrix(X: Matrix, invL2: Float64Array, s2: number): Matrix {
+  const { n, d } = X;
+  const K = zeros(n, n);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k <= i; k++) {
+      let r2 = 0;
+      for (let j = 0; j < d; j++) r2 += ((X.data[i * d + j] as number) - (X.data[k * d + j] as number)) ** 2 * (invL2[j] as number);
+      const v = s2 * Math.exp(-0.5 * r2);
+      K.data[i * n + k] = v;
+      K.data[k * n + i] = v;
+    }
+  return K;
+}
+
+/** Probit log-likelihood derivatives at latent f for label t = ±1: d1 = ∂/∂f, w = −∂²/∂f², d3 = ∂³/∂f³. */
+function probit(t: number, f: number): { d1: number; w: number; d3: number } {
+  const z = t * f;
+  const r = dLogNormCdf(z); // φ(z)/Φ(z)
+  const d1 = t * r;
+  const w = r * (r + z);
+  const d3 = t * (r * (2 * r + z) * (z + r) - r);
+  return { d1, w, d3 };
+}
+
+/**
+ * Laplace approximation at θ: Newton iterations for the mode of p(f̃ | t) (f = m0 + f̃, f̃ ~ GP(0, K)), the
+ * approximate log evidence and, when asked, its gradient (R&W algorithm 5.1).
+ */
+export function laplaceEvidence(p: Problem, theta: ArrayLike<number>, withGrad: boolean, start?: Float64Array): EvidenceResult | undefined {
+  const { X, t, m0 } = p;
+  const { n, d } = X;
+  const invL2 = Float64Array.from({ length: d }, (_, j) => Math.exp(-2 * (theta[j] as number)));
+  const s2 = Math.exp(theta[d] as number);
+  const K = kernelMatrix(X, invL2, s2);
+  let fT: Float64Array = start && start.length === n ? Float64Array.from(start) : new Float64Array(n);
+  const sqrtW = new Float64Array(n);
+  const gradLog = new Float64Array(n);
+  const d3 = new Float64Array(n);
+  let L = zeros(n, n);
+  let a = new Float64Array(n);
+  const factorAt = (): boolean => {
+    for (let i = 0; i < n; i++) {
+      const q = probit(t[i] as number, m0 + (fT[i] as number));
+      gradLog[i] = q.d1;
+      sqrtW[i] = Math.sqrt(Math.max(q.w, 1e-12));
+      d3[i] = q.d3;
+    }
+    const B = zeros(n, n);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k <= i; k++) B.data[i * n + k] = (i === k ? 1 : 0) + (sqrtW[i] as number) * (K.data[i * n + k] as number) * (sqrtW[k] as number);
+    try {
+      L = cholesky(B).L;
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const psiOf = (aa: Float64Array, ff: Float64Array): number => {
+    let psi = 0;
+    for (let i = 0; i < n; i++) psi += -0.5 * (aa[i] as number) * (ff[i] as number) + logNormCdf((t[i] as number) * (m0 + (ff[i] as number)));
+    return psi;
+  };
+  let psiOld = -Infinity;
+  for (let iter = 0; iter < 60; iter++) {
+    if (!factorAt()) return undefined;
+    const b = Float64Array.from(fT, (v, i) => (sqrtW[i] as number) ** 2 * v + (gradLog[i] as number));
+    const Kb = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += (K.data[i * n + k] as number) * (b[k] as number);
+      Kb[i] = s * (sqrtW[i] as number);
+    }
+    const c = solveLowerTranspose(L, solveLower(L, Kb));
+    let aNew = Float64Array.from(b, (v, i) => v - (sqrtW[i] as number) * (c[i] as number));
+    const matK = (v: Float64Array): Float64Array => {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += (K.data[i * n + k] as number) * (v[k] as number);
+        out[i] = s;
+      }
+      return out;
+    };
+    let fNew = matK(aNew);
+    let psi = psiOf(aNew, fNew);
+    // Damped step when the full Newton step does not increase the objective.
+    for (let h = 0; h < 8 && psi < psiOld - 1e-12; h++) {
+      aNew = Float64Array.from(aNew, (v, i) => 0.5 * (v + (a[i] as number)));
+      fNew = matK(aNew);
+      psi = psiOf(aNew, fNew);
+    }
+    a = aNew;
+    fT = fNew;
+    if (Math.abs(psi - psiOld) < 1e-10 * Math.max(1, Math.abs(psi))) break;
+    psiOld = psi;
+  }
+  if (!factorAt()) return undefined;
+  let logZ = 0;
+  for (let i = 0; i < n; i++) logZ += -0.5 * (a[i] as number) * (fT[i] as number) + logNormCdf((t[i] as number) * (m0 + (fT[i] as number))) - Math.log(L.data[i * n + i] as number);
+  const mode = { fT, gradLog: Float64Array.from(gradLog), sqrtW: Float64Array.from(sqrtW), L };
+  if (!withGrad) return { logZ, mode };
+
+  // R = W½ B⁻¹ W½; C = L⁻¹ W½ K; s2v = ∂log q/∂f̂ = ½ (diag K − diag CᵀC) ∘ ∇³ log p (−½ log|B| depends on f̂
+  // through W = −∇∇ log p, so ∂W/∂f̂ = −∇³ log p: the sign is +, as the finite-difference test confirms).
+  const Binv = inverseFromCholesky(L);
+  const R = zeros(n, n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) R.data[i * n + k] = (sqrtW[i] as number) * (Binv.data[i * n + k] as number) * (sqrtW[k] as number);
+  const WK = zeros(n, n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) WK.data[i * n + k] = (sqrtW[i] as number) * (K.data[i * n + k] as number);
+  const C = solveLowerMatrix(L, WK);
+  const s2v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let cc = 0;
+    for (let k = 0; k < n; k++) cc += (C.data[k * n + i] as number) ** 2;
+    s2v[i] = 0.5 * ((K.data[i * n + i] as number) - cc) * (d3[i] as number);
+  }
+  // The gradient uses a = ∇log p at the mode (equal to K⁻¹f̃ there).
+  const grad = new Float64Array(d + 1);
+  const dK = new Float64Array(n * n);
+  for (let j = 0; j <= d; j++) {
+    if (j < d) {
+      for (let i = 0; i < n; i++)
+        for (let k = 0; k < n; k++) {
+          const diff = (X.data[i * d + j] as number) - (X.data[k * d + j] as number);
+          dK[i * n + k] = (K.data[i * n + k] as number) * diff * diff * (invL2[j] as number);
+        }
+    } else dK.set(K.data);
+    let aCa = 0;
+    let trRC = 0;
+    const bvec = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) {
+        const v = dK[i * n + k] as number;
+        s += v * (gradLog[k] as number);
+        trRC += (R.data[i * n + k] as number) * v;
+      }
+      bvec[i] = s;
+      aCa += (gradLog[i] as number) * s;
+    }
+    const s1 = 0.5 * aCa - 0.5 * trRC;
+    const Rb = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += (R.data[i * n + k] as number) * (bvec[k] as number);
+      Rb[i] = s;
+    }
+    let s23 = 0;
+    for (let i = 0; i < n; i++) {
+      let kRb = 0;
+      for (let k = 0; k < n; k++) kRb += (K.data[i * n + k] as number) * (Rb[k] as number);
+      s23 += (s2v[i] as number) * ((bvec[i] as number) - kRb);
+    }
+    grad[j] = s1 + s23;
+  }
+  return { logZ, grad, mode };
+}
+
+export function fitGpClassifier(X: Matrix, positive: ArrayLike<boolean>, opts: GpClassifierOptions = {}): GpClassifier {
+  if (X.n !== positive.length) throw new RangeError('one label per row is needed');
+  if (X.n === 0) throw new RangeError('a classifier needs observations');
+  const rng = new Rng(opts.seed ?? 0);
+  let idx = Array.from({ length: X.n }, (_, i) => i);
+  const maxPoints = opts.maxPoints ?? 300;
+  if (idx.length > maxPoints) {
+    const pos = idx.filter((i) => positive[i]);
+    const neg = idx.filter((i) => !positive[i]);
+    const [rare, common] = pos.length <= neg.length ? [pos, neg] : [neg, pos];
+    idx = [...rare.slice(0, maxPoints), ...rng.shuffle(common).slice(0, Math.max(0, maxPoints - rare.length))].sort((a, b) => a - b);
+  }
+  const Xt = selectRows(X, idx);
+  const t = Float64Array.from(idx, (i) => (positive[i] ? 1 : -1));
+  const n = Xt.n;
+  const d = Xt.d;
+  const nPos = t.reduce((s, v) => s + (v > 0 ? 1 : 0), 0);
+  const m0 = normQuantile((nPos + 1) / (n + 2)) * Math.SQRT2;
+  const problem: Problem = { X: Xt, t, m0 };
+  const lsPrior = lengthscalePrior(d);
+  const toTheta = (h: GpClassifierHyper): Float64Array =>
+    Float64Array.from({ length: d + 1 }, (_, j) =>
+      j < d ? Math.min(LOG_LS_MAX, Math.max(LOG_LS_MIN, Math.log(h.lengthscales[j] ?? 1))) : Math.min(LOG_S2_MAX, Math.max(LOG_S2_MIN, Math.log(h.outputscale))),
+    );
+  const fromTheta = (th: ArrayLike<number>): GpClassifierHyper => ({
+    lengthscales: Array.from({ length: d }, (_, j) => Math.exp(th[j] as number)),
+    outputscale: Math.exp(th[d] as number),
+  });
+
+  let theta: Float64Array;
+  if (opts.hyper) theta = toTheta(opts.hyper);
+  else {
+    let warmF: Float64Array | undefined;
+    const loss = (th: Float64Array, g?: Float64Array): number => {
+      const r = laplaceEvidence(problem, th, g !== undefined, warmF);
+      if (!r) return Infinity;
+      warmF = r.mode.fT;
+      let f = -r.logZ;
+      for (let j = 0; j < d; j++) f -= logNormalLogPdf(lsPrior, Math.exp(th[j] as number));
+      f -= logNormalLogPdf(OUTPUTSCALE_PRIOR, Math.exp(th[d] as number));
+      if (g && r.grad) {
+        for (let j = 0; j < d; j++) g[j] = -(r.grad[j] as number) - logNormalDLogPdfDLogV(lsPrior, Math.exp(th[j] as number));
+        g[d] = -(r.grad[d] as number) - logNormalDLogPdfDLogV(OUTPUTSCALE_PRIOR, Math.exp(th[d] as number));
+      }
+      return f;
+    };
+    const starts: Float64Array[] = [];
+    if (opts.warmStart && opts.warmStart.lengthscales.length === d) starts.push(toTheta(opts.warmStart));
+    // Moderate lengthscales (≈ 0.3·√d) and outputscale 2; then one random draw around it.
+    starts.push(toTheta({ lengthscales: new Array(d).fill(0.3 * Math.sqrt(d)), outputscale: 2 }));
+    starts.push(toTheta({ lengthscales: Array.from({ length: d }, () => 0.3 * Math.sqrt(d) * Math.exp(0.7 * rng.normal())), outputscale: 2 }));
+    const lower = Float64Array.from({ length: d + 1 }, (_, j) => (j < d ? LOG_LS_MIN : LOG_S2_MIN));
+    const upper = Float64Array.from({ length: d + 1 }, (_, j) => (j < d ? LOG_LS_MAX : LOG_S2_MAX));
+    const screened = starts.map((s) => ({ s, f: loss(s) })).filter((e) => Number.isFinite(e.f)).sort((a, b) => a.f - b.f);
+    let best: { x: Float64Array; f: number } | undefined;
+    for (const st of screened.slice(0, opts.warmStart ? 1 : 2)) {
+      warmF = undefined;
+      const res = minimizeLbfgsb(loss, st.s, { lower, upper, maxIterations: opts.maxIterations ?? 50, pgtol: 1e-4, ftol: 1e-8 });
+      if (Number.isFinite(res.f) && (!best || res.f < best.f)) best = { x: res.x, f: res.f };
+    }
+    theta = best ? best.x : (screened[0]?.s ?? toTheta({ lengthscales: new Array(d).fill(Math.sqrt(d)), outputscale: 1 }));
+  }
+  const fit = laplaceEvidence(problem, theta, false);
+  if (!fit) throw new Error('GP classifier: Laplace approximation failed');
+  const hyper = fromTheta(theta);
+  const invL2 = Float64Array.from(hyper.lengthscales, (l) => 1 / (l * l));
+  const s2 = hyper.outputscale;
+  const { gradLog, sqrtW, L } = fit.mode;
+
+  return {
+    hyper,
+    logEvidence: fit.logZ,
+    n,
+    logProbability(x, grad) {
+      const k = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let r2 = 0;
+        for (let j = 0; j < d; j++) r2 += ((x[j] as number) - (Xt.data[i * d + j] as number)) ** 2 * (invL2[j] as number);
+        k[i] = s2 * Math.exp(-0.5 * r2);
+      }
+      let mean = m0;
+      for (let i = 0; i < n; i++) mean += (k[i] as number) * (gradLog[i] as number);
+      const v = solveLower(L, Float64Array.from(k, (kv, i) => kv * (sqrtW[i] as number)));
+      let vv = 0;
+      for (let i = 0; i < n; i++) vv += (v[i] as number) ** 2;
+      const variance = Math.max(s2 - vv, 1e-12);
+      const denom = Math.sqrt(1 + variance);
+      const zeta = mean / denom;
+      const value = logNormCdf(zeta);
+      if (grad) {
+        const u = solveLowerTranspose(L, v);
+        for (let i = 0; i < n; i++) u[i] = (u[i] as number) * (sqrtW[i] as number);
+        grad.fill(0);
+        const dMean = new Float64Array(d);
+        const dVar = new Float64Array(d);
+        for (let i = 0; i < n; i++) {
+          // ∂k_i/∂x_j = −k_i (x_j − X_ij)/ℓ_j².
+          const gm = (gradLog[i] as number) * (k[i] as number);
+          const gv = -2 * (u[i] as number) * (k[i] as number);
+          for (let j = 0; j < d; j++) {
+            const dk = -((x[j] as number) - (Xt.data[i * d + j] as number)) * (invL2[j] as number);
+            dMean[j] = (dMean[j] as number) + gm * dk;
+            dVar[j] = (dVar[j] as number) + gv * dk;
+          }
+        }
+        const dl = dLogNormCdf(zeta);
+        for (let j = 0; j < d; j++) grad[j] = dl * ((dMean[j] as number) / denom - (mean * (dVar[j] as number)) / (2 * denom * (1 + variance)));
+      }
+      return value;
+    },
+  };
+}
