@@ -22,6 +22,7 @@ import {
   descriptionSchema,
   deviceStatusOf,
   encodePayload,
+  payloadSizeProblem,
   isFinalRunStatus,
   liquidHandlerTopics,
   orchestratorStateTopic,
@@ -241,7 +242,10 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
   private encodeCommand(commandId: string, body: CommandBody, ttl_s: number): Buffer {
     try {
       const cmd = buildCommand({ commandId, replyTo: this.requester.replyTopic, body, issuedAt_ms: this.wallClock(), ttl_s, sender: this.transport.clientId });
-      return encodePayload(cmd);
+      const payload = encodePayload(cmd);
+      const tooLarge = payloadSizeProblem(payload.length);
+      if (tooLarge) throw DeviceError.of('COMMAND_REJECTED', `not sent: ${tooLarge}`);
+      return payload;
     } catch (err) {
       if (err instanceof z.ZodError) throw DeviceError.of('COMMAND_REJECTED', `not sent, invalid command: ${describeIssues(err)}`);
       throw err;

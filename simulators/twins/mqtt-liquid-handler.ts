@@ -8,6 +8,7 @@ import {
   commandOfTopic,
   commandSchema,
   decodeJson,
+  peekEnvelope,
   describeIssues,
   encodePayload,
   isFinalRunStatus,
@@ -271,7 +272,7 @@ export class MqttLiquidHandlerTwin {
     const correlation = packet.properties?.correlationData;
     const responseTopic = packet.properties?.responseTopic;
     const json = decodeJson(payload);
-    const raw = json.ok && typeof json.value === 'object' && json.value !== null ? (json.value as Record<string, unknown>) : {};
+    const raw = json.ok && typeof json.value === 'object' && json.value !== null ? (json.value as Record<string, unknown>) : peekEnvelope(payload);
     const candidateId = commandIdSchema.safeParse(raw['commandId']);
     const commandId = candidateId.success ? candidateId.data : null;
     const replyTo = isUsableReplyTopic(this.options.lab, raw['replyTo'])
