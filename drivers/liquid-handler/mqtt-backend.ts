@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DeviceError,
   makeFailure,
+  limitRepeats,
   silentLogger,
   type DeviceState,
   type DeviceStatus,
@@ -123,7 +124,7 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
     this.deviceId = options.deviceId;
     this.topics = liquidHandlerTopics(options.lab, options.deviceId);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.logger = (options.logger ?? silentLogger).child({ component: 'liquid-handler-mqtt', deviceId: options.deviceId });
+    this.logger = limitRepeats((options.logger ?? silentLogger).child({ component: 'liquid-handler-mqtt', deviceId: options.deviceId }), { levels: ['warn', 'error'] });
     this.wallClock = options.wallClock ?? Date.now;
     const presenceTopic = orchestratorStateTopic(options.lab);
     if (isTransport(options.connection)) {

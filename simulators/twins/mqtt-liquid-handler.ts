@@ -1,5 +1,5 @@
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { silentLogger, type DeviceState, type LiquidHandlerOperation, type Logger, type OperationResult } from '../../src/domain/index.ts';
+import { limitRepeats, silentLogger, type DeviceState, type LiquidHandlerOperation, type Logger, type OperationResult } from '../../src/domain/index.ts';
 import {
   LIQUID_HANDLER_COMMANDS,
   buildReply,
@@ -102,7 +102,8 @@ export class MqttLiquidHandlerTwin {
     this.topics = liquidHandlerTopics(options.lab, this.core.deviceId);
     this.clientId = options.broker.clientId ?? `lh-${this.core.deviceId}`;
     this.orchestratorTopic = orchestratorStateTopic(options.lab);
-    this.logger = (options.logger ?? silentLogger).child({ component: 'lh-twin', deviceId: this.core.deviceId });
+    // Any client on the broker can make the device log (bad commands): repeats are aggregated.
+    this.logger = limitRepeats((options.logger ?? silentLogger).child({ component: 'lh-twin', deviceId: this.core.deviceId }), { levels: ['warn', 'error'] });
   }
 
   get deviceId(): string {
