@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DeviceError,
   makeFailure,
+  limitRepeats,
   silentLogger,
   type DeviceState,
   type DeviceStatus,
@@ -22,6 +23,7 @@ import {
   descriptionSchema,
   deviceStatusOf,
   encodePayload,
+  payloadSizeProblem,
   isFinalRunStatus,
   liquidHandlerTopics,
   orchestratorStateTopic,
@@ -122,7 +124,7 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
     this.deviceId = options.deviceId;
     this.topics = liquidHandlerTopics(options.lab, options.deviceId);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.logger = (options.logger ?? silentLogger).child({ component: 'liquid-handler-mqtt', deviceId: options.deviceId });
+    this.logger = limitRepeats((options.logger ?? silentLogger).child({ component: 'liquid-handler-mqtt', deviceId: options.deviceId }), { levels: ['warn', 'error'] });
     this.wallClock = options.wallClock ?? Date.now;
     const presenceTopic = orchestratorStateTopic(options.lab);
     if (isTransport(options.connection)) {
@@ -241,7 +243,10 @@ export class LiquidHandlerMqttBackend implements LiquidHandlerBackend {
   private encodeCommand(commandId: string, body: CommandBody, ttl_s: number): Buffer {
     try {
       const cmd = buildCommand({ commandId, replyTo: this.requester.replyTopic, body, issuedAt_ms: this.wallClock(), ttl_s, sender: this.transport.clientId });
-      return encodePayload(cmd);
+      const payload = encodePayload(cmd);
+      const tooLarge = payloadSizeProblem(payload.length);
+      if (tooLarge) throw DeviceError.of('COMMAND_REJECTED', `not sent: ${tooLarge}`);
+      return payload;
     } catch (err) {
       if (err instanceof z.ZodError) throw DeviceError.of('COMMAND_REJECTED', `not sent, invalid command: ${describeIssues(err)}`);
       throw err;

@@ -390,8 +390,29 @@ export function encodePayload(payload: unknown): Buffer {
   return Buffer.from(JSON.stringify(payload), 'utf8');
 }
 
-/** Parses UTF-8 JSON; `undefined` on malformed text (callers reject with a reason). */
+/** Largest payload either side sends or reads (DEVICES.md: messages stay below 256 KB; live arrays are chunked). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/** Why a payload of this size is refused, or undefined when it fits. */
+export function payloadSizeProblem(bytes: number): string | undefined {
+  return bytes > MAX_PAYLOAD_BYTES ? `payload too large: ${bytes} bytes (at most ${MAX_PAYLOAD_BYTES})` : undefined;
+}
+
+/**
+ * `commandId` and `replyTo` read from the head of a payload too large or too malformed to parse, so the refusal can
+ * still be addressed to the sender (the values are validated by the caller like any other).
+ */
+export function peekEnvelope(payload: Buffer): { commandId?: string; replyTo?: string } {
+  const head = payload.subarray(0, 4096).toString('utf8');
+  const commandId = /"commandId"\s*:\s*"([A-Za-z0-9._:-]{1,80})"/.exec(head)?.[1];
+  const replyTo = /"replyTo"\s*:\s*"([^"\\]{1,256})"/.exec(head)?.[1];
+  return { ...(commandId !== undefined ? { commandId } : {}), ...(replyTo !== undefined ? { replyTo } : {}) };
+}
+
+/** Parses UTF-8 JSON; `ok: false` with a reason on oversized or malformed payloads (callers reject with it). */
 export function decodeJson(payload: Buffer | string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  const tooLarge = payloadSizeProblem(typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length);
+  if (tooLarge) return { ok: false, reason: tooLarge };
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   try {
     return { ok: true, value: JSON.parse(text) as unknown };

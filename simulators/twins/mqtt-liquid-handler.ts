@@ -1,5 +1,5 @@
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { silentLogger, type DeviceState, type LiquidHandlerOperation, type Logger, type OperationResult } from '../../src/domain/index.ts';
+import { limitRepeats, silentLogger, type DeviceState, type LiquidHandlerOperation, type Logger, type OperationResult } from '../../src/domain/index.ts';
 import {
   LIQUID_HANDLER_COMMANDS,
   buildReply,
@@ -8,6 +8,7 @@ import {
   commandOfTopic,
   commandSchema,
   decodeJson,
+  peekEnvelope,
   describeIssues,
   encodePayload,
   isFinalRunStatus,
@@ -101,7 +102,8 @@ export class MqttLiquidHandlerTwin {
     this.topics = liquidHandlerTopics(options.lab, this.core.deviceId);
     this.clientId = options.broker.clientId ?? `lh-${this.core.deviceId}`;
     this.orchestratorTopic = orchestratorStateTopic(options.lab);
-    this.logger = (options.logger ?? silentLogger).child({ component: 'lh-twin', deviceId: this.core.deviceId });
+    // Any client on the broker can make the device log (bad commands): repeats are aggregated.
+    this.logger = limitRepeats((options.logger ?? silentLogger).child({ component: 'lh-twin', deviceId: this.core.deviceId }), { levels: ['warn', 'error'] });
   }
 
   get deviceId(): string {
@@ -271,7 +273,7 @@ export class MqttLiquidHandlerTwin {
     const correlation = packet.properties?.correlationData;
     const responseTopic = packet.properties?.responseTopic;
     const json = decodeJson(payload);
-    const raw = json.ok && typeof json.value === 'object' && json.value !== null ? (json.value as Record<string, unknown>) : {};
+    const raw = json.ok && typeof json.value === 'object' && json.value !== null ? (json.value as Record<string, unknown>) : peekEnvelope(payload);
     const candidateId = commandIdSchema.safeParse(raw['commandId']);
     const commandId = candidateId.success ? candidateId.data : null;
     const replyTo = isUsableReplyTopic(this.options.lab, raw['replyTo'])

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { DevicesContext } from '../app/devices.ts';
-import { positiveInt } from './option-parsers.ts';
+import { positiveInt, logOutputOf } from './option-parsers.ts';
 
 /**
  * `labloop devices inspect <endpoint>` and `labloop devices run-program <endpoint> --unit U --template T`: the generic
@@ -105,7 +105,7 @@ async function context(endpoint: string, flags: ConnectionFlags): Promise<Device
     import('../../drivers/transport/opcua-diagnostics.ts'),
   ]);
   const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel).child({ command: 'devices' });
+  const logger = createLogger(config.logLevel, logOutputOf(flags as unknown as Record<string, unknown>, config)).child({ command: 'devices' });
   routeOpcuaDiagnostics(logger); // node-opcua is loaded now; its diagnostics become debug lines of our log
   let security: ReturnType<typeof parseSecuritySpec>;
   try {

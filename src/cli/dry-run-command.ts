@@ -3,6 +3,7 @@ import { AGENT_KINDS, type CampaignSpec } from '../domain/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
+import { logOutputOf } from './option-parsers.ts';
 import { runReport } from './run-report.ts';
 import { UsageError } from './main.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
@@ -45,7 +46,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   }
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
   let spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logOutputOf(raw, config));
   // External stations (`--stations-file`): the file decides the station pairs.
   const stations = flags.stationsFile ? await (await import('../app/external-stations.ts')).loadStationsFile(flags.stationsFile) : undefined;
   if (stations) spec = { ...spec, stations: { pairs: stations.pairs.length } };
@@ -84,7 +85,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
     });
     bar?.done();
     process.stdout.write(runReport(summary, spec));
-    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
+    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? `no reason recorded; see the log lines above and ${flags.out}/campaign.json`}`);
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -1,3 +1,4 @@
+import { logOutputOf } from './option-parsers.ts';
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { exportResults } from '../app/export-results.ts';
@@ -11,7 +12,7 @@ interface DbFlags {
 
 async function withStore<T>(flags: DbFlags, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
-  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger: createLogger(config.logLevel) });
+  const store = await openStore({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger: createLogger(config.logLevel, logOutputOf(flags as Record<string, unknown>, config)) });
   try {
     return await fn(store);
   } finally {

@@ -20,7 +20,14 @@ export function buildProgram(): Command {
     .description('Autonomous lab agent: Bayesian active learning over MQTT liquid handlers and OPC UA electrochemical stations.')
     .version('0.1.0')
     .exitOverride()
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .option('--log-format <format>', 'logs on stderr: pretty | json (default: pretty on a terminal, JSON otherwise)')
+    .hook('preAction', (root, action) => {
+      // The root's logging option reaches every command's own options (`logFormat`).
+      const format = root.opts()['logFormat'] as unknown;
+      if (format !== undefined && format !== 'pretty' && format !== 'json') throw new UsageError(`--log-format must be pretty or json, not "${String(format)}"`);
+      if (format !== undefined) action.setOptionValue('logFormat', format);
+    });
 
   program
     .command('dry-run')

@@ -18,3 +18,9 @@ export const probability = (name: string) => (v: string): number => {
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a probability in [0, 1]`);
   return n;
 };
+
+/** How a command logs: `--log-format` (or LABLOOP_LOG_FORMAT) and `--quiet` (errors only). */
+export function logOutputOf(raw: Record<string, unknown>, config: { logFormat?: 'pretty' | 'json' | undefined }): { format: 'pretty' | 'json' | undefined; quiet: boolean } {
+  const format = raw['logFormat'];
+  return { format: format === 'pretty' || format === 'json' ? format : config.logFormat, quiet: raw['quiet'] === true };
+}

@@ -1,3 +1,4 @@
+import { logOutputOf } from './option-parsers.ts';
 import path from 'node:path';
 import { loadCampaignFile, loadConfig } from '../config/index.ts';
 import { createLogger } from '../app/logger.ts';
@@ -28,7 +29,7 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   const stations = await loadStationsFile(flags.stations);
   const loaded = await loadCampaignFile(campaignFile);
   const spec = applyApprovalFlag({ ...loaded, stations: { pairs: stations.pairs.length } }, raw);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logOutputOf(raw, config));
   const { runCampaign } = await import('../app/campaign-run.ts');
   // node-opcua prints its own diagnostics on stdout; from here on they are debug lines of our log.
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
@@ -57,7 +58,7 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
     });
     bar?.done();
     process.stdout.write(runReport(summary, spec));
-    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
+    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? `no reason recorded; see the log lines above and ${flags.out}/campaign.json`}`);
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -1,3 +1,4 @@
+import { logOutputOf } from './option-parsers.ts';
 import type { DryRunConsoleOptions } from '../app/console-dry-run.ts';
 import { startServeConsole } from '../app/console-serve.ts';
 import { createLogger } from '../app/logger.ts';
@@ -21,7 +22,7 @@ export async function runServeCommand(raw: Record<string, unknown>): Promise<voi
   if (!insecureLocal && config.console.tokens.length === 0) {
     throw new UsageError('the console needs tokens: set LABLOOP_CONSOLE_TOKENS="actor:role:token,…" (roles viewer, operator, admin) or pass --insecure-local');
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logOutputOf(raw, config));
   const served = await startServeConsole({ config, logger, host: flags.host, port: flags.port, insecureLocal, pollMs: flags.poll });
   if (insecureLocal) process.stderr.write('labloop: WARNING — --insecure-local: anyone on this machine can open the console without a token\n');
   const mode = served.controlsCampaigns

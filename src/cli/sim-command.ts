@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { probability } from './option-parsers.ts';
+import { probability, logOutputOf } from './option-parsers.ts';
 import { InvalidArgumentError } from 'commander';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../domain/index.ts';
@@ -105,7 +105,7 @@ async function runLiquidHandler(flags: LiquidHandlerFlags): Promise<void> {
   const { createLogger, loadConfig, loadCampaignFile, Rng, LiquidHandlerCore, SimulatedWorld, RuleFaultInjector, oerPrecipitation } = await load();
   const { MqttLiquidHandlerTwin } = await import('../../simulators/twins/mqtt-liquid-handler.ts');
   const config = loadConfig(process.env, flags.lab ? { lab: flags.lab } : {});
-  const logger = createLogger(config.logLevel).child({ sim: 'liquid-handler', deviceId: flags.id });
+  const logger = createLogger(config.logLevel, logOutputOf(flags as unknown as Record<string, unknown>, config)).child({ sim: 'liquid-handler', deviceId: flags.id });
   const spec = await loadCampaignFile(flags.campaign);
   const rng = new Rng(flags.seed);
   const core = new LiquidHandlerCore({
@@ -138,7 +138,7 @@ async function runEchemStation(flags: EchemStationFlags): Promise<void> {
   const { EchemStationCore } = await import('../../simulators/echem/station-core.ts');
   const { OpcuaStationTwin } = await import('../../simulators/twins/opcua-station.ts');
   const config = loadConfig(process.env, flags.lab ? { lab: flags.lab } : {});
-  const logger = createLogger(config.logLevel).child({ sim: 'echem-station' });
+  const logger = createLogger(config.logLevel, logOutputOf(flags as unknown as Record<string, unknown>, config)).child({ sim: 'echem-station' });
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const loopback = flags.host === '127.0.0.1' || flags.host === 'localhost' || flags.host === '::1';
   if (!loopback && flags.allowInsecure) logger.warn({ host: flags.host }, 'security mode None offered on an interface that is not loopback (--allow-insecure)');

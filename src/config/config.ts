@@ -22,6 +22,8 @@ export const configSchema = strictObject({
   /** Project-local OPC UA certificates and trust lists (never the home folder). */
   pkiDir: z.string().default('.labloop/pki'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  /** Log lines on stderr: `pretty` or `json` (default: pretty on a terminal, JSON otherwise). */
+  logFormat: z.enum(['pretty', 'json']).optional(),
   lab: z.string().regex(/^[a-z0-9-]+$/).default('lab1'),
   mqtt: strictObject({
       /** External broker URL; when absent a dry run starts an embedded aedes broker. */
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     pgliteCacheDir: env.LABLOOP_DB_CACHE_DIR || undefined,
     pkiDir: env.LABLOOP_PKI_DIR || undefined,
     logLevel: (env.LABLOOP_LOG_LEVEL as Config['logLevel']) || undefined,
+    logFormat: (env.LABLOOP_LOG_FORMAT as Config['logFormat']) || undefined,
     lab: env.LABLOOP_LAB || undefined,
     mqtt: {
       url: env.LABLOOP_MQTT_URL || undefined,

@@ -69,7 +69,7 @@ export function commandTarget(cmd: ConsoleCommand): string | undefined {
   return undefined;
 }
 
-export type ProblemCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'read-only' | 'refused' | 'internal';
+export type ProblemCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'read-only' | 'refused' | 'rate-limited' | 'internal';
 
 /** Reply to every client event (socket.io acknowledgement, or a `problem` event when the client gave no callback). */
 export type Reply<T extends object = Record<string, unknown>> = ({ ok: true } & T) | { ok: false; code: ProblemCode; error: string; event?: string };

@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Server as IoServer } from 'socket.io';
-import type { Logger } from '../domain/index.ts';
+import { limitRepeats, type Logger } from '../domain/index.ts';
 import { isLoopbackHost, TokenAuth, type TokenEntry } from './auth.ts';
 import { CommandGate } from './command-gate.ts';
 import { SERVER_EVENTS, type DocsMessage } from './console-protocol.ts';
@@ -62,7 +62,8 @@ export interface ConsoleServer {
  * campaigns (one room each), replays from its last seq and then follows live; commands go through the CommandGate.
  */
 export async function startConsoleServer(opts: ConsoleServerOptions): Promise<ConsoleServer> {
-  const logger = opts.logger.child({ component: 'console' });
+  // Every client can make the console log; repeated lines are aggregated so a noisy client cannot flood the logs.
+  const logger = limitRepeats(opts.logger.child({ component: 'console' }));
   const host = opts.host ?? '127.0.0.1';
   const insecureLocal = opts.insecureLocal ?? false;
   if (insecureLocal && !isLoopbackHost(host)) throw new Error(`--insecure-local serves only on a loopback address, not ${host}`);
@@ -147,6 +148,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
         });
         http.closeAllConnections();
         await closed;
+        logger.flush();
       })()),
   };
 }

@@ -21,6 +21,31 @@ export interface SocketDeps {
   reader: Pick<ConsoleReader, 'getCampaign'>;
   commands: CampaignCommands | undefined;
   logger: Logger;
+  /** Events one socket may send: a burst of `burst`, refilled at `perSecond` (default 100 and 50). */
+  rate?: { burst: number; perSecond: number };
+  now?: () => number;
+}
+
+/** A per-connection token bucket: `take()` is false when the socket sends faster than its allowance. */
+export class EventBudget {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+  take(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 type Ack = (reply: Reply) => void;
@@ -78,6 +103,15 @@ export function attachSocketHandlers(io: IoServer, deps: SocketDeps): void {
       if (ack) ack(r);
       else socket.emit(SERVER_EVENTS.problem, r.ok ? r : { ...r, event });
     };
+    const rate = deps.rate ?? { burst: 100, perSecond: 50 };
+    const budget = new EventBudget(rate.burst, rate.perSecond, deps.now ?? Date.now);
+    // Runs before the handlers below: an event over the socket's allowance is answered and goes no further.
+    socket.use(([event, ...args], next) => {
+      if (budget.take()) return next();
+      const { ack } = splitArgs(args);
+      log.warn({ event: typeof event === 'string' ? event.slice(0, 60) : typeof event }, 'console: event over the rate limit refused');
+      reply(typeof event === 'string' ? event.slice(0, 60) : 'event', ack, { ok: false, code: 'rate-limited', error: `too many events: at most ${rate.perSecond} per second after a burst of ${rate.burst}` });
+    });
 
     socket.on(CLIENT_EVENTS.subscribe, (...args: unknown[]) => {
       const { payload, ack } = splitArgs(args);

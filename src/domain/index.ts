@@ -12,3 +12,4 @@ export * from './clock.ts';
 export * from './random.ts';
 export * from './logger.ts';
 export * from './strict-object.ts';
+export * from './log-limiter.ts';

@@ -4,10 +4,10 @@ import { failureSchema } from './failure.ts';
 
 /** Immutable liquid-handler operation records (PyLabRobot-style). Volumes in µL. */
 const channel = z.number().int().min(0).max(15);
-const location = z.string().min(1); // e.g. "stock:Ni", "cell:pair1", "waste", "tips:rack1"
+const location = z.string().min(1).max(200); // e.g. "stock:Ni", "cell:pair1", "waste", "tips:rack1"
 
-export const pickUpTipsOpSchema = strictObject({ kind: z.literal('pick_up_tips'), channels: z.array(channel).min(1), tipRack: location });
-export const dropTipsOpSchema = strictObject({ kind: z.literal('drop_tips'), channels: z.array(channel).min(1), target: z.string().default('waste') });
+export const pickUpTipsOpSchema = strictObject({ kind: z.literal('pick_up_tips'), channels: z.array(channel).min(1).max(16), tipRack: location });
+export const dropTipsOpSchema = strictObject({ kind: z.literal('drop_tips'), channels: z.array(channel).min(1).max(16), target: z.string().default('waste') });
 export const aspirateOpSchema = strictObject({ kind: z.literal('aspirate'), channel, source: location, volume: z.number().positive() });
 export const dispenseOpSchema = strictObject({ kind: z.literal('dispense'), channel, target: location, volume: z.number().positive() });
 export const transferOpSchema = strictObject({
