@@ -52,6 +52,15 @@ function checkAdvice(out: AdviceOutput, req: AdviceRequest, deps: PlannerDeps): 
   const seen = new Set<string>();
   const candidates: Advice['candidates'] = [];
   for (const [i, c] of out.candidates.entries()) {
+    // A number outside its parameter's range is refused, not clamped: it is likely a unit confusion (mM for M, % for a fraction).
+    const outside = Object.entries(c.recipe).filter(([k, v]) => {
+      const range = ranges.get(k);
+      return range !== undefined && (typeof v !== 'number' || v < range[0] - 1e-9 || v > range[1] + 1e-9);
+    });
+    if (outside.length > 0) {
+      dropped.push({ layer: 'rules', issues: [`candidates.${i}: ${outside.map(([k, v]) => `${k} ${String(v)} outside ${JSON.stringify(ranges.get(k))}`).join(', ')}`] });
+      continue;
+    }
     const verdict = gate.checkRecipe(c.recipe);
     if (!verdict.allowed) {
       dropped.push({ layer: 'safety', issues: [`candidates.${i}: ${verdict.reasons.join('; ')}`] });

@@ -111,6 +111,7 @@ function checkDraft(out: DraftOutput, req: DraftRequest, deps: PlannerDeps): Che
   const chosen: string[] = [];
   let spec: CampaignSpec = structuredClone(base);
   spec.goal = req.goal;
+  chosen.push('goal');
   if (out.id !== undefined) (spec.id = out.id), chosen.push('id');
   if (out.title !== undefined) (spec.title = out.title), chosen.push('title');
   if (out.objective !== undefined || out.direction !== undefined) {

@@ -139,7 +139,8 @@ export class ModelPlanner implements Planner {
           const check = job.check(shaped.data, req, deps);
           if (check.ok) {
             for (const d of check.dropped) this.counters.rejections[d.layer]++;
-            if (check.dropped.length > 0) turn.rejected = { layer: 'safety', issues: check.dropped.flatMap((d) => d.issues).slice(0, 20) };
+            const first = check.dropped[0];
+            if (first) turn.rejected = { layer: first.layer, issues: check.dropped.flatMap((d) => d.issues).slice(0, 20) };
             return finish(check.value, this.kind);
           }
           this.counters.rejections[check.layer]++;

@@ -10,7 +10,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export class UsageError extends Error {}
 
 /** Errors that mean "this command cannot do that with this input" (exit 2), not "the run failed" (exit 1). */
-const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError']);
+const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError', 'PlanRefusedError']);
 
 
 export function buildProgram(): Command {
@@ -103,6 +103,19 @@ export function buildProgram(): Command {
     .action(async (opts: Record<string, unknown>) => {
       const { runCampaignsCommand } = await import('./export-command.ts');
       await runCampaignsCommand(opts);
+    });
+
+  // labloop plan: the planner drafts a campaign file from a goal in words (src/cli/plan-command.ts); never runs it.
+  program
+    .command('plan')
+    .description('Draft a campaign file from a goal in words (LLM planner on LABLOOP_LLM_BASE_URL, else the rule planner). Never starts a run.')
+    .argument('<goal>', 'the goal, e.g. "lowest OER overpotential in 96 experiments, keep Ce below 20 %"')
+    .option('--campaign <file>', 'base campaign: search space, stocks, safety envelope', 'examples/oer-screen.yaml')
+    .option('--stations <file>', 'stations file: the number of station pairs')
+    .requiredOption('--out <file>', 'where to write the drafted campaign (YAML)')
+    .action(async (goal: string, opts: Record<string, unknown>) => {
+      const { runPlanCommand } = await import('./plan-command.ts');
+      await runPlanCommand(goal, opts);
     });
 
   // Simulated instruments as processes of their own (issue 5).
