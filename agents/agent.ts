@@ -9,6 +9,8 @@ export interface AgentReport {
   observations: number;
   /** The latest model snapshot (hyper-parameters, leave-one-out error), when the agent has a model. */
   snapshot?: ModelSnapshot;
+  /** Further model snapshots (e.g. a generative model's), each published once by its id. */
+  snapshots?: ModelSnapshot[];
 }
 
 /**

@@ -100,6 +100,7 @@ export class CampaignLoop {
   private readonly progress: CampaignProgress;
   private nextIndex = 0;
   private lastSnapshotId: string | undefined;
+  private readonly publishedExtra = new Set<string>();
   private stopReason: string | undefined;
 
   constructor(private readonly deps: CampaignLoopDeps) {
@@ -342,10 +343,16 @@ export class CampaignLoop {
   }
 
   private publishSnapshot(): void {
-    const snapshot = this.deps.agent.report().snapshot;
+    const report = this.deps.agent.report();
+    const snapshot = report.snapshot;
     if (snapshot && snapshot.snapshotId !== this.lastSnapshotId) {
       this.lastSnapshotId = snapshot.snapshotId;
       this.deps.bus.publish(this.deps.campaignId, 'modelSnapshot', snapshot);
+    }
+    for (const extra of report.snapshots ?? []) {
+      if (this.publishedExtra.has(extra.snapshotId)) continue;
+      this.publishedExtra.add(extra.snapshotId);
+      this.deps.bus.publish(this.deps.campaignId, 'modelSnapshot', extra);
     }
   }
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { GENERATIVE_MODELS } from '../../src/domain/campaign.ts';
 
 /**
  * What every generative model of a recipe space offers (ADR 0081). Shapes: features are n×F rows of a `RecipeCodec`
  * (float32, row-major), conditions n×C rows of `conditionRows`. Training is synchronous tensor work (run it in a worker
  * thread to keep a loop responsive); sampling returns feature rows for the codec's exact decoder.
  */
-export const GENERATOR_KINDS = ['cvae', 'wgan', 'ddpm', 'prior'] as const;
+export const GENERATOR_KINDS = GENERATIVE_MODELS;
 export type GeneratorKind = (typeof GENERATOR_KINDS)[number];
 
 export interface TrainingData {

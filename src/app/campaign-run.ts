@@ -10,7 +10,7 @@ import { RuleFaultInjector } from '../../simulators/faults.ts';
 import { OER_LANDSCAPE_DEFAULT_SEED } from '../../simulators/physics/oer-landscape.ts';
 import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
-import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
+import { Rng, type CampaignSpec, type Clock, type Logger, type Observation } from '../domain/index.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Station } from '../engine/station.ts';
 import { DocumentBus, type RunInfo } from '../protocol/index.ts';
@@ -19,7 +19,8 @@ import { attachDocumentSink } from '../store/document-sink.ts';
 import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { createAgent } from './agents.ts';
+import { createAgent, type AgentServices } from './agents.ts';
+import { createWorkerTrainer, type ClosableTrainer } from './generative-trainer.ts';
 import { createPlanner } from './planner.ts';
 import { analyseEchem } from './analysis.ts';
 import { brokerConnection, configuredBroker } from './broker-connection.ts';
@@ -87,6 +88,8 @@ export interface CampaignRunOptions {
    * A simulated operator: told of every station quarantine (its stationState message), it may act through the same
    * command API as the console (e.g. release the station: the electrolyte was replaced).
    */
+  /** Extra training rows for a generative agent's generator (warm start from a related campaign or data set). */
+  priorObservations?: readonly Observation[] | undefined;
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
 }
 
@@ -158,6 +161,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
   }
   let consoleHandle: DryRunConsole | undefined;
   let poller: CommandQueuePoller | undefined;
+  let trainer: ClosableTrainer | undefined;
   try {
     const gate = new SafetyGate(spec);
     const engine = new Engine({
@@ -204,7 +208,16 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
     const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
-    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, { ...(planner ? { planner } : {}), logger }));
+    // A generative agent trains in one worker thread per run, shared by every rebuild of the agent (ADR 0082).
+    trainer = spec.strategy.agent === 'generative' ? createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
+    const services: AgentServices = {
+      tfBackend: config.tfBackend,
+      logger,
+      ...(planner ? { planner } : {}),
+      ...(trainer ? { trainer } : {}),
+      ...(opts.priorObservations ? { priorObservations: opts.priorObservations } : {}),
+    };
+    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, services));
     const loop = new CampaignLoop({
       spec,
       campaignId,
@@ -254,6 +267,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       agent: agent.current(),
     };
   } finally {
+    await trainer?.close();
     await poller?.stop();
     await lease.release();
     await consoleHandle?.close();

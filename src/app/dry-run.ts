@@ -2,7 +2,7 @@ import type { CampaignProgress } from '../../agents/campaign-loop.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
-import type { CampaignSpec, Logger } from '../domain/index.ts';
+import type { CampaignSpec, Logger, Observation } from '../domain/index.ts';
 import type { Store } from '../store/store.ts';
 import { runCampaign, type CampaignRunSummary } from './campaign-run.ts';
 import type { DryRunConsoleOptions } from './console-dry-run.ts';
@@ -47,6 +47,8 @@ export interface DryRunOptions {
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
   /** Seed of the simulated lab's hidden landscape (`--landscape-seed`; default 2026, the canonical landscape). */
   landscapeSeed?: number | undefined;
+  /** Extra training rows for a generative agent's generator (warm start). */
+  priorObservations?: readonly Observation[] | undefined;
 }
 
 export type DryRunSummary = CampaignRunSummary;

@@ -40,7 +40,7 @@ export function buildProgram(): Command {
     .option('--clock <mode>', 'instant | realtime | <speed-up factor>', 'instant')
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
     .option('--transport <kind>', 'twin: drivers speak MQTT and OPC UA to simulated instruments; sim: in-process backends', 'twin')
-    .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | sobol | random | hybrid')
+    .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | sobol | random | hybrid | generative')
     .option('--landscape-seed <n>', "seed of the simulated lab's hidden landscape (2026: the canonical one)", nonNegativeInt('--landscape-seed'), 2026)
     .option('--fault-rate <p>', 'inject every catalogued device fault with this total probability per operation', probability('--fault-rate'), 0)
     .option('--quiet', 'no progress bar')

@@ -119,7 +119,28 @@ export const protocolSchema = strictObject({
 export type ProtocolSpec = z.infer<typeof protocolSchema>;
 
 /** Proposers a campaign's strategy can name (the composition root builds them: src/app/agents.ts). */
-export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random', 'hybrid'] as const;
+export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random', 'hybrid', 'generative'] as const;
+
+/** Generative models of recipes (ADR 0081): conditional VAE, conditional WGAN-GP, a small diffusion model, a KDE prior. */
+export const GENERATIVE_MODELS = ['cvae', 'wgan', 'ddpm', 'prior'] as const;
+
+/** `strategy.generative` (ADR 0083): the generator a `generative` agent mixes into BO's batches. */
+export const generativeStrategySchema = z.strictObject({
+  model: z.enum(GENERATIVE_MODELS).default('cvae'),
+  /** At most this fraction of each batch (rounded up) may come from the generator; BO's acquisition picks among all. */
+  share: z.number().min(0).max(1).default(0.5),
+  /** Candidates sampled per suggestion round. */
+  samples: z.number().int().min(1).max(100_000).default(256),
+  /** Retrain after this many new observations. */
+  retrainEvery: z.number().int().min(1).default(4),
+  /** Samples are conditioned on beating the best observed by this much, in units of the observed range. */
+  delta: z.number().min(0).max(1).default(0.05),
+  /** Train once at least this many feasible observations exist (BO alone before). */
+  minObservations: z.number().int().min(2).default(5),
+  /** Optimiser steps per training (the model's default when absent; fewer for quick runs). */
+  trainingSteps: z.number().int().min(1).max(100_000).optional(),
+});
+export type GenerativeStrategy = z.infer<typeof generativeStrategySchema>;
 
 /** Verdicts the planner's triage of a failed or flagged trial may return (closed list). */
 export const TRIAGE_VERDICTS = ['retry', 'skip', 'quarantine-region', 'quarantine-station', 'ask-human'] as const;
@@ -175,6 +196,8 @@ export const campaignSpecSchema = strictObject({
         mixturePresence: z.boolean().optional(),
         /** The LLM planner of the hybrid agent (defaults apply when absent). */
         planner: plannerStrategySchema.optional(),
+        /** Settings of the `generative` agent (defaults apply when absent). */
+        generative: generativeStrategySchema.optional(),
       })
       .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
   })

@@ -1,0 +1,175 @@
+import type { GenerativeStrategy, Logger, Observation, Recipe, Suggestion } from '../src/domain/index.ts';
+import { silentLogger } from '../src/domain/logger.ts';
+import { generativeStrategySchema } from '../src/domain/campaign.ts';
+import type { TrainProgress } from '../models/generative/generator.ts';
+import { loadModel, type LoadedModel, type TrainedModel, type TrainRequest } from '../models/generative/trained-model.ts';
+import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
+import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
+import { toSnapshotDocument } from './generative-snapshot.ts';
+
+/**
+ * Trains generators away from the caller's thread (a worker thread in production, inline in tests). The request is
+ * plain data; the trainer fills in its backend.
+ */
+export interface GeneratorTrainer {
+  train(request: Omit<TrainRequest, 'backend'>, onProgress?: (p: TrainProgress) => void): Promise<TrainedModel>;
+}
+
+export interface GenerativeAgentDeps {
+  /** The BO agent whose surrogate and acquisition judge the generator's samples together with its own optima. */
+  judge: JudgingAgent;
+  trainer: GeneratorTrainer;
+  /** Makes tfjs usable in this thread for sampling (selects the backend once). */
+  prepareSampling: () => Promise<unknown>;
+  /** `strategy.generative` (defaults when absent). */
+  settings?: Partial<GenerativeStrategy>;
+  /** Extra training rows for the generator only (a related campaign, a prior data set): the warm start. */
+  priorObservations?: readonly Observation[];
+  onProgress?: (p: TrainProgress & { snapshotId: string }) => void;
+  logger?: Logger;
+}
+
+/**
+ * The generative agent (ADR 0083): BO with a conditional generator mixed in. Until `minObservations` feasible
+ * results exist (counting prior rows) it is BO alone. Then, per suggestion round, it (re)trains the generator when
+ * `retrainEvery` new observations arrived — awaiting the trainer, so a seeded run stays reproducible while the
+ * worker keeps the event loop free — and samples `samples` recipes conditioned on beating the best observed by
+ * `delta`. ⌈share·n⌉ places of a batch of n go to the samples BO's acquisition rates best (chosen greedily, each
+ * pick pending for the next); BO's `suggestAmong` fills the rest among its own optima and the remaining samples.
+ * (Left to compete freely, samples almost never beat the acquisition's own optimiser, so the generator would change
+ * nothing.) Chosen samples keep proposer `generative` and the generator snapshot id as `sourceId`.
+ */
+export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDeps): JudgingAgent {
+  const settings = generativeStrategySchema.parse(deps.settings ?? {});
+  const log = (deps.logger ?? silentLogger).child({ agent: 'generative' });
+  const judge = deps.judge;
+  const prior = [...(deps.priorObservations ?? [])];
+  const observations: Observation[] = [];
+  let model: LoadedModel | undefined;
+  let trainedAt = -Infinity;
+  let rounds = 0;
+  let snapshots: ModelSnapshot[] = [];
+  let samplingReady: Promise<unknown> | undefined;
+
+  const retrainIfDue = async (): Promise<void> => {
+    const rows = [...prior, ...observations];
+    if (rows.filter((o) => o.feasible).length < settings.minObservations) return;
+    if (model && observations.length - trainedAt < settings.retrainEvery) return;
+    samplingReady ??= deps.prepareSampling();
+    await samplingReady;
+    const snapshotId = ctx.newId();
+    const t0 = performance.now();
+    const trained = await deps.trainer.train(
+      {
+        snapshotId,
+        spec: ctx.spec,
+        observations: rows,
+        kind: settings.model,
+        seed: (ctx.seed * 7919 + rounds) >>> 0,
+        ...(settings.trainingSteps !== undefined ? { hyper: { steps: settings.trainingSteps } } : {}),
+      },
+      (p) => deps.onProgress?.({ ...p, snapshotId }),
+    );
+    model?.dispose();
+    model = loadModel(ctx.spec, trained);
+    trainedAt = observations.length;
+    snapshots = [toSnapshotDocument(trained)];
+    log.info(
+      { snapshotId, model: settings.model, rows: rows.length, backend: trained.snapshot.backend, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
+      'generator trained',
+    );
+  };
+
+  const candidates = (pending: readonly Recipe[]): ExternalCandidate[] => {
+    if (!model) return [];
+    const m = settings.samples;
+    const { recipes } = model.sample(model.conditionsBeyondBest(settings.delta, m), m, (ctx.seed * 31 + rounds) >>> 0);
+    const seen = new Set([...observations.map((o) => key(o.recipe)), ...pending.map(key)]);
+    const out: ExternalCandidate[] = [];
+    for (const r of recipes) {
+      const k = key(r);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push({
+        recipe: r,
+        proposer: 'generative',
+        rationale: `${settings.model} sample conditioned on beating the best by ${settings.delta} of the observed range`,
+        sourceId: model.snapshot.snapshotId,
+      });
+    }
+    return out;
+  };
+
+  /**
+   * The generator's `k` best samples by BO's acquisition, chosen greedily (each pick joins the pending recipes before
+   * the next is scored). Before BO has a model every score is 0 and the samples are taken in order.
+   */
+  const pickGenerated = async (k: number, pending: readonly Recipe[], external: readonly ExternalCandidate[]) => {
+    const out: { suggestion: Suggestion; sourceIndex: ExternalCandidate }[] = [];
+    const open = [...external];
+    const snapshotId = judge.report().snapshot?.snapshotId;
+    while (out.length < k && open.length > 0) {
+      const scored = await judge.score(open.map((c) => c.recipe), [...pending, ...out.map((o) => o.suggestion.recipe)]);
+      let best = 0;
+      for (let i = 1; i < scored.length; i++) if ((scored[i]?.acquisitionValue ?? -Infinity) > (scored[best]?.acquisitionValue ?? -Infinity)) best = i;
+      const c = open[best] as ExternalCandidate;
+      const s = scored[best] as ScoredCandidate;
+      open.splice(best, 1);
+      if (out.some((o) => key(o.suggestion.recipe) === key(s.recipe)) || pending.some((p) => key(p) === key(s.recipe))) continue;
+      out.push({
+        sourceIndex: c,
+        suggestion: {
+          id: ctx.newId(),
+          recipe: s.recipe,
+          proposer: 'generative',
+          rationale: `${c.rationale}; best of ${external.length} samples by the acquisition`,
+          acquisitionValue: s.acquisitionValue,
+          ...(Object.keys(s.predicted).length > 0 ? { predicted: s.predicted } : {}),
+          ...(snapshotId !== undefined ? { modelSnapshotId: snapshotId } : {}),
+          ...(c.sourceId !== undefined ? { sourceId: c.sourceId } : {}),
+        },
+      });
+    }
+    return out;
+  };
+
+  return {
+    name: 'generative',
+    async ingest(obs: Observation[]) {
+      observations.push(...obs);
+      await judge.ingest(obs);
+    },
+    async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
+      rounds++;
+      await retrainIfDue();
+      const external = candidates(pending);
+      if (external.length === 0) return judge.suggest(n, pending);
+      const reserved = Math.min(n, Math.ceil(settings.share * n));
+      const chosen = await pickGenerated(reserved, pending, external);
+      if (chosen.length === n) return chosen.map((s) => s.suggestion);
+      const left = external.filter((c) => !chosen.some((s) => s.sourceIndex === c));
+      const rest = await judge.suggestAmong(n - chosen.length, [...pending, ...chosen.map((s) => s.suggestion.recipe)], left, { maxExternal: n - chosen.length });
+      return [...chosen.map((s) => s.suggestion), ...rest];
+    },
+    report(): AgentReport {
+      const inner = judge.report();
+      return { ...inner, name: 'generative', snapshots: [...snapshots] };
+    },
+    score: (recipes: readonly Recipe[], pending: readonly Recipe[]): Promise<ScoredCandidate[]> => judge.score(recipes, pending),
+    suggestAmong: (n: number, pending: readonly Recipe[], external: readonly ExternalCandidate[], opts?: SuggestAmongOptions) =>
+      judge.suggestAmong(n, pending, external, opts),
+  };
+}
+
+/** Identity of a recipe to 6 significant digits (duplicates among samples are dropped). */
+function key(r: Recipe): string {
+  return Object.keys(r)
+    .sort()
+    .map((k) => {
+      const v = r[k];
+      return `${k}=${typeof v === 'number' ? Number(v.toPrecision(6)) : v}`;
+    })
+    .join('|');
+}
+
+
