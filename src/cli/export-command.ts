@@ -3,6 +3,7 @@ import { createLogger } from '../app/logger.ts';
 import { exportResults } from '../app/export-results.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
+import { UsageError } from './main.ts';
 
 interface DbFlags {
   db?: string;
@@ -35,4 +36,29 @@ export async function runCampaignsCommand(raw: Record<string, unknown>): Promise
     if (campaigns.length === 0) process.stdout.write('no campaigns\n');
     for (const c of campaigns) process.stdout.write(`${c.id}\t${c.state}\t${c.title ?? ''}\n`);
   });
+}
+
+/** `labloop audit <campaign>`: the campaign's invariants; exit 1 when one is broken (src/app/campaign-audit.ts). */
+export async function runAuditCommand(campaignId: string, raw: Record<string, unknown>): Promise<void> {
+  const { auditCampaign } = await import('../app/campaign-audit.ts');
+  const report = await withStore(raw as DbFlags, (store) => auditCampaign(store, campaignId));
+  if (!report) throw new UsageError(`no campaign "${campaignId}" in this database (see \`labloop campaigns\`)`);
+  if ((raw as { json?: boolean }).json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    process.stdout.write(`audit of ${report.campaignId} (${report.state}): ${report.ok ? 'clean' : 'BROKEN'}\n`);
+    for (const c of report.checks) {
+      process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+      for (const v of c.violations) process.stdout.write(`         - ${v}\n`);
+    }
+    for (const n of report.notes) process.stdout.write(`  note: ${n}\n`);
+  }
+  if (!report.ok) throw new AuditFailedError(report.campaignId, report.checks.filter((c) => !c.ok).map((c) => c.name));
+}
+
+/** `labloop audit` found a broken invariant (exit 1). */
+export class AuditFailedError extends Error {
+  constructor(campaignId: string, broken: string[]) {
+    super(`audit of ${campaignId} failed: ${broken.join(', ')}`);
+    this.name = 'AuditFailedError';
+  }
 }
