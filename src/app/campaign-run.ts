@@ -23,6 +23,7 @@ import type { Store } from '../store/store.ts';
 import type { RecoveryDecision } from '../../agents/trial-ports.ts';
 import { createAgent } from './agents.ts';
 import type { StoredCampaign } from './campaign-restore.ts';
+import { LiveListingFile, listCampaigns } from './campaign-listing.ts';
 import { analyseEchem } from './analysis.ts';
 import { brokerConnection, configuredBroker } from './broker-connection.ts';
 import { defaultCampaignId, hashTag, type RunKind } from './campaign-identity.ts';
@@ -163,6 +164,8 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     throw e;
   }
   const landscapeSeed = opts.lab.kind === 'simulated' ? (opts.lab.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED) : undefined;
+  // While this process holds a PGlite folder, `labloop campaigns` reads the listing it keeps beside it.
+  const live = store.kind === 'pglite' && !opts.store ? await startLiveListing(store, opts.dbDir ?? config.pgliteDir, campaignId, spec, logger) : undefined;
   const bus = new DocumentBus(nowDate);
   if (resume) bus.resumeSequence(campaignId, resume.lastSeq);
   const sink = attachDocumentSink(bus, store, { logger });
@@ -254,7 +257,10 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       newId,
       logger,
       clock,
-      onProgress: (p) => opts.onProgress?.(p, clock.now()),
+      onProgress: (p) => {
+        live?.update(p);
+        opts.onProgress?.(p, clock.now());
+      },
       batchCheck: { watch: new BatchWatch(primaryObjective(spec)), stations: executor, training: agent },
       durable: async () => {
         await bus.flush();
@@ -305,7 +311,39 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     await consoleHandle?.close();
     sink.detach();
     await lab.close();
+    live?.remove();
     if (!opts.store) await store.close();
+  }
+}
+
+/** Writes the live listing now and keeps this campaign's line current (at most once a second). */
+async function startLiveListing(store: Store, pgliteDir: string, campaignId: string, spec: CampaignSpec, logger: Logger): Promise<{ update(p: CampaignProgress): void; remove(): void } | undefined> {
+  try {
+    const file = new LiveListingFile(pgliteDir);
+    const listing = await listCampaigns(store);
+    const own = listing.find((c) => c.id === campaignId);
+    if (own) own.status = 'running';
+    file.write(listing);
+    let last = 0;
+    return {
+      update(p) {
+        if (!own || performance.now() - last < 1000) return;
+        last = performance.now();
+        own.trials = { done: p.completed + p.failed, budget: p.budget };
+        own.awaitingRecovery = p.awaitingRecovery ?? 0;
+        const objective = spec.objectives[0];
+        if (p.best && objective) own.best = { objective: objective.name, value: p.best.value, unit: objective.unit };
+        try {
+          file.write(listing);
+        } catch (e) {
+          logger.debug({ err: (e as Error).message }, 'live listing not written');
+        }
+      },
+      remove: () => file.remove(),
+    };
+  } catch (e) {
+    logger.warn({ err: (e as Error).message }, 'live campaign listing unavailable');
+    return undefined;
   }
 }
 

@@ -118,8 +118,9 @@ export function buildProgram(): Command {
 
   program
     .command('campaigns')
-    .description('List the campaigns in the database.')
+    .description('List the campaigns in the database: id, status, created, trials done / budget, best (newest first).')
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--json', 'print an array of campaigns (newest first)')
     .action(async (opts: Record<string, unknown>) => {
       const { runCampaignsCommand } = await import('./export-command.ts');
       await runCampaignsCommand(opts);
