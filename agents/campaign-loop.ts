@@ -14,10 +14,12 @@ import {
 import type { DocumentBus, TrialOutcome } from '../src/protocol/index.ts';
 import type { Agent } from './agent.ts';
 import { ELECTROLYTE_CONTAMINATION_FLAG, type BatchShiftAlarm, type BatchWatch, type StationQuarantine, type TrainingData } from './batch-watch.ts';
-import type { ApprovalPolicy, RecipeGate, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
+import type { ApprovalPolicy, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
 export interface CampaignProgress {
   dispatched: number;
+  /** Trials whose device step has an unknown fate (the device was cut off mid-step): they wait for an operator. */
+  awaitingRecovery?: number;
   completed: number;
   failed: number;
   blocked: number;
@@ -48,6 +50,44 @@ export interface CampaignLoopDeps {
    * quarantines the station until an operator replaces the electrolyte.
    */
   batchCheck?: { watch: BatchWatch; stations: StationQuarantine; training?: TrainingData };
+  /** A resumed campaign: its trials and observations, rebuilt from the stored documents (see LoopRestore). */
+  restore?: LoopRestore;
+  /**
+   * Makes everything published so far durable. Called after a trial is marked running and before its first device
+   * step, so a resumed campaign always knows which station a step may have reached.
+   */
+  durable?: () => Promise<void>;
+}
+
+/** A trial of a resumed campaign as the stored documents left it. */
+export interface RestoredTrial {
+  id: string;
+  index: number;
+  status: TrialStatus;
+  recipe: Recipe;
+  suggestion: Suggestion;
+  station?: string | undefined;
+  attempt: number;
+  failure?: Failure | undefined;
+  objectives?: Record<string, number> | undefined;
+  /** The trial was approved once (so it counts against the budget, whatever became of it). */
+  approved: boolean;
+}
+
+/**
+ * What a resumed campaign starts from. Terminal trials count against the budget as they did; in-flight ones run
+ * again from their plan's start with the same attempt, so their device steps carry the same commandIds and the
+ * devices replay what they already did (the engine's commandIds). A trial whose step had an unknown fate stays in
+ * `awaitingRecovery` unless `decisions` names an operator's choice for it.
+ */
+export interface LoopRestore {
+  trials: RestoredTrial[];
+  /** What the agent learnt, in the order trials finished. */
+  observations: Observation[];
+  /** Trials taken out of the agent's training data (a contaminated electrolyte batch). */
+  excluded: string[];
+  /** Operators' decisions for trials awaiting recovery (`labloop resume --recover`). */
+  decisions?: ReadonlyMap<string, RecoveryDecision> | undefined;
 }
 
 interface TrialRecord {
@@ -82,7 +122,8 @@ function clockPresence(clock: Clock): { idle: Idle; leave: () => void } {
 }
 
 export interface CampaignResult {
-  state: 'completed' | 'aborted' | 'failed';
+  /** `paused`: stopped on request (a signal) or with trials awaiting an operator; `labloop resume` continues it. */
+  state: 'completed' | 'aborted' | 'failed' | 'paused';
   reason?: string;
   progress: CampaignProgress;
 }
@@ -102,16 +143,37 @@ export class CampaignLoop {
   private lastSnapshotId: string | undefined;
   private readonly publishedExtra = new Set<string>();
   private stopReason: string | undefined;
+  private pausing: string | undefined;
+  private readonly parked = new Set<string>();
+  private readonly decisions = new Map<string, RecoveryDecision>();
+  private wakePause: (() => void) | undefined;
+  private readonly pauseRequested = new Promise<void>((r) => (this.wakePause = r));
 
   constructor(private readonly deps: CampaignLoopDeps) {
     this.progress = { dispatched: 0, completed: 0, failed: 0, blocked: 0, running: 0, budget: deps.budget ?? deps.spec.budget.trials };
+  }
+
+  /**
+   * Stops proposing: trials in flight finish, then `run()` resolves with state `paused` (the first SIGINT/SIGTERM).
+   * Idempotent.
+   */
+  pause(reason = 'paused'): void {
+    if (this.pausing) return;
+    this.pausing = reason;
+    this.wakePause?.();
+  }
+
+  /** Trials in flight now (a paused campaign waits for them). */
+  get inflightCount(): number {
+    return this.inflight.size;
   }
 
   async run(): Promise<CampaignResult> {
     const { executor, agent } = this.deps;
     const maxBlocked = Math.max(10, 3 * this.progress.budget);
     const { idle, leave } = clockPresence(this.deps.clock);
-    while (!this.stopReason) {
+    if (this.deps.restore) await idle(this.restore(this.deps.restore));
+    while (!this.stopReason && !this.pausing) {
       await idle(executor.whileNotPaused());
       if (executor.aborted) break;
       const remaining = this.progress.budget - this.progress.dispatched;
@@ -122,7 +184,7 @@ export class CampaignLoop {
       }
       const free = executor.availableStations().filter((s) => !this.reserved.has(s));
       if (free.length === 0) {
-        await idle(Promise.race([this.stationsMayBeFree(), ...this.inflight]));
+        await idle(Promise.race([this.stationsMayBeFree(), this.pauseRequested, ...this.inflight]));
         continue;
       }
       const n = Math.min(free.length, remaining);
@@ -134,6 +196,7 @@ export class CampaignLoop {
         this.stopReason = `agent failed to suggest: ${(e as Error).message}`;
         break;
       }
+      if (this.pausing) break;
       this.publishSnapshot();
       if (suggestions.length === 0) {
         if (this.inflight.size === 0) this.stopReason = 'the agent has nothing left to suggest';
@@ -162,10 +225,79 @@ export class CampaignLoop {
     await idle(Promise.all(this.inflight));
     leave();
     const aborted = executor.aborted;
-    const state = aborted ? 'aborted' : this.stopReason && this.progress.dispatched < this.progress.budget ? 'failed' : 'completed';
-    this.deps.bus.publish(this.deps.campaignId, 'campaignState', { state, reason: aborted ? 'aborted' : this.stopReason });
+    const parked = this.parked.size;
+    let state: CampaignResult['state'] = aborted ? 'aborted' : this.stopReason && this.progress.dispatched < this.progress.budget ? 'failed' : 'completed';
+    let reason = aborted ? 'aborted' : this.stopReason;
+    if (!aborted && this.pausing) {
+      state = 'paused';
+      reason = this.pausing;
+    } else if (state === 'completed' && parked > 0) {
+      state = 'paused';
+      reason = `${parked} trial(s) await recovery (a device step of unknown fate): decide with \`labloop resume <id> --recover retry|skip|abandon\` or in the console`;
+    }
+    this.deps.bus.publish(this.deps.campaignId, 'campaignState', { state, ...(reason !== undefined ? { reason } : {}) });
     this.report();
-    return { state, reason: this.stopReason, progress: { ...this.progress } };
+    return { state, ...(reason !== undefined ? { reason } : {}), progress: { ...this.progress } };
+  }
+
+  /** Rebuilds the loop's state from a resumed campaign's trials and restarts its in-flight trials (see LoopRestore). */
+  private async restore(r: LoopRestore): Promise<void> {
+    for (const [id, d] of r.decisions ?? []) this.decisions.set(id, d);
+    for (const t of r.trials) {
+      this.trials.set(t.id, { id: t.id, index: t.index, status: t.status, recipe: t.recipe, suggestion: t.suggestion, attempt: t.attempt, ...(t.station ? { station: t.station } : {}) });
+      this.nextIndex = Math.max(this.nextIndex, t.index + 1);
+      if (t.status === 'completed') {
+        this.progress.completed++;
+        if (t.objectives) this.updateBest(this.trials.get(t.id) as TrialRecord, t.objectives);
+      } else if (t.status === 'failed') this.progress.failed++;
+      else if (t.status === 'blocked') this.progress.blocked++;
+      if (t.status !== 'blocked' && (t.approved || t.status === 'proposed')) this.progress.dispatched++;
+    }
+    if (r.observations.length > 0) await this.deps.agent.ingest(r.observations);
+    if (r.excluded.length > 0) await this.deps.batchCheck?.training?.exclude(r.excluded);
+    // In-flight trials go back to the station their steps may have reached first; the others take any free one.
+    const inflight = r.trials.filter((t) => ['proposed', 'approved', 'queued', 'running', 'awaitingRecovery'].includes(t.status));
+    inflight.sort((a, b) => Number(b.status === 'queued' || b.status === 'running') - Number(a.status === 'queued' || a.status === 'running'));
+    for (const t of inflight) {
+      const trial = this.trials.get(t.id) as TrialRecord;
+      const verdict = this.deps.gate.checkRecipe(trial.recipe);
+      if (!verdict.allowed) {
+        this.setStatus(trial, 'abandoned', makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; ')));
+        continue;
+      }
+      if (t.status === 'awaitingRecovery') {
+        this.track(this.recoverRestored(trial, verdict.sample, t.failure ?? makeFailure('INTERNAL', 'failure not recorded')));
+        continue;
+      }
+      const wanted = t.status === 'queued' || t.status === 'running' ? t.station : undefined;
+      const station = wanted && !this.reserved.has(wanted) ? wanted : this.deps.executor.availableStations().find((s) => !this.reserved.has(s));
+      if (!station) {
+        this.setStatus(trial, 'abandoned', makeFailure('ABORTED', 'no station to resume it on'));
+        continue;
+      }
+      this.reserved.add(station);
+      if (t.status === 'proposed') this.track(this.execute(trial, station, verdict.sample));
+      else this.track(this.resumeApproved(trial, station, verdict.sample));
+    }
+    this.report();
+  }
+
+  private async resumeApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
+    const presence = clockPresence(this.deps.clock);
+    try {
+      await this.runApproved(trial, station, sample, presence.idle);
+    } finally {
+      presence.leave();
+    }
+  }
+
+  private async recoverRestored(trial: TrialRecord, sample: Parameters<TrialExecutor['run']>[1]['sample'], failure: Failure): Promise<void> {
+    const presence = clockPresence(this.deps.clock);
+    try {
+      await this.runApproved(trial, undefined, sample, presence.idle, failure);
+    } finally {
+      presence.leave();
+    }
   }
 
   /** Frees a station reservation and wakes whoever waits for a station. */
@@ -209,47 +341,76 @@ export class CampaignLoop {
     }
   }
 
-  private async runApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample'], idle: Idle): Promise<void> {
+  /**
+   * Runs an approved trial on `station` until it ends, retrying as the recovery policy says. A resumed trial enters
+   * with its stored status: `running` replays its plan without a new state change; `recovering` starts at the
+   * recovery decision for that failure.
+   */
+  private async runApproved(trial: TrialRecord, station: string | undefined, sample: Parameters<TrialExecutor['run']>[1]['sample'], idle: Idle, recovering?: Failure): Promise<void> {
     let stationId: string | undefined = station;
+    let failure: Failure | undefined = recovering;
     for (;;) {
-      trial.station = stationId;
-      this.setStatus(trial, 'queued');
-      this.setStatus(trial, 'running');
-      this.progress.running++;
-      this.report();
-      let outcome: TrialOutcome;
-      try {
-        outcome = await this.deps.executor.run(stationId, { trialId: trial.id, recipe: trial.recipe, sample, attempt: trial.attempt });
-      } finally {
-        this.progress.running--;
-        this.release(stationId);
+      if (!failure) {
+        if (!stationId) return;
+        trial.station = stationId;
+        if (trial.status !== 'running') {
+          if (trial.status !== 'queued') this.setStatus(trial, 'queued');
+          this.setStatus(trial, 'running');
+        }
+        this.progress.running++;
+        this.report();
+        let outcome: TrialOutcome;
+        try {
+          await this.deps.durable?.();
+          outcome = await this.deps.executor.run(stationId, { trialId: trial.id, recipe: trial.recipe, sample, attempt: trial.attempt });
+        } finally {
+          this.progress.running--;
+          this.release(stationId);
+        }
+        if (outcome.status === 'completed') {
+          this.progress.completed++;
+          this.setStatus(trial, 'completed', undefined, outcome.objectives);
+          this.updateBest(trial, outcome.objectives);
+          // Checked before any await, so no new trial is dispatched to a station that is about to be quarantined.
+          const batchFlags = this.checkBatch(trial, stationId, outcome.objectives);
+          await this.observe(trial, { feasible: true, objectives: outcome.objectives, flags: [...outcome.flags, ...batchFlags] });
+          return;
+        }
+        if (outcome.status === 'aborted' || this.deps.executor.aborted) {
+          this.setStatus(trial, 'abandoned', outcome.failure);
+          return;
+        }
+        if (FAILURE_CODES[outcome.failure.code].kind === 'chemistry' || outcome.failure.code === 'ANALYSIS_FAILED') {
+          this.progress.failed++;
+          this.setStatus(trial, 'failed', outcome.failure);
+          await this.observe(trial, { feasible: false, failureCode: outcome.failure.code });
+          return;
+        }
+        failure = outcome.failure;
+        this.setStatus(trial, 'awaitingRecovery', failure);
       }
-      if (outcome.status === 'completed') {
-        this.progress.completed++;
-        this.setStatus(trial, 'completed', undefined, outcome.objectives);
-        this.updateBest(trial, outcome.objectives);
-        // Checked before any await, so no new trial is dispatched to a station that is about to be quarantined.
-        const batchFlags = this.checkBatch(trial, stationId, outcome.objectives);
-        await this.observe(trial, { feasible: true, objectives: outcome.objectives, flags: [...outcome.flags, ...batchFlags] });
-        return;
+      let choice: RecoveryDecision;
+      if (failure.code === 'COMMAND_FATE_UNKNOWN') {
+        // The step may or may not have happened: never repeated without an operator's decision.
+        const decided = this.decisions.get(trial.id);
+        if (!decided) {
+          this.parked.add(trial.id);
+          this.progress.awaitingRecovery = this.parked.size;
+          this.report();
+          return;
+        }
+        this.decisions.delete(trial.id);
+        this.parked.delete(trial.id);
+        this.progress.awaitingRecovery = this.parked.size;
+        choice = decided;
+      } else {
+        choice = (await idle(this.deps.recovery.decide(trial.id, failure, trial.attempt))).decision;
       }
-      const failure = outcome.failure;
-      if (outcome.status === 'aborted' || this.deps.executor.aborted) {
-        this.setStatus(trial, 'abandoned', failure);
-        return;
-      }
-      if (FAILURE_CODES[failure.code].kind === 'chemistry' || failure.code === 'ANALYSIS_FAILED') {
-        this.progress.failed++;
-        this.setStatus(trial, 'failed', failure);
-        await this.observe(trial, { feasible: false, failureCode: failure.code });
-        return;
-      }
-      this.setStatus(trial, 'awaitingRecovery', failure);
-      const { decision: choice } = await idle(this.deps.recovery.decide(trial.id, failure, trial.attempt));
       if (choice === 'retry') {
         stationId = await this.claimStation(idle);
         if (stationId) {
           trial.attempt++;
+          failure = undefined;
           continue;
         }
       }

@@ -17,8 +17,9 @@ export function parseClockMode(text: string): ClockMode {
   return { kind: 'realtime', factor };
 }
 
-export function createClock(mode: ClockMode): Clock {
-  return mode.kind === 'instant' ? new InstantClock() : new ScaledClock(mode.factor);
+/** `start_s`: virtual seconds the clock starts at (a resumed dry run goes on where the stored documents stop). */
+export function createClock(mode: ClockMode, start_s = 0): Clock {
+  return mode.kind === 'instant' ? new InstantClock(start_s) : new ScaledClock(mode.factor, start_s);
 }
 
 interface Timer {
@@ -31,7 +32,7 @@ interface Timer {
 const STALL_GRACE_MS = 5000;
 
 export class InstantClock implements Clock {
-  private t = 0;
+  private t: number;
   private order = 0;
   private readonly timers: Timer[] = [];
   private scheduled = false;
@@ -39,6 +40,10 @@ export class InstantClock implements Clock {
   private stallTimer: NodeJS.Timeout | undefined;
   /** Times the clock advanced while an actor was awake (the liveness fallback); non-zero means the run may not be reproducible. */
   stalls = 0;
+
+  constructor(start_s = 0) {
+    this.t = Math.max(0, start_s);
+  }
 
   join(): () => void {
     this.actors++;
@@ -112,10 +117,13 @@ export class InstantClock implements Clock {
 
 export class ScaledClock implements Clock {
   private readonly start = performance.now();
-  constructor(private readonly factor: number) {}
+  constructor(
+    private readonly factor: number,
+    private readonly offset_s = 0,
+  ) {}
 
   now(): number {
-    return ((performance.now() - this.start) / 1000) * this.factor;
+    return this.offset_s + ((performance.now() - this.start) / 1000) * this.factor;
   }
 
   join(): () => void {

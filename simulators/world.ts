@@ -80,6 +80,37 @@ export class SimulatedWorld {
   emptyCell(id: string): void {
     this.cells.set(id, { volume: 0, amounts: {} });
   }
+
+  /** The physical state as plain data (a restarted simulated lab restores it: the liquid stays where it was). */
+  snapshot(): WorldSnapshot {
+    return {
+      stocks: Object.fromEntries([...this.reservoirs].map(([name, r]) => [name, r.volume])),
+      cells: Object.fromEntries([...this.cells].map(([id, c]) => [id, { volume: c.volume, amounts: { ...c.amounts } }])),
+    };
+  }
+
+  /** Restores a snapshot's stock volumes and cell contents (stocks it does not name keep their volume). */
+  restore(state: unknown): boolean {
+    if (!isSnapshot(state)) return false;
+    for (const [name, volume] of Object.entries(state.stocks)) {
+      const r = this.reservoirs.get(name);
+      if (r) r.volume = volume;
+    }
+    this.cells.clear();
+    for (const [id, c] of Object.entries(state.cells)) this.cells.set(id, { volume: c.volume, amounts: { ...c.amounts } });
+    return true;
+  }
+}
+
+export interface WorldSnapshot {
+  stocks: Record<string, number>;
+  cells: Record<string, CellContents>;
+}
+
+function isSnapshot(x: unknown): x is WorldSnapshot {
+  if (typeof x !== 'object' || x === null) return false;
+  const s = x as Record<string, unknown>;
+  return typeof s['stocks'] === 'object' && s['stocks'] !== null && typeof s['cells'] === 'object' && s['cells'] !== null;
 }
 
 export function splitLocation(location: string): [string, string] {

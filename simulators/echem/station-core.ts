@@ -4,6 +4,7 @@ import {
   makeFailure,
   silentLogger,
   techniqueRunSchema,
+  echemResultSchema,
   NERNST_SLOPE_V,
   type Clock,
   type Conditions,
@@ -15,6 +16,7 @@ import {
   type TechniqueRun,
 } from '../../src/domain/index.ts';
 import { checkTechniqueParams, resolveTechniqueParams, techniqueSegments, type ResolvedParams } from '../../drivers/electrochem/technique-params.ts';
+import type { DeviceJournal } from '../device-journal.ts';
 import { noFaults, type FaultInjector } from '../fault-injector.ts';
 import { CellFaults, filmInBatch, lsvCellOf, recordLsvTruth, type RunTruth } from './cell-faults.ts';
 import type { SimulatedWorld } from '../world.ts';
@@ -51,6 +53,11 @@ export interface StationCoreOptions {
   temperature?: number;
   /** Finished runs kept for de-duplication and lookup. */
   retainRuns?: number;
+  /**
+   * The station's durable run log: runs of an earlier life are de-duplicated from it (their stored results replayed),
+   * and a run it started but never finished answers COMMAND_FATE_UNKNOWN instead of running again.
+   */
+  journal?: DeviceJournal;
 }
 
 export type CoreRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -117,6 +124,7 @@ export class EchemStationCore {
   private lastReading = { potential_V: 0, current_A: 0 };
   private referenceError: number;
   private batchOffsets: number[] = [];
+  private readonly journal: DeviceJournal | undefined;
 
   constructor(o: StationCoreOptions) {
     this.deviceId = o.deviceId;
@@ -142,6 +150,44 @@ export class EchemStationCore {
       referenceOffset_V_RHE: HG_HGO_VS_SHE_V + NERNST_SLOPE_V * pH,
     };
     this.referenceError = this.noise.referenceSigma_V * this.rng.fork('reference').normal();
+    this.journal = o.journal;
+    for (const e of this.journal?.entries() ?? []) this.restore(e.commandId, e.fingerprint, e.result);
+  }
+
+  /** A run of the station's earlier life, from its journal (see StationCoreOptions.journal). */
+  private restore(commandId: string, fingerprint: string, stored: unknown): void {
+    const parsedRun = techniqueRunSchema.safeParse(safeJson(fingerprint));
+    const run: TechniqueRun = parsedRun.success ? parsedRun.data : { technique: 'LSV', cell: this.cellId, params: {}, sample: {} };
+    const seq = ++this.seq;
+    const runId = `${this.deviceId}-run-${String(seq).padStart(5, '0')}`;
+    const parsed = echemResultSchema.safeParse(stored);
+    const result: EchemResult = parsed.success
+      ? parsed.data
+      : {
+          schema: 'sdl.result.echem.v1',
+          runId,
+          commandId,
+          status: 'failed',
+          conditions: { ...this.conditionsBase, area: 0 },
+          curves: [],
+          instrumentFlags: [],
+          duration_s: 0,
+          failure: makeFailure('COMMAND_FATE_UNKNOWN', `the station restarted while ${commandId} was running: whether it completed is unknown`),
+        };
+    const record: CoreRun = {
+      runId: result.runId,
+      commandId,
+      run,
+      status: result.status,
+      startedAt: 0,
+      finishedAt: 0,
+      estimatedDuration_s: result.duration_s,
+      step: '',
+      result,
+      truth: { runId: result.runId, commandId, electrolyteBatch: this.batchOf(seq), silent: [] },
+      done: Promise.resolve(result),
+    };
+    this.remember(record);
   }
 
   onEvent(listener: (e: StationEvent) => void): () => void {
@@ -225,6 +271,7 @@ export class EchemStationCore {
       done,
     };
     this.remember(record);
+    this.journal?.accepted(commandId, JSON.stringify(run));
     const abort = new AbortController();
     this.active = { run: record, abort };
     this.emit({ type: 'started', run: record });
@@ -232,6 +279,7 @@ export class EchemStationCore {
     void this.execute(record, p, segments, seq, abort.signal).then((result) => {
       record.result = result;
       record.status = result.status;
+      this.journal?.done(commandId, result);
       record.finishedAt = this.clock.now();
       record.step = '';
       if (record.live) this.liveReading();
@@ -415,5 +463,13 @@ function filmOnFailure(film: FilmProperties, failure: LandscapeFailure): FilmPro
       return { ...film, j0_A_cm2: 1e-25, filmResistance_ohm: film.filmResistance_ohm + 50 };
     case 'BUBBLE_BLOCKING':
       return { ...film, bubbleOnset_mA_cm2: 2 };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import {
   DeviceError,
   liquidHandlerOperationSchema,
+  operationResultSchema,
   makeFailure,
   silentLogger,
   type Clock,
@@ -22,6 +23,7 @@ import {
   type LiquidHandlerLimits,
   type StatusPayload,
 } from '../../drivers/liquid-handler/wire-contract.ts';
+import type { DeviceJournal } from '../device-journal.ts';
 import { noFaults, type FaultEffect, type FaultInjector, type FaultPhase } from '../fault-injector.ts';
 import type { SimulatedWorld } from '../world.ts';
 import { DispenseTally, PipettingArm } from './arm.ts';
@@ -67,6 +69,11 @@ export interface LiquidHandlerCoreOptions {
   /** Precursor precipitation in cells (the next dispense into a precipitated cell clots). Default: none. */
   precipitation?: PrecipitationRule;
   logger?: Logger;
+  /**
+   * The device's durable run log: commands of an earlier life are de-duplicated from it (their stored results
+   * replayed), and a command it started but never finished answers COMMAND_FATE_UNKNOWN instead of running again.
+   */
+  journal?: DeviceJournal;
 }
 
 export interface CoreCommand {
@@ -132,6 +139,7 @@ export class LiquidHandlerCore {
   private readonly calls = new Map<FaultPhase, number>();
   /** How many operations actually started executing (duplicates excluded). */
   executions = 0;
+  private readonly journal: DeviceJournal | undefined;
 
   constructor(options: LiquidHandlerCoreOptions) {
     this.deviceId = options.deviceId;
@@ -154,6 +162,8 @@ export class LiquidHandlerCore {
       effect: (phase, operation) => this.faultEffect(phase, operation),
       logger: this.logger,
     });
+    this.journal = options.journal;
+    for (const e of this.journal?.entries() ?? []) this.history.set(e.commandId, journalledEntry(e.commandId, e.fingerprint, e.result));
   }
 
   /**
@@ -324,6 +334,7 @@ export class LiquidHandlerCore {
     const start = this.clock.now();
     entry.status = 'running';
     this.executions++;
+    this.journal?.accepted(commandId, entry.fingerprint);
     this.activeRunId = commandId;
     this.lockOwner = entry.sender;
     this.emit({ type: 'status' });
@@ -364,6 +375,7 @@ export class LiquidHandlerCore {
     if (failure) result.failure = failure;
     entry.status = result.status;
     entry.result = result;
+    this.journal?.done(commandId, result);
     this.commandsCompleted++;
     this.lastCommandId = commandId;
     this.activeRunId = undefined;
@@ -398,4 +410,23 @@ export class LiquidHandlerCore {
       return { failure: detail([step.channel], 'PRESSURE_ANOMALY', 'pressure outside the expected band') };
     return { failure };
   }
+}
+
+/**
+ * A command of the device's earlier life, from its journal: finished ones replay their stored result; one that was
+ * started but never finished (the device was cut off mid-run) has an unknown fate, reported as a failed result with
+ * COMMAND_FATE_UNKNOWN, so nothing runs it a second time without an operator's decision.
+ */
+function journalledEntry(commandId: string, fingerprint: string, stored: unknown): HistoryEntry {
+  const parsed = operationResultSchema.safeParse(stored);
+  const result: OperationResult = parsed.success
+    ? parsed.data
+    : {
+        commandId,
+        status: 'failed',
+        dispensed: [],
+        duration_s: 0,
+        failure: makeFailure('COMMAND_FATE_UNKNOWN', `the device restarted while ${commandId} was running: whether it completed is unknown`),
+      };
+  return { fingerprint, status: result.status, done: Promise.resolve(result), result };
 }

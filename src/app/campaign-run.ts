@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Agent } from '../../agents/agent.ts';
 import { BatchWatch } from '../../agents/batch-watch.ts';
@@ -19,9 +20,12 @@ import { attachDocumentSink } from '../store/document-sink.ts';
 import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
+import type { RecoveryDecision } from '../../agents/trial-ports.ts';
 import { createAgent, type AgentServices } from './agents.ts';
 import { createWorkerTrainer, type ClosableTrainer } from './generative-trainer.ts';
 import { createPlanner } from './planner.ts';
+import type { StoredCampaign } from './campaign-restore.ts';
+import { LiveListingFile, listCampaigns } from './campaign-listing.ts';
 import { analyseEchem } from './analysis.ts';
 import { brokerConnection, configuredBroker } from './broker-connection.ts';
 import { defaultCampaignId, hashTag, type RunKind } from './campaign-identity.ts';
@@ -49,6 +53,11 @@ export type LabSource =
       faults?: FaultInjector | undefined;
       /** Seed of the hidden landscape (default 2026, the canonical landscape). */
       landscapeSeed?: number | undefined;
+      /**
+       * Folder of the simulated instruments' run logs and world state (default: beside the PGlite folder, or under
+       * .labloop/lab with PostgreSQL, one folder per campaign). Recorded with the run; a resume reopens it.
+       */
+      journalDir?: string | undefined;
     }
   | {
       kind: 'stations';
@@ -82,6 +91,13 @@ export interface CampaignRunOptions {
   onProgress?: ((p: CampaignProgress, virtualSeconds: number) => void) | undefined;
   /** Abort the campaign when this signal fires. */
   signal?: AbortSignal | undefined;
+  /**
+   * Pause the campaign when this signal fires (the first SIGINT/SIGTERM): no new proposals, trials in flight finish,
+   * the outputs are written and the campaign is left `paused` for `labloop resume`.
+   */
+  pause?: AbortSignal | undefined;
+  /** Continue a stored campaign (`labloop resume`) instead of starting a new one. */
+  resume?: { stored: StoredCampaign; decisions?: ReadonlyMap<string, RecoveryDecision> | undefined } | undefined;
   /** Serve the monitoring console beside the run (`--console`); with `strategy.approval: human` operators approve. */
   console?: DryRunConsoleOptions | undefined;
   /**
@@ -95,6 +111,8 @@ export interface CampaignRunOptions {
 
 export interface CampaignRunSummary {
   campaignId: string;
+  /** The campaign's spec (a resumed campaign's is the stored one). */
+  spec: CampaignSpec;
   runId: string;
   result: CampaignResult;
   files: string[];
@@ -119,12 +137,15 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
   const started = performance.now();
   const { spec, config, logger } = opts;
   const clockMode = parseClockMode(opts.clock);
-  const clock = createClock(clockMode);
-  const campaignId = opts.campaignId ?? defaultCampaignId(spec, opts.kind, opts.seed);
+  const resume = opts.resume?.stored;
+  const virtualStart_s = resume && clockMode.kind === 'instant' ? Math.max(0, (resume.lastTimeMs - SIMULATED_EPOCH_MS) / 1000) : 0;
+  const clock = createClock(clockMode, virtualStart_s);
+  const campaignId = resume?.campaignId ?? opts.campaignId ?? defaultCampaignId(spec, opts.kind, opts.seed);
+  const runNumber = (resume?.runs.length ?? 0) + 1;
   // A dry run on the instant clock is reproducible down to its ids and timestamps; anything else uses ULIDs and the wall clock.
   const simulatedTime = clock instanceof InstantClock;
   const nowDate = simulatedTime ? (): Date => new Date(SIMULATED_EPOCH_MS + clock.now() * 1000) : (): Date => new Date();
-  const newId = simulatedTime ? createSeededIdFactory({ seed: opts.seed, salt: `${campaignId}\u0000run1`, nowMs: () => nowDate().getTime() }) : createIdFactory();
+  const newId = simulatedTime ? createSeededIdFactory({ seed: opts.seed, salt: runNumber === 1 ? `${campaignId}\u0000run1` : `${campaignId}\u0000run${runNumber}`, nowMs: () => nowDate().getTime() }) : createIdFactory();
   const runId = newId();
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger }));
   // The campaign's lease (ADR 0032): taken before anything runs, renewed by heartbeat, released at the end. Losing it
@@ -138,7 +159,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       spec,
       seed: opts.seed,
       logger,
-      mode: 'create',
+      mode: resume ? 'resume' : 'create',
       createdAt: nowDate(),
       onLost: (holder) => onLeaseLost?.(`campaign lease lost to ${holder?.owner ?? 'another process'}`),
     });
@@ -147,12 +168,30 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     throw e;
   }
   const landscapeSeed = opts.lab.kind === 'simulated' ? (opts.lab.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED) : undefined;
+  // While this process holds a PGlite folder, `labloop campaigns` reads the listing it keeps beside it.
+  const live = store.kind === 'pglite' && !opts.store ? await startLiveListing(store, opts.dbDir ?? config.pgliteDir, campaignId, spec, logger) : undefined;
   const bus = new DocumentBus(nowDate);
+  if (resume) bus.resumeSequence(campaignId, resume.lastSeq);
   const sink = attachDocumentSink(bus, store, { logger });
-  const measurements = createMeasurementSink(store, { logger });
+  const measurementSink = createMeasurementSink(store, { logger });
+  // A measurement is stored before the event document that names it is published: a crash never leaves an event
+  // whose curves are lost.
+  const measurements = {
+    write: async (m: Parameters<typeof measurementSink.write>[0]): Promise<void> => {
+      await measurementSink.write(m);
+      await measurementSink.flush();
+    },
+    flush: () => measurementSink.flush(),
+  };
+  const journalDir = opts.lab.kind === 'simulated' ? (opts.lab.journalDir ?? defaultJournalDir(config, opts.dbDir, campaignId)) : undefined;
+  // A new campaign's simulated instruments start with empty run logs (a leftover of a deleted database must not replay).
+  if (journalDir && !resume) rmSync(journalDir, { recursive: true, force: true });
   let lab: LabHandle;
   try {
-    lab = await startLab(opts, campaignId, clock);
+    // Recorded (durably) before the lab starts: a run killed during start-up is still resumable.
+    bus.publish(campaignId, 'campaignStart', { spec, seed: opts.seed, resumed: resume !== undefined, run: runInfo(opts, runId, clock.now(), journalDir) });
+    await sink.flush();
+    lab = await startLab(opts, campaignId, clock, journalDir);
   } catch (e) {
     sink.detach();
     await lease.release();
@@ -183,8 +222,13 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       const humanApproval = spec.strategy.approval === 'human';
       consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, signal: opts.signal, options: opts.console });
     }
-    bus.publish(campaignId, 'campaignStart', { spec, seed: opts.seed, resumed: false, run: runInfo(opts, runId, clock.now()) });
-    for (const s of lab.stations) engine.announce(s, 'ready');
+    for (const [trialId, decision] of opts.resume?.decisions ?? [])
+      bus.publish(campaignId, 'operatorAction', { actor: 'cli', action: `recover:${decision}`, target: trialId, accepted: true, reason: 'labloop resume --recover' });
+    for (const s of lab.stations) {
+      const quarantine = resume?.quarantined.get(s.id);
+      if (quarantine !== undefined) engine.quarantineStation(s, quarantine);
+      else engine.announce(s, 'ready');
+    }
     const abort = (): void => {
       engine.abort('interrupted');
       executor.notify();
@@ -230,10 +274,22 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       newId,
       logger,
       clock,
-      onProgress: (p) => opts.onProgress?.(p, clock.now()),
+      onProgress: (p) => {
+        live?.update(p);
+        opts.onProgress?.(p, clock.now());
+      },
       batchCheck: { watch: new BatchWatch(primaryObjective(spec)), stations: executor, training: agent },
+      durable: async () => {
+        await bus.flush();
+        await sink.flush();
+      },
+      ...(resume ? { restore: { ...resume.loop, decisions: opts.resume?.decisions } } : {}),
     });
+    const onPause = (): void => loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
+    if (opts.pause?.aborted) onPause();
+    opts.pause?.addEventListener('abort', onPause, { once: true });
     const result = await loop.run();
+    opts.pause?.removeEventListener('abort', onPause);
     await poller?.stop();
     if (clock instanceof InstantClock && clock.stalls > 0)
       logger.warn({ stalls: clock.stalls }, 'the virtual clock advanced while an actor was awake; this run may not be reproducible');
@@ -256,6 +312,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     await consoleHandle?.finish();
     return {
       campaignId,
+      spec,
       runId,
       result,
       files: exported.files,
@@ -273,12 +330,44 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     await consoleHandle?.close();
     sink.detach();
     await lab.close();
+    live?.remove();
     if (!opts.store) await store.close();
   }
 }
 
+/** Writes the live listing now and keeps this campaign's line current (at most once a second). */
+async function startLiveListing(store: Store, pgliteDir: string, campaignId: string, spec: CampaignSpec, logger: Logger): Promise<{ update(p: CampaignProgress): void; remove(): void } | undefined> {
+  try {
+    const file = new LiveListingFile(pgliteDir);
+    const listing = await listCampaigns(store);
+    const own = listing.find((c) => c.id === campaignId);
+    if (own) own.status = 'running';
+    file.write(listing);
+    let last = 0;
+    return {
+      update(p) {
+        if (!own || performance.now() - last < 1000) return;
+        last = performance.now();
+        own.trials = { done: p.completed + p.failed, budget: p.budget };
+        own.awaitingRecovery = p.awaitingRecovery ?? 0;
+        const objective = spec.objectives[0];
+        if (p.best && objective) own.best = { objective: objective.name, value: p.best.value, unit: objective.unit };
+        try {
+          file.write(listing);
+        } catch (e) {
+          logger.debug({ err: (e as Error).message }, 'live listing not written');
+        }
+      },
+      remove: () => file.remove(),
+    };
+  } catch (e) {
+    logger.warn({ err: (e as Error).message }, 'live campaign listing unavailable');
+    return undefined;
+  }
+}
+
 /** The simulated lab of a dry run, or the external stations of a stations file. */
-async function startLab(opts: CampaignRunOptions, campaignId: string, clock: Clock): Promise<LabHandle> {
+async function startLab(opts: CampaignRunOptions, campaignId: string, clock: Clock, journalDir: string | undefined): Promise<LabHandle> {
   const { spec, config, logger } = opts;
   const source = opts.lab;
   if (source.kind === 'stations') {
@@ -299,13 +388,27 @@ async function startLab(opts: CampaignRunOptions, campaignId: string, clock: Clo
     faults,
     pkiFolder: config.pkiDir,
     ...(source.landscapeSeed !== undefined ? { landscapeSeed: source.landscapeSeed } : {}),
+    journalDir,
   });
 }
 
-function runInfo(opts: CampaignRunOptions, runId: string, virtualStart_s: number): RunInfo {
+/** Where a dry run's simulated instruments keep their run logs: beside the PGlite folder, or under .labloop/lab. */
+export function defaultJournalDir(config: Config, dbDir: string | undefined, campaignId: string): string {
+  if (config.databaseUrl) return path.resolve('.labloop', 'lab', campaignId);
+  const db = path.resolve(dbDir ?? config.pgliteDir);
+  return path.join(path.dirname(db), `${path.basename(db)}.lab`, campaignId);
+}
+
+function runInfo(opts: CampaignRunOptions, runId: string, virtualStart_s: number, journal: string | undefined): RunInfo {
   const lab: RunInfo['lab'] =
     opts.lab.kind === 'simulated'
-      ? { kind: 'simulated', transport: opts.lab.transport, faultRate: opts.lab.faults ? 0 : (opts.lab.faultRate ?? 0) }
+      ? {
+          kind: 'simulated',
+          transport: opts.lab.transport,
+          faultRate: opts.lab.faults ? 0 : (opts.lab.faultRate ?? 0),
+          ...(opts.lab.landscapeSeed !== undefined ? { landscapeSeed: opts.lab.landscapeSeed } : {}),
+          ...(journal ? { journal } : {}),
+        }
       : { kind: 'stations', file: opts.lab.path ? path.resolve(opts.lab.path) : '<stations file>' };
   return { runId, kind: opts.kind, clock: opts.clock, lab, virtualStart_s };
 }

@@ -28,8 +28,12 @@ export interface DryRunOptions {
   onProgress?: ((p: CampaignProgress, virtualSeconds: number) => void) | undefined;
   /** Probability per device operation of an injected fault (every catalogued fault on); 0 = none. */
   faultRate?: number | undefined;
-  /** Abort the campaign when this signal fires (Ctrl-C). */
+  /** Abort the campaign when this signal fires. */
   signal?: AbortSignal | undefined;
+  /** Pause the campaign when this signal fires (the first SIGINT/SIGTERM): see CampaignRunOptions.pause. */
+  pause?: AbortSignal | undefined;
+  /** Folder of the simulated instruments' run logs (see LabSource). */
+  journalDir?: string | undefined;
   /** Serve the monitoring console beside the run (`--console`); with `strategy.approval: human` operators approve. */
   console?: DryRunConsoleOptions | undefined;
   /** Connect to these external station pairs (`--stations-file`) instead of starting a simulated lab. */
@@ -55,10 +59,10 @@ export type DryRunSummary = CampaignRunSummary;
 
 /** Runs a campaign on a complete simulated lab in this process (or on a stations file's pairs) and writes its outputs. */
 export function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
-  const { transport, faultRate, faults, stations, stationsPath, landscapeSeed, ...common } = opts;
+  const { transport, faultRate, faults, stations, stationsPath, landscapeSeed, journalDir, ...common } = opts;
   return runCampaign({
     ...common,
     kind: 'dry-run',
-    lab: stations ? { kind: 'stations', file: stations, path: stationsPath } : { kind: 'simulated', transport, faultRate, faults, landscapeSeed },
+    lab: stations ? { kind: 'stations', file: stations, path: stationsPath } : { kind: 'simulated', transport, faultRate, faults, landscapeSeed, journalDir },
   });
 }

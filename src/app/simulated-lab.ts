@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
+import { DeviceJournal, WorldStateFile } from '../../simulators/device-journal.ts';
 import { startEmbeddedBroker } from '../../simulators/embedded-broker.ts';
 import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
 import { oerPrecipitation } from '../../simulators/liquid/precipitation.ts';
@@ -36,6 +37,11 @@ export interface SimulatedLabOptions {
   pkiFolder: string;
   /** Seed of the hidden OER landscape the stations measure (default 2026, the canonical landscape). */
   landscapeSeed?: number;
+  /**
+   * Folder of the simulated instruments' durable run logs and world state. A lab started again on the same folder
+   * (a resumed dry run) de-duplicates commands its devices already ran and finds the liquid where they left it.
+   */
+  journalDir?: string | undefined;
 }
 
 export interface SimulatedLab {
@@ -53,6 +59,10 @@ export interface SimulatedLab {
 export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<SimulatedLab> {
   const { spec, clock, logger } = opts;
   const world = new SimulatedWorld(spec.stocks);
+  const worldFile = opts.journalDir ? new WorldStateFile(opts.journalDir) : undefined;
+  if (worldFile) world.restore(worldFile.read());
+  const journal = (deviceId: string): { journal?: DeviceJournal } =>
+    opts.journalDir ? { journal: new DeviceJournal(opts.journalDir, deviceId, () => worldFile?.write(world.snapshot())) } : {};
   const rng = new Rng(opts.seed);
   const closers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
@@ -63,7 +73,7 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
     const lhCores = pairIds.map(
       (id) =>
         // Precursor precipitation in the cells follows the default landscape (the one the stations simulate).
-        new LiquidHandlerCore({ deviceId: `lh-${id}`, world, clock, rng: rng.fork(`lh-${id}`), faults: opts.faults, precipitation: oerPrecipitation, logger: logger.child({ device: `lh-${id}` }) }),
+        new LiquidHandlerCore({ deviceId: `lh-${id}`, world, clock, rng: rng.fork(`lh-${id}`), faults: opts.faults, precipitation: oerPrecipitation, logger: logger.child({ device: `lh-${id}` }), ...journal(`lh-${id}`) }),
     );
     let lhBackends: LiquidHandlerBackend[];
     if (opts.transport === 'twin') {
@@ -97,7 +107,7 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
     }
     const electrolyte = new ElectrolyteSupply(opts.faults);
     const landscape = new OerLandscape({ seed: opts.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED });
-    const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder, landscape });
+    const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder, landscape, journalDir: opts.journalDir });
     closers.push(() => potentiostats.close());
     const stations = pairIds.map((id, i) => {
       const lh = lhBackends[i];

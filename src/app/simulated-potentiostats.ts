@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
 import { OpcuaClientTransport } from '../../drivers/transport/opcua-client.ts';
+import { DeviceJournal } from '../../simulators/device-journal.ts';
 import { EchemStationCore } from '../../simulators/echem/station-core.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
@@ -22,6 +23,8 @@ export interface PotentiostatFleetOptions {
   landscape?: ResponseLandscape;
   /** Project-local folder for the OPC UA server's and client's PKI (certificates, trust lists). */
   pkiFolder: string;
+  /** Folder of the stations' durable run logs (a resumed dry run finds what its stations did). */
+  journalDir?: string | undefined;
 }
 
 export interface PotentiostatFleet {
@@ -44,6 +47,7 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     faults: opts.faults,
     ...(opts.landscape ? { landscape: opts.landscape } : {}),
     logger: opts.logger.child({ device: `ps-${cell}` }),
+    ...(opts.journalDir ? { journal: new DeviceJournal(opts.journalDir, `ps-${cell}`) } : {}),
   }));
   if (opts.transport === 'sim') {
     const backends = coreOptions.map((o) => new PotentiostatSimBackend(o));

@@ -5,7 +5,8 @@ import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { logOutputOf } from './option-parsers.ts';
 import { runReport } from './run-report.ts';
-import { UsageError } from './main.ts';
+import { CampaignPausedError, UsageError } from './main.ts';
+import { installStopSignals } from './stop-signals.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
 interface DryRunFlags {
@@ -22,6 +23,7 @@ interface DryRunFlags {
   stationsFile?: string;
   id?: string;
   landscapeSeed?: number;
+  drainTimeout?: number;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
@@ -57,8 +59,8 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   const objective = spec.objectives[0];
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, objective?.unit ?? '');
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
+  const { defaultCampaignId } = await import('../app/campaign-identity.ts');
+  const signals = installStopSignals({ campaignId: flags.id ?? defaultCampaignId(spec, 'dry-run', flags.seed), drainTimeout_s: flags.drainTimeout });
   process.stdout.write(
     `labloop dry run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s), seed ${flags.seed}, ` +
       `${stations ? `external stations from ${flags.stationsFile}` : flags.transport === 'twin' ? 'MQTT + OPC UA twins' : 'in-process simulators'}, clock ${flags.clock}, ` +
@@ -80,13 +82,15 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       ...(flags.id ? { campaignId: flags.id } : {}),
       ...(flags.landscapeSeed !== undefined ? { landscapeSeed: flags.landscapeSeed } : {}),
       signal: controller.signal,
+      pause: signals.pause,
       console: consoleOptionsFromFlags(raw, config, controller.signal),
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();
     process.stdout.write(runReport(summary, spec));
+    if (summary.result.state === 'paused') throw new CampaignPausedError(summary.campaignId, summary.result.reason);
     if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? `no reason recorded; see the log lines above and ${flags.out}/campaign.json`}`);
   } finally {
-    process.off('SIGINT', onSigint);
+    signals.dispose();
   }
 }

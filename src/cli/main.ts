@@ -5,9 +5,20 @@ import { nonNegativeInt, positiveInt, probability } from './option-parsers.ts';
 import { registerSimCommands } from './sim-command.ts';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage, input or configuration. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export class UsageError extends Error {}
+
+/** The campaign stopped on a signal (or waits for an operator) and is resumable: exit 130 with the resume hint. */
+export class CampaignPausedError extends Error {
+  constructor(
+    readonly campaignId: string,
+    reason: string | undefined,
+  ) {
+    super(`campaign ${campaignId} paused${reason ? ` (${reason})` : ''}: continue with \`labloop resume ${campaignId}\``);
+    this.name = 'CampaignPausedError';
+  }
+}
 
 /** Errors that mean "this command cannot do that with this input" (exit 2), not "the run failed" (exit 1). */
 const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError', 'PlanRefusedError']);
@@ -49,6 +60,7 @@ export function buildProgram(): Command {
     .option('--insecure-local', 'console without tokens, on 127.0.0.1 only (loudly logged; for a local dry run)')
     .option('--stations-file <file>', 'connect to the external station pairs listed in this YAML/JSON file instead of simulating a lab')
     .option('--id <campaign-id>', "the campaign's id (default <campaign file id>-seed<seed>); an existing id is refused — resume it instead")
+    .option('--drain-timeout <s>', 'after the first SIGINT/SIGTERM, wait this long for trials in flight', positiveInt('--drain-timeout'), 60)
     .action(async (campaign: string, opts: Record<string, unknown>) => {
       const { runDryRunCommand } = await import('./dry-run-command.ts');
       await runDryRunCommand(campaign, opts);
@@ -67,9 +79,24 @@ export function buildProgram(): Command {
     .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')
     .option('--approval <mode>', 'auto | human: operators approve each suggestion in the console (needs --console)')
     .option('--insecure-local', 'console without tokens, on 127.0.0.1 only (loudly logged)')
+    .option('--drain-timeout <s>', 'after the first SIGINT/SIGTERM, wait this long for trials in flight', positiveInt('--drain-timeout'), 60)
     .action(async (campaign: string, opts: Record<string, unknown>) => {
       const { runRunCommand } = await import('./run-command.ts');
       await runRunCommand(campaign, opts);
+    });
+
+  program
+    .command('resume')
+    .description('Continue a stored campaign where it stopped (crash, signal, lost lease): in-flight steps are reconciled with their devices by commandId.')
+    .argument('<campaign-id>', 'campaign id (see `labloop campaigns`)')
+    .option('--out <dir>', 'folder for results.csv, campaign.json and the best-so-far plot', 'out')
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--quiet', 'no progress bar')
+    .option('--recover <decision>', 'for trials awaiting recovery (a device step of unknown fate): retry | skip | abandon')
+    .option('--drain-timeout <s>', 'after the first SIGINT/SIGTERM, wait this long for trials in flight', positiveInt('--drain-timeout'), 60)
+    .action(async (campaignId: string, opts: Record<string, unknown>) => {
+      const { runResumeCommand } = await import('./resume-command.ts');
+      await runResumeCommand(campaignId, opts);
     });
 
   program
@@ -98,8 +125,9 @@ export function buildProgram(): Command {
 
   program
     .command('campaigns')
-    .description('List the campaigns in the database.')
+    .description('List the campaigns in the database: id, status, created, trials done / budget, best (newest first).')
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--json', 'print an array of campaigns (newest first)')
     .action(async (opts: Record<string, unknown>) => {
       const { runCampaignsCommand } = await import('./export-command.ts');
       await runCampaignsCommand(opts);
@@ -116,6 +144,17 @@ export function buildProgram(): Command {
     .action(async (goal: string, opts: Record<string, unknown>) => {
       const { runPlanCommand } = await import('./plan-command.ts');
       await runPlanCommand(goal, opts);
+    });
+
+  program
+    .command('audit')
+    .description("Check a campaign's invariants (each commandId executed at most once, every measurement stored, gapless documents, every trial terminal or resumable); exit 1 when one is broken.")
+    .argument('<campaign-id>', 'campaign id (see `labloop campaigns`)')
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--json', 'print the report as JSON')
+    .action(async (campaignId: string, opts: Record<string, unknown>) => {
+      const { runAuditCommand } = await import('./export-command.ts');
+      await runAuditCommand(campaignId, opts);
     });
 
   // Simulated instruments as processes of their own (issue 5).
@@ -140,6 +179,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
+    }
+    if (e instanceof CampaignPausedError) {
+      process.stderr.write(`labloop: ${e.message}\n`);
+      return EXIT.interrupted;
     }
     const err = e as Error & { issues?: { path: string; message: string }[] };
     const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError' || err.name === 'StationsFileError' || USAGE_ERRORS.has(err.name);

@@ -4,7 +4,8 @@ import { loadCampaignFile, loadConfig } from '../config/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { runReport } from './run-report.ts';
-import { UsageError } from './main.ts';
+import { CampaignPausedError, UsageError } from './main.ts';
+import { installStopSignals } from './stop-signals.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
 interface RunFlags {
@@ -14,6 +15,7 @@ interface RunFlags {
   db?: string;
   id?: string;
   quiet?: boolean;
+  drainTimeout?: number;
 }
 
 /**
@@ -35,8 +37,8 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, spec.objectives[0]?.unit ?? '');
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
+  const { defaultCampaignId } = await import('../app/campaign-identity.ts');
+  const signals = installStopSignals({ campaignId: flags.id ?? defaultCampaignId(spec, 'run', flags.seed), drainTimeout_s: flags.drainTimeout });
   process.stdout.write(
     `labloop run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s) from ${flags.stations}, seed ${flags.seed}, ` +
       `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}\n`,
@@ -53,13 +55,15 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
       lab: { kind: 'stations', file: stations, path: path.resolve(flags.stations) },
       ...(flags.id ? { campaignId: flags.id } : {}),
       signal: controller.signal,
+      pause: signals.pause,
       console: consoleOptionsFromFlags(raw, config, controller.signal),
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();
     process.stdout.write(runReport(summary, spec));
+    if (summary.result.state === 'paused') throw new CampaignPausedError(summary.campaignId, summary.result.reason);
     if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? `no reason recorded; see the log lines above and ${flags.out}/campaign.json`}`);
   } finally {
-    process.off('SIGINT', onSigint);
+    signals.dispose();
   }
 }

@@ -18,6 +18,9 @@ export const FAILURE_CODES = {
   ACCESS_DENIED: { retryable: false, recoverable: false, kind: 'transport' },
   UNTRUSTED_CERTIFICATE: { retryable: false, recoverable: false, kind: 'transport' },
   LOCK_HELD: { retryable: true, recoverable: true, kind: 'transport' },
+  // The device was cut off while running the command (a restart, a power cut): it may or may not have happened.
+  // Never retried automatically: an operator decides (the trial waits in awaitingRecovery).
+  COMMAND_FATE_UNKNOWN: { retryable: false, recoverable: true, kind: 'transport' },
   // liquid handler
   TIP_PICKUP_FAILED: { retryable: true, recoverable: true, kind: 'liquidHandler' },
   TIP_ALREADY_MOUNTED: { retryable: true, recoverable: true, kind: 'liquidHandler' },

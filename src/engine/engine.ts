@@ -128,6 +128,7 @@ export class Engine {
     let failure: Failure | undefined;
     let thrown: DeviceError | undefined;
     let result: EchemResult | undefined;
+    const steps = { n: 0 };
     for (;;) {
       let step: IteratorResult<Msg, EchemResult>;
       try {
@@ -142,7 +143,7 @@ export class Engine {
         break;
       }
       try {
-        input = await this.handle(step.value, request, station, runId);
+        input = await this.handle(step.value, request, station, runId, steps);
       } catch (e) {
         const err = e instanceof DeviceError ? e : new DeviceError(toFailure(e));
         if (failure) {
@@ -160,7 +161,7 @@ export class Engine {
     return this.evaluate(request, runId, result);
   }
 
-  private async handle(msg: Msg, request: TrialRequest, station: Station, runId: string): Promise<unknown> {
+  private async handle(msg: Msg, request: TrialRequest, station: Station, runId: string, steps: { n: number }): Promise<unknown> {
     switch (msg.type) {
       case 'openRun':
       case 'closeRun':
@@ -175,24 +176,28 @@ export class Engine {
       case 'dispatchLiquid': {
         const reasons = this.deps.gate.checkLiquidOperation(msg.op);
         if (reasons.length > 0) throw DeviceError.of('SAFETY_BLOCKED', reasons.join('; '));
-        return this.dispatch(request, station, station.liquidHandler.deviceId, msg.expected_s, (opts) => station.liquidHandler.execute(msg.op, opts));
+        return this.dispatch(request, steps.n++, station, station.liquidHandler.deviceId, msg.expected_s, (opts) => station.liquidHandler.execute(msg.op, opts));
       }
       case 'dispatchEchem': {
         const reasons = this.deps.gate.checkTechniqueRun(msg.run);
         if (reasons.length > 0) throw DeviceError.of('SAFETY_BLOCKED', reasons.join('; '));
-        return this.dispatch(request, station, station.potentiostat.deviceId, msg.expected_s, (opts) => station.potentiostat.run(msg.run, opts));
+        return this.dispatch(request, steps.n++, station, station.potentiostat.deviceId, msg.expected_s, (opts) => station.potentiostat.run(msg.run, opts));
       }
     }
   }
 
-  /** One device step with a fresh commandId per attempt, retries of retryable device faults, and quarantine. */
-  private async dispatch<T>(request: TrialRequest, station: Station, device: string, expected_s: number, call: (opts: CommandOptions) => Promise<T>): Promise<T> {
+  /**
+   * One device step with retries of retryable device faults, and quarantine. Its commandId derives from the trial,
+   * the trial's attempt, the step's place in the plan and the retry (see `stepCommandId`): a resumed run that replays
+   * the plan sends the same ids, so the devices replay what they already did instead of doing it again.
+   */
+  private async dispatch<T>(request: TrialRequest, step: number, station: Station, device: string, expected_s: number, call: (opts: CommandOptions) => Promise<T>): Promise<T> {
     const { policy } = this.deps;
     for (let attempt = 0; ; attempt++) {
       await this.machine.whileNotPaused();
       if (this.abortController.signal.aborted) throw this.abortController.signal.reason as DeviceError;
       const opts: CommandOptions = {
-        commandId: this.deps.newId(),
+        commandId: stepCommandId(request.trialId, request.attempt, step, attempt),
         signal: this.abortController.signal,
         timeout_s: policy.replyTimeout_s + expected_s * policy.overrunFactor,
       };
@@ -250,6 +255,11 @@ export class Engine {
       consecutiveFaults: station.consecutiveFaults,
     });
   }
+}
+
+/** The commandId of a device step: `<trialId>.a<attempt>.s<step>.r<retry>` (a trial id is unique, so is this). */
+export function stepCommandId(trialId: string, attempt: number, step: number, retry: number): string {
+  return `${trialId}.a${attempt}.s${step}.r${retry}`;
 }
 
 export function toFailure(e: unknown): Failure {

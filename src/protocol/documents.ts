@@ -25,7 +25,15 @@ export const runInfoSchema = z.object({
   kind: z.enum(['run', 'dry-run']),
   clock: z.string().min(1),
   lab: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('simulated'), transport: z.enum(['twin', 'sim']), faultRate: z.number().min(0).max(1).default(0) }),
+    z.object({
+      kind: z.literal('simulated'),
+      transport: z.enum(['twin', 'sim']),
+      faultRate: z.number().min(0).max(1).default(0),
+      /** Seed of the hidden landscape (default: the canonical one). */
+      landscapeSeed: z.number().int().optional(),
+      /** Folder of the simulated instruments' run logs and world state (a resumed dry run reopens it; `audit` reads it). */
+      journal: z.string().min(1).optional(),
+    }),
     z.object({ kind: z.literal('stations'), file: z.string().min(1) }),
   ]),
   /** Virtual seconds of the simulated clock when the run began (dry runs on the instant clock; 0 for a fresh start). */

@@ -11,6 +11,8 @@ export interface MeasurementRepository {
   get(id: string): Promise<StoredMeasurement | undefined>;
   /** Measurements of a trial in the order they were written. */
   listByTrial(trialId: string): Promise<StoredMeasurement[]>;
+  /** Ids of a campaign's stored measurements (no arrays read): `labloop audit` checks every event has its curves. */
+  ids(campaignId: string): Promise<Set<string>>;
 }
 
 type MeasurementRow = typeof measurementsTable.$inferSelect;
@@ -91,6 +93,11 @@ export function measurementRepository(db: Db): MeasurementRepository {
       const [row] = await db.select().from(measurementsTable).where(eq(measurementsTable.id, id));
       return row === undefined ? undefined : fromRow(row);
     },
+    async ids(campaignId) {
+      const rows = await db.select({ id: measurementsTable.id }).from(measurementsTable).where(eq(measurementsTable.campaignId, campaignId));
+      return new Set(rows.map((r) => r.id));
+    },
+
     async listByTrial(trialId) {
       const rows = await db.select().from(measurementsTable).where(eq(measurementsTable.trialId, trialId)).orderBy(asc(measurementsTable.createdAt), asc(measurementsTable.id));
       return rows.map(fromRow);

@@ -1,0 +1,63 @@
+import { loadConfig } from '../config/index.ts';
+import { createLogger } from '../app/logger.ts';
+import { createProgressBar } from './progress-bar.ts';
+import { runReport } from './run-report.ts';
+import { CampaignPausedError, UsageError } from './main.ts';
+import { installStopSignals } from './stop-signals.ts';
+
+interface ResumeFlags {
+  out: string;
+  db?: string;
+  quiet?: boolean;
+  recover?: string;
+  drainTimeout?: number;
+}
+
+/**
+ * `labloop resume <campaign-id>`: continues a stored campaign where it stopped (a crash, a signal, a lost lease) and
+ * writes its outputs as `dry-run` does. Trials whose device step had an unknown fate wait for `--recover`.
+ */
+export async function runResumeCommand(campaignId: string, raw: Record<string, unknown>): Promise<void> {
+  const flags = raw as unknown as ResumeFlags;
+  if (flags.recover !== undefined && !['retry', 'skip', 'abandon'].includes(flags.recover)) throw new UsageError(`--recover must be retry, skip or abandon, not "${flags.recover}"`);
+  const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
+  const logger = createLogger(config.logLevel);
+  const { resumeCampaign } = await import('../app/campaign-resume.ts');
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
+  const signals = installStopSignals({ campaignId, drainTimeout_s: flags.drainTimeout });
+  let bar: ReturnType<typeof createProgressBar> | undefined;
+  let unit = '';
+  let barMade = false;
+  try {
+    const summary = await resumeCampaign({
+      campaignId,
+      config,
+      logger,
+      outDir: flags.out,
+      dbDir: flags.db,
+      recover: flags.recover as 'retry' | 'skip' | 'abandon' | undefined,
+      pause: signals.pause,
+      onResume: (info) => {
+        unit = info.unit;
+        process.stdout.write(
+          `labloop resume: ${info.campaignId} (run ${info.run}) — ${info.trials}/${info.budget} trials stored, ${info.inFlight} in flight to reconcile with their devices\n`,
+        );
+        for (const t of info.awaitingRecovery)
+          process.stdout.write(`  awaiting-recovery: trial #${t.index} (${t.trialId}) on ${t.station ?? '?'}: ${t.message}\n`);
+      },
+      onProgress: (p, t) => {
+        if (!barMade) {
+          barMade = true;
+          bar = flags.quiet ? undefined : createProgressBar(process.stderr, unit);
+        }
+        bar?.update(p, t);
+      },
+    });
+    bar?.done();
+    process.stdout.write(runReport(summary, summary.spec));
+    if (summary.result.state === 'paused') throw new CampaignPausedError(campaignId, summary.result.reason);
+    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
+  } finally {
+    signals.dispose();
+  }
+}
