@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Agent } from '../../agents/agent.ts';
 import { BatchWatch } from '../../agents/batch-watch.ts';
+import type { BestEstimate } from '../../agents/best-estimate.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
 import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
@@ -96,7 +97,10 @@ export interface CampaignRunSummary {
   files: string[];
   virtualHours: number;
   wallSeconds: number;
+  /** The best single reading (best-observed). */
   best?: { value: number; recipe: Record<string, number | string>; trialId: string };
+  /** The campaign's best by estimated value, with its readings and the model's estimate (ADR 0060). */
+  bestEstimate?: BestEstimate;
   rows: number;
   /** Seed of the hidden landscape the simulated stations measured (absent with external stations). */
   landscapeSeed?: number;
@@ -215,6 +219,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       clock,
       onProgress: (p) => opts.onProgress?.(p, clock.now()),
       batchCheck: { watch: new BatchWatch(primaryObjective(spec)), stations: executor, training: agent },
+      estimator: agent,
     });
     const result = await loop.run();
     await poller?.stop();
@@ -244,6 +249,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       virtualHours: clock.now() / 3600,
       wallSeconds: (performance.now() - started) / 1000,
       best: result.progress.best ? { value: result.progress.best.value, recipe: result.progress.best.recipe, trialId: result.progress.best.trialId } : undefined,
+      ...(result.bestEstimate ? { bestEstimate: result.bestEstimate } : {}),
       rows: exported.rows,
       ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
       agent: agent.current(),
