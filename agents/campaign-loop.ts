@@ -1,5 +1,6 @@
 import {
   FAILURE_CODES,
+  confirmationReserve,
   makeFailure,
   transition,
   type CampaignSpec,
@@ -14,6 +15,8 @@ import {
 import type { DocumentBus, TrialOutcome } from '../src/protocol/index.ts';
 import type { Agent } from './agent.ts';
 import { ELECTROLYTE_CONTAMINATION_FLAG, type BatchShiftAlarm, type BatchWatch, type StationQuarantine, type TrainingData } from './batch-watch.ts';
+import { estimateBest, type BestEstimate, type Reading, type RecipeEstimator } from './best-estimate.ts';
+import { confirmationSuggestions } from './confirmation.ts';
 import type { ApprovalPolicy, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
 export interface CampaignProgress {
@@ -50,6 +53,12 @@ export interface CampaignLoopDeps {
    * quarantines the station until an operator replaces the electrolyte.
    */
   batchCheck?: { watch: BatchWatch; stations: StationQuarantine; training?: TrainingData };
+  /**
+   * The agent's model at measured recipes (ADR 0060): the campaign's best is the measured recipe with the best
+   * model-estimated value, and the confirmation replicates (`budget.confirmation`) go to the leading ones. Without it
+   * recipes are ranked by their readings alone.
+   */
+  estimator?: RecipeEstimator;
   /** A resumed campaign: its trials and observations, rebuilt from the stored documents (see LoopRestore). */
   restore?: LoopRestore;
   /**
@@ -98,6 +107,8 @@ interface TrialRecord {
   suggestion: Suggestion;
   station?: string;
   attempt: number;
+  /** Measured objectives, once completed. */
+  objectives?: Record<string, number>;
 }
 
 type Idle = <T>(p: Promise<T>) => Promise<T>;
@@ -126,6 +137,8 @@ export interface CampaignResult {
   state: 'completed' | 'aborted' | 'failed' | 'paused';
   reason?: string;
   progress: CampaignProgress;
+  /** The campaign's best by estimated value at the end (ADR 0060); absent without a completed trial. */
+  bestEstimate?: BestEstimate;
 }
 
 /**
@@ -148,9 +161,16 @@ export class CampaignLoop {
   private readonly decisions = new Map<string, RecoveryDecision>();
   private wakePause: (() => void) | undefined;
   private readonly pauseRequested = new Promise<void>((r) => (this.wakePause = r));
+  /** Trials at the end of the budget reserved for confirmation replicates. */
+  private readonly reserve: number;
+  /** Confirmation replicates still to dispatch; `undefined` until the confirmation phase begins. */
+  private confirmQueue: Suggestion[] | undefined;
+  /** Trials the batch check flagged: their readings do not count towards the best estimate. */
+  private readonly contaminated = new Set<string>();
 
   constructor(private readonly deps: CampaignLoopDeps) {
     this.progress = { dispatched: 0, completed: 0, failed: 0, blocked: 0, running: 0, budget: deps.budget ?? deps.spec.budget.trials };
+    this.reserve = confirmationReserve(deps.spec.budget, this.progress.budget);
   }
 
   /**
@@ -187,17 +207,27 @@ export class CampaignLoop {
         await idle(Promise.race([this.stationsMayBeFree(), this.pauseRequested, ...this.inflight]));
         continue;
       }
-      const n = Math.min(free.length, remaining);
+      if (this.confirmQueue === undefined && this.reserve > 0 && remaining <= this.reserve) {
+        // The agent's share of the budget is spent: once its trials have finished, the leading recipes are confirmed.
+        await idle(Promise.all(this.inflight));
+        this.confirmQueue = await this.planConfirmation(remaining);
+        continue;
+      }
+      const confirming = this.confirmQueue !== undefined && this.confirmQueue.length > 0;
+      const n = Math.min(free.length, confirming || this.confirmQueue !== undefined ? remaining : remaining - this.reserve);
       const pending = [...this.trials.values()].filter((t) => t.status === 'queued' || t.status === 'running' || t.status === 'approved' || t.status === 'proposed').map((t) => t.recipe);
       let suggestions: Suggestion[];
-      try {
-        suggestions = await agent.suggest(n, pending);
-      } catch (e) {
-        this.stopReason = `agent failed to suggest: ${(e as Error).message}`;
-        break;
+      if (confirming) suggestions = (this.confirmQueue as Suggestion[]).splice(0, n);
+      else {
+        try {
+          suggestions = await agent.suggest(n, pending);
+        } catch (e) {
+          this.stopReason = `agent failed to suggest: ${(e as Error).message}`;
+          break;
+        }
+        this.publishSnapshot();
       }
       if (this.pausing) break;
-      this.publishSnapshot();
       if (suggestions.length === 0) {
         if (this.inflight.size === 0) this.stopReason = 'the agent has nothing left to suggest';
         else await idle(Promise.race(this.inflight));
@@ -223,6 +253,9 @@ export class CampaignLoop {
       this.report();
     }
     await idle(Promise.all(this.inflight));
+    const bestEstimate = await this.publishEstimate('final');
+    // The estimate refits the agent's model on every observation: its snapshot is the campaign's final model.
+    this.publishSnapshot();
     leave();
     const aborted = executor.aborted;
     const parked = this.parked.size;
@@ -237,14 +270,14 @@ export class CampaignLoop {
     }
     this.deps.bus.publish(this.deps.campaignId, 'campaignState', { state, ...(reason !== undefined ? { reason } : {}) });
     this.report();
-    return { state, ...(reason !== undefined ? { reason } : {}), progress: { ...this.progress } };
+    return { state, ...(reason !== undefined ? { reason } : {}), progress: { ...this.progress }, ...(bestEstimate ? { bestEstimate } : {}) };
   }
 
   /** Rebuilds the loop's state from a resumed campaign's trials and restarts its in-flight trials (see LoopRestore). */
   private async restore(r: LoopRestore): Promise<void> {
     for (const [id, d] of r.decisions ?? []) this.decisions.set(id, d);
     for (const t of r.trials) {
-      this.trials.set(t.id, { id: t.id, index: t.index, status: t.status, recipe: t.recipe, suggestion: t.suggestion, attempt: t.attempt, ...(t.station ? { station: t.station } : {}) });
+      this.trials.set(t.id, { id: t.id, index: t.index, status: t.status, recipe: t.recipe, suggestion: t.suggestion, attempt: t.attempt, ...(t.station ? { station: t.station } : {}), ...(t.objectives ? { objectives: t.objectives } : {}) });
       this.nextIndex = Math.max(this.nextIndex, t.index + 1);
       if (t.status === 'completed') {
         this.progress.completed++;
@@ -255,6 +288,7 @@ export class CampaignLoop {
     }
     if (r.observations.length > 0) await this.deps.agent.ingest(r.observations);
     if (r.excluded.length > 0) await this.deps.batchCheck?.training?.exclude(r.excluded);
+    for (const id of r.excluded) this.contaminated.add(id);
     // In-flight trials go back to the station their steps may have reached first; the others take any free one.
     const inflight = r.trials.filter((t) => ['proposed', 'approved', 'queued', 'running', 'awaitingRecovery'].includes(t.status));
     inflight.sort((a, b) => Number(b.status === 'queued' || b.status === 'running') - Number(a.status === 'queued' || a.status === 'running'));
@@ -298,6 +332,49 @@ export class CampaignLoop {
     } finally {
       presence.leave();
     }
+  }
+
+  /** Completed readings of the primary objective that count (not flagged by the batch check). */
+  private readings(): Reading[] {
+    const primary = this.deps.spec.objectives[0];
+    if (!primary) return [];
+    const out: Reading[] = [];
+    for (const t of [...this.trials.values()].sort((a, b) => a.index - b.index)) {
+      const v = t.objectives?.[primary.name];
+      if (t.status === 'completed' && v !== undefined && !this.contaminated.has(t.id)) out.push({ trialId: t.id, recipe: t.recipe, value: v });
+    }
+    return out;
+  }
+
+  /** Estimates the campaign's best (ADR 0060) and publishes it as a `bestEstimate` document; undefined without readings. */
+  private async publishEstimate(stage: BestEstimate['stage'], keep = 5, plan?: (e: BestEstimate) => BestEstimate['confirmation']): Promise<BestEstimate | undefined> {
+    const primary = this.deps.spec.objectives[0];
+    const readings = this.readings();
+    if (!primary || readings.length === 0) return undefined;
+    const estimate = await estimateBest(readings, this.deps.estimator, { objective: primary.name, direction: primary.direction, stage, keep });
+    const c = this.deps.spec.budget.confirmation;
+    if (plan) estimate.confirmation = plan(estimate);
+    else if (c && this.confirmQueue !== undefined) {
+      const trials = [...this.trials.values()].filter((t) => t.suggestion.proposer === 'confirmation' && t.status !== 'blocked').length;
+      estimate.confirmation = { replicates: c.replicates, candidates: Math.min(c.candidates, estimate.ranked.length), trials };
+    }
+    this.deps.bus.publish(this.deps.campaignId, 'bestEstimate', estimate);
+    return estimate;
+  }
+
+  /** The confirmation replicates for the `remaining` trials: the leading recipes' repeats, round-robin (ADR 0060). */
+  private async planConfirmation(remaining: number): Promise<Suggestion[]> {
+    const c = this.deps.spec.budget.confirmation;
+    if (!c) return [];
+    let queue: Suggestion[] = [];
+    await this.publishEstimate('before-confirmation', Math.max(5, c.candidates), (estimate) => {
+      this.publishSnapshot();
+      const snapshotId = this.lastSnapshotId;
+      queue = confirmationSuggestions(estimate, { ...c, trials: remaining }, this.deps.newId).map((sg) => (snapshotId ? { ...sg, modelSnapshotId: snapshotId } : sg));
+      return { replicates: c.replicates, candidates: Math.min(c.candidates, estimate.ranked.length), trials: queue.length };
+    });
+    this.deps.logger.info({ trials: queue.length }, 'confirmation replicates planned');
+    return queue;
   }
 
   /** Frees a station reservation and wakes whoever waits for a station. */
@@ -369,6 +446,7 @@ export class CampaignLoop {
         }
         if (outcome.status === 'completed') {
           this.progress.completed++;
+          trial.objectives = outcome.objectives;
           this.setStatus(trial, 'completed', undefined, outcome.objectives);
           this.updateBest(trial, outcome.objectives);
           // Checked before any await, so no new trial is dispatched to a station that is about to be quarantined.
@@ -453,6 +531,7 @@ export class CampaignLoop {
    */
   private flagContaminated(alarm: BatchShiftAlarm, check: NonNullable<CampaignLoopDeps['batchCheck']>): void {
     const { station, objective, shift, sigma, trials } = alarm;
+    for (const t of trials) this.contaminated.add(t.trialId);
     const sign = shift >= 0 ? '+' : '−';
     const summary =
       `${objective} residuals of station ${station} shifted ${sign}${fmt(Math.abs(shift))} (σ ${fmt(sigma)}) over ${trials.length} trial(s) ` +

@@ -1,6 +1,8 @@
 import type { Observation, Recipe, Suggestion } from '../src/domain/index.ts';
 import type { Agent, AgentReport } from './agent.ts';
 import type { TrainingData } from './batch-watch.ts';
+import type { RecipeEstimator } from './best-estimate.ts';
+import { isJudgingAgent } from './candidates.ts';
 
 /**
  * An agent whose training data can lose observations. The Agent interface only adds (ingest), so this wraps a factory
@@ -9,7 +11,7 @@ import type { TrainingData } from './batch-watch.ts';
  * that arrive later are kept here but never reach the agent. Calls run one at a time, in order, so no observation
  * falls between the old agent and the rebuilt one.
  */
-export class CuratedAgent implements Agent, TrainingData {
+export class CuratedAgent implements Agent, TrainingData, RecipeEstimator {
   readonly name: string;
   private inner: Agent;
   private readonly told: Observation[] = [];
@@ -35,6 +37,19 @@ export class CuratedAgent implements Agent, TrainingData {
 
   report(): AgentReport {
     return this.inner.report();
+  }
+
+  /**
+   * The current agent's latent posterior per objective at `recipes` (its CandidateJudge's score, nothing pending), in
+   * turn with ingest and exclude; undefined when the agent has no model (no judge, or no feasible observation yet).
+   */
+  estimate(recipes: readonly Recipe[]): Promise<Record<string, { mean: number; sd: number }>[] | undefined> {
+    return this.serial(async () => {
+      const inner = this.inner;
+      if (!isJudgingAgent(inner) || recipes.length === 0) return undefined;
+      const scored = await inner.score(recipes, []);
+      return scored.some((s) => Object.keys(s.predicted).length > 0) ? scored.map((s) => s.predicted) : undefined;
+    });
   }
 
   /** Takes these trials' observations out of the agent's training data (now and when they arrive later). */

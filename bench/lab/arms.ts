@@ -7,13 +7,16 @@ import { campaignSpecSchema, schemaIssues, type CampaignSpec } from '../../src/d
  *   default                       the campaign file as is
  *   random | sobol | <agent>      a bare name that is a valid `strategy.agent` runs that agent
  *   ucb16:ucbBeta=16,kernel=rbf   name:key=value,… (values parsed as JSON when they parse, else strings;
- *                                 dotted keys reach nested options, e.g. confirmation.trials=8)
+ *                                 dotted keys reach nested options; keys under `budget.` set the campaign's
+ *                                 budget instead, e.g. budget.confirmation.replicates=3)
  *   {"name":"x","strategy":{…}}   a JSON arm
  */
 export interface LabArm {
   name: string;
   /** Strategy overrides (deep-merged into the campaign's strategy). */
   strategy: Record<string, unknown>;
+  /** Budget overrides other than trials (e.g. `confirmation`, ADR 0060), deep-merged into the campaign's budget. */
+  budget?: Record<string, unknown>;
 }
 
 export class ArmError extends Error {
@@ -23,7 +26,11 @@ export class ArmError extends Error {
   }
 }
 
-const jsonArmSchema = z.strictObject({ name: z.string().regex(/^[\w.+-]+$/, 'letters, digits and . + - _ only'), strategy: z.record(z.string(), z.unknown()).default({}) });
+const jsonArmSchema = z.strictObject({
+  name: z.string().regex(/^[\w.+-]+$/, 'letters, digits and . + - _ only'),
+  strategy: z.record(z.string(), z.unknown()).default({}),
+  budget: z.record(z.string(), z.unknown()).optional(),
+});
 
 function parseValue(text: string): unknown {
   try {
@@ -63,12 +70,16 @@ export function parseArm(text: string): LabArm {
   if (!/^[\w.+-]+$/.test(name)) throw new ArmError(`bad arm name "${name}": letters, digits and . + - _ only`);
   if (colon < 0) return name === 'default' ? { name, strategy: {} } : { name, strategy: { agent: name } };
   const strategy: Record<string, unknown> = {};
+  const budget: Record<string, unknown> = {};
   for (const part of t.slice(colon + 1).split(',').filter((p) => p.trim() !== '')) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new ArmError(`bad arm override "${part}" in ${t}: use key=value`);
-    setPath(strategy, part.slice(0, eq).trim(), parseValue(part.slice(eq + 1).trim()));
+    const key = part.slice(0, eq).trim();
+    const value = parseValue(part.slice(eq + 1).trim());
+    if (key.startsWith('budget.')) setPath(budget, key.slice('budget.'.length), value);
+    else setPath(strategy, key, value);
   }
-  return { name, strategy };
+  return Object.keys(budget).length > 0 ? { name, strategy, budget } : { name, strategy };
 }
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
@@ -92,7 +103,8 @@ function unknownKeys(over: Record<string, unknown>, parsed: Record<string, unkno
 /** The campaign as an arm runs it; a bad override names the field and the reason. */
 export function applyArm(spec: CampaignSpec, arm: LabArm): CampaignSpec {
   const strategy = merge(spec.strategy as Record<string, unknown>, arm.strategy);
-  const r = campaignSpecSchema.safeParse({ ...spec, strategy });
+  const budget = arm.budget ? merge(spec.budget as Record<string, unknown>, arm.budget) : spec.budget;
+  const r = campaignSpecSchema.safeParse({ ...spec, strategy, budget });
   if (!r.success) {
     const bare = Object.keys(arm.strategy).length === 1 && arm.strategy['agent'] === arm.name;
     if (bare) throw new ArmError(`unknown arm "${arm.name}": not default and not an agent of the campaign schema`);

@@ -52,16 +52,19 @@ export function labMarkdown(r: LabBenchResult): string {
   L.push(
     'Every trial is judged by the noise-free η10 of its recipe. Regret = best true η10 among completed trials − the landscape optimum, mV: median (5–95 % over seeds). ' +
       '"→15 mV": spent trials (failed ones included) until a completed trial was within 15 mV of the optimum, median over seeds (— when most never got there). ' +
-      'Reported best: what the campaign reports as its best recipe, judged by its true η10; "gap" = its true η10 − the best true η10 the campaign measured.',
+      'Reported best: what the campaign reports as its best recipe (best-confirmed, ADR 0060, when the campaign estimated one), judged by its true η10; ' +
+      '"gap" = its true η10 − the best true η10 the campaign measured (runs within 10 mV); "observed" = the same for the best single reading; ' +
+      '"CI holds truth" = runs whose reported 95 % CI contains the true η10 of the recipe.',
   );
   L.push('');
   const cps = c.checkpoints;
-  L.push(`| arm |${several ? ' landscape |' : ''} runs | ≤15 mV | ≤30 mV | →15 mV | →30 mV | ${cps.map((k) => `regret @${k}`).join(' | ')} | reported best: regret | gap (≤10 mV) |`);
-  L.push(`| --- |${several ? ' ---: |' : ''} ---: | ---: | ---: | ---: | ---: | ${cps.map(() => '---:').join(' | ')} | ---: | ---: |`);
+  L.push(`| arm |${several ? ' landscape |' : ''} runs | ≤15 mV | ≤30 mV | →15 mV | →30 mV | ${cps.map((k) => `regret @${k}`).join(' | ')} | reported best: kind | regret | gap (≤10 mV) | CI holds truth | observed: regret | observed: gap (≤10 mV) |`);
+  L.push(`| --- |${several ? ' ---: |' : ''} ---: | ---: | ---: | ---: | ---: | ${cps.map(() => '---:').join(' | ')} | --- | ---: | ---: | ---: | ---: | ---: |`);
   for (const s of r.summaries) {
     L.push(
       `| ${s.arm} |${several ? ` ${s.landscapeSeed} |` : ''} ${s.runs} | ${s.hits15}/${s.runs} | ${s.hits30}/${s.runs} | ${n(s.medianTrialsTo15)} | ${n(s.medianTrialsTo30)} | ` +
-        `${cps.map((k) => band(s.regretAt[String(k)])).join(' | ')} | ${n(s.reported.medianRegret)} | ${n(s.reported.medianGapToBestTrue)} (${s.reported.within10}/${s.reported.n}) |`,
+        `${cps.map((k) => band(s.regretAt[String(k)])).join(' | ')} | ${s.reported.kind ?? '—'} | ${n(s.reported.medianRegret)} | ${n(s.reported.medianGapToBestTrue)} (${s.reported.within10}/${s.reported.n}) | ` +
+        `${s.reported.ciCoverage === null ? '—' : `${Math.round(s.reported.ciCoverage * s.reported.ciRuns)}/${s.reported.ciRuns}`} | ${n(s.observed?.medianRegret)} | ${n(s.observed?.medianGapToBestTrue)} (${s.observed?.within10 ?? 0}/${s.observed?.n ?? 0}) |`,
     );
   }
   L.push('');

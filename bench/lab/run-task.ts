@@ -43,8 +43,19 @@ export interface LabTask {
 
 /** The reported best of a campaign and what it is truly worth. */
 export interface ReportedBest {
-  /** `best-observed`: the best single reading. */
+  /**
+   * `best-observed`: the best single reading; `best-confirmed`: the campaign's best by estimated value after
+   * confirmation replicates; `best-estimated`: the same without confirmation replicates (ADR 0060).
+   */
   kind: string;
+  /** How the campaign ranked it: `model` (posterior mean) or `replicates` (readings alone); absent for best-observed. */
+  basis?: string;
+  /** Readings behind the reported value. */
+  n?: number;
+  /** 95 % CI of the readings' mean, V. */
+  ci95?: [number, number];
+  /** The model's estimate at the recipe, V. */
+  model?: { mean: number; sd: number };
   trialId?: string;
   recipe: Recipe;
   /** The value the campaign reports (a reading, or a model's estimate). */
@@ -73,7 +84,12 @@ export interface LabRunResult {
   bestTrue: number | null;
   /** Best true value so far after each spent trial, V. */
   curve: (number | null)[];
+  /** What the campaign reports as its best: best-confirmed (or best-estimated), else the best single reading. */
   reportedBest: ReportedBest | null;
+  /** The best single reading, always (the reported best before ADR 0060). */
+  observedBest: ReportedBest | null;
+  /** Trials spent on confirmation replicates. */
+  confirmationTrials: number;
   calibration: { all: Calibration; uniform: Calibration; near: Calibration; skippedFailing: number } | null;
   failures: Record<string, number>;
   stations: StationUse[];
@@ -160,12 +176,31 @@ export async function runLabTask(task: LabTask): Promise<LabRunResult> {
     const curve = bestTrueCurve(spent);
     const opt = task.landscape.optimum;
     const best = summary.best;
-    const reportedBest: ReportedBest | null = best
+    const observedBest: ReportedBest | null = best
       ? (() => {
           const truth = truthOf(best.recipe, task.landscape.seed).eta10;
           return { kind: 'best-observed', trialId: best.trialId, recipe: best.recipe, reported: best.value, truth, regret: truth - opt };
         })()
       : null;
+    const confirmationTrials = spent.filter((t) => t.proposer === 'confirmation').length;
+    const estimated = summary.bestEstimate?.best;
+    const reportedBest: ReportedBest | null = estimated
+      ? (() => {
+          const truth = truthOf(estimated.recipe, task.landscape.seed).eta10;
+          return {
+            kind: confirmationTrials > 0 ? 'best-confirmed' : 'best-estimated',
+            basis: summary.bestEstimate?.basis ?? 'model',
+            n: estimated.n,
+            ...(estimated.ci95 ? { ci95: estimated.ci95 } : {}),
+            ...(estimated.model ? { model: estimated.model } : {}),
+            ...(estimated.trialIds[0] !== undefined ? { trialId: estimated.trialIds[0] } : {}),
+            recipe: estimated.recipe,
+            reported: estimated.mean,
+            truth,
+            regret: truth - opt,
+          };
+        })()
+      : observedBest;
     const stations = Array.from({ length: task.spec.stations.pairs }, (_, i) => `pair${i + 1}`);
     const bestTrue = curve.length > 0 ? (curve[curve.length - 1] ?? null) : null;
     return {
@@ -186,6 +221,8 @@ export async function runLabTask(task: LabTask): Promise<LabRunResult> {
       bestTrue,
       curve,
       reportedBest,
+      observedBest,
+      confirmationTrials,
       calibration: await judgeModel(summary.agent, task, objective),
       failures: failuresByCode(spent),
       stations: stationUtilisation(runs, stations, summary.virtualHours * 3600),

@@ -23,8 +23,14 @@ export interface ArmSummary {
   regretAt: Record<string, { median: number | null; p5: number | null; p95: number | null }>;
   /** Median best true value at the end, V. */
   medianBestTrue: number | null;
-  /** The reported best: median true regret, mV; median gap to the best true value measured, mV; runs within 10 mV of it. */
-  reported: { medianRegret: number | null; medianGapToBestTrue: number | null; within10: number; n: number; kind: string | null };
+  /**
+   * The reported best (best-confirmed when the campaign estimated one): median true regret, mV; median gap (its true
+   * η10 − the best true η10 measured), mV; runs within 10 mV of it; the fraction of runs whose reported value's 95 % CI
+   * holds its true η10 (runs with a CI only).
+   */
+  reported: { medianRegret: number | null; medianGapToBestTrue: number | null; within10: number; n: number; kind: string | null; ciCoverage: number | null; ciRuns: number; medianConfirmationTrials: number | null };
+  /** The same for the best single reading (best-observed), beside it. */
+  observed: { medianRegret: number | null; medianGapToBestTrue: number | null; within10: number; n: number; kind: string | null };
   calibration: { coverage95: number | null; meanLogScore: number | null; rmse_mV: number | null; nearCoverage95: number | null; nearRmse_mV: number | null; runs: number };
   /** Failed or abandoned trials: median share of spent trials, and totals by code over all runs. */
   failureShare: number | null;
@@ -52,8 +58,18 @@ export function summariseArm(arm: string, landscapeSeed: number, runs: readonly 
     const rs = finite(runs.map((r) => r.bestTrueAt[String(k)]).map((v, i) => (v === null || v === undefined ? null : mV(v - (runs[i] as LabRunResult).optimum))));
     regretAt[String(k)] = rs.length > 0 ? { median: median(rs), p5: quantile(rs, 0.05), p95: quantile(rs, 0.95) } : { median: null, p5: null, p95: null };
   }
-  const withReported = runs.filter((r) => r.reportedBest !== null);
-  const gaps = withReported.map((r) => (r.bestTrue === null ? null : mV((r.reportedBest?.truth ?? NaN) - r.bestTrue)));
+  const judge = (pick: (r: LabRunResult) => LabRunResult['reportedBest']) => {
+    const withBest = runs.filter((r) => pick(r) !== null && pick(r) !== undefined);
+    const gaps = withBest.map((r) => (r.bestTrue === null ? null : mV((pick(r)?.truth ?? NaN) - r.bestTrue)));
+    return {
+      medianRegret: med(withBest.map((r) => mV(pick(r)?.regret ?? NaN))),
+      medianGapToBestTrue: med(gaps),
+      within10: finite(gaps).filter((g) => g <= 10 + 1e-9).length,
+      n: withBest.length,
+      kind: withBest[0] ? (pick(withBest[0] as LabRunResult)?.kind ?? null) : null,
+    };
+  };
+  const withCi = runs.flatMap((r) => (r.reportedBest?.ci95 ? [{ ci: r.reportedBest.ci95, truth: r.reportedBest.truth }] : []));
   const cal = runs.flatMap((r) => (r.calibration ? [r.calibration] : []));
   const busy = runs.filter((r) => r.stations.length > 0);
   return {
@@ -67,12 +83,13 @@ export function summariseArm(arm: string, landscapeSeed: number, runs: readonly 
     regretAt,
     medianBestTrue: med(runs.map((r) => r.bestTrue)),
     reported: {
-      medianRegret: med(withReported.map((r) => mV(r.reportedBest?.regret ?? NaN))),
-      medianGapToBestTrue: med(gaps),
-      within10: finite(gaps).filter((g) => g <= 10 + 1e-9).length,
-      n: withReported.length,
-      kind: withReported[0]?.reportedBest?.kind ?? null,
+      ...judge((r) => r.reportedBest),
+      ciCoverage: withCi.length > 0 ? withCi.filter((c) => c.truth >= c.ci[0] && c.truth <= c.ci[1]).length / withCi.length : null,
+      ciRuns: withCi.length,
+      medianConfirmationTrials: med(runs.map((r) => r.confirmationTrials ?? 0)),
     },
+    // Results written before ADR 0060 have no observedBest: their reported best was the best reading.
+    observed: judge((r) => r.observedBest ?? (r.reportedBest?.kind === 'best-observed' ? r.reportedBest : null)),
     calibration: {
       coverage95: med(cal.map((c) => c.all.coverage95)),
       meanLogScore: med(cal.map((c) => c.all.meanLogScore)),
@@ -164,6 +181,7 @@ export function compareArms(arm: readonly LabRunResult[], baseline: readonly Lab
     paired('best true at the end', 'mV', ...v((r) => toMv(r.bestTrue))),
     ...(mid !== undefined && mid !== checkpoints.at(-1) ? [paired(`best true after ${mid}`, 'mV', ...v((r) => toMv(r.bestTrueAt[String(mid)] ?? null)))] : []),
     paired('true value of the reported best', 'mV', ...v((r) => toMv(r.reportedBest?.truth ?? null))),
+    paired('reported best − best true measured', 'mV', ...v((r) => (r.reportedBest && r.bestTrue !== null ? mV(r.reportedBest.truth - r.bestTrue) : null))),
     paired('trials to 15 mV', 'trials', ...v((r) => r.trialsTo15 ?? r.budget + 1)),
   ];
   return {

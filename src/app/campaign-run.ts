@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Agent } from '../../agents/agent.ts';
 import { BatchWatch } from '../../agents/batch-watch.ts';
+import type { BestEstimate } from '../../agents/best-estimate.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
 import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
@@ -118,7 +119,10 @@ export interface CampaignRunSummary {
   files: string[];
   virtualHours: number;
   wallSeconds: number;
+  /** The best single reading (best-observed). */
   best?: { value: number; recipe: Record<string, number | string>; trialId: string };
+  /** The campaign's best by estimated value, with its readings and the model's estimate (ADR 0060). */
+  bestEstimate?: BestEstimate;
   rows: number;
   /** Seed of the hidden landscape the simulated stations measured (absent with external stations). */
   landscapeSeed?: number;
@@ -284,6 +288,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
         await sink.flush();
       },
       ...(resume ? { restore: { ...resume.loop, decisions: opts.resume?.decisions } } : {}),
+      estimator: agent,
     });
     const onPause = (): void => loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
     if (opts.pause?.aborted) onPause();
@@ -319,6 +324,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       virtualHours: clock.now() / 3600,
       wallSeconds: (performance.now() - started) / 1000,
       best: result.progress.best ? { value: result.progress.best.value, recipe: result.progress.best.recipe, trialId: result.progress.best.trialId } : undefined,
+      ...(result.bestEstimate ? { bestEstimate: result.bestEstimate } : {}),
       rows: exported.rows,
       ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
       agent: agent.current(),

@@ -1,3 +1,4 @@
+import type { BestEstimate } from '../../agents/best-estimate.ts';
 import type { CampaignRunSummary } from '../app/campaign-run.ts';
 import type { CampaignSpec } from '../domain/index.ts';
 
@@ -8,7 +9,8 @@ export function runReport(summary: CampaignRunSummary, spec: CampaignSpec): stri
   const lines = [
     `campaign ${summary.campaignId}: ${summary.result.state}${summary.result.reason ? ` (${summary.result.reason})` : ''}`,
     `trials: ${p.completed} completed, ${p.failed} failed, ${p.blocked} blocked by the safety gate (budget ${p.budget})`,
-    summary.best && objective ? `best ${objective.name}: ${summary.best.value.toFixed(4)} ${objective.unit} — ${formatRecipe(summary.best.recipe)}` : 'best: no completed trial',
+    summary.best && objective ? `best observed ${objective.name}: ${summary.best.value.toFixed(4)} ${objective.unit} (one reading) — ${formatRecipe(summary.best.recipe)}` : 'best: no completed trial',
+    ...(summary.bestEstimate?.best && objective ? [confirmedLine(summary.bestEstimate, objective.unit)] : []),
     `lab time ${summary.virtualHours.toFixed(1)} h simulated in ${summary.wallSeconds.toFixed(1)} s`,
     `wrote ${summary.files.join(', ')}`,
   ];
@@ -19,4 +21,17 @@ export function formatRecipe(recipe: Record<string, number | string>): string {
   return Object.entries(recipe)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(3)) : v}`)
     .join(' ');
+}
+
+/**
+ * The best-confirmed line (ADR 0060): the measured recipe with the best estimated value — mean of its readings ± the
+ * 95 % CI half-width, n readings, and the model's estimate (how it was ranked).
+ */
+export function confirmedLine(e: BestEstimate, unit: string): string {
+  const b = e.best;
+  if (!b) return `best confirmed ${e.objective}: none`;
+  const ci = b.ci95 ? ` ± ${((b.ci95[1] - b.ci95[0]) / 2).toFixed(4)} (95 % CI)` : ' (no replicate: no CI)';
+  const model = b.model ? `, model ${b.model.mean.toFixed(4)} ± ${b.model.sd.toFixed(4)}` : '';
+  const by = e.basis === 'model' ? 'ranked by the model' : 'ranked by the readings';
+  return `best confirmed ${e.objective}: ${b.mean.toFixed(4)}${ci} ${unit}, n = ${b.n}${model}; ${by} — ${formatRecipe(b.recipe)}`;
 }

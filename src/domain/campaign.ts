@@ -171,7 +171,16 @@ export const campaignSpecSchema = strictObject({
     objectives: z.array(objectiveSchema).min(1),
     parameters: z.array(parameterSchema).min(1),
     constraints: z.array(linearConstraintSchema).default([]),
-    budget: strictObject({ trials: z.number().int().positive(), maxFailures: z.number().int().nonnegative().optional() }),
+    budget: strictObject({
+        trials: z.number().int().positive(),
+        maxFailures: z.number().int().nonnegative().optional(),
+        /**
+         * Confirmation replicates (ADR 0060): the last `replicates × candidates` trials of the budget re-measure the
+         * `candidates` measured recipes with the best model-estimated value, `replicates` times each, so the campaign's
+         * reported best rests on repeated readings, not on one lucky one.
+         */
+        confirmation: z.strictObject({ replicates: z.number().int().positive(), candidates: z.number().int().positive() }).optional(),
+      }),
     stations: strictObject({ pairs: z.number().int().positive().default(1) }).default({ pairs: 1 }),
     stocks: z.array(stockSchema).default([]),
     protocol: protocolSchema.default(protocolSchema.parse({})),
@@ -219,6 +228,13 @@ export const campaignSpecSchema = strictObject({
         if (!seen.has(key))
           ctx.addIssue({ code: 'custom', path: ['constraints', i, 'coefficients', key], message: `unknown parameter "${key}"` });
     });
+    const confirmation = spec.budget.confirmation;
+    if (confirmation && 2 * confirmation.replicates * confirmation.candidates > spec.budget.trials)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['budget', 'confirmation'],
+        message: `${confirmation.replicates} replicates × ${confirmation.candidates} candidates would take more than half the budget of ${spec.budget.trials} trials`,
+      });
     const [lo, hi] = spec.safety.potentialWindow_V_RHE;
     if (!(lo < hi)) ctx.addIssue({ code: 'custom', path: ['safety', 'potentialWindow_V_RHE'], message: 'window must be [low, high] with low < high' });
   });
@@ -226,6 +242,12 @@ export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
 export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;
 
 /** Every numeric or categorical coordinate name of a recipe, in spec order (simplex groups expand to components). */
+/** Trials a campaign of `budget` trials reserves for confirmation replicates: at most half of them (ADR 0060). */
+export function confirmationReserve(budget: Pick<CampaignSpec['budget'], 'confirmation'>, trials: number): number {
+  const c = budget.confirmation;
+  return c ? Math.min(c.replicates * c.candidates, Math.floor(trials / 2)) : 0;
+}
+
 export function recipeKeys(spec: Pick<CampaignSpec, 'parameters'>): string[] {
   return spec.parameters.flatMap((p) => (p.type === 'simplex' ? p.components : [p.name]));
 }

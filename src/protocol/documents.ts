@@ -41,6 +41,23 @@ export const runInfoSchema = z.object({
 });
 export type RunInfo = z.infer<typeof runInfoSchema>;
 
+/** One measured recipe as the campaign's best-estimate judges it: its readings and the model's estimate (ADR 0060). */
+export const recipeEstimateSchema = z.object({
+  recipe: recipeSchema,
+  /** Completed trials of this recipe whose readings count (trials flagged by the batch check are left out). */
+  trialIds: z.array(z.string()),
+  n: z.number().int().positive(),
+  /** Mean of the readings, objective units. */
+  mean: z.number(),
+  /** SD of one reading: pooled over every replicated recipe of the campaign (absent before any replicate). */
+  sd: z.number().nonnegative().optional(),
+  /** 95 % confidence interval of the mean (Student t on the pooled SD's degrees of freedom). */
+  ci95: z.tuple([z.number(), z.number()]).optional(),
+  /** The agent's latent posterior at the recipe (mean ± sd, objective units), when it has a model. */
+  model: z.object({ mean: z.number(), sd: z.number().nonnegative() }).optional(),
+});
+export type RecipeEstimate = z.infer<typeof recipeEstimateSchema>;
+
 const payloads = {
   /** The campaign starts (or resumes after a restart). */
   campaignStart: z.object({ spec: campaignSpecSchema, seed: z.number().int(), resumed: z.boolean().default(false), run: runInfoSchema.optional() }),
@@ -90,6 +107,26 @@ const payloads = {
     looRmse: z.number().optional(),
     /** Leave-one-out predicted vs observed, for parity plots. */
     parity: z.array(z.object({ observed: z.number(), predicted: z.number(), sd: z.number() })).optional(),
+  }),
+  /**
+   * The campaign's best recipe by its estimated value, not its best single reading (ADR 0060): ranked by the model's
+   * posterior mean at each measured recipe (`basis: model`) or, without a model, by the mean of its readings plus one
+   * standard error (`basis: replicates`). Published before the confirmation replicates and at the end.
+   */
+  bestEstimate: z.object({
+    objective: z.string(),
+    direction: z.enum(['minimize', 'maximize']),
+    stage: z.enum(['before-confirmation', 'final']),
+    basis: z.enum(['model', 'replicates']),
+    best: recipeEstimateSchema.optional(),
+    /** The best single reading, for comparison. */
+    observed: z.object({ trialId: z.string(), value: z.number(), recipe: recipeSchema }).optional(),
+    /** The leading measured recipes in rank order (the best first), at most a handful. */
+    ranked: z.array(recipeEstimateSchema).default([]),
+    /** Pooled SD of one reading and its degrees of freedom (replicated recipes only). */
+    pooledSd: z.object({ sd: z.number().nonnegative(), df: z.number().int().positive() }).optional(),
+    /** The confirmation replicates run (or about to run): trials per candidate and the candidates. */
+    confirmation: z.object({ replicates: z.number().int().nonnegative(), candidates: z.number().int().nonnegative(), trials: z.number().int().nonnegative() }).optional(),
   }),
   stationState: z.object({
     station: z.string(),

@@ -1,4 +1,5 @@
-import { recipeKeys, type Recipe, type Trial, type TrialStatus } from '../domain/index.ts';
+import { recipeKeys, type Recipe, type Suggestion, type Trial, type TrialStatus } from '../domain/index.ts';
+import type { DocumentPayload } from '../protocol/index.ts';
 import type { CampaignRecord } from './repositories/campaigns.ts';
 import type { Store } from './store.ts';
 
@@ -34,8 +35,17 @@ export interface CampaignExport {
   /** One flat row per trial, keyed by `columns` (values: string, number or null). */
   rows: Record<string, string | number | null>[];
   statusCounts: Partial<Record<TrialStatus, number>>;
-  /** Best completed value per objective, respecting its direction. */
+  /** Best completed value per objective, respecting its direction: the best single reading (best-observed). */
   best: Record<string, BestValue>;
+  /**
+   * The campaign's best by estimated value (ADR 0060): the latest `bestEstimate` document — the measured recipe with
+   * the best model-estimated value, its readings (mean ± 95 % CI, n) and the model's estimate; absent when none was made.
+   */
+  bestConfirmed?: DocumentPayload<'bestEstimate'>;
+  /** Every suggestion with the model snapshot it was made from and its predictions, in order. */
+  suggestions: ExportSuggestion[];
+  /** Every model snapshot (hyper-parameters, noise, lengthscales, leave-one-out RMSE; parity points left out). */
+  modelSnapshots: ExportSnapshot[];
   documentCount: number;
   lastSeq: number;
   /** True when the stored document sequence is exactly 1..lastSeq. */
@@ -44,7 +54,31 @@ export interface CampaignExport {
   exportedAt: string;
 }
 
+export interface ExportSuggestion {
+  trialId: string;
+  suggestionId: string;
+  proposer: Suggestion['proposer'];
+  modelSnapshotId: string | null;
+  acquisitionValue: number | null;
+  predicted: Suggestion['predicted'] | null;
+}
+
+export interface ExportSnapshot {
+  snapshotId: string;
+  seq: number;
+  agent: string;
+  n: number;
+  hyperparameters: Record<string, unknown>;
+  looRmse: number | null;
+}
+
 export const FIXED_COLUMNS = ['id', 'index', 'status', 'failureCode', 'proposer', 'station', 'attempts'] as const;
+
+/**
+ * Last results.csv column (`campaign.best` if a recipe key or objective is named `best`): `observed` on the best single reading, `confirmed` on every counted reading of the
+ * best-confirmed recipe (ADR 0060), both joined by `+`; empty elsewhere.
+ */
+export const BEST_COLUMN = 'best';
 
 export class CampaignNotFoundError extends Error {
   constructor(readonly campaignId: string) {
@@ -54,16 +88,23 @@ export class CampaignNotFoundError extends Error {
 }
 
 /** Everything stored about one campaign, shaped for files; the CLI writes them (this returns data only). */
-export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' | 'documents' | 'observations'>, campaignId: string): Promise<CampaignExport> {
+export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' | 'documents' | 'observations' | 'suggestions' | 'modelSnapshots'>, campaignId: string): Promise<CampaignExport> {
   const campaign = await store.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(campaignId);
-  const [trials, seq, observations] = await Promise.all([
+  const [trials, seq, observations, estimates, suggestions, snapshots] = await Promise.all([
     store.trials.list(campaignId),
     store.documents.checkSequence(campaignId),
     store.observations.list(campaignId),
+    store.documents.ofType(campaignId, 'bestEstimate'),
+    store.suggestions.list(campaignId),
+    store.modelSnapshots.list(campaignId),
   ]);
   const exported = trials.map(toExportTrial);
-  const { columns, recipeColumn, objectiveColumn } = resultColumns(campaign, exported);
+  const { columns, recipeColumn, objectiveColumn, bestColumn } = resultColumns(campaign, exported);
+  const best = bestValues(campaign, exported);
+  const bestConfirmed = estimates.at(-1)?.payload;
+  const observedId = bestConfirmed?.observed?.trialId ?? (campaign.spec.objectives[0] ? best[campaign.spec.objectives[0].name]?.trialId : undefined);
+  const confirmedIds = new Set(bestConfirmed?.best?.trialIds ?? []);
   const rows = exported.map((t) => {
     const row: Record<string, string | number | null> = {
       id: t.id,
@@ -76,6 +117,7 @@ export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' |
     };
     for (const [key, col] of recipeColumn) row[col] = t.recipe[key] ?? null;
     for (const [name, col] of objectiveColumn) row[col] = t.objectives?.[name] ?? null;
+    row[bestColumn] = [t.id === observedId ? 'observed' : '', confirmedIds.has(t.id) ? 'confirmed' : ''].filter(Boolean).join('+') || null;
     return row;
   });
   const statusCounts: Partial<Record<TrialStatus, number>> = {};
@@ -86,7 +128,17 @@ export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' |
     columns,
     rows,
     statusCounts,
-    best: bestValues(campaign, exported),
+    best,
+    ...(bestConfirmed ? { bestConfirmed } : {}),
+    suggestions: suggestions.map((sg) => ({
+      trialId: sg.trialId,
+      suggestionId: sg.id,
+      proposer: sg.proposer,
+      modelSnapshotId: sg.modelSnapshotId ?? null,
+      acquisitionValue: sg.acquisitionValue ?? null,
+      predicted: sg.predicted ?? null,
+    })),
+    modelSnapshots: snapshots.map((m) => ({ snapshotId: m.id, seq: m.seq, agent: m.agent, n: m.n, hyperparameters: m.hyperparameters, looRmse: m.looRmse ?? null })),
     documentCount: seq.count,
     lastSeq: seq.lastSeq,
     gapless: seq.gapless,
@@ -135,7 +187,8 @@ function resultColumns(campaign: CampaignRecord, trials: readonly ExportTrial[])
     taken.add(col);
     objectiveColumn.set(o, col);
   }
-  return { columns: [...FIXED_COLUMNS, ...recipeColumn.values(), ...objectiveColumn.values()], recipeColumn, objectiveColumn };
+  const bestColumn = taken.has(BEST_COLUMN) ? `campaign.${BEST_COLUMN}` : BEST_COLUMN;
+  return { columns: [...FIXED_COLUMNS, ...recipeColumn.values(), ...objectiveColumn.values(), bestColumn], recipeColumn, objectiveColumn, bestColumn };
 }
 
 function bestValues(campaign: CampaignRecord, trials: readonly ExportTrial[]): Record<string, BestValue> {

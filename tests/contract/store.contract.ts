@@ -176,6 +176,14 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       const exported = await exportCampaign(store, id);
       expect(exported.rows.map((r) => r['status'])).toEqual(trials.map((t) => t.status));
       expect(exported).toMatchObject({ documentCount: docs.length, gapless: true, observationCount: 4, best: { eta10: { value: 0.3125, index: 1 } } });
+      expect(exported.modelSnapshots.map((m) => m.snapshotId)).toContain(`${id}-snap-1`);
+      expect(exported.suggestions).toHaveLength(6);
+      // Documents of one type, in sequence order (the export's best estimate is the latest bestEstimate).
+      const states = await store.documents.ofType(id, 'trialState');
+      expect(states.length).toBeGreaterThan(0);
+      expect(states.every((d) => d.type === 'trialState')).toBe(true);
+      expect(states.map((d) => d.seq)).toEqual([...states.map((d) => d.seq)].sort((a, b) => a - b));
+      expect(await store.documents.ofType(id, 'bestEstimate')).toEqual([]);
     });
 
     it('round-trips measurement arrays exactly (float64, NaN, ±Infinity, -0, subnormals)', async () => {

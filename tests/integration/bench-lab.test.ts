@@ -14,7 +14,7 @@ describe('bench:lab on a short campaign (in-process simulators, this process)', 
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-bench-lab-test-'));
-    const o = parseLabOptions(['--seeds', '3', '--trials', '8', '--stations', '2', '--transport', 'sim', '--workers', '0', '--arms', 'default,random', '--landscape-seeds', '2026,7', '--calibration', '30,10', '--quiet', '--out', dir]);
+    const o = parseLabOptions(['--seeds', '3', '--trials', '8', '--stations', '2', '--transport', 'sim', '--workers', '0', '--arms', 'default,random:agent=random,budget.confirmation.replicates=1,budget.confirmation.candidates=2', '--landscape-seeds', '2026,7', '--calibration', '30,10', '--quiet', '--out', dir]);
     if (o === 'help') throw new Error('help');
     result = await runLabBenchmark(o, 'test');
     files = writeLabReport(result, o.out, o.name);
@@ -37,7 +37,19 @@ describe('bench:lab on a short campaign (in-process simulators, this process)', 
         expect(t.station).toMatch(/^pair[12]$/);
       }
       expect(r.curve).toHaveLength(8);
-      expect(r.reportedBest?.kind).toBe('best-observed');
+      // The reported best is the campaign's best by estimated value (ADR 0060), judged by its truth; the best single
+      // reading is kept beside it.
+      expect(r.observedBest?.kind).toBe('best-observed');
+      expect(r.reportedBest?.truth).toBeCloseTo(truthOf(r.reportedBest?.recipe ?? {}, r.landscapeSeed).eta10, 12);
+      if (r.arm === 'default') {
+        expect(r.reportedBest).toMatchObject({ kind: 'best-estimated', basis: 'model' });
+        expect(r.confirmationTrials).toBe(0);
+      } else {
+        // 2 of the 8 trials re-measured the 2 leading recipes: the reported best has 2 readings and a CI.
+        expect(r.confirmationTrials).toBe(2);
+        expect(r.reportedBest).toMatchObject({ kind: 'best-confirmed', basis: 'replicates', n: 2 });
+        expect(r.reportedBest?.ci95).toHaveLength(2);
+      }
     }
     // The same seed on two landscapes: the same first Sobol recipe, measured on different hidden truths.
     const d2026 = result.runs.find((r) => r.arm === 'default' && r.landscapeSeed === 2026);
@@ -65,6 +77,8 @@ describe('bench:lab on a short campaign (in-process simulators, this process)', 
     const md = await readFile(files[1] as string, 'utf8');
     expect(md).toContain('| random vs default | 2026 |');
     expect(md).toContain('coverage 95 %');
+    expect(md).toContain('| best-confirmed |');
+    expect(md).toContain('reported best − best true measured');
     const svg = await readFile(files[2] as string, 'utf8');
     expect(svg).toContain('<svg');
     expect(svg).toContain('fill-opacity="0.15"');

@@ -76,10 +76,13 @@ export function renderSvgPlot(series: Series[], opts: PlotOptions): string {
     }
   }
   // Series without a label (e.g. the band of a labelled line) get no legend entry.
-  series.filter((s) => s.label !== '').forEach((s, i) => {
+  const labelled = series.filter((s) => s.label !== '');
+  // Wide enough for the longest label (≈ 6.5 px a character at 12 px), at least 150 px.
+  const legend = Math.max(150, Math.ceil(6.5 * Math.max(0, ...labelled.map((s) => s.label.length))) + 20);
+  labelled.forEach((s, i) => {
     const y = m.top + 14 + i * 16;
-    out.push(`<rect x="${W - m.right - 150}" y="${y - 9}" width="10" height="10" fill="${s.color}"/>`);
-    out.push(`<text x="${W - m.right - 135}" y="${y}">${esc(s.label)}</text>`);
+    out.push(`<rect x="${W - m.right - legend}" y="${y - 9}" width="10" height="10" fill="${s.color}"/>`);
+    out.push(`<text x="${W - m.right - legend + 15}" y="${y}">${esc(s.label)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

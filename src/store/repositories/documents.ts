@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, max } from 'drizzle-orm';
-import { parseDocument, type LabDocument } from '../../protocol/index.ts';
+import { parseDocument, type DocumentOf, type DocumentType, type LabDocument } from '../../protocol/index.ts';
 import { docKey, insertDocuments } from '../bulk-sql.ts';
 import type { Db } from '../db.ts';
 import { documentsTable } from '../schema.ts';
@@ -18,6 +18,8 @@ export interface DocumentRepository {
   after(campaignId: string, afterSeq: number, limit?: number): Promise<LabDocument[]>;
   /** Highest stored sequence number (0 when none): the DocumentBus resumes numbering from it. */
   lastSeq(campaignId: string): Promise<number>;
+  /** Documents of one type of a campaign, in sequence order. */
+  ofType<T extends DocumentType>(campaignId: string, type: T): Promise<DocumentOf<T>[]>;
   count(campaignId: string): Promise<number>;
   checkSequence(campaignId: string): Promise<SequenceCheck>;
 }
@@ -68,6 +70,15 @@ export function documentRepository(db: Db): DocumentRepository {
         .orderBy(asc(documentsTable.seq))
         .limit(Math.max(0, Math.floor(limit)));
       return rows.map(fromDocumentRow);
+    },
+
+    async ofType<T extends DocumentType>(campaignId: string, type: T): Promise<DocumentOf<T>[]> {
+      const rows = await db
+        .select()
+        .from(documentsTable)
+        .where(and(eq(documentsTable.campaignId, campaignId), eq(documentsTable.type, type)))
+        .orderBy(asc(documentsTable.seq));
+      return rows.map((r) => fromDocumentRow(r) as DocumentOf<T>);
     },
 
     lastSeq,

@@ -89,6 +89,8 @@ function run(arm: string, seed: number, curve: (number | null)[], extra: Partial
     bestTrue: best,
     curve,
     reportedBest: best === null ? null : { kind: 'best-observed', recipe: {}, reported: best - 0.01, truth: best + 0.005, regret: best + 0.005 - optimum },
+    observedBest: best === null ? null : { kind: 'best-observed', recipe: {}, reported: best - 0.01, truth: best + 0.005, regret: best + 0.005 - optimum },
+    confirmationTrials: 0,
     calibration: null,
     failures: {},
     stations: [{ station: 'pair1', runs: curve.length, busyFraction: 0.9 }],
@@ -114,6 +116,28 @@ describe('lab benchmark aggregates', () => {
     expect(s.reported.medianGapToBestTrue).toBeCloseTo(5, 6);
     expect(s.reported.within10).toBe(3);
     expect(s.batchShift.runsWithAlarm).toBe(0);
+  });
+
+  it('judges a best-confirmed report beside the best reading: gap to the best true value measured and CI coverage', () => {
+    // Seed 1: the confirmed recipe is truly 0.282 (2 mV above the best true 0.28), its CI holds it; the best reading's
+    // recipe is truly 0.31 (30 mV above). Seed 2: confirmed 0.30 (= best true), CI misses it.
+    const confirmed = (truth: number, ci: [number, number]) => ({ kind: 'best-confirmed', basis: 'model', n: 4, ci95: ci, recipe: {}, reported: truth, truth, regret: truth - 0.27 });
+    const observed = (truth: number) => ({ kind: 'best-observed', recipe: {}, reported: truth - 0.03, truth, regret: truth - 0.27 });
+    const runs = [
+      run('c', 1, [0.4, 0.28], { reportedBest: confirmed(0.282, [0.27, 0.29]), observedBest: observed(0.31), confirmationTrials: 4 }),
+      run('c', 2, [0.4, 0.3], { reportedBest: confirmed(0.3, [0.31, 0.33]), observedBest: observed(0.33), confirmationTrials: 4 }),
+    ];
+    const s = summariseArm('c', 2026, runs, [2]);
+    expect(s.reported.kind).toBe('best-confirmed');
+    expect(s.reported.medianGapToBestTrue).toBeCloseTo(1, 6);
+    expect(s.reported.within10).toBe(2);
+    expect(s.reported.ciCoverage).toBe(0.5);
+    expect(s.reported.ciRuns).toBe(2);
+    expect(s.reported.medianConfirmationTrials).toBe(4);
+    expect(s.observed.medianGapToBestTrue).toBeCloseTo(30, 6);
+    expect(s.observed.within10).toBe(0);
+    const gap = compareArms(runs, base.slice(0, 2), [2]).differences.find((d) => d.metric === 'reported best − best true measured');
+    expect(gap?.pairs).toBe(2);
   });
 
   it('compares arms only on the seeds both ran, as arm − baseline (lower is better)', () => {

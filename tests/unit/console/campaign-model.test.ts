@@ -23,6 +23,22 @@ async function scripted() {
 }
 
 describe('CampaignModel (the campaign page state)', () => {
+  it('keeps the latest best estimate (best-confirmed, ADR 0060) beside the best reading and logs it', async () => {
+    const { docs } = await scripted();
+    const bus = new DocumentBus();
+    const extra = recordBus(bus);
+    const best = { recipe: { Ni: 1 }, trialIds: ['a', 'b'], n: 2, mean: 0.3901, ci95: [0.38, 0.4] as [number, number], model: { mean: 0.391, sd: 0.004 } };
+    for (const stage of ['before-confirmation', 'final'] as const)
+      bus.publish('C', 'bestEstimate', { objective: 'eta10', direction: 'minimize', stage, basis: 'model', best, ranked: [best] });
+    await bus.flush();
+    const m = new CampaignModel('C');
+    for (const d of docs) m.apply(d);
+    for (const d of extra) m.apply({ ...d, seq: d.seq + docs.length }, true);
+    expect(m.bestEstimate?.stage).toBe('final');
+    expect(m.bestEstimate?.best?.n).toBe(2);
+    expect(m.log.at(-1)?.text).toMatch(/^best confirmed: eta10 0\.3901 ± 0\.010 \(n = 2, model 0\.3910 ± 0\.0040\)/);
+  });
+
   it('folds trials, stations, best-so-far, previews, snapshots and the log from documents', async () => {
     const { docs, ids } = await scripted();
     const m = new CampaignModel('C');

@@ -85,6 +85,8 @@ export class CampaignModel {
   readonly best: BestPoint[] = [];
   /** Trial holding the best value of the first objective so far. */
   bestTrialId: string | undefined;
+  /** The campaign's best by estimated value (ADR 0060), from the latest bestEstimate document. */
+  bestEstimate: DocumentPayload<'bestEstimate'> | undefined;
   /** Latest curve preview, and the latest per station. */
   preview: CurvePreview | undefined;
   readonly previews = new Map<string, CurvePreview>();
@@ -164,6 +166,18 @@ export class CampaignModel {
         if (this.snapshots.length > 50) this.snapshots.shift();
         this.push(doc, 'info', `model ${doc.payload.agent} refit on ${doc.payload.n} observations${doc.payload.looRmse !== undefined ? `, LOO RMSE ${doc.payload.looRmse.toPrecision(3)}` : ''}`);
         return;
+      case 'bestEstimate': {
+        this.bestEstimate = doc.payload;
+        const b = doc.payload.best;
+        if (b)
+          this.push(
+            doc,
+            'info',
+            `${doc.payload.stage === 'final' ? 'best confirmed' : 'leading recipe before confirmation'}: ${doc.payload.objective} ${b.mean.toPrecision(4)}` +
+              `${b.ci95 ? ` ± ${((b.ci95[1] - b.ci95[0]) / 2).toPrecision(2)}` : ''} (n = ${b.n}${b.model ? `, model ${b.model.mean.toPrecision(4)} ± ${b.model.sd.toPrecision(2)}` : ''})`,
+          );
+        return;
+      }
       case 'stationState':
         this.foldStation(doc);
         return;

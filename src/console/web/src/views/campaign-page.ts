@@ -159,7 +159,8 @@ export class CampaignPage {
     append(this.summary, [
       h('span', { id: 'trial-count', 'data-count': m.trials.size }, `${m.trials.size} trials`),
       ...[...counts].map(([s, n]) => h('span', { class: `badge ${s}` }, `${s} ${n}`)),
-      best && o ? h('span', { id: 'best-value' }, `best ${o.name} = ${fmt(best.best)} ${o.unit}`) : null,
+      best && o ? h('span', { id: 'best-value' }, `best observed ${o.name} = ${fmt(best.best)} ${o.unit}`) : null,
+      confirmedSummary(m),
       h('span', { class: 'muted' }, `seq ${m.lastSeq}`),
       m.humanApproval ? h('span', { class: 'badge human' }, 'human approval') : null,
     ]);
@@ -189,4 +190,16 @@ export class CampaignPage {
     this.bestChart.destroy();
     this.curve.destroy();
   }
+}
+
+/** The best-confirmed recipe beside the best reading (ADR 0060): mean ± 95 % CI, n readings, the model's estimate. */
+function confirmedSummary(m: CampaignModel): HTMLElement | null {
+  const e = m.bestEstimate;
+  const b = e?.best;
+  const o = m.objectives[0];
+  if (!e || !b || !o) return null;
+  const ci = b.ci95 ? ` ± ${fmt((b.ci95[1] - b.ci95[0]) / 2)}` : '';
+  const model = b.model ? `; model ${fmt(b.model.mean)} ± ${fmt(b.model.sd)}` : '';
+  const label = e.stage === 'final' ? 'best confirmed' : 'leading (before confirmation)';
+  return h('span', { id: 'best-confirmed', 'data-n': b.n, title: Object.entries(b.recipe).map(([k, v]) => `${k}=${v}`).join(' ') }, `${label} ${o.name} = ${fmt(b.mean)}${ci} ${o.unit} (n = ${b.n}${model})`);
 }
