@@ -17,6 +17,8 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         ...(s.mixtureLengthscales !== undefined ? { shareMixtureLengthscales: s.mixtureLengthscales === 'shared' } : {}),
         ...(s.outcomeWarp !== undefined ? { outcomeWarp: s.outcomeWarp } : {}),
         ...(s.mixturePresence !== undefined ? { mixturePresence: s.mixturePresence } : {}),
+        ...(s.feasibilityModel !== undefined ? { feasibility: s.feasibilityModel } : {}),
+        ...(s.coldRefitEvery !== undefined ? { coldRefitEvery: s.coldRefitEvery } : {}),
       });
     }
     case 'sobol':
