@@ -10,6 +10,9 @@ import type { AcquisitionFunction } from '../models/acquisition/types.ts';
 import { appendRow, isExcluded, optimizeBatch, type AcquisitionOptimum } from '../models/optimizers/optimize-acquisition.ts';
 import { thompsonSelect } from '../models/acquisition/thompson.ts';
 import { fitFeasibility, type FeasibilityModel } from '../models/surrogates/feasibility.ts';
+import { fitPerCodeFeasibility, type PerCodeFeasibility } from '../models/surrogates/feasibility-per-code.ts';
+import type { GpClassifierHyper } from '../models/surrogates/gp-classifier.ts';
+import { createDerivedFeatures } from '../models/transforms/derived-features.ts';
 import { GaussianProcess, type GpFitOptions, type GpHyperparameters } from '../models/surrogates/gp.ts';
 import type { KernelKind } from '../models/surrogates/kernels.ts';
 import { objectiveSign, resolveWarp, warpOutcomes, type OutcomeWarp } from '../models/transforms/outcome.ts';
@@ -56,6 +59,11 @@ export interface BoAgentOptions {
    * MAP fit (default 5; 0 = warm starts only; ADR 0047).
    */
   coldRefitEvery?: number;
+  /**
+   * Feasibility model: one ARD GP classifier per failure code over the features and the campaign's derived features
+   * (default 'per-code', ADR 0048), or the single isotropic classifier over all features ('isotropic').
+   */
+  feasibility?: 'per-code' | 'isotropic';
   /** Further GP options (e.g. `learnOutputscale`, `usePriors`, `restarts`). */
   gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
@@ -88,6 +96,14 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
   let designIssued = 0;
   let fitCount = 0;
   let snapshot: ModelSnapshot | undefined;
+  // Derived features whose parameters are not in this space (an unvalidated, edited spec) are left out.
+  const numericNames = new Set(space.layout.filter((b) => b.kind === 'continuous' || b.kind === 'integer').map((b) => b.name));
+  const derived = createDerivedFeatures(
+    space,
+    (spec.derivedFeatures ?? []).filter((f) => f.ratio.every((k) => numericNames.has(k))),
+  );
+  const feasHyper = new Map<string, GpClassifierHyper>();
+  const feasFailures = new Map<string, number>();
 
   const feasibleRows = (): { X: Matrix; Y: number[][]; noise: (number[] | undefined)[] } => {
     const rows: Float64Array[] = [];
@@ -182,7 +198,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     gps: GaussianProcess[];
     target: GaussianProcess;
     terms: LogProbabilityTerm[];
-    feas: FeasibilityModel | undefined;
+    feas: FeasibilityModel | PerCodeFeasibility | undefined;
     seed: number;
     makeAcq: (pending: Matrix) => AcquisitionFunction;
   }
@@ -205,9 +221,22 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
 
     const terms: LogProbabilityTerm[] = [];
     const infeasible = observations.filter((o) => !o.feasible);
-    let feas: FeasibilityModel | undefined;
+    let feas: FeasibilityModel | PerCodeFeasibility | undefined;
     if (infeasible.length > 0) {
-      feas = fitFeasibility(fromRows(observations.map((o) => space.encode(o.recipe))), observations.map((o) => o.feasible), { seed });
+      if ((opts.feasibility ?? 'per-code') === 'per-code') {
+        // Hyper-parameters per failure code are refitted when the code gains failures, and every 5th round.
+        const counts = new Map<string, number>();
+        for (const o of infeasible) counts.set(o.failureCode ?? 'UNKNOWN', (counts.get(o.failureCode ?? 'UNKNOWN') ?? 0) + 1);
+        const perCode = fitPerCodeFeasibility(
+          observations.map((o) => ({ features: space.encode(o.recipe), feasible: o.feasible, ...(o.feasible ? {} : { code: o.failureCode ?? 'UNKNOWN' }) })),
+          { derived, previous: feasHyper, refit: (code, failures) => failures !== feasFailures.get(code) || fitCount % 5 === 0, seed },
+        );
+        for (const [code, c] of perCode.codes) {
+          feasHyper.set(code, c.hyper);
+          feasFailures.set(code, counts.get(code) ?? c.failures);
+        }
+        feas = perCode;
+      } else feas = fitFeasibility(fromRows(observations.map((o) => space.encode(o.recipe))), observations.map((o) => o.feasible), { seed });
       terms.push(feasibilityTerm(feas));
     }
     spec.objectives.forEach((obj, k) => {

@@ -35,7 +35,7 @@ export function withLogProbabilities(acq: AcquisitionFunction, terms: LogProbabi
 }
 
 /** log P(feasible) from a classifier learnt on failed trials. */
-export function feasibilityTerm(model: FeasibilityModel): LogProbabilityTerm {
+export function feasibilityTerm(model: Pick<FeasibilityModel, 'logProbability'>): LogProbabilityTerm {
   return (x, grad) => model.logProbability(x, grad);
 }
 

@@ -38,6 +38,8 @@ function createBo(ctx: AgentContext): JudgingAgent {
     ...(s.mixtureLengthscales !== undefined ? { shareMixtureLengthscales: s.mixtureLengthscales === 'shared' } : {}),
     ...(s.outcomeWarp !== undefined ? { outcomeWarp: s.outcomeWarp } : {}),
     ...(s.mixturePresence !== undefined ? { mixturePresence: s.mixturePresence } : {}),
+    ...(s.feasibilityModel !== undefined ? { feasibility: s.feasibilityModel } : {}),
+    ...(s.coldRefitEvery !== undefined ? { coldRefitEvery: s.coldRefitEvery } : {}),
   });
 }
 

@@ -118,6 +118,19 @@ export const protocolSchema = strictObject({
 });
 export type ProtocolSpec = z.infer<typeof protocolSchema>;
 
+/**
+ * A domain feature the feasibility model sees besides the parameters (ADR 0048): `ratio: [a, b]` is a / b of two
+ * numeric parameters (e.g. complexant per metal, where films fail to deposit above a ratio).
+ */
+export const derivedFeatureSchema = z
+  .object({
+    name,
+    ratio: z.tuple([name, name]),
+    description: z.string().optional(),
+  })
+  .strict();
+export type DerivedFeature = z.infer<typeof derivedFeatureSchema>;
+
 /** Proposers a campaign's strategy can name (the composition root builds them: src/app/agents.ts). */
 export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random', 'hybrid', 'generative'] as const;
 
@@ -185,6 +198,8 @@ export const campaignSpecSchema = strictObject({
     stocks: z.array(stockSchema).default([]),
     protocol: protocolSchema.default(protocolSchema.parse({})),
     safety: safetyEnvelopeSchema,
+    /** Domain features for the feasibility model (ADR 0048). */
+    derivedFeatures: z.array(derivedFeatureSchema).optional(),
     strategy: strictObject({
         agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
@@ -207,6 +222,10 @@ export const campaignSpecSchema = strictObject({
         planner: plannerStrategySchema.optional(),
         /** Settings of the `generative` agent (defaults apply when absent). */
         generative: generativeStrategySchema.optional(),
+        /** Feasibility model of the BO agent (ADR 0048): one ARD GP classifier per failure code (default) or one isotropic classifier. */
+        feasibilityModel: z.enum(['per-code', 'isotropic']).optional(),
+        /** Refit the BO agent's GP hyper-parameters cold (multi-start) every this many fits, keeping the better fit (default 5, 0 = never; ADR 0047). */
+        coldRefitEvery: z.number().int().nonnegative().optional(),
       })
       .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
   })
@@ -235,6 +254,16 @@ export const campaignSpecSchema = strictObject({
         path: ['budget', 'confirmation'],
         message: `${confirmation.replicates} replicates × ${confirmation.candidates} candidates would take more than half the budget of ${spec.budget.trials} trials`,
       });
+    const numeric = new Map(spec.parameters.filter((p) => p.type === 'continuous' || p.type === 'integer').map((p) => [p.name, p]));
+    (spec.derivedFeatures ?? []).forEach((f, i) => {
+      if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: ['derivedFeatures', i, 'name'], message: `duplicate name "${f.name}"` });
+      seen.add(f.name);
+      f.ratio.forEach((key, k) => {
+        if (!numeric.has(key)) ctx.addIssue({ code: 'custom', path: ['derivedFeatures', i, 'ratio', k], message: `"${key}" is not a continuous or integer parameter` });
+      });
+      const den = numeric.get(f.ratio[1]);
+      if (den && den.low <= 0) ctx.addIssue({ code: 'custom', path: ['derivedFeatures', i, 'ratio', 1], message: `the denominator "${f.ratio[1]}" must be positive (low > 0)` });
+    });
     const [lo, hi] = spec.safety.potentialWindow_V_RHE;
     if (!(lo < hi)) ctx.addIssue({ code: 'custom', path: ['safety', 'potentialWindow_V_RHE'], message: 'window must be [low, high] with low < high' });
   });

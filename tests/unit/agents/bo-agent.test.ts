@@ -95,6 +95,7 @@ describe('BoAgent on the default OER spec', () => {
   it('keeps proposing (repeats) when a tiny space is exhausted', async () => {
     const tiny = campaignSpecSchema.parse({
       ...oer,
+      derivedFeatures: [],
       parameters: [{ type: 'categorical', name: 'solvent', choices: ['water', 'dmso'] }],
       strategy: { ...oer.strategy, initialTrials: 2 },
     });
