@@ -5,7 +5,7 @@ import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { logOutputOf } from './option-parsers.ts';
 import { runReport } from './run-report.ts';
-import { UsageError } from './main.ts';
+import { UsageError } from './usage-error.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
 interface DryRunFlags {

@@ -4,10 +4,9 @@ import { registerDevicesCommands } from './devices-command.ts';
 import { nonNegativeInt, positiveInt, probability } from './option-parsers.ts';
 import { registerSimCommands } from './sim-command.ts';
 
-/** Exit codes: 0 success, 1 the run failed, 2 bad usage, input or configuration. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+import { EXIT, UsageError } from './usage-error.ts';
 
-export class UsageError extends Error {}
+export { EXIT, UsageError };
 
 /** Errors that mean "this command cannot do that with this input" (exit 2), not "the run failed" (exit 1). */
 const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError']);

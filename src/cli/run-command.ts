@@ -4,7 +4,7 @@ import { loadCampaignFile, loadConfig } from '../config/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { runReport } from './run-report.ts';
-import { UsageError } from './main.ts';
+import { UsageError } from './usage-error.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
 interface RunFlags {
