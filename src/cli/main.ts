@@ -3,6 +3,7 @@ import { registerBenchCommand } from './bench-command.ts';
 import { registerDevicesCommands } from './devices-command.ts';
 import { nonNegativeInt, positiveInt, probability } from './option-parsers.ts';
 import { registerSimCommands } from './sim-command.ts';
+import { registerTokensCommand } from './tokens-command.ts';
 
 import { EXIT, UsageError } from './usage-error.ts';
 
@@ -109,6 +110,9 @@ export function buildProgram(): Command {
 
   // labloop devices inspect | run-program: the generic LADS client (src/cli/devices-command.ts).
   registerDevicesCommands(program);
+
+  // labloop tokens create --role …: console tokens (src/cli/tokens-command.ts).
+  registerTokensCommand(program);
 
   // labloop bench: optimisation benchmarks (src/cli/bench-command.ts; the harness is loaded lazily).
   registerBenchCommand(program);
