@@ -16,7 +16,7 @@ describe('CLI polish', () => {
     const entry = r.stdout.trim();
     expect(entry).toMatch(/^alice:operator:[A-Za-z0-9_-]{43}$/);
     const config = loadConfig({ LABLOOP_CONSOLE_TOKENS: entry });
-    const auth = new TokenAuth({ tokens: config.console.tokens });
+    const auth = new TokenAuth({ tokens: config.console.tokens, insecureLocal: false });
     expect(auth.authenticate(entry.split(':')[2])).toMatchObject({ ok: true, principal: { actor: 'alice', role: 'operator' } });
     expect(labloop(['tokens', 'create', '--role', 'operator']).stdout).not.toBe(r.stdout);
     const bad = labloop(['tokens', 'create', '--role', 'boss']);
