@@ -3,6 +3,6 @@
  * BO agent vs Sobol, scored like Ax: 100·(best − baseline)/(optimum − baseline).
  *   node --import tsx bench/analytic.ts [--problems branin,hartmann6] [--seeds 30] [--budget 40] [--workers 2]
  */
-import { runBenchScript } from './harness/script.ts';
+import { runBenchScript } from './run-bench-script.ts';
 
 await runBenchScript('analytic');

@@ -4,6 +4,6 @@
  *   node --import tsx bench/liang.ts [--problems liang-crossed-barrel] [--arms lcb2-matern,default] [--seeds 50] [--workers 2]
  * Calibration arms: --arms textbook-ei,textbook-ucb2,textbook-matern-ucb2.
  */
-import { runBenchScript } from './harness/script.ts';
+import { runBenchScript } from './run-bench-script.ts';
 
 await runBenchScript('liang');

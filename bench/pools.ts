@@ -4,6 +4,6 @@
  *   node --import tsx bench/pools.ts pool --pool my.csv --inputs a,b,c --objective y --minimize [--simplex a,b,c]
  * Same flags as `labloop bench`; see src/cli/bench-command.ts.
  */
-import { runBenchScript } from './harness/script.ts';
+import { runBenchScript } from './run-bench-script.ts';
 
 await runBenchScript('pools');

@@ -3,6 +3,6 @@
  * n = 50, 200, 500, 1000 observations; medians over repetitions.
  *   node --import tsx bench/proposal-latency.ts [--sizes 50,200,500,1000] [--reps 5]
  */
-import { runBenchScript } from './harness/script.ts';
+import { runBenchScript } from './run-bench-script.ts';
 
 await runBenchScript('latency');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BenchFlags } from '../../src/cli/bench-command.ts';
+import type { BenchFlags } from './bench-flags.ts';
 import { defaultDatasetsDir, loadSpecFile, poolSpecSchema, protocolSchema, resolveSpecPath, type PoolProblem } from './problem-spec.ts';
 
 /** Turns `labloop bench` flags into pool problems: one ad-hoc CSV pool, one spec, or a suite of preset specs. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { nonNegativeInt, positiveInt } from './option-parsers.ts';
+import type { BenchFlags } from '../../bench/harness/bench-flags.ts';
 
 /**
  * `labloop bench [suite]`: optimisation benchmarks (BENCHMARKS.md §A, issue 4 part 6).
@@ -44,35 +45,7 @@ const list = (v: string): string[] => {
 };
 const collectGroups = (v: string, prev: string[][] = []): string[][] => [...prev, list(v)];
 
-export interface BenchFlags {
-  pool?: string;
-  spec?: string;
-  inputs?: string[];
-  objective?: string;
-  minimize?: boolean;
-  maximize?: boolean;
-  simplex?: string[][];
-  categorical?: string[];
-  replicates?: 'mean-distinct' | 'mean' | 'none';
-  top?: number;
-  init?: number;
-  q?: number[];
-  seeds?: number;
-  seedBase?: number;
-  budget?: number;
-  stopAt?: number;
-  arms?: string[];
-  liang?: boolean;
-  problems?: string[];
-  noise?: number[];
-  sizes?: number[];
-  reps?: number;
-  workers?: number;
-  json?: string;
-  datasets?: string;
-  traces?: boolean;
-  quiet?: boolean;
-}
+export type { BenchFlags } from '../../bench/harness/bench-flags.ts';
 
 /** Adds `bench` to the labloop program (inheriting its exit and help settings). */
 export function registerBenchCommand(program: Command): Command {
@@ -103,7 +76,8 @@ export function registerBenchCommand(program: Command): Command {
     .option('--sizes <n,..>', 'latency: numbers of observations', intList('--sizes'))
     .option('--reps <n>', 'latency: repetitions per size', positiveInt('--reps'))
     .option('--workers <n>', 'worker threads (0 = run in this thread; default min(2, cores))', nonNegativeInt('--workers'))
-    .option('--json <file>', 'result file (markdown and SVG curves are written next to it)')
+    .option('--out <dir>', 'folder for the reports (default bench-results in the working directory, never inside the installed package)')
+    .option('--json <file>', 'result file (markdown and SVG curves are written next to it; overrides --out)')
     .option('--datasets <dir>', 'folder of the shared datasets (default ../shared/datasets next to the repository)')
     .option('--traces', 'keep every campaign’s evaluation order in the JSON')
     .option('--quiet', 'no progress on stderr')
@@ -113,15 +87,14 @@ export function registerBenchCommand(program: Command): Command {
 }
 
 export async function runBench(suiteArg: string | undefined, flags: BenchFlags): Promise<void> {
-  const { UsageError } = await import('./main.ts');
+  const { UsageError } = await import('./usage-error.ts');
   const suite = suiteArg ?? (flags.pool || flags.spec ? 'pool' : undefined);
   if (!suite) throw new UsageError('say which benchmark: labloop bench pool|liang|pools|analytic|latency (or give --pool/--spec)');
   const { defaultWorkerCount } = await import('../../bench/harness/worker-pool.ts');
   const { createProgress } = await import('../../bench/harness/progress.ts');
-  const { REPO_ROOT } = await import('../../bench/harness/environment.ts');
   const workers = flags.workers ?? defaultWorkerCount();
   const progress = createProgress(suite, { quiet: flags.quiet });
-  const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
+  const resultsDir = path.resolve(flags.out ?? 'bench-results');
   const out = (name: string): string => path.resolve(flags.json ?? path.join(resultsDir, `${name}.json`));
   try {
     switch (suite) {

@@ -97,7 +97,7 @@ export function registerDevicesCommands(program: Command): void {
 
 async function context(endpoint: string, flags: ConnectionFlags): Promise<DevicesContext> {
   const [{ UsageError }, { loadConfig }, { createLogger }, { opcuaEndpointSchema, endpointIssues }, { parseSecuritySpec }, { routeOpcuaDiagnostics }] = await Promise.all([
-    import('./main.ts'), // loaded on use: main.ts registers this module
+    import('./usage-error.ts'),
     import('../config/index.ts'),
     import('../app/logger.ts'),
     import('../app/opcua-connection.ts'),
@@ -135,7 +135,7 @@ async function usage<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof Error && (e.name === 'LadsDiscoveryError' || e.name === 'InsecureEndpointError')) throw new (await import('./main.ts')).UsageError(e.message);
+    if (e instanceof Error && (e.name === 'LadsDiscoveryError' || e.name === 'InsecureEndpointError')) throw new (await import('./usage-error.ts')).UsageError(e.message);
     throw e;
   }
 }

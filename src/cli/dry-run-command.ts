@@ -5,7 +5,7 @@ import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { logOutputOf } from './option-parsers.ts';
 import { runReport } from './run-report.ts';
-import { CampaignPausedError, UsageError } from './main.ts';
+import { CampaignPausedError, UsageError } from './usage-error.ts';
 import { installStopSignals } from './stop-signals.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 

@@ -4,7 +4,7 @@ import { createLogger } from '../app/logger.ts';
 import { exportResults } from '../app/export-results.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { UsageError } from './main.ts';
+import { UsageError } from './usage-error.ts';
 
 interface DbFlags {
   db?: string;

@@ -3,22 +3,11 @@ import { registerBenchCommand } from './bench-command.ts';
 import { registerDevicesCommands } from './devices-command.ts';
 import { nonNegativeInt, positiveInt, probability } from './option-parsers.ts';
 import { registerSimCommands } from './sim-command.ts';
+import { registerTokensCommand } from './tokens-command.ts';
 
-/** Exit codes: 0 success, 1 the run failed, 2 bad usage, input or configuration. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+import { CampaignPausedError, EXIT, UsageError } from './usage-error.ts';
 
-export class UsageError extends Error {}
-
-/** The campaign stopped on a signal (or waits for an operator) and is resumable: exit 130 with the resume hint. */
-export class CampaignPausedError extends Error {
-  constructor(
-    readonly campaignId: string,
-    reason: string | undefined,
-  ) {
-    super(`campaign ${campaignId} paused${reason ? ` (${reason})` : ''}: continue with \`labloop resume ${campaignId}\``);
-    this.name = 'CampaignPausedError';
-  }
-}
+export { CampaignPausedError, EXIT, UsageError };
 
 /** Errors that mean "this command cannot do that with this input" (exit 2), not "the run failed" (exit 1). */
 const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError', 'PlanRefusedError']);
@@ -162,6 +151,9 @@ export function buildProgram(): Command {
 
   // labloop devices inspect | run-program: the generic LADS client (src/cli/devices-command.ts).
   registerDevicesCommands(program);
+
+  // labloop tokens create --role …: console tokens (src/cli/tokens-command.ts).
+  registerTokensCommand(program);
 
   // labloop bench: optimisation benchmarks (src/cli/bench-command.ts; the harness is loaded lazily).
   registerBenchCommand(program);

@@ -2,7 +2,7 @@ import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { runReport } from './run-report.ts';
-import { CampaignPausedError, UsageError } from './main.ts';
+import { CampaignPausedError, UsageError } from './usage-error.ts';
 import { installStopSignals } from './stop-signals.ts';
 
 interface ResumeFlags {

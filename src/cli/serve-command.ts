@@ -4,7 +4,7 @@ import { startServeConsole } from '../app/console-serve.ts';
 import { createLogger } from '../app/logger.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import type { CampaignSpec } from '../domain/index.ts';
-import { UsageError } from './main.ts';
+import { UsageError } from './usage-error.ts';
 
 interface ServeFlags {
   port: number;

@@ -4,7 +4,7 @@ import { probability, logOutputOf } from './option-parsers.ts';
 import { InvalidArgumentError } from 'commander';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../domain/index.ts';
-import { UsageError } from './main.ts';
+import { UsageError } from './usage-error.ts';
 
 /**
  * `labloop sim liquid-handler` and `labloop sim echem-station`: the simulated instruments as processes of their own,

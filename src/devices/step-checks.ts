@@ -1,13 +1,13 @@
 import type { FailureCode } from '../domain/index.ts';
 import type { LocationInfo } from './labware.ts';
 import { LIQUID_HANDLER_VENDOR_CODES } from './liquid-handler-codes.ts';
-import type { Transaction, VolumeTracker } from './volume-tracker.ts';
+import type { TrackerView, TransactionView } from './tracker-contract.ts';
 
 const TOLERANCE = 1e-6;
 
 /** The checks of one step inside a transaction; failures become channel errors. */
 export class StepChecks {
-  constructor(private readonly tracker: VolumeTracker, private readonly tx: Transaction, private readonly index: number) {}
+  constructor(private readonly tracker: TrackerView, private readonly tx: TransactionView, private readonly index: number) {}
 
   private fail(code: FailureCode, message: string, channel?: number, vendorCode?: string): void {
     this.tx.fail({ step: this.index, code, message, ...(channel !== undefined ? { channel } : {}), ...(vendorCode ? { vendorCode } : {}) });

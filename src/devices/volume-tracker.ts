@@ -1,4 +1,5 @@
-import type { FailureCode, LiquidHandlerStep, OperationResult } from '../domain/index.ts';
+import type { LiquidHandlerStep, OperationResult } from '../domain/index.ts';
+import type { Change, ChannelError, Contents, TipState, TrackerLimits } from './tracker-contract.ts';
 import type { Deck, LocationInfo } from './labware.ts';
 import { StepChecks } from './step-checks.ts';
 
@@ -10,43 +11,7 @@ import { StepChecks } from './step-checks.ts';
  * rolled back. Volumes in µL; amounts in nmol (µL × mM); water is volume only.
  */
 
-export interface ChannelError {
-  /** Undefined for a step that concerns no channel (e.g. washing a cell). */
-  channel?: number;
-  step: number;
-  code: FailureCode;
-  vendorCode?: string;
-  message: string;
-}
-
-export interface Contents {
-  volume: number;
-  /** nmol per species (water excluded). */
-  amounts: Readonly<Record<string, number>>;
-}
-
-export interface TrackerLimits {
-  channels: number;
-  /** Smallest and largest single aspiration or dispense, µL. */
-  minVolume: number;
-  maxVolume: number;
-  /** Largest transfer (the device splits it into tip-sized moves), µL. */
-  maxTransferVolume: number;
-}
-
-export interface TipState {
-  mounted: boolean;
-  /** Liquid held in the tip (nominal). */
-  liquid?: { source: string; volume: number };
-}
-
-/** @internal One nominal change of a transaction, tagged with its channel (-1: none). */
-export type Change =
-  | { kind: 'draw'; channel: number; location: string; volume: number }
-  | { kind: 'add'; channel: number; location: string; source: string; volume: number }
-  | { kind: 'tip'; channel: number; state: TipState }
-  | { kind: 'rackTip'; channel: number; rack: string }
-  | { kind: 'wash'; channel: -1; location: string };
+export type { ChannelError, Contents, TrackerLimits, TipState, Change } from './tracker-contract.ts';
 
 type Dispensed = OperationResult['dispensed'];
 const TOLERANCE = 1e-6;

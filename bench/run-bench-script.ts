@@ -1,6 +1,7 @@
+import path from 'node:path';
 import { Command } from 'commander';
-import { registerBenchCommand } from '../../src/cli/bench-command.ts';
-import { UsageError } from '../../src/cli/main.ts';
+import { registerBenchCommand } from '../src/cli/bench-command.ts';
+import { UsageError } from '../src/cli/usage-error.ts';
 
 /**
  * Entry of the bench/*.ts scripts: runs `labloop bench <suite> …args` in this process. A leading `pool` argument
@@ -13,7 +14,9 @@ export async function runBenchScript(suite: string): Promise<void> {
   try {
     const program = new Command('labloop').exitOverride();
     registerBenchCommand(program);
-    await program.parseAsync(['bench', ...explicit, ...args], { from: 'user' });
+    // The repository's scripts keep their reports in bench/results (the installed CLI writes to ./bench-results).
+    const out = args.includes('--out') || args.includes('--json') ? [] : ['--out', path.join(import.meta.dirname, 'results')];
+    await program.parseAsync(['bench', ...explicit, ...args, ...out], { from: 'user' });
   } catch (e) {
     const err = e as Error & { code?: string };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return;
