@@ -7,7 +7,8 @@
  *
  *   node --import tsx bench/fuzz-inputs.ts [--cases 10000] [--seed 20261207] [--surface mqtt-payloads]
  *
- * Prints one table row per surface and writes bench/results/fuzz-inputs.json (counts, top refusals, first failures).
+ * Prints one table row per surface and writes bench/results/fuzz-inputs.json (fuzz-inputs-<surface>.json with
+ * --surface): counts, top refusals, first failures.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   const header = '| surface | cases | accepted | rejected (typed) | untyped | out-of-envelope | hangs | crashes | wall |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const rows = results.map((r) => `| ${r.surface} | ${CASES} | ${r.counts.accepted} | ${r.counts.rejected} | ${r.counts.untyped} | ${r.counts['out-of-envelope']} | ${r.counts.hang} | ${r.counts.crash} | ${r.wall_s} s |`);
   process.stdout.write(`\n${header}\n${rows.join('\n')}\n\nseed ${SEED}\n`);
-  const out = path.join(import.meta.dirname, 'results', 'fuzz-inputs.json');
+  const out = path.join(import.meta.dirname, 'results', ONLY ? `fuzz-inputs-${ONLY}.json` : 'fuzz-inputs.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'fuzz-inputs', date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: { before: loadBefore, after: os.loadavg() }, cases: CASES, seed: SEED, results }, null, 2)}\n`);
   process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);

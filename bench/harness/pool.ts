@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { zeros, type Matrix } from '../../models/linalg/index.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '../../src/store/csv.ts';
 import { hypervolume } from '../../models/metrics/hypervolume.ts';
 import { specObjectives, type PoolSpec } from './problem-spec.ts';
 
@@ -58,7 +58,7 @@ export interface Pool {
 
 export function loadPool(spec: PoolSpec, csvText?: string): Pool {
   const text = csvText ?? fs.readFileSync(spec.file, 'utf8');
-  const table = parseCsv(text);
+  const table = parseCsv(text, spec.file);
   const col = (name: string): number => {
     const j = table.header.indexOf(name);
     if (j < 0) throw new Error(`column "${name}" is not in ${spec.file} (columns: ${table.header.join(', ')})`);

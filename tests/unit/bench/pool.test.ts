@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../../../bench/harness/csv.ts';
+import { parseCsv } from '../../../src/store/csv.ts';
 import { loadPool } from '../../../bench/harness/pool.ts';
 import { poolSpecSchema, listPresetSpecs, loadSpecFile, resolveSpecPath } from '../../../bench/harness/problem-spec.ts';
 import { initialIndices, runPoolCampaign } from '../../../bench/harness/pool-campaign.ts';

@@ -51,3 +51,23 @@ function parseCsv(text: string): string[][] {
   }
   return records;
 }
+
+describe('parseCsv (the one CSV reader)', () => {
+  it('reads quoted fields with commas, doubled quotes and line breaks, a BOM and CRLF', async () => {
+    const { parseCsv: read } = await import('../../../src/store/csv.ts');
+    const text = '\ufeffid,note,v\r\nt-1,"has ""quotes"", commas\r\nand lines",-0.5\r\n\r\nt-2,plain,3\r\n';
+    expect(read(text)).toEqual({ header: ['id', 'note', 'v'], rows: [['t-1', 'has "quotes", commas\r\nand lines', '-0.5'], ['t-2', 'plain', '3']] });
+    const rows = [{ id: 'x', note: ' padded, "q"\n', v: 1 }];
+    expect(read(toCsv(rows, ['id', 'note', 'v'])).rows).toEqual([['x', ' padded, "q"\n', '1']]);
+  });
+
+  it('refuses semicolon- and tab-separated files, ragged rows and open quotes with a clear error', async () => {
+    const { parseCsv: read, CsvFileError } = await import('../../../src/store/csv.ts');
+    expect(() => read('a;b;c\n1;2;3\n', 'pool.csv')).toThrow(/pool\.csv: the header looks semicolon-separated .*comma-separated/);
+    expect(() => read('a\tb\n1\t2\n', 'pool.csv')).toThrow(/tab-separated/);
+    expect(() => read('a,b\n1,2\n3\n', 'pool.csv')).toThrow(CsvFileError);
+    expect(() => read('a,b\n1,2\n3\n', 'pool.csv')).toThrow(/pool\.csv: line 3/);
+    expect(() => read('a,b\n1,"2\n', 'pool.csv')).toThrow(/never closed/);
+    expect(() => read('', 'pool.csv')).toThrow(/no header row/);
+  });
+});
