@@ -57,3 +57,12 @@ describe('TriageRecovery', () => {
     expect((await noHuman.decide('t3', makeFailure('CLOT', 'clot'), 0)).decision).toBe('skip');
   });
 });
+
+describe('examples/oer-hybrid.yaml', () => {
+  it('loads as a hybrid campaign with its planner settings', async () => {
+    const { loadCampaignFile } = await import('../../../../src/config/index.ts');
+    const spec = await loadCampaignFile(new URL('../../../../examples/oer-hybrid.yaml', import.meta.url).pathname);
+    expect(spec.strategy.agent).toBe('hybrid');
+    expect(spec.strategy.planner).toEqual({ every: 8, stallAfter: 12, candidates: 3, share: 0.5, triage: ['retry', 'skip', 'quarantine-station'] });
+  });
+});
