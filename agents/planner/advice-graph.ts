@@ -1,6 +1,6 @@
 import { Annotation, Command, END, START, StateGraph, interrupt, type BaseCheckpointSaver } from '@langchain/langgraph';
 import type { CampaignSpec } from '../../src/domain/index.ts';
-import type { Advice, AdviceRequest, FallbackReason, Planner, PlannerSource } from './planner.ts';
+import type { Advice, AdviceRequest, FallbackReason, Planner, PlannerResult, PlannerSource } from './planner.ts';
 
 const AdviceState = Annotation.Root({
   summary: Annotation<AdviceRequest['summary']>(),
@@ -70,4 +70,17 @@ export class AdviceGraph {
       approved: out.approved === true,
     };
   }
+}
+
+/**
+ * The graph as the planner source's way of asking: each call is a new round (thread from `nextThread`). Advice a
+ * human rejected, or that still awaits approval, contributes no candidates.
+ */
+export function askThroughGraph(graph: AdviceGraph, nextThread: () => string): (request: AdviceRequest) => Promise<PlannerResult<Advice>> {
+  return async (request) => {
+    const round = await graph.run(nextThread(), { summary: request.summary, k: request.k, reason: request.reason });
+    if (round.state !== 'done') return { value: { ...round.advice, candidates: [] }, source: 'rules' };
+    const value = round.approved ? round.advice : { ...round.advice, candidates: [] };
+    return { value, source: round.source, ...(round.fallback ? { fallback: round.fallback } : {}), ...(round.transcriptId ? { transcriptId: round.transcriptId } : {}) };
+  };
 }

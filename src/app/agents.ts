@@ -14,6 +14,8 @@ import { SafetyGate } from '../safety/safety-gate.ts';
 export interface AgentExtras {
   planner?: Planner;
   logger?: Logger;
+  /** How the hybrid agent's source asks for advice (the checkpointed advice graph); default: the planner directly. */
+  ask?: ConstructorParameters<typeof PlannerCandidateSource>[0]['ask'];
   /** Receives the hybrid agent's planner source (tests and benches read its advice log). */
   onPlannerSource?: (source: PlannerCandidateSource) => void;
 }
@@ -46,6 +48,7 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         strategy,
         model: () => judge.report().snapshot?.hyperparameters,
         ...(extras.logger ? { logger: extras.logger } : {}),
+        ...(extras.ask ? { ask: extras.ask } : {}),
       });
       extras.onPlannerSource?.(source);
       return new HybridAgent(judge, [source], strategy.share);

@@ -22,6 +22,8 @@ import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createAgent } from './agents.ts';
+import { AdviceGraph, askThroughGraph } from '../../agents/planner/advice-graph.ts';
+import { DocumentCheckpointSaver } from '../../agents/planner/document-checkpoint-saver.ts';
 import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
 import { exportCampaign } from '../store/export.ts';
 import { createPlanner } from './planner.ts';
@@ -209,7 +211,16 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
     const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
-    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, { ...(planner ? { planner } : {}), logger }));
+    // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADR 0073); rounds are
+    // numbered per campaign, so an agent rebuilt after an exclusion starts a new round instead of reading an old one.
+    let adviceRound = 0;
+    const ask = planner
+      ? askThroughGraph(
+          new AdviceGraph({ spec, planner, checkpointer: new DocumentCheckpointSaver((r) => bus.publish(campaignId, 'plannerCheckpoint', r)) }),
+          () => `${campaignId}:advice:${++adviceRound}`,
+        )
+      : undefined;
+    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, { ...(planner ? { planner } : {}), ...(ask ? { ask } : {}), logger }));
     const defaultRecovery = consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries);
     const recovery = planner ? triageRecovery(planner, spec, bus, campaignId, executor, consoleHandle?.recovery, logger) : defaultRecovery;
     const loop = new CampaignLoop({

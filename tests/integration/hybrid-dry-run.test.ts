@@ -71,6 +71,11 @@ describe('dry run with the hybrid agent (strategy.agent: hybrid)', () => {
       const calls = new Map(docs.filter((d) => d.type === 'plannerCall').map((d) => [`plannerCall:${d.seq}`, d]));
       const llm = docs.flatMap((d) => (d.type === 'suggestion' && d.payload.suggestion.proposer === 'llm' ? [d.payload.suggestion] : []));
       expect(llm.length).toBeGreaterThan(0);
+      // Each advice round ran as the LangGraph graph, checkpointed in this campaign's documents.
+      const checkpoints = docs.filter((d) => d.type === 'plannerCheckpoint');
+      const adviceCalls = [...calls.values()].filter((d) => d.type === 'plannerCall' && d.payload.job === 'advise').length;
+      const threads = new Set(checkpoints.map((d) => (d.type === 'plannerCheckpoint' ? String(d.payload.config.configurable?.thread_id) : '')));
+      expect(threads.size).toBe(adviceCalls);
       for (const s of llm) {
         expect(s.rationale).toContain('LLM planner (exploit)');
         expect(calls.has(s.sourceId ?? '')).toBe(true);
