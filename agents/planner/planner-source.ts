@@ -1,6 +1,6 @@
 import type { CampaignSpec, Logger, Observation, PlannerStrategy, Recipe } from '../../src/domain/index.ts';
 import type { CandidateRequest, CandidateSource, ExternalCandidate } from '../candidates.ts';
-import type { Advice, CampaignSummary, Planner } from './planner.ts';
+import type { Advice, AdviceRequest, CampaignSummary, Planner, PlannerResult } from './planner.ts';
 
 const RECENT = 5;
 
@@ -16,6 +16,8 @@ export interface PlannerSourceOptions {
   /** The judging agent's model hyper-parameters (lengthscales), for the summary. */
   model?: () => Record<string, unknown> | undefined;
   logger?: Logger;
+  /** How advice is asked (default: the planner's advise job; the composition root passes the checkpointed graph). */
+  ask?: (request: AdviceRequest) => Promise<PlannerResult<Advice>>;
 }
 
 /**
@@ -86,7 +88,8 @@ export class PlannerCandidateSource implements CandidateSource {
       ...(this.opts.model?.() ? { model: this.opts.model() } : {}),
     };
     const k = this.opts.strategy.candidates;
-    const result = await this.opts.planner.advise({ spec: this.opts.spec, summary, k, reason });
+    const adviceRequest: AdviceRequest = { spec: this.opts.spec, summary, k, reason };
+    const result = await (this.opts.ask ? this.opts.ask(adviceRequest) : this.opts.planner.advise(adviceRequest));
     const advice = result.value;
     this.last = advice;
     this.advices.push({ strategy: advice.strategy, source: result.source, candidates: advice.candidates.length, ...(result.transcriptId ? { transcriptId: result.transcriptId } : {}) });

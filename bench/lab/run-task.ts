@@ -107,7 +107,9 @@ export async function runLabTask(task: LabTask): Promise<LabRunResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-bench-lab-'));
   const store = await openStore({ pgliteDir: MEMORY_DIR, pgliteTemplateCacheDir: task.pgliteCacheDir });
   try {
-    const config = loadConfig({}, { pgliteDir: MEMORY_DIR, pgliteCacheDir: task.pgliteCacheDir, pkiDir: task.pkiDir, logLevel: 'silent' });
+    // Only the planner's endpoint settings come from the environment (a hybrid arm asks the configured model).
+    const llmEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('LABLOOP_LLM_')));
+    const config = loadConfig(llmEnv, { pgliteDir: MEMORY_DIR, pgliteCacheDir: task.pgliteCacheDir, pkiDir: task.pkiDir, logLevel: 'silent' });
     const summary = await runDryRun({
       spec: task.spec,
       config,

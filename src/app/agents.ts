@@ -20,6 +20,8 @@ import { createInlineTrainer } from './generative-trainer.ts';
  */
 export interface AgentServices {
   planner?: Planner;
+  /** How the hybrid agent's source asks for advice (the checkpointed advice graph); default: the planner directly. */
+  ask?: ConstructorParameters<typeof PlannerCandidateSource>[0]['ask'];
   /** Receives the hybrid agent's planner source (tests and benches read its advice log). */
   onPlannerSource?: (source: PlannerCandidateSource) => void;
   tfBackend?: TfBackendPreference;
@@ -59,6 +61,7 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         strategy,
         model: () => judge.report().snapshot?.hyperparameters,
         ...(services.logger ? { logger: services.logger } : {}),
+        ...(services.ask ? { ask: services.ask } : {}),
       });
       services.onPlannerSource?.(source);
       return new HybridAgent(judge, [source], strategy.share);

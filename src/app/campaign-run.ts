@@ -1,18 +1,20 @@
 import { rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Planner } from '../../agents/planner/planner.ts';
 import type { Agent } from '../../agents/agent.ts';
 import { BatchWatch } from '../../agents/batch-watch.ts';
 import type { BestEstimate } from '../../agents/best-estimate.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
-import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
+import { autoApproval, autoRecovery, type RecoveryPolicy } from '../../agents/trial-ports.ts';
 import { InstantClock, createClock, parseClockMode } from '../../simulators/clock.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { RuleFaultInjector } from '../../simulators/faults.ts';
 import { OER_LANDSCAPE_DEFAULT_SEED } from '../../simulators/physics/oer-landscape.ts';
 import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
-import { Rng, type CampaignSpec, type Clock, type Logger, type Observation } from '../domain/index.ts';
+import { Rng, type CampaignSpec, type Clock, type Logger, type Observation, type Recipe } from '../domain/index.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Station } from '../engine/station.ts';
 import { DocumentBus, type RunInfo } from '../protocol/index.ts';
@@ -27,6 +29,11 @@ import { createWorkerTrainer, type ClosableTrainer } from './generative-trainer.
 import { createPlanner } from './planner.ts';
 import type { StoredCampaign } from './campaign-restore.ts';
 import { LiveListingFile, listCampaigns } from './campaign-listing.ts';
+import { AdviceGraph, askThroughGraph } from '../../agents/planner/advice-graph.ts';
+import { DocumentCheckpointSaver } from '../../agents/planner/document-checkpoint-saver.ts';
+import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
+import { exportCampaign } from '../store/export.ts';
+import { reportFacts } from './report-facts.ts';
 import { analyseEchem } from './analysis.ts';
 import { brokerConnection, configuredBroker } from './broker-connection.ts';
 import { defaultCampaignId, hashTag, type RunKind } from './campaign-identity.ts';
@@ -256,16 +263,28 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
     const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
+    // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADR 0073); rounds are
+    // numbered per campaign, so an agent rebuilt after an exclusion starts a new round instead of reading an old one.
+    let adviceRound = 0;
+    const ask = planner
+      ? askThroughGraph(
+          new AdviceGraph({ spec, planner, checkpointer: new DocumentCheckpointSaver((r) => bus.publish(campaignId, 'plannerCheckpoint', r)) }),
+          () => `${campaignId}:advice:${++adviceRound}`,
+        )
+      : undefined;
     // A generative agent trains in one worker thread per run, shared by every rebuild of the agent (ADR 0082).
     trainer = spec.strategy.agent === 'generative' ? createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
     const services: AgentServices = {
       tfBackend: config.tfBackend,
       logger,
       ...(planner ? { planner } : {}),
+      ...(ask ? { ask } : {}),
       ...(trainer ? { trainer } : {}),
       ...(opts.priorObservations ? { priorObservations: opts.priorObservations } : {}),
     };
     const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, services));
+    const defaultRecovery = consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries);
+    const recovery = planner ? triageRecovery(planner, spec, bus, campaignId, executor, consoleHandle?.recovery, logger) : defaultRecovery;
     const loop = new CampaignLoop({
       spec,
       campaignId,
@@ -274,7 +293,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       executor,
       gate,
       approvals: consoleHandle?.approvals ?? autoApproval,
-      recovery: consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries),
+      recovery,
       newId,
       logger,
       clock,
@@ -303,6 +322,12 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     await bus.flush();
     await sink.flush();
     await measurements.flush();
+    // The planner's report reads the stored campaign; its own plannerCall document is stored before the export.
+    const summaryFile = planner ? await writePlannerReport(planner, store, campaignId, spec, opts.outDir) : undefined;
+    if (summaryFile) {
+      await bus.flush();
+      await sink.flush();
+    }
     const exported = await exportResults(store, campaignId, spec, opts.outDir, {
       seed: opts.seed,
       ...(opts.lab.kind === 'simulated' ? { transport: opts.lab.transport } : {}),
@@ -320,7 +345,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       spec,
       runId,
       result,
-      files: exported.files,
+      files: summaryFile ? [...exported.files, summaryFile] : exported.files,
       virtualHours: clock.now() / 3600,
       wallSeconds: (performance.now() - started) / 1000,
       best: result.progress.best ? { value: result.progress.best.value, recipe: result.progress.best.recipe, trialId: result.progress.best.trialId } : undefined,
@@ -417,6 +442,33 @@ function runInfo(opts: CampaignRunOptions, runId: string, virtualStart_s: number
         }
       : { kind: 'stations', file: opts.lab.path ? path.resolve(opts.lab.path) : '<stations file>' };
   return { runId, kind: opts.kind, clock: opts.clock, lab, virtualStart_s };
+}
+
+/** The planner's triage as the recovery policy: it reads each trial's recipe and station from the documents. */
+function triageRecovery(planner: Planner, spec: CampaignSpec, bus: DocumentBus, campaignId: string, executor: LabExecutor, human: RecoveryPolicy | undefined, logger: Logger): TriageRecovery {
+  const trials = new Map<string, { recipe: Recipe; station?: string }>();
+  bus.subscribe((doc) => {
+    if (doc.campaignId === campaignId && doc.type === 'trialState') trials.set(doc.payload.trialId, { recipe: doc.payload.recipe, ...(doc.payload.station ? { station: doc.payload.station } : {}) });
+  });
+  return new TriageRecovery({
+    planner,
+    spec,
+    allowed: spec.strategy.planner?.triage ?? ['retry', 'skip'],
+    trialInfo: (id) => trials.get(id),
+    stations: executor,
+    ...(human ? { human } : {}),
+    logger: logger.child({ component: 'planner-triage' }),
+  });
+}
+
+/** summary.md: the planner's end-of-campaign report, phrased from facts computed from the store. */
+async function writePlannerReport(planner: Planner, store: Store, campaignId: string, spec: CampaignSpec, outDir: string): Promise<string> {
+  const facts = reportFacts(await exportCampaign(store, campaignId), spec);
+  const { value, source } = await planner.report({ facts });
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, 'summary.md');
+  await writeFile(file, `${value.markdown.trimEnd()}\n\n_Written by the ${source} planner from facts computed from the store._\n`);
+  return file;
 }
 
 function primaryObjective(spec: CampaignSpec): string {

@@ -171,6 +171,16 @@ const payloads = {
     result: z.unknown(),
     trialId: z.string().optional(),
   }),
+  /** One operation of the planner graph's checkpointer (ADR 0073): a checkpoint or a task's pending writes. */
+  plannerCheckpoint: z.object({
+    op: z.enum(['put', 'writes']),
+    config: z.object({ configurable: z.record(z.string(), z.unknown()).optional() }),
+    checkpoint: z.unknown().optional(),
+    metadata: z.unknown().optional(),
+    writes: z.array(z.tuple([z.string(), z.unknown()])).optional(),
+    taskId: z.string().optional(),
+    taskPath: z.string().optional(),
+  }),
   /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
   fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),
 } as const;

@@ -1,0 +1,180 @@
+/**
+ * bench:planner — what the planner costs, and that nobody can talk past its guardrails (issue 12). With the test stub
+ * as the endpoint it measures overhead only: no claim of LLM benefit without a real model.
+ *   1. fuzz: N adversarial replies (default 10 000, a quarter per job) through the planner pipeline: crashes,
+ *      recipes outside the envelope, broken contracts, answers used vs fallbacks, time per case;
+ *   2. per call: the rule planner, and the LLM planner through @langchain/openai over HTTP to the stub (instant reply);
+ *   3. fallback latency: a stub that answers after 3 s, timeout 500 ms: time beyond the timeout;
+ *   4. per dry run: the default OER dry run (sim transport, instant clock) with BO alone, hybrid on the stub and
+ *      hybrid with no endpoint, paired on seeds: wall time, planner time, best η10 observed. Judge by the truth with
+ *      `npm run bench:lab -- --arms default,hybrid` (set LABLOOP_LLM_BASE_URL for a real model).
+ * Usage: npm run bench:planner -- [--fuzz 10000] [--seeds 1,2] [--trials 48] [--no-dry-runs] [--out bench/results/planner.json]
+ */
+import fc from 'fast-check';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { JobName, Planner } from '../agents/planner/planner.ts';
+import { RulePlanner } from '../agents/planner/rule-planner.ts';
+import { runDryRun } from '../src/app/dry-run.ts';
+import { createPlanner } from '../src/app/planner.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { silentLogger, type CampaignSpec } from '../src/domain/index.ts';
+import { SafetyGate } from '../src/safety/safety-gate.ts';
+import { CASES } from '../tests/contract/planner.contract.ts';
+import { defaultSpec, goodRecipe } from '../tests/helpers/default-spec.ts';
+import { startOpenAiStub, type StubResponder } from '../tests/helpers/openai-stub.ts';
+import { adversarialReply, fuzzOnce } from '../tests/helpers/planner-fuzz.ts';
+import { runEnvironment } from './harness/environment.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? def) : def;
+};
+const FUZZ = Number(opt('fuzz', '10000'));
+const SEEDS = opt('seeds', '1,2').split(',').map(Number);
+const TRIALS = Number(opt('trials', '48'));
+const OUT = opt('out', 'bench/results/planner.json');
+const DRY_RUNS = !args.includes('--no-dry-runs');
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+};
+const r3 = (x: number): number => Number(x.toPrecision(3));
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+/** The stub as a model that advises exploiting near a fixed good ink, triages by retryability, and reports nothing numeric. */
+const modelLike: StubResponder = (req) => {
+  const input = JSON.parse(req.body.messages[1]?.content ?? '{}') as { job?: string; input?: { summary?: { completed?: number }; failure?: { retryable?: boolean } } };
+  if (input.job === 'triage') return { content: JSON.stringify({ verdict: input.input?.failure?.retryable ? 'retry' : 'skip', reason: 'device fault' }) };
+  if (input.job === 'report') return { content: JSON.stringify({ markdown: 'The campaign is finished; see the table of trials.' }) };
+  const shift = ((input.input?.summary?.completed ?? 0) % 5) * 10;
+  return {
+    content: JSON.stringify({
+      strategy: 'exploit',
+      rationale: 'Ni-Fe inks with a little Co are known good OER catalysts',
+      candidates: [
+        { recipe: { ...goodRecipe, depositionCharge_mC_cm2: 40 + shift }, rationale: 'Ni-rich Ni-Fe-Co' },
+        { recipe: { ...goodRecipe, Ni: 0.5, Fe: 0.35, Co: 0.15, annealTemperature: 250 + shift }, rationale: 'more Fe' },
+      ],
+    }),
+  };
+};
+
+async function fuzz(): Promise<Record<string, unknown>> {
+  const jobs: JobName[] = ['draft', 'advise', 'triage', 'report'];
+  const per = Math.ceil(FUZZ / jobs.length);
+  const out: Record<string, unknown> = {};
+  for (const job of jobs) {
+    const replies = fc.sample(adversarialReply(job), { seed: 20261207, numRuns: per });
+    const counts = { cases: 0, crashed: 0, outside: 0, broken: 0, usedModel: 0, fellBack: 0 };
+    const t0 = performance.now();
+    for (const reply of replies) {
+      const o = await fuzzOnce(job, reply);
+      counts.cases++;
+      if (o.crashed) counts.crashed++;
+      counts.outside += o.outside;
+      counts.broken += o.broken;
+      if (o.source === 'llm') counts.usedModel++;
+      else if (o.source === 'rules') counts.fellBack++;
+    }
+    out[job] = { ...counts, msPerCase: r3((performance.now() - t0) / per) };
+    log(`fuzz ${job}: ${JSON.stringify(out[job])}`);
+  }
+  return out;
+}
+
+async function perCall(baseUrl: string): Promise<Record<string, unknown>> {
+  const rules = new RulePlanner({ gateFor: (s) => new SafetyGate(s) });
+  const config = loadConfig({ LABLOOP_LLM_BASE_URL: baseUrl, LABLOOP_LLM_MODEL: 'stub', LABLOOP_LLM_MAX_CALLS: '100000' });
+  const llm = createPlanner({ config, logger: silentLogger });
+  const time = async (p: Planner, n: number): Promise<number[]> => {
+    const ms: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await p.advise(CASES.adviceWarm);
+      ms.push(performance.now() - t0);
+    }
+    return ms;
+  };
+  await time(llm, 10);
+  const ruleMs = await time(rules, 200);
+  const llmMs = await time(llm, 200);
+  if (llm.stats().answeredBy.llm < 200) throw new Error('the stub answers were not used');
+  return { rulesAdviseMs: { median: r3(median(ruleMs)), max: r3(Math.max(...ruleMs)) }, llmAdviseOverHttpMs: { median: r3(median(llmMs)), max: r3(Math.max(...llmMs)) } };
+}
+
+async function fallbackLatency(): Promise<Record<string, unknown>> {
+  const slow = await startOpenAiStub(() => ({ delay_ms: 3000, then: { content: '{}' } }));
+  const timeout_ms = 500;
+  const beyond: number[] = [];
+  try {
+    const planner = createPlanner({ config: loadConfig({ LABLOOP_LLM_BASE_URL: slow.baseUrl, LABLOOP_LLM_TIMEOUT_MS: String(timeout_ms) }), logger: silentLogger });
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      const r = await planner.advise(CASES.adviceWarm);
+      if (r.fallback !== 'timeout') throw new Error(`expected a timeout fallback, got ${r.fallback ?? r.source}`);
+      beyond.push(performance.now() - t0 - timeout_ms);
+    }
+  } finally {
+    await slow.close();
+  }
+  return { timeout_ms, beyondTimeoutMs: { median: r3(median(beyond)), max: r3(Math.max(...beyond)) } };
+}
+
+async function dryRuns(baseUrl: string): Promise<Record<string, unknown>[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-bench-planner-'));
+  const rows: Record<string, unknown>[] = [];
+  const spec0 = defaultSpec({ budget: { trials: TRIALS } });
+  const arms: { name: string; spec: CampaignSpec; env: Record<string, string> }[] = [
+    { name: 'bo', spec: spec0, env: {} },
+    { name: 'hybrid-stub', spec: { ...spec0, strategy: { ...spec0.strategy, agent: 'hybrid' } }, env: { LABLOOP_LLM_BASE_URL: baseUrl, LABLOOP_LLM_MODEL: 'stub' } },
+    { name: 'hybrid-rules', spec: { ...spec0, strategy: { ...spec0.strategy, agent: 'hybrid' } }, env: {} },
+  ];
+  try {
+    for (const seed of SEEDS) {
+      for (const arm of arms) {
+        const config = loadConfig(arm.env, { pgliteDir: path.join(dir, `${arm.name}-${seed}`) });
+        const outDir = path.join(dir, `out-${arm.name}-${seed}`);
+        const s = await runDryRun({ spec: arm.spec, config, logger: silentLogger, seed, outDir, clock: 'instant', transport: 'sim' });
+        const campaign = JSON.parse(await readFile(path.join(outDir, 'campaign.json'), 'utf8')) as { planner?: { calls: number; latency_ms: { total: number }; answeredBy: Record<string, number> } };
+        const row = {
+          seed,
+          arm: arm.name,
+          state: s.result.state,
+          trials: s.result.progress.dispatched,
+          wallSeconds: r3(s.wallSeconds),
+          plannerCalls: campaign.planner?.calls ?? 0,
+          plannerModelSeconds: r3((campaign.planner?.latency_ms.total ?? 0) / 1000),
+          bestEta10_V: s.best ? r3(s.best.value) : null,
+        };
+        rows.push(row);
+        log(`dry run ${JSON.stringify(row)}`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+const stub = await startOpenAiStub(modelLike);
+try {
+  const started = performance.now();
+  const result: Record<string, unknown> = { command: `npm run bench:planner -- ${args.join(' ')}`.trim(), environment: runEnvironment() };
+  result.fuzz = await fuzz();
+  result.perCall = await perCall(stub.baseUrl);
+  log(`per call: ${JSON.stringify(result.perCall)}`);
+  result.fallback = await fallbackLatency();
+  log(`fallback: ${JSON.stringify(result.fallback)}`);
+  if (DRY_RUNS) result.dryRuns = await dryRuns(stub.baseUrl);
+  result.wallSeconds = r3((performance.now() - started) / 1000);
+  await mkdir(path.dirname(OUT), { recursive: true });
+  await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\nwrote ${OUT}\n`);
+} finally {
+  await stub.close();
+}
