@@ -1,7 +1,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { GENERATIVE_MODELS, type Observation } from '../domain/index.ts';
+import type { Observation } from '../domain/index.ts';
 import { nonNegativeInt, positiveInt } from './option-parsers.ts';
 import { UsageError } from './main.ts';
 
@@ -23,6 +23,8 @@ interface DesignFlags {
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+/** The generator kinds (domain GENERATIVE_MODELS; spelled out here so `labloop --help` does not load zod). */
+const MODELS = ['cvae', 'wgan', 'ddpm', 'prior'] as const;
 
 /**
  * `labloop design`: inverse design with a conditional generator judged by the BO surrogate (ADR 0084). The heavy
@@ -38,7 +40,7 @@ export function registerDesignCommand(program: Command): void {
     .option('--db <dir>', 'PGlite folder of --from-campaign (ignored when DATABASE_URL is set)')
     .option('--target <expr>', 'target, e.g. "eta10 < 0.30" or "0.28 < eta10 < 0.30" (repeat or comma-separate for several objectives)', collect, [])
     .option('-n, --n <count>', 'candidates to return', positiveInt('-n'), 20)
-    .option('--model <kind>', `generator: ${GENERATIVE_MODELS.join(' | ')}`, 'cvae')
+    .option('--model <kind>', `generator: ${MODELS.join(' | ')}`, 'cvae')
     .option('--seed <n>', 'seed of every random source', nonNegativeInt('--seed'), 1)
     .option('--out <file>', 'candidates CSV', 'candidates.csv')
     .option('--plot <file>', 'SVG of candidates against the data (default: next to --out)')
@@ -52,6 +54,7 @@ export function registerDesignCommand(program: Command): void {
 }
 
 async function runDesignCommand(flags: DesignFlags): Promise<void> {
+  const { GENERATIVE_MODELS } = await import('../domain/index.ts');
   if (!(GENERATIVE_MODELS as readonly string[]).includes(flags.model)) throw new UsageError(`--model must be ${GENERATIVE_MODELS.join(', ')}, not "${flags.model}"`);
   if ((flags.data === undefined) === (flags.fromCampaign === undefined)) throw new UsageError('give exactly one of --data <file> and --from-campaign <id>');
   const { loadCampaignFile, loadConfig } = await import('../config/index.ts');
