@@ -67,7 +67,7 @@ if (sections.has('timing')) {
     const trained = trainModel({ snapshotId: kind, spec, observations: rows, kind, seed: 1, backend: backend.backend });
     const m = loadModel(spec, trained);
     const cond = m.conditionsBeyondBest(0.05, 10_000);
-    m.sample(cond, 100, 1);
+    m.sample(cond.subarray(0, 100 * trained.snapshot.condDim), 100, 1);
     const t0 = performance.now();
     const s = m.sample(cond, 10_000, 2);
     const sampleMs = performance.now() - t0;
