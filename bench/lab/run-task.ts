@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isJudgingAgent } from '../../agents/candidates.ts';
 import { runDryRun } from '../../src/app/dry-run.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { silentLogger, type CampaignSpec, type Recipe } from '../../src/domain/index.ts';
+import { silentLogger, type CampaignSpec, type Observation, type Recipe } from '../../src/domain/index.ts';
 import { exportCampaign } from '../../src/store/export.ts';
 import { MEMORY_DIR, openStore } from '../../src/store/open-store.ts';
 import type { LabDocument } from '../../src/protocol/index.ts';
@@ -39,6 +39,8 @@ export interface LabTask {
   /** Folders shared by the runs of one worker (OPC UA certificates, the PGlite template). */
   pkiDir: string;
   pgliteCacheDir: string;
+  /** Extra training rows for a generative agent's generator (the warm start of bench:generative). */
+  priorObservations?: Observation[];
 }
 
 /** The reported best of a campaign and what it is truly worth. */
@@ -121,6 +123,7 @@ export async function runLabTask(task: LabTask): Promise<LabRunResult> {
       faultRate: task.faultRate,
       landscapeSeed: task.landscape.seed,
       store,
+      ...(task.priorObservations ? { priorObservations: task.priorObservations } : {}),
     });
     const exported = await exportCampaign(store, summary.campaignId);
     const docs = await allDocuments(store, summary.campaignId);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBenchCommand } from './bench-command.ts';
+import { registerDesignCommand } from './design-command.ts';
 import { registerDevicesCommands } from './devices-command.ts';
 import { nonNegativeInt, positiveInt, probability } from './option-parsers.ts';
 import { registerSimCommands } from './sim-command.ts';
@@ -157,6 +158,9 @@ export function buildProgram(): Command {
 
   // labloop bench: optimisation benchmarks (src/cli/bench-command.ts; the harness is loaded lazily).
   registerBenchCommand(program);
+
+  // labloop design: inverse design with a conditional generator (src/cli/design-command.ts).
+  registerDesignCommand(program);
 
   return program;
 }

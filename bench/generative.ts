@@ -1,0 +1,195 @@
+/**
+ * bench:generative (issue 13): generative recipe models on the simulated lab's truth.
+ *   timing  train 1,000 rows (d = 9) per model on the wasm backend; sample 10,000 recipes (network + exact decoder);
+ *           rank 100,000 candidates with the BO acquisition
+ *   models  CVAE vs WGAN-GP vs DDPM vs prior sampler trained on uniform recipes of the default landscape, conditioned
+ *           on its best tenth; samples judged by the noise-free landscape (hit rate, W1, COV-R/COV-P, …)
+ *   warm    warm start: dry runs on landscape 2026, the generator pre-trained on rows of a related landscape
+ *           (--prior-landscape, default 2027), against cold BO, paired on seeds (judged by the truth, as bench:lab)
+ * Usage: npm run bench:generative -- [--sections timing,models,warm] [--seeds 1-3] [--trials 48] [--out dir]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBoAgent } from '../agents/bo-agent.ts';
+import { coverage, nearestDistances, uniqueness, wasserstein1d } from '../models/generative/metrics.ts';
+import { createRecipeCodec } from '../models/generative/recipe-codec.ts';
+import { selectTfBackend } from '../models/generative/tf-backend.ts';
+import { loadModel, trainModel } from '../models/generative/trained-model.ts';
+import { GENERATOR_KINDS, type GeneratorKind } from '../models/generative/generator.ts';
+import { loadCampaignFile, loadConfig } from '../src/config/index.ts';
+import { campaignSpecSchema, Rng, type CampaignSpec, type Observation, type Recipe } from '../src/domain/index.ts';
+import { SafetyGate } from '../src/safety/safety-gate.ts';
+import { parseSeedList } from './lab/options.ts';
+import { runLabTask, type LabRunResult } from './lab/run-task.ts';
+import { landscapeTruth, truthOf } from './lab/truth.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    sections: { type: 'string', default: 'timing,models' },
+    seeds: { type: 'string', default: '1-3' },
+    trials: { type: 'string', default: '48' },
+    rows: { type: 'string', default: '300' },
+    'prior-landscape': { type: 'string', default: '2027' },
+    'prior-rows': { type: 'string', default: '200' },
+    out: { type: 'string', default: 'bench/results' },
+  },
+});
+const sections = new Set((args.sections ?? '').split(','));
+const seeds = parseSeedList(args.seeds ?? '1-3', '--seeds');
+const LANDSCAPE = 2026;
+const spec = await loadCampaignFile(path.resolve(import.meta.dirname, '../examples/oer-screen.yaml'));
+const backend = await selectTfBackend('wasm');
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+const md: string[] = [`machine: ${os.availableParallelism()} cores, node ${process.version}, tfjs backend ${backend.backend}, load average ${os.loadavg()[0]?.toFixed(1)}`, ''];
+const json: Record<string, unknown> = { backend: backend.backend };
+
+/** n uniform dispensable recipes observed on a landscape's truth (chemistry failures are infeasible rows). */
+function truthRows(n: number, landscape: number, seed: number, s: CampaignSpec = spec): Observation[] {
+  const codec = createRecipeCodec(s);
+  const rng = new Rng(seed).fork('bench-generative-rows');
+  return Array.from({ length: n }, (_, i): Observation => {
+    const recipe = codec.space.decode(codec.space.toFeatures(codec.space.fromUnit(Float64Array.from({ length: codec.space.unitDim }, () => rng.next()))));
+    const t = truthOf(recipe, landscape);
+    return t.failure
+      ? { trialId: `r${i}`, recipe, feasible: false, objectives: {}, qualityFlags: [] }
+      : { trialId: `r${i}`, recipe, feasible: true, objectives: { eta10: t.eta10 }, qualityFlags: [] };
+  });
+}
+
+if (sections.has('timing')) {
+  md.push('### Timing (wasm backend, d = 9: the default OER space)', '', '| model | train 1,000 rows, s | steps | sample 10,000 (network + decoder), ms |', '| --- | --- | --- | --- |');
+  const rows = truthRows(1000, LANDSCAPE, 1);
+  const timing: Record<string, unknown>[] = [];
+  for (const kind of GENERATOR_KINDS) {
+    log(`timing: training ${kind} on 1,000 rows`);
+    const trained = trainModel({ snapshotId: kind, spec, observations: rows, kind, seed: 1, backend: backend.backend });
+    const m = loadModel(spec, trained);
+    const cond = m.conditionsBeyondBest(0.05, 10_000);
+    m.sample(cond.subarray(0, 100 * trained.snapshot.condDim), 100, 1);
+    const t0 = performance.now();
+    const s = m.sample(cond, 10_000, 2);
+    const sampleMs = performance.now() - t0;
+    m.dispose();
+    timing.push({ kind, trainSeconds: trained.snapshot.metrics.trainSeconds, sampleMs, valid: s.recipes.length });
+    md.push(`| ${kind} | ${trained.snapshot.metrics.trainSeconds.toFixed(1)} | ${trained.snapshot.hyperparameters['steps'] ?? '–'} | ${sampleMs.toFixed(0)} |`);
+  }
+  log('timing: ranking 100,000 candidates with the acquisition');
+  const judge = createBoAgent({ spec, seed: 1, newId: () => 'x' });
+  await judge.ingest(truthRows(48, LANDSCAPE, 2));
+  const cands = truthRows(100_000, LANDSCAPE, 3).map((o) => o.recipe);
+  await judge.score(cands.slice(0, 100), []);
+  const t0 = performance.now();
+  await judge.score(cands, []);
+  const rankMs = performance.now() - t0;
+  md.push('', `Rank 100,000 candidates with the BO acquisition (GP on 48 results, \`score\`): ${rankMs.toFixed(0)} ms.`, '');
+  json['timing'] = { models: timing, rank100kMs: rankMs };
+}
+
+if (sections.has('models')) {
+  const nRows = Number(args.rows);
+  md.push(`### Models judged by the simulator's truth (${nRows} uniform training rows, landscape ${LANDSCAPE}, target: the best tenth of the training rows; 2,000 samples; ${seeds.length} seeds, means)`, '');
+  md.push('| model | validity | uniqueness | novelty (> 0.05) | COV-R | COV-P | W1 to target, V | hit rate (truth) | train s |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const gate = new SafetyGate(spec);
+  const codec = createRecipeCodec(spec);
+  const F = codec.dim;
+  const acc: Record<string, number[][]> = {};
+  for (const seed of seeds) {
+    const rows = truthRows(nRows, LANDSCAPE, 100 + seed);
+    const feasible = rows.filter((r) => r.feasible);
+    const sorted = feasible.map((r) => r.objectives['eta10'] as number).sort((a, b) => a - b);
+    const target = sorted[Math.floor(0.1 * sorted.length)] as number;
+    const ref = feasible.filter((r) => (r.objectives['eta10'] as number) <= target);
+    const refX = codec.encode(ref.map((r) => r.recipe));
+    const dataX = codec.encode(rows.map((r) => r.recipe));
+    const targetValues = ref.map((r) => r.objectives['eta10'] as number);
+    for (const kind of GENERATOR_KINDS) {
+      log(`models: seed ${seed}, ${kind}`);
+      const trained = trainModel({ snapshotId: kind, spec, observations: rows, kind, seed, backend: backend.backend });
+      const m = loadModel(spec, trained);
+      const drawn = 2000;
+      const s = m.sample(m.conditionsFor([{ objective: 'eta10', high: target }], drawn, seed), drawn, seed + 1);
+      m.dispose();
+      const ok: Recipe[] = s.recipes.filter((r) => gate.checkRecipe(r).allowed);
+      const x = codec.encode(ok);
+      const truths = ok.map((r) => truthOf(r, LANDSCAPE));
+      const values = truths.filter((t) => !t.failure).map((t) => t.eta10);
+      const near = nearestDistances(x, ok.length, dataX, rows.length, F);
+      const cov = coverage(x, ok.length, refX, ref.length, F, 0.1);
+      const row = [
+        ok.length / drawn,
+        uniqueness(x, ok.length, F),
+        Array.from(near).filter((d) => d > 0.05).length / Math.max(1, ok.length),
+        cov.recall,
+        cov.precision,
+        wasserstein1d(values, targetValues),
+        values.filter((v) => v <= target).length / Math.max(1, ok.length),
+        trained.snapshot.metrics.trainSeconds,
+      ];
+      (acc[kind] ??= []).push(row);
+    }
+  }
+  const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
+  const table: Record<string, number[]> = {};
+  for (const kind of GENERATOR_KINDS) {
+    const rs = acc[kind] ?? [];
+    const mean = (rs[0] ?? []).map((_, j) => rs.reduce((a, r) => a + (r[j] as number), 0) / rs.length);
+    table[kind] = mean;
+    const [v, u, nov, cr, cp, w, hit, ts] = mean as [number, number, number, number, number, number, number, number];
+    md.push(`| ${kind} | ${pct(v)} | ${pct(u)} | ${pct(nov)} | ${pct(cr)} | ${pct(cp)} | ${w.toFixed(4)} | ${pct(hit)} | ${ts.toFixed(1)} |`);
+  }
+  md.push('', 'COV at δ = 0.1 (RMS difference per normalised feature column) against the training rows that meet the target; W1 between the true η10 of the samples and of those rows; hit rate: samples whose true η10 meets the target (a uniform draw: 10 %).', '');
+  json['models'] = table;
+}
+
+if (sections.has('warm')) {
+  const trials = Number(args.trials);
+  const priorLandscape = Number(args['prior-landscape']);
+  const prior = truthRows(Number(args['prior-rows']), priorLandscape, 7);
+  const truth = landscapeTruth(LANDSCAPE);
+  const config = loadConfig({}, { logLevel: 'silent' });
+  const arms: { name: string; strategy: Record<string, unknown>; prior: boolean }[] = [
+    { name: 'bo (cold)', strategy: {}, prior: false },
+    { name: 'bo+cvae (warm)', strategy: { agent: 'generative', generative: { model: 'cvae', share: 0.5, retrainEvery: 8, trainingSteps: 400, minObservations: 5 } }, prior: true },
+    { name: 'bo+prior (warm)', strategy: { agent: 'generative', generative: { model: 'prior', share: 0.5, retrainEvery: 8, minObservations: 5 } }, prior: true },
+  ];
+  const results: LabRunResult[] = [];
+  for (const seed of seeds)
+    for (const arm of arms) {
+      log(`warm: seed ${seed}, ${arm.name}`);
+      const armSpec = campaignSpecSchema.parse({ ...spec, budget: { trials }, strategy: { ...spec.strategy, ...arm.strategy } });
+      const r = await runLabTask({
+        arm: arm.name,
+        spec: armSpec,
+        seed,
+        landscape: truth,
+        transport: 'sim',
+        faultRate: 0,
+        calibration: { uniform: 0, near: 0 },
+        checkpoints: [12, 24, trials],
+        pkiDir: path.resolve(config.pkiDir),
+        pgliteCacheDir: path.resolve(config.pgliteCacheDir),
+        ...(arm.prior ? { priorObservations: prior } : {}),
+      });
+      results.push(r);
+    }
+  md.push(
+    `### Warm start (landscape ${LANDSCAPE}; generator pre-trained on ${prior.length} rows of landscape ${priorLandscape}; ${trials} trials, 4 station pairs, in-process simulators; seeds ${args.seeds})`,
+    '',
+    '| arm | seed | trials to within 30 mV of the optimum | to 15 mV | best true after 12 | after 24 | after ' + trials + ' |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
+  const f = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : v.toFixed(4));
+  for (const r of results)
+    md.push(`| ${r.arm} | ${r.seed} | ${r.trialsTo30 ?? `> ${r.spent}`} | ${r.trialsTo15 ?? `> ${r.spent}`} | ${f(r.bestTrueAt['12'])} | ${f(r.bestTrueAt['24'])} | ${f(r.bestTrueAt[String(trials)])} |`);
+  md.push('', `Optimum of landscape ${LANDSCAPE}: ${truth.optimum.toFixed(4)} V.`, '');
+  json['warm'] = results.map((r) => ({ arm: r.arm, seed: r.seed, trialsTo30: r.trialsTo30, trialsTo15: r.trialsTo15, bestTrueAt: r.bestTrueAt, wallSeconds: r.wallSeconds }));
+}
+
+const outDir = args.out ?? 'bench/results';
+mkdirSync(outDir, { recursive: true });
+const name = [...sections].sort().join('-');
+writeFileSync(path.join(outDir, `generative-${name}.md`), `${md.join('\n')}\n`);
+writeFileSync(path.join(outDir, `generative-${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+process.stdout.write(`${md.join('\n')}\n`);
