@@ -64,21 +64,29 @@ export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, o
   const extra = { duplicates: 0, projectionErrors: 0, lost: [] as DocumentSinkStats['lost'] };
   const state = newProjectionState();
   const fence = opts.fence;
-  let fenced = false;
+  let fencedBy: LeaseFencedError | undefined;
+  const refuse = (docs: readonly LabDocument[], err: LeaseFencedError): void => {
+    for (const d of docs) extra.lost.push({ campaignId: d.campaignId, seq: d.seq, type: d.type, error: err.message });
+  };
   const write = async (docs: readonly LabDocument[], project: boolean): Promise<void> => {
-    const result = await store.db.transaction(async (tx) => {
-      if (fence) {
-        const holder = await leaseHolder(tx, fence.campaignId);
-        if (holder !== fence.owner) {
-          if (!fenced) {
-            fenced = true;
-            fence.onFenced?.(holder);
-          }
-          throw new LeaseFencedError(fence.campaignId, holder);
+    // Fenced: refused at once, never retried (retrying cannot give the lease back).
+    if (fencedBy) return refuse(docs, fencedBy);
+    let result: Awaited<ReturnType<typeof writeDocuments>>;
+    try {
+      result = await store.db.transaction(async (tx) => {
+        if (fence) {
+          const holder = await leaseHolder(tx, fence.campaignId);
+          if (holder !== fence.owner) throw new LeaseFencedError(fence.campaignId, holder);
         }
-      }
-      return writeDocuments(tx, docs, state, project);
-    });
+        return writeDocuments(tx, docs, state, project);
+      });
+    } catch (e) {
+      if (!(e instanceof LeaseFencedError) || !fence) throw e;
+      fencedBy = e;
+      logger.error({ campaignId: fence.campaignId, holder: e.holder }, 'campaign lease lost: this process writes no more documents');
+      fence.onFenced?.(e.holder);
+      return refuse(docs, e);
+    }
     extra.duplicates += result.duplicates;
     commitRunFlags(state, result); // only once committed
   };
