@@ -21,6 +21,8 @@ export interface ResumeOptions {
   onProgress?: ((p: CampaignProgress, virtualSeconds: number) => void) | undefined;
   signal?: AbortSignal | undefined;
   pause?: AbortSignal | undefined;
+  /** The lease owner to run under (a worker that took the lease already). */
+  leaseOwner?: string | undefined;
   /** Called once the stored state is read, before the lab starts (the CLI prints what it resumes). */
   onResume?: ((info: ResumeInfo) => void) | undefined;
 }
@@ -78,6 +80,7 @@ export async function resumeCampaign(opts: ResumeOptions): Promise<CampaignRunSu
       onProgress: opts.onProgress,
       signal: opts.signal,
       pause: opts.pause,
+      leaseOwner: opts.leaseOwner,
     });
   } finally {
     if (!opts.store) await store.close();

@@ -104,6 +104,8 @@ export interface CampaignRunOptions {
    * the outputs are written and the campaign is left `paused` for `labloop resume`.
    */
   pause?: AbortSignal | undefined;
+  /** The lease owner name to run under (a worker that already took the campaign's lease with it). */
+  leaseOwner?: string | undefined;
   /** Continue a stored campaign (`labloop resume`) instead of starting a new one. */
   resume?: { stored: StoredCampaign; decisions?: ReadonlyMap<string, RecoveryDecision> | undefined } | undefined;
   /** Serve the monitoring console beside the run (`--console`); with `strategy.approval: human` operators approve. */
@@ -170,6 +172,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       spec,
       seed: opts.seed,
       logger,
+      owner: opts.leaseOwner,
       mode: resume ? 'resume' : 'create',
       createdAt: nowDate(),
       onLost: (holder) => onLeaseLost?.(`campaign lease lost to ${holder?.owner ?? 'another process'}`),
@@ -183,7 +186,11 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
   const live = store.kind === 'pglite' && !opts.store ? await startLiveListing(store, opts.dbDir ?? config.pgliteDir, campaignId, spec, logger) : undefined;
   const bus = new DocumentBus(nowDate);
   if (resume) bus.resumeSequence(campaignId, resume.lastSeq);
-  const sink = attachDocumentSink(bus, store, { logger });
+  // Fencing: every document batch checks that this process still holds the lease; a process that lost it never writes.
+  const sink = attachDocumentSink(bus, store, {
+    logger,
+    fence: { campaignId, owner: lease.owner, onFenced: (holder) => onLeaseLost?.(`campaign lease lost to ${holder ?? 'nobody'} (a write was fenced)`) },
+  });
   const measurementSink = createMeasurementSink(store, { logger });
   // A measurement is stored before the event document that names it is published: a crash never leaves an event
   // whose curves are lost.

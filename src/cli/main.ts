@@ -90,6 +90,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('worker')
+    .description('On PostgreSQL: take over running campaigns whose lease expired (their runner died) and resume them; several workers share the work.')
+    .option('--out <dir>', 'outputs go to <dir>/<campaign id>', 'out')
+    .option('--poll <ms>', 'how often to look for a campaign to take over', positiveInt('--poll'), 1000)
+    .option('--once', 'stop after the first campaign taken over')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runWorkerCommand } = await import('./resume-command.ts');
+      await runWorkerCommand(opts);
+    });
+
+  program
     .command('serve')
     .description('Serve the monitoring console over the database (follows new documents by polling the documents table; on PostgreSQL operators control campaigns whose runner holds a live lease, through a commands table; on PGlite read-only).')
     .option('--port <n>', 'HTTP port (0 picks a free one)', nonNegativeInt('--port'), 7070)

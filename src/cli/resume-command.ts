@@ -61,3 +61,28 @@ export async function runResumeCommand(campaignId: string, raw: Record<string, u
     signals.dispose();
   }
 }
+
+/** `labloop worker`: takes over campaigns whose runner died, on PostgreSQL (src/app/campaign-worker.ts). */
+export async function runWorkerCommand(raw: Record<string, unknown>): Promise<void> {
+  const flags = raw as { out: string; poll: number; once?: boolean };
+  const config = loadConfig(process.env);
+  if (!config.databaseUrl) throw new UsageError('labloop worker needs PostgreSQL (DATABASE_URL): a PGlite folder is opened by one process only');
+  const logger = createLogger(config.logLevel);
+  const { runWorker } = await import('../app/campaign-worker.ts');
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
+  const signals = installStopSignals({ campaignId: '<id>' });
+  try {
+    await runWorker({
+      config,
+      logger,
+      outDir: flags.out,
+      pollMs: flags.poll,
+      once: flags.once,
+      pause: signals.pause,
+      onTakeOver: (id) => process.stdout.write(`labloop worker: took over ${id} (${new Date().toISOString()})\n`),
+      onDone: (s) => process.stdout.write(`labloop worker: ${s.campaignId} ${s.result.state}${s.result.reason ? ` (${s.result.reason})` : ''}\n`),
+    });
+  } finally {
+    signals.dispose();
+  }
+}

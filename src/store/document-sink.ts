@@ -6,6 +6,8 @@ import type { Db } from './db.ts';
 import { applyProjection } from './projection-apply.ts';
 import { commitRunFlags, newProjectionState, planProjection, type ProjectionPlan, type ProjectionState } from './projection-plan.ts';
 import type { Store } from './store.ts';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from './db.ts';
 
 export interface DocumentSinkOptions {
   logger?: Logger | undefined;
@@ -14,6 +16,23 @@ export interface DocumentSinkOptions {
   /** Attempts per batch before it is written document by document (default 6). */
   attempts?: number | undefined;
   retryDelayMs?: number | undefined;
+  /**
+   * Fencing: every batch first checks, in its transaction, that `owner` still holds the campaign's lease (the row is
+   * read FOR SHARE, so a take-over waits for the batch or the batch sees the new owner). A process that lost its lease
+   * — paused, then woken after another took over — never writes again: its batches are refused and `onFenced` is told.
+   */
+  fence?: { campaignId: string; owner: string; onFenced?: (holder: string | undefined) => void } | undefined;
+}
+
+/** A write refused because another process holds the campaign's lease now. */
+export class LeaseFencedError extends Error {
+  constructor(
+    readonly campaignId: string,
+    readonly holder: string | undefined,
+  ) {
+    super(`campaign ${campaignId}: the lease is held by ${holder ?? 'nobody'} now; this process may not write`);
+    this.name = 'LeaseFencedError';
+  }
 }
 
 export interface DocumentSinkStats extends BatchQueueStats {
@@ -44,8 +63,30 @@ export function attachDocumentSink(bus: DocumentBus, store: Pick<Store, 'db'>, o
   const logger = (opts.logger ?? silentLogger).child({ component: 'document-sink' });
   const extra = { duplicates: 0, projectionErrors: 0, lost: [] as DocumentSinkStats['lost'] };
   const state = newProjectionState();
+  const fence = opts.fence;
+  let fencedBy: LeaseFencedError | undefined;
+  const refuse = (docs: readonly LabDocument[], err: LeaseFencedError): void => {
+    for (const d of docs) extra.lost.push({ campaignId: d.campaignId, seq: d.seq, type: d.type, error: err.message });
+  };
   const write = async (docs: readonly LabDocument[], project: boolean): Promise<void> => {
-    const result = await store.db.transaction((tx) => writeDocuments(tx, docs, state, project));
+    // Fenced: refused at once, never retried (retrying cannot give the lease back).
+    if (fencedBy) return refuse(docs, fencedBy);
+    let result: Awaited<ReturnType<typeof writeDocuments>>;
+    try {
+      result = await store.db.transaction(async (tx) => {
+        if (fence) {
+          const holder = await leaseHolder(tx, fence.campaignId);
+          if (holder !== fence.owner) throw new LeaseFencedError(fence.campaignId, holder);
+        }
+        return writeDocuments(tx, docs, state, project);
+      });
+    } catch (e) {
+      if (!(e instanceof LeaseFencedError) || !fence) throw e;
+      fencedBy = e;
+      logger.error({ campaignId: fence.campaignId, holder: e.holder }, 'campaign lease lost: this process writes no more documents');
+      fence.onFenced?.(e.holder);
+      return refuse(docs, e);
+    }
     extra.duplicates += result.duplicates;
     commitRunFlags(state, result); // only once committed
   };
@@ -110,4 +151,10 @@ export async function writeDocuments(
   const plan = planProjection(fresh, state);
   await applyProjection(db, plan, state);
   return { duplicates, runFlags: plan.runFlags };
+}
+
+/** The campaign's lease owner, read FOR SHARE inside the caller's transaction (undefined: free or no such campaign). */
+async function leaseHolder(tx: Db, campaignId: string): Promise<string | undefined> {
+  const rows = rowsOf<{ owner: string | null }>(await tx.execute(sql`select owner from campaigns where id = ${campaignId} for share`));
+  return rows[0]?.owner ?? undefined;
 }

@@ -37,7 +37,7 @@ export interface LeaseRepository {
   /** Takes the lease when it is free, expired or already ours; undefined when another owner holds a live lease. */
   acquireLease(campaignId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
   /** Takes any running or paused campaign whose lease is free or expired (oldest update first); never one we hold. */
-  acquireNextLease(owner: string, ttlMs: number): Promise<Lease | undefined>;
+  acquireNextLease(owner: string, ttlMs: number, states?: readonly ('running' | 'paused')[]): Promise<Lease | undefined>;
   /** Extends our lease (heartbeat); undefined when we no longer own it. */
   renewLease(campaignId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
   /** Gives the lease up (and clears the pending decisions it published); false when we did not own it. */
@@ -98,7 +98,7 @@ export function leaseRepository(db: Db): LeaseRepository {
   return {
     acquireLease: (campaignId, owner, ttlMs) => claim(eq(campaignsTable.id, campaignId), owner, ttlMs, true),
 
-    acquireNextLease: (owner, ttlMs) => claim(inArray(campaignsTable.state, TAKEOVER_STATES), owner, ttlMs, false),
+    acquireNextLease: (owner, ttlMs, states = TAKEOVER_STATES as ('running' | 'paused')[]) => claim(inArray(campaignsTable.state, [...states]), owner, ttlMs, false),
 
     async renewLease(campaignId, owner, ttlMs) {
       const [row] = await db

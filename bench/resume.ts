@@ -1,0 +1,73 @@
+/**
+ * Kill -9 and resume (issue 14): a dry run is killed at random points (its simulated instruments die with it, as in a
+ * power cut), resumed until its budget is spent (`--recover retry` for trials whose device step had an unknown fate),
+ * then audited. Reports, per kill point: measurements finished at the kill, resumes needed, trials that waited for an
+ * operator, resume start → first device command, duplicated commandIds (the devices' own logs), lost measurements,
+ * budget completed.
+ * Usage: node --import tsx bench/resume.ts [--points 20] [--trials 96] [--db pglite,postgres] [--seed 1]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Rng } from '../src/domain/index.ts';
+import { createTempDatabase } from '../tests/helpers/db.ts';
+import { killAndResume } from '../tests/helpers/kill-resume.ts';
+
+const { values } = parseArgs({ options: { points: { type: 'string', default: '20' }, trials: { type: 'string', default: '96' }, db: { type: 'string', default: 'pglite,postgres' }, seed: { type: 'string', default: '1' } } });
+const points = Number(values.points);
+const trials = Number(values.trials);
+const rng = new Rng(Number(values.seed));
+const kinds = values.db.split(',') as ('pglite' | 'postgres')[];
+const rows: Record<string, unknown>[] = [];
+for (const kind of kinds) {
+  // Kill points: measurements finished when the kill lands, spread at random over the campaign.
+  const at = Array.from({ length: points }, () => rng.int(Math.max(1, trials - 8))).sort((a, b) => a - b);
+  for (const [i, killAfter] of at.entries()) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'labloop-bench-resume-'));
+    const db = kind === 'postgres' ? await createTempDatabase() : undefined;
+    const t0 = performance.now();
+    try {
+      const r = await killAndResume({ dir, campaignId: `bench-resume-${kind}-${i}`, seed: 100 + i, trials, killAfterMeasurements: killAfter, databaseUrl: db?.url, timeoutMs: 900_000 });
+      const check = (name: string) => r.audit.checks.find((c) => c.name === name);
+      const listed = r.campaigns[0];
+      const row = {
+        db: kind,
+        point: i + 1,
+        killedAfter: r.killedAfterMeasurements,
+        resumes: r.resumes,
+        awaitingRecovery: r.awaitingRecovery,
+        resumeToFirstDispatch_s: r.resumeToFirstDispatch_s === undefined ? null : +r.resumeToFirstDispatch_s.toFixed(2),
+        duplicated: check('commands-at-most-once')?.violations.length ?? -1,
+        lost: check('measurements-stored')?.violations.length ?? -1,
+        auditClean: r.audit.ok,
+        budget: `${listed?.trials.done}/${listed?.trials.budget}`,
+        status: listed?.status,
+        wall_s: +((performance.now() - t0) / 1000).toFixed(1),
+      };
+      rows.push(row);
+      process.stderr.write(`${JSON.stringify(row)}\n`);
+    } catch (e) {
+      rows.push({ db: kind, point: i + 1, killedAfter: killAfter, error: (e as Error).message.slice(0, 300) });
+      process.stderr.write(`${kind} point ${i + 1}: ${(e as Error).message.slice(0, 500)}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await db?.drop();
+    }
+  }
+}
+const table = [
+  '| db | kill | measurements at kill | resumes | awaiting recovery | resume → 1st dispatch s | duplicated steps | lost measurements | audit | budget | status |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+];
+for (const r of rows)
+  table.push(
+    r['error']
+      ? `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | error: ${String(r['error']).replace(/\|/g, '/')} |  |  |  |  |  |  |  |`
+      : `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | ${r['resumes']} | ${r['awaitingRecovery']} | ${r['resumeToFirstDispatch_s'] ?? '—'} | ${r['duplicated']} | ${r['lost']} | ${r['auditClean'] ? 'clean' : 'BROKEN'} | ${r['budget']} | ${r['status']} |`,
+  );
+process.stdout.write(`${table.join('\n')}\n`);
+writeFileSync(
+  path.resolve(import.meta.dirname, 'results/resume.json'),
+  `${JSON.stringify({ machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)}`, trials, rows }, null, 2)}\n`,
+);

@@ -1,0 +1,41 @@
+/**
+ * Start-up and per-trial overhead of the engine (issue 14): a `labloop dry-run` process from spawn to its first device
+ * command (seen in the simulated instruments' run logs), its wall time per trial after that, and its peak RSS
+ * (/usr/bin/time). Usage: node --import tsx bench/startup.ts [--transport sim,twin] [--trials 1,24,1000]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { journalCount } from '../tests/helpers/kill-resume.ts';
+
+const { values } = parseArgs({ options: { transport: { type: 'string', default: 'sim,twin' }, trials: { type: 'string', default: '1,24' } } });
+const root = path.resolve(import.meta.dirname, '..');
+const rows: string[] = ['| transport | trials | spawn → first dispatch s | wall s | s per trial after the first dispatch | peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+for (const transport of values.transport.split(',')) {
+  for (const trials of values.trials.split(',').map(Number)) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'labloop-bench-startup-'));
+    const journal = path.join(dir, 'db.lab', 'startup');
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, path.join(root, 'bin/labloop.js'), 'dry-run', path.join(root, 'examples/oer-screen.yaml'), '--transport', transport, '--agent', 'random', '--trials', String(trials), '--id', 'startup', '--db', path.join(dir, 'db'), '--out', path.join(dir, 'out'), '--quiet'], {
+      cwd: dir,
+      env: { ...process.env, LABLOOP_LOG_LEVEL: 'silent', DATABASE_URL: '', LABLOOP_DB_CACHE_DIR: path.join(root, '.labloop/cache') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    let first: number | undefined;
+    const poll = setInterval(() => {
+      if (first === undefined && journalCount(journal, 'lh-', 'accepted') > 0) first = (performance.now() - t0) / 1000;
+    }, 5);
+    await new Promise((r) => child.on('exit', r));
+    clearInterval(poll);
+    const wall = (performance.now() - t0) / 1000;
+    const rssKiB = Number(/(\d+)\s*$/.exec(stderr.trim())?.[1] ?? NaN);
+    rows.push(`| ${transport} | ${trials} | ${first?.toFixed(2) ?? '—'} | ${wall.toFixed(2)} | ${first !== undefined && trials > 1 ? ((wall - first) / trials).toFixed(3) : '—'} | ${(rssKiB / 1024).toFixed(0)} |`);
+    process.stderr.write(`${rows.at(-1)}\n`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+process.stdout.write(`${rows.join('\n')}\n\nmachine: ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}\n`);

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Kill -9 a dry run at a point, resume it until it completes, and audit it: the proof of issue 14. */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.join(ROOT, 'bin', 'labloop.js');
+export const CAMPAIGN_FILE = path.join(ROOT, 'examples', 'oer-screen.yaml');
+
+export interface KillResumeOptions {
+  /** Folder for the PGlite database (`<dir>/db`), the device logs beside it and the outputs. */
+  dir: string;
+  campaignId: string;
+  seed: number;
+  trials: number;
+  /** Kill once the stations' run logs hold this many finished measurements (0: as soon as the first command starts). */
+  killAfterMeasurements: number;
+  /** PostgreSQL instead of PGlite. */
+  databaseUrl?: string | undefined;
+  stations?: number | undefined;
+  /** Give up on a step after this long, ms. */
+  timeoutMs?: number | undefined;
+}
+
+export interface KillResumeResult {
+  killedAfterMeasurements: number;
+  /** Wall time from `resume` start to its first new device command, s (undefined when nothing was left to run). */
+  resumeToFirstDispatch_s: number | undefined;
+  resumes: number;
+  /** Trials that waited for an operator after the kill (device step of unknown fate) and were retried with --recover. */
+  awaitingRecovery: number;
+  audit: AuditJson;
+  campaigns: { id: string; status: string; trials: { done: number; budget: number } }[];
+  journalDir: string;
+}
+
+export interface AuditJson {
+  ok: boolean;
+  state: string;
+  checks: { name: string; ok: boolean; detail: string; violations: string[] }[];
+  notes: string[];
+}
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function env(opts: KillResumeOptions): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, LABLOOP_LOG_LEVEL: 'warn', LABLOOP_DB_CACHE_DIR: path.join(ROOT, '.labloop', 'cache') };
+  if (opts.databaseUrl) e['DATABASE_URL'] = opts.databaseUrl;
+  else delete e['DATABASE_URL'];
+  return e;
+}
+
+function start(args: string[], opts: KillResumeOptions): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd: opts.dir, env: env(opts), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function finish(child: ChildProcess, timeoutMs: number): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`labloop did not finish within ${timeoutMs} ms:\n${stdout}\n${stderr.slice(-2000)}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export async function labloop(args: string[], opts: KillResumeOptions): Promise<Ran> {
+  return finish(start(args, opts), opts.timeoutMs ?? 240_000);
+}
+
+/** Lines of a kind in the device logs of a folder. */
+export function journalCount(journalDir: string, prefix: 'ps-' | 'lh-', event: 'accepted' | 'done'): number {
+  if (!existsSync(journalDir)) return 0;
+  let n = 0;
+  for (const f of readdirSync(journalDir)) {
+    if (!f.startsWith(prefix) || !f.endsWith('.jsonl')) continue;
+    for (const line of readFileSync(path.join(journalDir, f), 'utf8').split('\n')) if (line.includes(`"e":"${event}"`)) n++;
+  }
+  return n;
+}
+
+export function journalDirOf(opts: KillResumeOptions): string {
+  return opts.databaseUrl ? path.join(opts.dir, '.labloop', 'lab', opts.campaignId) : path.join(opts.dir, 'db.lab', opts.campaignId);
+}
+
+/** Starts a dry run, waits for the kill point, kill -9's it. Returns the measurements finished at the kill. */
+export async function startAndKill(opts: KillResumeOptions): Promise<number> {
+  const journal = journalDirOf(opts);
+  const args = ['dry-run', CAMPAIGN_FILE, '--transport', 'sim', '--agent', 'random', '--quiet', '--trials', String(opts.trials), '--seed', String(opts.seed), '--id', opts.campaignId, '--db', path.join(opts.dir, 'db'), '--out', path.join(opts.dir, 'out-run')];
+  if (opts.stations) args.push('--stations', String(opts.stations));
+  const child = start(args, opts);
+  const done = finish(child, opts.timeoutMs ?? 240_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 240_000);
+  let exited = false;
+  void done.then(() => (exited = true));
+  for (;;) {
+    const measured = journalCount(journal, 'ps-', 'done');
+    const started = journalCount(journal, 'lh-', 'accepted');
+    if (started > 0 && measured >= opts.killAfterMeasurements) break;
+    if (exited) throw new Error(`the dry run ended before the kill point (${measured} measurements): ${(await done).stderr.slice(-1000)}`);
+    if (Date.now() > deadline) throw new Error('kill point not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGKILL');
+  await done;
+  return journalCount(journal, 'ps-', 'done');
+}
+
+/** Kill -9 at the point, then `resume` (with --recover retry when trials await recovery) until completed; then audit. */
+export async function killAndResume(opts: KillResumeOptions): Promise<KillResumeResult> {
+  const killed = await startAndKill(opts);
+  const journal = journalDirOf(opts);
+  const db = ['--db', path.join(opts.dir, 'db')];
+  let resumes = 0;
+  let awaiting = 0;
+  let firstDispatch: number | undefined;
+  for (;;) {
+    if (resumes >= 4) throw new Error('the campaign did not complete after 4 resumes');
+    const before = journalCount(journal, 'lh-', 'accepted') + journalCount(journal, 'ps-', 'accepted');
+    const t0 = performance.now();
+    const child = start(['resume', opts.campaignId, ...db, '--out', path.join(opts.dir, 'out'), '--quiet', ...(resumes > 0 ? ['--recover', 'retry'] : [])], opts);
+    const done = finish(child, opts.timeoutMs ?? 240_000);
+    let ended = false;
+    void done.then(() => (ended = true));
+    if (firstDispatch === undefined) {
+      while (!ended && journalCount(journal, 'lh-', 'accepted') + journalCount(journal, 'ps-', 'accepted') === before) await new Promise((r) => setTimeout(r, 20));
+      if (!ended) firstDispatch = (performance.now() - t0) / 1000;
+    }
+    const ran = await done;
+    resumes++;
+    const parked = /(\d+) trial\(s\) await recovery/.exec(ran.stderr);
+    if (parked) awaiting += Number(parked[1]);
+    if (ran.code === 0) break;
+    if (ran.code !== 130) throw new Error(`resume exited ${ran.code}:\n${ran.stdout}\n${ran.stderr.slice(-2000)}`);
+  }
+  const audited = await labloop(['audit', opts.campaignId, ...db, '--json'], opts);
+  const audit = JSON.parse(audited.stdout) as AuditJson;
+  const listed = await labloop(['campaigns', ...db, '--json'], opts);
+  const campaigns = JSON.parse(listed.stdout) as KillResumeResult['campaigns'];
+  return { killedAfterMeasurements: killed, resumeToFirstDispatch_s: firstDispatch, resumes, awaitingRecovery: awaiting, audit, campaigns, journalDir: journal };
+}
