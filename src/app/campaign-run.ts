@@ -218,7 +218,12 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       logger,
       clock,
       onProgress: (p) => opts.onProgress?.(p, clock.now()),
-      batchCheck: { watch: new BatchWatch(primaryObjective(spec)), stations: executor, training: agent },
+      batchCheck: {
+        watch: new BatchWatch(primaryObjective(spec)),
+        stations: executor,
+        training: agent,
+        requalification: { auto: (spec.stations.requalification?.mode ?? 'auto') === 'auto', tolerance: spec.stations.requalification?.tolerance ?? 0.03 },
+      },
       estimator: agent,
     });
     const result = await loop.run();

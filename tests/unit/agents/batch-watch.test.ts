@@ -12,9 +12,12 @@ interface Recorded {
   residual: number;
 }
 
+/** ADR 0050's check: raw residuals (no common-mode reference), no magnitude floor. ADR 0061's defaults: below. */
+const ADR0050 = { commonModeWindow: 0, minShift: 0 };
+
 /** A watch fed with trials whose observed η10 is the prediction plus a residual; indices count from 0. */
 function feeder(options: ConstructorParameters<typeof BatchWatch>[1] = {}) {
-  const watch = new BatchWatch('eta10', options);
+  const watch = new BatchWatch('eta10', { ...ADR0050, ...options });
   const recorded: Recorded[] = [];
   const record = (station: string, residual: number): BatchShiftAlarm | undefined => {
     const index = recorded.length;
@@ -49,9 +52,9 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-describe('BatchWatch: per-station residual bookkeeping for the electrolyte batch check', () => {
+describe('BatchWatch (ADR 0050 configuration): per-station residual bookkeeping for the electrolyte batch check', () => {
   it('keeps residual = observed − predicted mean of its objective, per station in measurement order; skips trials without a prediction or value', () => {
-    const watch = new BatchWatch('eta10');
+    const watch = new BatchWatch('eta10', ADR0050);
     watch.record({ trialId: 's1', index: 0, station: 'A', objectives: { eta10: 0.4 } }); // Sobol: no prediction
     watch.record({ trialId: 's2', index: 1, station: 'A', objectives: { eta10: 0.4 }, predicted: { tafel: { mean: 40, sd: 1 } } });
     watch.record({ trialId: 's3', index: 2, station: 'A', objectives: { eta10: Number.NaN }, predicted: { eta10: { mean: 0.3, sd: 0.01 } } });
