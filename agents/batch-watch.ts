@@ -7,10 +7,10 @@ import type { Suggestion } from '../src/domain/index.ts';
 export const ELECTROLYTE_CONTAMINATION_FLAG = 'electrolyte_contamination';
 
 export const batchWatchOptionsSchema = z.object({
-  /** CUSUM allowance, in σ. */
-  allowance: z.number().positive().default(DEFAULT_BATCH_SHIFT.allowance),
-  /** CUSUM decision threshold, in σ. */
-  threshold: z.number().positive().default(DEFAULT_BATCH_SHIFT.threshold),
+  /** CUSUM allowance, in σ (ADR 0061: 1; ADR 0050 had 0.75). */
+  allowance: z.number().positive().default(1),
+  /** CUSUM decision threshold, in σ (ADR 0061: 6, for < 5 % false alarms per campaign; ADR 0050 had 4). */
+  threshold: z.number().positive().default(6),
   /** Residuals beyond this many σ are clipped. */
   clip: z.number().positive().default(DEFAULT_BATCH_SHIFT.clip),
   /** Lower bound of σ, in the objective's unit (2 mV for η10 in V): a model that fits too well must not make σ ≈ 0. */
@@ -29,9 +29,10 @@ export const batchWatchOptionsSchema = z.object({
   /**
    * Common mode (ADR 0061): each residual is taken relative to the median of the other stations' latest residuals
    * (this many, measured before it), so the shared surrogate's drift — the main source of false alarms — cancels.
-   * 0 = off (ADR 0050's raw residuals). A residual with fewer than 2 such references is not watched.
+   * 0 = off (default: on recorded campaigns it added noise and alarms on the wrong station, ADR 0061). A residual
+   * with fewer than 2 such references is not watched.
    */
-  commonModeWindow: z.number().int().nonnegative().default(6),
+  commonModeWindow: z.number().int().nonnegative().default(0),
   /**
    * The smallest shift worth an alarm, objective units (the default suits η10 in V): ordinary electrolyte batch changes
    * and reference drift move a station by ≈ 5–10 mV; a contamination worth quarantining moves it by ≥ 15 mV.

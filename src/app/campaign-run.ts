@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Agent } from '../../agents/agent.ts';
-import { BatchWatch } from '../../agents/batch-watch.ts';
+import { BatchWatch, type BatchWatchOptions } from '../../agents/batch-watch.ts';
 import type { BestEstimate } from '../../agents/best-estimate.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
@@ -88,6 +88,8 @@ export interface CampaignRunOptions {
    * command API as the console (e.g. release the station: the electrolyte was replaced).
    */
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
+  /** Batch-check options instead of the defaults (tests exercise its mechanics at ADR 0050's sensitivity). */
+  batchWatch?: Partial<BatchWatchOptions> | undefined;
 }
 
 export interface CampaignRunSummary {
@@ -219,7 +221,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       clock,
       onProgress: (p) => opts.onProgress?.(p, clock.now()),
       batchCheck: {
-        watch: new BatchWatch(primaryObjective(spec)),
+        watch: new BatchWatch(primaryObjective(spec), opts.batchWatch),
         stations: executor,
         training: agent,
         requalification: { auto: (spec.stations.requalification?.mode ?? 'auto') === 'auto', tolerance: spec.stations.requalification?.tolerance ?? 0.03 },

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
 import type { CampaignSpec, Logger } from '../domain/index.ts';
 import type { Store } from '../store/store.ts';
-import { runCampaign, type CampaignRunSummary } from './campaign-run.ts';
+import { runCampaign, type CampaignRunOptions, type CampaignRunSummary } from './campaign-run.ts';
 import type { DryRunConsoleOptions } from './console-dry-run.ts';
 import type { StationsFile } from './external-stations.ts';
 import type { LabTransport } from './simulated-lab.ts';
@@ -47,6 +47,8 @@ export interface DryRunOptions {
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
   /** Seed of the simulated lab's hidden landscape (`--landscape-seed`; default 2026, the canonical landscape). */
   landscapeSeed?: number | undefined;
+  /** Batch-check options instead of the defaults (tests). */
+  batchWatch?: CampaignRunOptions['batchWatch'];
 }
 
 export type DryRunSummary = CampaignRunSummary;

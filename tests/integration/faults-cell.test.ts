@@ -31,9 +31,15 @@ const spec = (trials: number): CampaignSpec => safeSpec(trials, { maxRetries: 1,
 
 type Operator = (q: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void;
 
+/**
+ * ADR 0050's sensitivity (h 4σ, k 0.75σ, no floor): these seeded campaigns exercise the mechanics — flag, quarantine,
+ * release, re-qualification — on one poisoned 2-pair campaign; the defaults' rates are measured in docs/benchmarks.md.
+ */
+const ADR0050_SENSITIVITY = { allowance: 0.75, threshold: 4, minShift: 0 };
+
 async function dryRun(s: CampaignSpec, injector: RecordingInjector, o: { seed?: number; operator?: Operator } = {}): Promise<Outcome> {
   const outDir = workspace.nextOutDir();
-  const summary = await runDryRun({ spec: s, config, logger: silentLogger, seed: o.seed ?? 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store(), campaignId: `${s.id}-${path.basename(outDir)}`, ...(o.operator ? { onQuarantine: o.operator } : {}) });
+  const summary = await runDryRun({ spec: s, config, logger: silentLogger, seed: o.seed ?? 5, outDir, clock: 'instant', transport: 'sim', faults: injector, store: workspace.store(), campaignId: `${s.id}-${path.basename(outDir)}`, batchWatch: ADR0050_SENSITIVITY, ...(o.operator ? { onQuarantine: o.operator } : {}) });
   return { state: summary.result.state, rows: await resultRows(outDir), docs: await workspace.store().documents.after(summary.campaignId, 0, 100_000), injector };
 }
 const forced = (rules: FaultRule[]) => new RecordingInjector(new RuleFaultInjector(new Rng(11), rules));

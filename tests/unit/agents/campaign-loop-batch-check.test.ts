@@ -97,7 +97,7 @@ function makeLoop(o: { badFrom: number; shift: number; budget: number; unpredict
   const loop = new CampaignLoop({
     spec, campaignId: 'c', agent, bus, executor: lab, gate: new SafetyGate(spec), approvals: autoApproval,
     recovery: autoRecovery(1), newId: () => `id${++n}`, logger: silentLogger, clock, budget: o.budget,
-    batchCheck: { watch: new BatchWatch('eta10', { commonModeWindow: 0, minShift: 0 }), stations: lab, training, requalification: { auto: true } },
+    batchCheck: { watch: new BatchWatch('eta10', { commonModeWindow: 0, minShift: 0, allowance: 0.75, threshold: 4 }), stations: lab, training, requalification: { auto: true } },
   });
   return { loop, agent, lab, docs, excluded };
 }
