@@ -7,10 +7,10 @@ import type { Suggestion } from '../src/domain/index.ts';
 export const ELECTROLYTE_CONTAMINATION_FLAG = 'electrolyte_contamination';
 
 export const batchWatchOptionsSchema = z.object({
-  /** CUSUM allowance, in σ. */
-  allowance: z.number().positive().default(DEFAULT_BATCH_SHIFT.allowance),
-  /** CUSUM decision threshold, in σ. */
-  threshold: z.number().positive().default(DEFAULT_BATCH_SHIFT.threshold),
+  /** CUSUM allowance, in σ (ADR 0061: 1; ADR 0050 had 0.75). */
+  allowance: z.number().positive().default(1),
+  /** CUSUM decision threshold, in σ (ADR 0061: 6, for < 5 % false alarms per campaign; ADR 0050 had 4). */
+  threshold: z.number().positive().default(6),
   /** Residuals beyond this many σ are clipped. */
   clip: z.number().positive().default(DEFAULT_BATCH_SHIFT.clip),
   /** Lower bound of σ, in the objective's unit (2 mV for η10 in V): a model that fits too well must not make σ ≈ 0. */
@@ -26,6 +26,18 @@ export const batchWatchOptionsSchema = z.object({
   sharedFraction: z.number().positive().default(0.5),
   /** Re-estimate the baseline from every residual before a candidate stretch (else the first `baselineTrials` only). */
   refineBaseline: z.boolean().default(true),
+  /**
+   * Common mode (ADR 0061): each residual is taken relative to the median of the other stations' latest residuals
+   * (this many, measured before it), so the shared surrogate's drift — the main source of false alarms — cancels.
+   * 0 = off (default: on recorded campaigns it added noise and alarms on the wrong station, ADR 0061). A residual
+   * with fewer than 2 such references is not watched.
+   */
+  commonModeWindow: z.number().int().nonnegative().default(0),
+  /**
+   * The smallest shift worth an alarm, objective units (the default suits η10 in V): ordinary electrolyte batch changes
+   * and reference drift move a station by ≈ 5–10 mV; a contamination worth quarantining moves it by ≥ 15 mV.
+   */
+  minShift: z.number().nonnegative().default(0.015),
 });
 export type BatchWatchOptions = z.infer<typeof batchWatchOptionsSchema>;
 
@@ -63,6 +75,8 @@ export interface CompletedTrial {
 /** Stops a station until an operator releases it (implemented in src/app over the engine). */
 export interface StationQuarantine {
   quarantine(stationId: string, reason: string): void;
+  /** Returns a station to service after its maintenance (the lab's own electrolyte change; ADR 0061's automatic re-qualification). */
+  release?(stationId: string): void;
 }
 
 /** A proposer's training data, from which observations can be taken out (agents/curated-agent.ts). */
@@ -95,8 +109,10 @@ const DIFF_TO_SIGMA = 1 / (0.6745 * Math.SQRT2);
  */
 export class BatchWatch {
   private readonly options: BatchWatchOptions;
-  /** Every residual, in measurement order. */
+  /** Every watched residual (common mode removed), in measurement order. */
   private readonly all: StationResidual[] = [];
+  /** Every raw residual (observed − predicted), in measurement order: the common-mode references. */
+  private readonly raw: StationResidual[] = [];
   private readonly flagged = new Set<string>();
   /** Position in `all` where the current series start (after the last alarm). */
   private seriesStart = 0;
@@ -113,7 +129,11 @@ export class BatchWatch {
     const predicted = trial.predicted?.[this.objective]?.mean;
     const observed = trial.objectives[this.objective];
     if (predicted === undefined || observed === undefined || !Number.isFinite(predicted) || !Number.isFinite(observed)) return undefined;
-    this.all.push({ trialId: trial.trialId, index: trial.index, station: trial.station, residual: observed - predicted });
+    const raw = observed - predicted;
+    const reference = this.commonMode(trial.station);
+    this.raw.push({ trialId: trial.trialId, index: trial.index, station: trial.station, residual: raw });
+    if (reference === undefined) return undefined;
+    this.all.push({ trialId: trial.trialId, index: trial.index, station: trial.station, residual: raw - reference });
 
     const sigma = this.sigma();
     const series = this.series(trial.station);
@@ -124,6 +144,7 @@ export class BatchWatch {
     // The station is still on the same batch after the alarm index: everything from the start of the stretch is in it.
     const trials = series.slice(found.from);
     const mean = trials.reduce((s, e) => s + e.residual - baseline, 0) / trials.length;
+    if (Math.abs(mean) < this.options.minShift) return undefined;
     if (this.othersDuring(trial.station, trials[0] as StationResidual, mean) !== 'unmoved') return undefined;
     for (const e of trials) this.flagged.add(e.trialId);
     this.seriesStart = this.all.length;
@@ -173,6 +194,21 @@ export class BatchWatch {
       if (Math.sign(moved) === Math.sign(shift) && Math.abs(moved) >= this.options.sharedFraction * Math.abs(shift)) return 'moved';
     }
     return seen ? 'unmoved' : 'unknown';
+  }
+
+  /**
+   * The common mode a residual of `station` is taken against: the median of the other stations' latest
+   * `commonModeWindow` raw residuals (flagged ones left out); 0 when the window is 0; undefined with fewer than 2.
+   */
+  private commonMode(station: string): number | undefined {
+    const w = this.options.commonModeWindow;
+    if (w === 0) return 0;
+    const refs: number[] = [];
+    for (let i = this.raw.length - 1; i >= 0 && refs.length < w; i--) {
+      const e = this.raw[i] as StationResidual;
+      if (e.station !== station && !this.flagged.has(e.trialId)) refs.push(e.residual);
+    }
+    return refs.length >= 2 ? median(refs) : undefined;
   }
 
   /** σ of a residual; undefined until there are `minDifferences` successive differences. */

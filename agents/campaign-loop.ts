@@ -17,6 +17,7 @@ import type { Agent } from './agent.ts';
 import { ELECTROLYTE_CONTAMINATION_FLAG, type BatchShiftAlarm, type BatchWatch, type StationQuarantine, type TrainingData } from './batch-watch.ts';
 import { estimateBest, type BestEstimate, type Reading, type RecipeEstimator } from './best-estimate.ts';
 import { confirmationSuggestions } from './confirmation.ts';
+import { DEFAULT_REQUALIFICATION, Requalification, type RequalificationPolicy } from './requalification.ts';
 import type { ApprovalPolicy, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
 export interface CampaignProgress {
@@ -52,7 +53,7 @@ export interface CampaignLoopDeps {
    * trials with ELECTROLYTE_CONTAMINATION, takes them out of `training` (the agent's data, when it allows it) and
    * quarantines the station until an operator replaces the electrolyte.
    */
-  batchCheck?: { watch: BatchWatch; stations: StationQuarantine; training?: TrainingData };
+  batchCheck?: { watch: BatchWatch; stations: StationQuarantine; training?: TrainingData; requalification?: Partial<RequalificationPolicy> };
   /**
    * The agent's model at measured recipes (ADR 0060): the campaign's best is the measured recipe with the best
    * model-estimated value, and the confirmation replicates (`budget.confirmation`) go to the leading ones. Without it
@@ -167,10 +168,13 @@ export class CampaignLoop {
   private confirmQueue: Suggestion[] | undefined;
   /** Trials the batch check flagged: their readings do not count towards the best estimate. */
   private readonly contaminated = new Set<string>();
+  /** Stations the batch check quarantined, on probation until a reference measurement passes (ADR 0061). */
+  private readonly requalification: Requalification | undefined;
 
   constructor(private readonly deps: CampaignLoopDeps) {
     this.progress = { dispatched: 0, completed: 0, failed: 0, blocked: 0, running: 0, budget: deps.budget ?? deps.spec.budget.trials };
     this.reserve = confirmationReserve(deps.spec.budget, this.progress.budget);
+    this.requalification = deps.batchCheck ? new Requalification({ ...DEFAULT_REQUALIFICATION, ...deps.batchCheck.requalification }) : undefined;
   }
 
   /**
@@ -207,6 +211,7 @@ export class CampaignLoop {
         await idle(Promise.race([this.stationsMayBeFree(), this.pauseRequested, ...this.inflight]));
         continue;
       }
+      if (this.dispatchReferences(free)) continue;
       if (this.confirmQueue === undefined && this.reserve > 0 && remaining <= this.reserve) {
         // The agent's share of the budget is spent: once its trials have finished, the leading recipes are confirmed.
         await idle(Promise.all(this.inflight));
@@ -334,16 +339,64 @@ export class CampaignLoop {
     }
   }
 
-  /** Completed readings of the primary objective that count (not flagged by the batch check). */
-  private readings(): Reading[] {
+  /** Completed readings of the primary objective that count (not flagged by the batch check), with their stations. */
+  private readings(): (Reading & { station: string })[] {
     const primary = this.deps.spec.objectives[0];
     if (!primary) return [];
-    const out: Reading[] = [];
+    const out: (Reading & { station: string })[] = [];
     for (const t of [...this.trials.values()].sort((a, b) => a.index - b.index)) {
       const v = t.objectives?.[primary.name];
-      if (t.status === 'completed' && v !== undefined && !this.contaminated.has(t.id)) out.push({ trialId: t.id, recipe: t.recipe, value: v });
+      if (t.status === 'completed' && v !== undefined && !this.contaminated.has(t.id)) out.push({ trialId: t.id, recipe: t.recipe, value: v, station: t.station ?? '' });
     }
     return out;
+  }
+
+  /**
+   * Sends a reference measurement to every free station on probation (ADR 0061), each on that very station; true when
+   * any was dispatched (the caller looks at the free stations again).
+   */
+  private dispatchReferences(free: string[]): boolean {
+    const rq = this.requalification;
+    const primary = this.deps.spec.objectives[0];
+    if (!rq || !primary) return false;
+    let sent = false;
+    for (const station of rq.due(free)) {
+      if (this.progress.dispatched >= this.progress.budget) break;
+      const plan = rq.plan(station, this.readings());
+      if (!plan) {
+        this.deps.logger.info({ station }, 'no reference recipe measured on another station: station returns to service unchecked');
+        continue;
+      }
+      const trial = this.propose(rq.suggestion(station, plan, this.deps.newId(), primary.name));
+      const verdict = this.deps.gate.checkRecipe(trial.recipe);
+      trial.recipe = verdict.recipe;
+      if (!verdict.allowed) {
+        this.progress.blocked++;
+        this.setStatus(trial, 'blocked', makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; ')));
+        continue;
+      }
+      rq.started(trial.id, station, plan);
+      free.splice(free.indexOf(station), 1);
+      this.reserved.add(station);
+      this.progress.dispatched++;
+      this.track(this.execute(trial, station, verdict.sample));
+      sent = true;
+    }
+    return sent;
+  }
+
+  /** A reference trial ended: back in service, or quarantined again with the reason; its reading counts only if it passed. */
+  private judgeReference(trial: TrialRecord, reading: number | undefined): string[] {
+    const rq = this.requalification;
+    const check = this.deps.batchCheck;
+    const outcome = rq?.finished(trial.id, reading);
+    if (!outcome || !check) return [];
+    this.deps.logger.info({ station: outcome.station, verdict: outcome.verdict, detail: outcome.message }, 'station re-qualification');
+    if (outcome.verdict !== 'fail') return [];
+    this.contaminated.add(trial.id);
+    check.training?.exclude([trial.id]).catch((e: unknown) => this.deps.logger.error({ err: (e as Error).message }, 'could not exclude a failed reference trial'));
+    check.stations.quarantine(outcome.station, `REQUALIFICATION_FAILED: ${outcome.message}. Replace the electrolyte (or check the electrode), then release the station.`);
+    return [ELECTROLYTE_CONTAMINATION_FLAG];
   }
 
   /** Estimates the campaign's best (ADR 0060) and publishes it as a `bestEstimate` document; undefined without readings. */
@@ -402,6 +455,15 @@ export class CampaignLoop {
   }
 
   private async execute(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
+    try {
+      await this.executeApproved(trial, station, sample);
+    } finally {
+      // A reference trial that did not complete says nothing: the station stays on probation for its next trial.
+      if (this.requalification?.isReference(trial.id)) this.requalification.finished(trial.id, undefined);
+    }
+  }
+
+  private async executeApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
     const decision = await this.deps.approvals.approve(trial.id, trial.suggestion);
     if (!decision.approved) {
       this.release(station);
@@ -450,7 +512,10 @@ export class CampaignLoop {
           this.setStatus(trial, 'completed', undefined, outcome.objectives);
           this.updateBest(trial, outcome.objectives);
           // Checked before any await, so no new trial is dispatched to a station that is about to be quarantined.
-          const batchFlags = this.checkBatch(trial, stationId, outcome.objectives);
+          const primary = this.deps.spec.objectives[0];
+          const batchFlags = this.requalification?.isReference(trial.id)
+            ? this.judgeReference(trial, primary ? outcome.objectives[primary.name] : undefined)
+            : this.checkBatch(trial, stationId, outcome.objectives);
           await this.observe(trial, { feasible: true, objectives: outcome.objectives, flags: [...outcome.flags, ...batchFlags] });
           return;
         }
@@ -542,7 +607,14 @@ export class CampaignLoop {
     }
     this.deps.logger.warn({ station, objective, shift, sigma, baseline: alarm.baseline, trials: trials.map((t) => t.trialId) }, 'electrolyte batch shift detected; station quarantined');
     check.training?.exclude(trials.map((t) => t.trialId)).catch((e: unknown) => this.deps.logger.error({ err: (e as Error).message, station }, 'could not exclude flagged trials from the agent'));
-    check.stations.quarantine(station, `ELECTROLYTE_CONTAMINATION: ${summary}. Replace the electrolyte batch, then release the station.`);
+    const reason = `ELECTROLYTE_CONTAMINATION: ${summary}. Replace the electrolyte batch, then release the station.`;
+    check.stations.quarantine(station, reason);
+    const rq = this.requalification;
+    if (rq) {
+      rq.onAlarm(station, reason);
+      // Where the lab replaces the electrolyte itself, the station is released at once: its reference decides.
+      if (rq.policy.auto && check.stations.release) check.stations.release(station);
+    }
   }
 
   private setStatus(trial: TrialRecord, to: TrialStatus, failure?: Failure, objectives?: Record<string, number>): void {

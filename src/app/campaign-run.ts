@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Planner } from '../../agents/planner/planner.ts';
 import type { Agent } from '../../agents/agent.ts';
-import { BatchWatch } from '../../agents/batch-watch.ts';
+import { BatchWatch, type BatchWatchOptions } from '../../agents/batch-watch.ts';
 import type { BestEstimate } from '../../agents/best-estimate.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
@@ -117,6 +117,8 @@ export interface CampaignRunOptions {
   /** Extra training rows for a generative agent's generator (warm start from a related campaign or data set). */
   priorObservations?: readonly Observation[] | undefined;
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
+  /** Batch-check options instead of the defaults (tests exercise its mechanics at ADR 0050's sensitivity). */
+  batchWatch?: Partial<BatchWatchOptions> | undefined;
 }
 
 export interface CampaignRunSummary {
@@ -308,7 +310,12 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
         live?.update(p);
         opts.onProgress?.(p, clock.now());
       },
-      batchCheck: { watch: new BatchWatch(primaryObjective(spec)), stations: executor, training: agent },
+      batchCheck: {
+        watch: new BatchWatch(primaryObjective(spec), opts.batchWatch),
+        stations: executor,
+        training: agent,
+        requalification: { auto: (spec.stations.requalification?.mode ?? 'auto') === 'auto', tolerance: spec.stations.requalification?.tolerance ?? 0.03 },
+      },
       durable: async () => {
         await bus.flush();
         await sink.flush();

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
 import type { CampaignSpec, Logger, Observation } from '../domain/index.ts';
 import type { Store } from '../store/store.ts';
-import { runCampaign, type CampaignRunSummary } from './campaign-run.ts';
+import { runCampaign, type CampaignRunOptions, type CampaignRunSummary } from './campaign-run.ts';
 import type { DryRunConsoleOptions } from './console-dry-run.ts';
 import type { StationsFile } from './external-stations.ts';
 import type { LabTransport } from './simulated-lab.ts';
@@ -53,6 +53,8 @@ export interface DryRunOptions {
   landscapeSeed?: number | undefined;
   /** Extra training rows for a generative agent's generator (warm start). */
   priorObservations?: readonly Observation[] | undefined;
+  /** Batch-check options instead of the defaults (tests). */
+  batchWatch?: CampaignRunOptions['batchWatch'];
 }
 
 export type DryRunSummary = CampaignRunSummary;

@@ -194,7 +194,17 @@ export const campaignSpecSchema = strictObject({
          */
         confirmation: z.strictObject({ replicates: z.number().int().positive(), candidates: z.number().int().positive() }).optional(),
       }),
-    stations: strictObject({ pairs: z.number().int().positive().default(1) }).default({ pairs: 1 }),
+    stations: strictObject({
+        pairs: z.number().int().positive().default(1),
+        /**
+         * A station the batch check quarantined returns to service after a reference measurement within `tolerance`
+         * (objective units; default 0.03, η10 in V) of the other stations' readings of that recipe (ADR 0061). `auto`
+         * (default): the campaign releases it at once, trusting the lab's own electrolyte change (the simulated lab's);
+         * `operator`: it waits for an operator's release (console) first.
+         */
+        requalification: z.strictObject({ mode: z.enum(['auto', 'operator']).default('auto'), tolerance: z.number().positive().default(0.03) }).optional(),
+      })
+      .default({ pairs: 1 }),
     stocks: z.array(stockSchema).default([]),
     protocol: protocolSchema.default(protocolSchema.parse({})),
     safety: safetyEnvelopeSchema,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recipeSchema } from './recipe.ts';
 
-export const PROPOSERS = ['bo', 'sobol', 'random', 'generative', 'llm', 'rules', 'human', 'confirmation'] as const;
+export const PROPOSERS = ['bo', 'sobol', 'random', 'generative', 'llm', 'rules', 'human', 'confirmation', 'reference'] as const;
 export const proposerSchema = z.enum(PROPOSERS);
 export type Proposer = z.infer<typeof proposerSchema>;
 

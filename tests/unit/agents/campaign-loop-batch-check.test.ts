@@ -41,10 +41,22 @@ class Lab implements TrialExecutor, StationQuarantine {
   readonly runs = new Map<string, number>();
   private busy = new Set<string>();
   private waiters: (() => void)[] = [];
+  /** Set when `release` is offered (the lab's own maintenance): the electrolyte is replaced unless `stillBad`. */
+  release?: (stationId: string) => void;
+  private fixed = false;
+  readonly released: string[] = [];
   constructor(
     private readonly clock: InstantClock,
-    private readonly o: { badFrom: number; shift: number },
-  ) {}
+    private readonly o: { badFrom: number; shift: number; maintenance?: 'fixes' | 'stillBad' },
+  ) {
+    if (o.maintenance)
+      this.release = (stationId) => {
+        this.released.push(stationId);
+        this.quarantined.delete(stationId);
+        if (o.maintenance === 'fixes') this.fixed = true;
+        this.waiters.splice(0).forEach((w) => w());
+      };
+  }
   availableStations() {
     return ['p1', 'p2'].filter((s) => !this.busy.has(s) && !this.quarantined.has(s));
   }
@@ -66,12 +78,12 @@ class Lab implements TrialExecutor, StationQuarantine {
     await this.clock.sleep(1);
     this.busy.delete(station);
     this.waiters.splice(0).forEach((w) => w());
-    const eta10 = 0.3 + (n % 2 ? 0.005 : -0.005) + (station === 'p1' && n >= this.o.badFrom ? this.o.shift : 0);
+    const eta10 = 0.3 + (n % 2 ? 0.005 : -0.005) + (station === 'p1' && n >= this.o.badFrom && !this.fixed ? this.o.shift : 0);
     return { status: 'completed', runId: `${station}-${n}`, objectives: { eta10 }, features: {}, flags: [] };
   }
 }
 
-function makeLoop(o: { badFrom: number; shift: number; budget: number; unpredicted?: number }) {
+function makeLoop(o: { badFrom: number; shift: number; budget: number; unpredicted?: number; maintenance?: 'fixes' | 'stillBad' }) {
   const spec = defaultSpec();
   const clock = new InstantClock();
   const bus = new DocumentBus();
@@ -85,7 +97,7 @@ function makeLoop(o: { badFrom: number; shift: number; budget: number; unpredict
   const loop = new CampaignLoop({
     spec, campaignId: 'c', agent, bus, executor: lab, gate: new SafetyGate(spec), approvals: autoApproval,
     recovery: autoRecovery(1), newId: () => `id${++n}`, logger: silentLogger, clock, budget: o.budget,
-    batchCheck: { watch: new BatchWatch('eta10'), stations: lab, training },
+    batchCheck: { watch: new BatchWatch('eta10', { commonModeWindow: 0, minShift: 0, allowance: 0.75, threshold: 4 }), stations: lab, training, requalification: { auto: true } },
   });
   return { loop, agent, lab, docs, excluded };
 }
@@ -133,5 +145,37 @@ describe('campaign loop: the electrolyte batch check', () => {
     const { loop, lab } = makeLoop({ badFrom: 1, shift: 0.05, budget: 12, unpredicted: 12 });
     await loop.run();
     expect(lab.quarantined.size).toBe(0);
+  });
+
+  it('re-qualification (ADR 0061): after the lab replaced the electrolyte, a reference measurement on the station passes and it takes trials again', async () => {
+    const { loop, lab, docs } = makeLoop({ badFrom: 7, shift: 0.04, budget: 30, maintenance: 'fixes' });
+    const result = await loop.run();
+    expect(result.state).toBe('completed');
+    expect(lab.released).toEqual(['p1']);
+    const refs = byType(docs, 'suggestion').filter((d) => d.payload.suggestion.proposer === 'reference');
+    expect(refs).toHaveLength(1);
+    expect(refs[0]?.payload.suggestion.rationale).toMatch(/^Re-qualification of station p1 after ELECTROLYTE_CONTAMINATION: a reference recipe the other stations read \d+ time\(s\)/);
+    const refTrial = refs[0]?.payload.trialId;
+    const states = byType(docs, 'trialState').filter((d) => d.payload.to === 'completed');
+    expect(states.find((d) => d.payload.trialId === refTrial)?.payload.station).toBe('p1');
+    // Back in service: p1 measured more trials after its reference, and nobody is quarantined at the end.
+    const refIndex = states.find((d) => d.payload.trialId === refTrial)?.payload.index ?? Infinity;
+    expect(states.filter((d) => d.payload.station === 'p1' && d.payload.index > refIndex).length).toBeGreaterThan(3);
+    expect(lab.quarantined.size).toBe(0);
+  });
+
+  it('re-qualification: when the station still reads off, the reference fails and the station is quarantined again for an operator', async () => {
+    const { loop, lab, docs, excluded } = makeLoop({ badFrom: 7, shift: 0.05, budget: 30, maintenance: 'stillBad' });
+    const result = await loop.run();
+    expect(result.state).toBe('completed');
+    expect(lab.released).toEqual(['p1']);
+    expect(lab.quarantined.get('p1')).toMatch(/^REQUALIFICATION_FAILED: reference read 0\.35\d*, the other stations 0\.3\d* \(n = \d+\): off by 0\.0[45]\d*, tolerance ±0\.03\. Replace the electrolyte/);
+    const refs = byType(docs, 'suggestion').filter((d) => d.payload.suggestion.proposer === 'reference');
+    expect(refs).toHaveLength(1);
+    // The failed reference leaves the training data; p1 runs nothing after it.
+    expect(excluded.at(-1)).toEqual([refs[0]?.payload.trialId]);
+    const completed = byType(docs, 'trialState').filter((d) => d.payload.to === 'completed');
+    const refIndex = completed.find((d) => d.payload.trialId === refs[0]?.payload.trialId)?.payload.index ?? -1;
+    expect(completed.filter((d) => d.payload.station === 'p1' && d.payload.index > refIndex)).toEqual([]);
   });
 });
