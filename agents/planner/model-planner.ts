@@ -20,7 +20,7 @@ export type Complete = (messages: ChatMessage[], signal: AbortSignal) => Promise
 export class ProviderError extends Error {
   constructor(
     message: string,
-    readonly reason: 'provider' | 'timeout',
+    readonly reason: 'provider' | 'timeout' | 'budget',
   ) {
     super(message);
     this.name = 'ProviderError';

@@ -13,7 +13,11 @@ export function transcriptTable(records: readonly PlannerCallRecord[]): Map<stri
   const table = new Map<string, Recorded>();
   for (const r of records) {
     const first = r.turns[0];
-    if (!first) continue;
+    if (!first) {
+      // A job the recording answered by rules for lack of budget: the replay falls back at the same prompt.
+      if (r.fallback === 'budget' && r.promptHash) table.set(r.promptHash, { error: 'budget: exhausted when recorded', tokens: 0 });
+      continue;
+    }
     const messages: ChatMessage[] = [{ role: 'system', content: first.system }];
     r.turns.forEach((t, i) => {
       messages.push({ role: 'user', content: t.user });
@@ -50,7 +54,7 @@ export class ReplayPlanner extends ModelPlanner {
           job = /"job":"(\w+)"/.exec(messages[1]?.content ?? '')?.[1] ?? job;
           throw new ReplayMismatchError(hash, job);
         }
-        if (hit.error !== undefined) throw new ProviderError(hit.error, hit.error.startsWith('timeout') ? 'timeout' : 'provider');
+        if (hit.error !== undefined) throw new ProviderError(hit.error, hit.error.startsWith('timeout') ? 'timeout' : hit.error.startsWith('budget') ? 'budget' : 'provider');
         return { text: hit.reply ?? '', tokens: hit.tokens };
       },
     });

@@ -63,6 +63,29 @@ describe('labloop plan', () => {
     expect((await loadCampaignFile(out)).budget.trials).toBe(96);
   }, 120_000);
 
+  it('labloop dry-run --agent hybrid completes its budget against the stub and with a dead endpoint', async () => {
+    stub.script((req) => {
+      const job = (JSON.parse(req.body.messages[1]?.content ?? '{}') as { job?: string }).job;
+      if (job === 'triage') return { content: JSON.stringify({ verdict: 'skip', reason: 'stub' }) };
+      if (job === 'report') return { content: JSON.stringify({ markdown: 'Done.' }) };
+      return { content: JSON.stringify({ strategy: 'explore', rationale: 'stub', candidates: [] }) };
+    });
+    for (const [name, url] of [['stub', stub.baseUrl], ['dead', 'http://127.0.0.1:9/v1']] as const) {
+      const out = path.join(dir, `dry-${name}`);
+      const r = await labloop(['dry-run', 'examples/oer-screen.yaml', '--agent', 'hybrid', '--trials', '6', '--stations', '2', '--transport', 'sim', '--quiet', '--out', out, '--db', path.join(dir, `db-${name}`)], {
+        LABLOOP_LLM_BASE_URL: url,
+        LABLOOP_LLM_TIMEOUT_MS: '10000',
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/campaign \S+: completed/);
+      expect(r.stdout).toContain('(budget 6)');
+      const campaign = JSON.parse(await readFile(path.join(out, 'campaign.json'), 'utf8')) as { planner: { kind: string; fallbacks: { provider: number }; answeredBy: { llm: number } } };
+      expect(campaign.planner.kind).toBe('llm');
+      if (name === 'stub') expect(campaign.planner.answeredBy, JSON.stringify(campaign.planner)).toMatchObject({ rules: 0 });
+      else expect(campaign.planner.fallbacks.provider).toBeGreaterThan(0);
+    }
+  }, 300_000);
+
   it('refuses an unsafe goal naming the rule, and writes nothing', async () => {
     const out = path.join(dir, 'unsafe.yaml');
     const r = await labloop(['plan', 'lowest overpotential in 40 experiments with complexant up to 80 mM', '--out', out]);

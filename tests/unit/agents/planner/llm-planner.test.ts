@@ -116,4 +116,14 @@ describe('LlmPlanner', () => {
     expect((await replay.triage(CASES.triageRetry)).value.verdict).toBe('retry');
     await expect(replay.triage({ ...CASES.triageRetry, attempt: 1 })).rejects.toBeInstanceOf(ReplayMismatchError);
   });
+
+  it('replays a recorded budget fallback, timeout and repair the way they happened', async () => {
+    const { planner, records } = setup(['not json', triage('retry'), { delay_ms: 1000, then: triage('retry') }], { maxCalls: 2, timeout_ms: 100 });
+    expect((await planner.triage(CASES.triageRetry)).source).toBe('llm');
+    expect((await planner.triage({ ...CASES.triageRetry, attempt: 1 })).fallback).toBe('budget');
+    const replay = new ReplayPlanner({ records, deps: { gateFor: (s) => new SafetyGate(s) } });
+    expect((await replay.triage(CASES.triageRetry)).source).toBe('replay');
+    expect(replay.stats().repairs).toBe(1);
+    expect((await replay.triage({ ...CASES.triageRetry, attempt: 1 })).fallback).toBe('budget');
+  });
 });
