@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Observation } from '../domain/index.ts';
 import { nonNegativeInt, positiveInt } from './option-parsers.ts';
-import { UsageError } from './main.ts';
+import { UsageError } from './usage-error.ts';
 
 interface DesignFlags {
   campaign: string;

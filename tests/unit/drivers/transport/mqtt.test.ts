@@ -79,8 +79,9 @@ describe('mqtt transport', () => {
     }
     times.sort((a, b) => a - b);
     const p50 = times[100]!;
-    // With Nagle and delayed ACK a QoS 1 round trip on loopback costs ≈ 40–88 ms.
-    expect(p50).toBeLessThan(10);
+    // With Nagle and delayed ACK a QoS 1 round trip on loopback costs ≈ 40–88 ms; without, under 1 ms on a quiet machine
+    // and 10–15 ms on a 2-core machine at load average 40. 25 ms separates the two under any load seen.
+    expect(p50).toBeLessThan(25);
     expect(interim).toBe(200);
     expect(r.pending).toBe(0);
     r.stop();

@@ -13,6 +13,7 @@ const mixedSpec = (): CampaignSpec =>
   campaignSpecSchema.parse({
     ...defaultSpec(),
     id: 'mixed',
+    derivedFeatures: [],
     parameters: [
       { type: 'simplex', name: 'metals', components: ['Ni', 'Fe', 'Co', 'Ce', 'Mn'], minFraction: 0.15, maxComponents: 2 },
       { type: 'continuous', name: 'totalMetal', low: 10, high: 100, unit: 'mM' },
