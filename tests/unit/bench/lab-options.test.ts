@@ -24,6 +24,16 @@ describe('lab benchmark arms', () => {
     expect(applyArm(spec, parseArm('{"name":"ei","strategy":{"acquisition":"logEI"}}')).strategy.acquisition).toBe('logEI');
   });
 
+  it('sets the budget with budget.* keys (confirmation replicates, ADR 0060), validated by the campaign schema', () => {
+    const arm = parseArm('conf:budget.confirmation.replicates=2,budget.confirmation.candidates=4,ucbBeta=9');
+    expect(arm).toEqual({ name: 'conf', strategy: { ucbBeta: 9 }, budget: { confirmation: { replicates: 2, candidates: 4 } } });
+    const s = applyArm(spec, arm);
+    expect(s.budget).toEqual({ trials: spec.budget.trials, confirmation: { replicates: 2, candidates: 4 } });
+    expect(s.strategy.ucbBeta).toBe(9);
+    expect(() => applyArm(spec, parseArm('big:budget.confirmation.replicates=20,budget.confirmation.candidates=4'))).toThrow(/budget.confirmation/);
+    expect(() => applyArm(spec, parseArm('typo:budget.confirmaton.replicates=2'))).toThrow(/budget/);
+  });
+
   it('names a bad override or an unknown option or arm', () => {
     expect(() => applyArm(spec, parseArm('b:ucbBeta=-1'))).toThrow(/arm b: strategy.ucbBeta/);
     expect(() => applyArm(spec, parseArm('t:ucbBetta=16'))).toThrow(/strategy\.ucbBetta: unknown key \(did you mean ucbBeta\?\)/);
