@@ -11,8 +11,10 @@ export function bestSoFarSvg(spec: CampaignSpec, trials: readonly ExportTrial[])
   const ran = [...trials].sort((a, b) => a.index - b.index).filter((t) => t.status === 'completed' || t.status === 'failed');
   const dots: { x: number; y: number }[] = [];
   const best: { x: number; y: number }[] = [];
+  const failed: { x: number; y: number }[] = [];
   let current: number | undefined;
   ran.forEach((t, i) => {
+    if (t.status === 'failed') failed.push({ x: i + 1, y: Number.NaN });
     const v = objective ? t.objectives?.[objective.name] : undefined;
     if (v !== undefined && Number.isFinite(v)) {
       dots.push({ x: i + 1, y: v });
@@ -24,6 +26,7 @@ export function bestSoFarSvg(spec: CampaignSpec, trials: readonly ExportTrial[])
     [
       { label: 'observed', color: '#7a9cc6', points: dots, style: 'dots' },
       { label: 'best so far', color: '#c0392b', points: best, style: 'step' },
+      ...(failed.length > 0 ? [{ label: `failed trial (${failed.length})`, color: '#e67e22', points: failed, style: 'marks' as const }] : []),
     ],
     { title: `${spec.title}: best so far`, xLabel: 'trials run', yLabel: objective ? `${objective.name} / ${objective.unit} (${objective.direction})` : 'objective' },
   );
