@@ -15,8 +15,10 @@ export function bestSoFarSvg(spec: CampaignSpec, trials: readonly ExportTrial[],
   const ran = [...trials].sort((a, b) => a.index - b.index).filter((t) => t.status === 'completed' || t.status === 'failed');
   const dots: { x: number; y: number }[] = [];
   const best: { x: number; y: number }[] = [];
+  const failed: { x: number; y: number }[] = [];
   let current: number | undefined;
   ran.forEach((t, i) => {
+    if (t.status === 'failed') failed.push({ x: i + 1, y: Number.NaN });
     const v = objective ? t.objectives?.[objective.name] : undefined;
     if (v !== undefined && Number.isFinite(v)) {
       dots.push({ x: i + 1, y: v });
@@ -27,6 +29,7 @@ export function bestSoFarSvg(spec: CampaignSpec, trials: readonly ExportTrial[],
   const series: Series[] = [
     { label: 'observed', color: '#7a9cc6', points: dots, style: 'dots' },
     { label: 'best observed so far', color: '#c0392b', points: best, style: 'step' },
+    ...(failed.length > 0 ? [{ label: `failed trial (${failed.length})`, color: '#e67e22', points: failed, style: 'marks' as const }] : []),
   ];
   const c = confirmed?.best;
   if (c && ran.length > 0) {

@@ -3,8 +3,11 @@ export interface Series {
   label: string;
   color: string;
   points: { x: number; y: number }[];
-  /** `area`: a filled polygon through the points (e.g. a band: the upper edge, then the lower edge reversed). */
-  style: 'dots' | 'step' | 'line' | 'area';
+  /**
+   * `area`: a filled polygon through the points (e.g. a band: the upper edge, then the lower edge reversed);
+   * `marks`: an × at each x along the bottom of the plot (events without a value, e.g. failed trials; y is ignored).
+   */
+  style: 'dots' | 'step' | 'line' | 'area' | 'marks';
 }
 
 export interface PlotOptions {
@@ -32,8 +35,8 @@ export function renderSvgPlot(series: Series[], opts: PlotOptions): string {
   const W = opts.width ?? 720;
   const H = opts.height ?? 420;
   const m = { left: 70, right: 20, top: 40, bottom: 55 };
-  const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-  const xs = all.map((p) => p.x);
+  const all = series.filter((s) => s.style !== 'marks').flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const xs = [...all, ...series.filter((s) => s.style === 'marks').flatMap((s) => s.points)].map((p) => p.x).filter(Number.isFinite);
   const ys = all.map((p) => p.y);
   let [x0, x1] = [Math.min(...xs, 0), Math.max(...xs, 1)];
   let [y0, y1] = all.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
@@ -59,6 +62,14 @@ export function renderSvgPlot(series: Series[], opts: PlotOptions): string {
   out.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle">${esc(opts.xLabel)}</text>`);
   out.push(`<text transform="translate(18 ${H / 2}) rotate(-90)" text-anchor="middle">${esc(opts.yLabel)}</text>`);
   for (const s of series) {
+    if (s.style === 'marks') {
+      const y = H - m.bottom - 7;
+      for (const p of s.points.filter((q) => Number.isFinite(q.x))) {
+        const x = sx(p.x);
+        out.push(`<path d="M${(x - 4).toFixed(1)},${y - 4} L${(x + 4).toFixed(1)},${y + 4} M${(x - 4).toFixed(1)},${y + 4} L${(x + 4).toFixed(1)},${y - 4}" stroke="${s.color}" stroke-width="2"/>`);
+      }
+      continue;
+    }
     const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     if (s.style === 'area') {
       if (pts.length > 2) out.push(`<path d="M${pts.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' L')} Z" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`);

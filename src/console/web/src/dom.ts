@@ -42,8 +42,13 @@ export function fmt(v: number | string | undefined | null): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/** A time as `2026-12-07 01:59:46 +01:00`: ISO-like, 24-hour, with the date and the browser's UTC offset. */
 export function timeOf(iso: string | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number, w = 2): string => String(Math.trunc(n)).padStart(w, '0');
+  const offset = -d.getTimezoneOffset();
+  const zone = `${offset >= 0 ? '+' : '-'}${p(Math.abs(offset) / 60)}:${p(Math.abs(offset) % 60)}`;
+  return `${p(d.getFullYear(), 4)}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${zone}`;
 }
