@@ -79,7 +79,7 @@ export const LOO_MAX_POINTS = 300;
 
 /**
  * Above this many observations the acquisition search uses 128 raw samples and 3 restarts of at most 25 L-BFGS
- * iterations (256, 6 × 40 below).
+ * iterations (256, 6 × 40 below); above twice as many, 64 raw samples and 3 × 20 iterations (ADR 0049).
  */
 export const LARGE_N = 300;
 // Above 2·LARGE_N hyper-parameters are fitted on a 200-point subset (300 below) unless `maxFitPoints` says otherwise.
@@ -178,10 +178,12 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
    */
   const optimizeWithFallback = (q: number, makeAcq: (p: Matrix) => AcquisitionFunction, seed: number, pendingX: Matrix, observed: Matrix | undefined): AcquisitionOptimum[] => {
     // Above LARGE_N observations every acquisition evaluation costs O(n²): fewer, shorter local searches.
-    const large = (observed?.n ?? 0) > LARGE_N;
+    const nObs = observed?.n ?? 0;
+    const large = nObs > LARGE_N;
+    const veryLarge = nObs > 2 * LARGE_N;
     const restarts = opts.restarts ?? (large ? 3 : undefined);
-    const maxIterations = large ? 25 : undefined;
-    const rawSamples = opts.rawSamples ?? (large ? 128 : undefined);
+    const maxIterations = veryLarge ? 20 : large ? 25 : undefined;
+    const rawSamples = opts.rawSamples ?? (veryLarge ? 64 : large ? 128 : undefined);
     const run = (obs: Matrix | undefined, minDistance?: number) =>
       optimizeBatch(space, q, makeAcq, { seed, pending: pendingX, observed: obs, rawSamples, restarts, maxIterations, minDistance });
     try {
