@@ -30,8 +30,10 @@ export function formatRecipe(recipe: Record<string, number | string>): string {
 export function confirmedLine(e: BestEstimate, unit: string): string {
   const b = e.best;
   if (!b) return `best confirmed ${e.objective}: none`;
-  const ci = b.ci95 ? ` ± ${((b.ci95[1] - b.ci95[0]) / 2).toFixed(4)} (95 % CI)` : ' (no replicate: no CI)';
   const model = b.model ? `, model ${b.model.mean.toFixed(4)} ± ${b.model.sd.toFixed(4)}` : '';
   const by = e.basis === 'model' ? 'ranked by the model' : 'ranked by the readings';
+  // One reading confirms nothing: the line says so and names the option that replicates the leaders.
+  if (!b.ci95) return `best estimate ${e.objective}: ${b.mean.toFixed(4)} ${unit}, n = ${b.n} (not confirmed: budget.confirmation replicates the leaders)${model}; ${by} — ${formatRecipe(b.recipe)}`;
+  const ci = ` ± ${((b.ci95[1] - b.ci95[0]) / 2).toFixed(4)} (95 % CI)`;
   return `best confirmed ${e.objective}: ${b.mean.toFixed(4)}${ci} ${unit}, n = ${b.n}${model}; ${by} — ${formatRecipe(b.recipe)}`;
 }

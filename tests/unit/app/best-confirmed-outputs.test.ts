@@ -25,7 +25,7 @@ describe('best-confirmed beside best-observed in the outputs (ADR 0060)', () => 
   it('prints the best-confirmed line: mean ± CI half-width, n, the model estimate, how it was ranked', () => {
     expect(confirmedLine(estimate, 'V')).toBe('best confirmed eta10: 0.3010 ± 0.0110 (95 % CI) V, n = 2, model 0.3030 ± 0.0040; ranked by the model — Ni=0.5 Fe=0.5');
     const noCi = { ...estimate, basis: 'replicates' as const, best: { recipe: { Ni: 1 }, trialIds: ['t2'], n: 1, mean: 0.28 } };
-    expect(confirmedLine(noCi, 'V')).toBe('best confirmed eta10: 0.2800 (no replicate: no CI) V, n = 1; ranked by the readings — Ni=1');
+    expect(confirmedLine(noCi, 'V')).toBe('best estimate eta10: 0.2800 V, n = 1 (not confirmed: budget.confirmation replicates the leaders); ranked by the readings — Ni=1');
     const summary = {
       campaignId: 'c', runId: 'r', files: ['a'], virtualHours: 1, wallSeconds: 2, rows: 3,
       result: { state: 'completed', progress: { dispatched: 3, completed: 3, failed: 0, blocked: 0, running: 0, budget: 3 } },
