@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCampaignsCommand } from '../../src/cli/export-command.ts';
 import { createTempDatabase, type TempDatabase } from '../helpers/db.ts';
 import { CAMPAIGN_FILE, journalCount, journalDirOf, killAndResume, labloop, type KillResumeOptions, type KillResumeResult } from '../helpers/kill-resume.ts';
 
@@ -18,6 +19,21 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   for (const db of databases) await db.drop();
 });
+
+/** Runs `fn` with stdout and stderr captured. */
+async function captured(fn: () => Promise<void>): Promise<{ stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  process.stdout.write = ((chunk: string) => ((out.stdout += chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => ((out.stderr += chunk), true)) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+  return out;
+}
 
 function tempDir(): string {
   const d = mkdtempSync(path.join(tmpdir(), 'labloop-kill-'));
@@ -54,7 +70,7 @@ describe('kill -9 and resume', () => {
     expectIntact(r, opts.campaignId, 12);
   });
 
-  it('SIGTERM pauses (trials in flight finish, outputs written), exits 130, and the campaign resumes to completion', { timeout: 600_000 }, async () => {
+  it('lists a live PGlite run; SIGTERM pauses it (trials in flight finish, outputs written), exits 130, and the campaign resumes to completion', { timeout: 600_000 }, async () => {
     const dir = tempDir();
     const opts: KillResumeOptions = { dir, campaignId: 'signal-pglite', seed: 5, trials: 12, killAfterMeasurements: 0 };
     const { spawn } = await import('node:child_process');
@@ -72,6 +88,11 @@ describe('kill -9 and resume', () => {
       if (code !== undefined) throw new Error(`the dry run ended early (${code}): ${stderr}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    // While the run holds the PGlite folder, `labloop campaigns` shows the listing the run keeps beside it.
+    // (in this process: a second `labloop` process takes long enough to start that the run could be over by then)
+    const during = await captured(() => runCampaignsCommand({ db: path.join(dir, 'db'), json: true }));
+    expect(during.stderr).toMatch(/in use by process \d+; showing its live listing/);
+    expect(JSON.parse(during.stdout)).toEqual([expect.objectContaining({ id: 'signal-pglite', status: 'running', trials: expect.objectContaining({ budget: 12 }) })]);
     child.kill('SIGTERM');
     expect(await exited).toBe(130);
     expect(stderr).toMatch(/SIGTERM: pausing/);
