@@ -24,6 +24,7 @@ interface DryRunFlags {
   id?: string;
   landscapeSeed?: number;
   drainTimeout?: number;
+  prior?: string;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
@@ -56,6 +57,9 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   const { runDryRun } = await import('../app/dry-run.ts');
   // node-opcua prints its own diagnostics on stdout; from here on they are debug lines of our log.
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
+  // Warm start (ADR 0083): rows of a related campaign or data set train a generative agent's generator, never the GP.
+  if (flags.prior !== undefined && spec.strategy.agent !== 'generative') throw new UsageError('--prior needs the generative agent (--agent generative)');
+  const priorObservations = flags.prior !== undefined ? (await (await import('../app/design/observations-source.ts')).observationsFromCsv(spec, flags.prior)).observations : undefined;
   const objective = spec.objectives[0];
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, objective?.unit ?? '');
   const controller = new AbortController();
@@ -81,6 +85,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       ...(stations ? { stations, stationsPath: flags.stationsFile } : {}),
       ...(flags.id ? { campaignId: flags.id } : {}),
       ...(flags.landscapeSeed !== undefined ? { landscapeSeed: flags.landscapeSeed } : {}),
+      ...(priorObservations ? { priorObservations } : {}),
       signal: controller.signal,
       pause: signals.pause,
       console: consoleOptionsFromFlags(raw, config, controller.signal),

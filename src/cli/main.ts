@@ -43,6 +43,7 @@ export function buildProgram(): Command {
     .option('--transport <kind>', 'twin: drivers speak MQTT and OPC UA to simulated instruments; sim: in-process backends', 'twin')
     .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | sobol | random | hybrid | generative')
     .option('--landscape-seed <n>', "seed of the simulated lab's hidden landscape (2026: the canonical one)", nonNegativeInt('--landscape-seed'), 2026)
+    .option('--prior <file>', "warm start: a CSV of earlier results (the campaign's parameter and objective columns) that trains the generative agent's generator")
     .option('--fault-rate <p>', 'inject every catalogued device fault with this total probability per operation', probability('--fault-rate'), 0)
     .option('--quiet', 'no progress bar')
     .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')

@@ -39,5 +39,9 @@ describe('labloop design', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown objective/);
     expect(labloop('design', '--campaign', DEFAULT_CAMPAIGN_FILE, '--data', data, '--target', 'eta10 < 0.3', '--model', 'gpt').status).toBe(2);
+    // dry-run --prior (warm start) only makes sense for the generative agent.
+    const prior = labloop('dry-run', '--prior', data, '--quiet', '--out', path.join(dir, 'x'));
+    expect(prior.status).toBe(2);
+    expect(prior.stderr).toMatch(/--prior needs the generative agent/);
   });
 });
