@@ -19,7 +19,7 @@ describe('node-opcua diagnostics', () => {
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
         execFile(
           process.execPath,
-          [path.join(root, 'bin/labloop.js'), 'dry-run', '--trials', '2', '--stations', '1', '--quiet', '--out', path.join(dir, 'out'), '--db', path.join(dir, 'db')],
+          [path.join(root, 'bin/labloop.js'), 'dry-run', '--trials', '2', '--stations', '1', '--out', path.join(dir, 'out'), '--db', path.join(dir, 'db')],
           { cwd: root, timeout: 240_000, env: { ...process.env, LABLOOP_LOG_LEVEL: 'debug', LABLOOP_PKI_DIR: path.join(dir, 'pki') }, maxBuffer: 64 * 1024 * 1024 },
           (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
         ),
