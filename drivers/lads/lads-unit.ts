@@ -7,6 +7,9 @@ import { readResult, type ReadResultOptions } from './lads-results.ts';
 import { plainValue, textOf } from './lads-values.ts';
 import { ARGUMENT_LIMITS, LADS_BINARY_ENCODINGS, LADS_NAMESPACES, LADS_TYPES, LOCK_STATUS, NOT_IMPLEMENTED, STATUS_TO_FAILURE, isBusyState, unitReadiness } from './node-map.ts';
 
+/** How long an idle unit's run may keep an open result (no Stopped time) before it is taken as over anyway. */
+const OPEN_RESULT_GRACE_MS = 2000;
+
 export interface KeyValue {
   key: string;
   value: string;
@@ -88,6 +91,8 @@ export class LadsUnitClient {
   private readonly known = new Map<string, { runId?: string; jobId?: string }>();
   private stopMonitor: (() => Promise<void>) | undefined;
   private sawBusy = new Set<string>();
+  /** When a run's unit was first seen idle again with its result still open (see runOver). */
+  private readonly idleSince = new Map<string, number>();
   private watching = new Set<string>();
   location: { device: string; unit: string } | undefined;
   private unitNamespace: string | undefined;
@@ -221,6 +226,7 @@ export class LadsUnitClient {
         this.waiters.delete(check);
         this.watching.delete(jobId);
         this.sawBusy.delete(jobId);
+        this.idleSince.delete(jobId);
         w.signal?.removeEventListener('abort', onAbort);
         f();
       };
@@ -271,15 +277,23 @@ export class LadsUnitClient {
     const state = textOf(stateDv) ?? '';
     if (isBusyState(state)) {
       this.sawBusy.add(jobId);
+      this.idleSince.delete(jobId);
       return undefined;
     }
     const result = await this.findResult({ runId, jobId });
     if (!result) return undefined;
-    if (!this.sawBusy.has(jobId)) {
-      const [stopped] = await this.t.translate([pathOf(['stopped'])], result.nodeId);
-      const [dv] = await this.browser.readOptional([stopped]);
-      if (typeof plainValue(dv) !== 'string') return undefined; // a result opened at start, not closed yet
+    const [stopped] = await this.t.translate([pathOf(['stopped'])], result.nodeId);
+    const [dv] = await this.browser.readOptional([stopped]);
+    if (typeof plainValue(dv) !== 'string') {
+      // A result opened at start and not closed yet. Once the unit was seen busy and is idle again, a server that never
+      // fills Stopped is accepted after a grace period; before that an idle unit may simply not have started yet (the
+      // busy state can be notified before the start took effect on the server).
+      if (!this.sawBusy.has(jobId)) return undefined;
+      const idleSince = this.idleSince.get(jobId) ?? Date.now();
+      this.idleSince.set(jobId, idleSince);
+      if (Date.now() - idleSince < OPEN_RESULT_GRACE_MS) return undefined;
     }
+    this.idleSince.delete(jobId);
     return { runId, jobId, result, finalState: state };
   }
 
