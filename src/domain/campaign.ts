@@ -122,13 +122,11 @@ export type ProtocolSpec = z.infer<typeof protocolSchema>;
  * A domain feature the feasibility model sees besides the parameters (ADR 0048): `ratio: [a, b]` is a / b of two
  * numeric parameters (e.g. complexant per metal, where films fail to deposit above a ratio).
  */
-export const derivedFeatureSchema = z
-  .object({
-    name,
-    ratio: z.tuple([name, name]),
-    description: z.string().optional(),
-  })
-  .strict();
+export const derivedFeatureSchema = strictObject({
+  name,
+  ratio: z.tuple([name, name]),
+  description: z.string().optional(),
+});
 export type DerivedFeature = z.infer<typeof derivedFeatureSchema>;
 
 /** Proposers a campaign's strategy can name (the composition root builds them: src/app/agents.ts). */
@@ -138,7 +136,7 @@ export const AGENT_KINDS = ['bo', 'sobol-gp', 'sobol', 'random', 'hybrid', 'gene
 export const GENERATIVE_MODELS = ['cvae', 'wgan', 'ddpm', 'prior'] as const;
 
 /** `strategy.generative` (ADR 0083): the generator a `generative` agent mixes into BO's batches. */
-export const generativeStrategySchema = z.strictObject({
+export const generativeStrategySchema = strictObject({
   model: z.enum(GENERATIVE_MODELS).default('cvae'),
   /** At most this fraction of each batch (rounded up) may come from the generator; BO's acquisition picks among all. */
   share: z.number().min(0).max(1).default(0.5),
@@ -160,8 +158,7 @@ export const TRIAGE_VERDICTS = ['retry', 'skip', 'quarantine-region', 'quarantin
 export type TriageVerdictKind = (typeof TRIAGE_VERDICTS)[number];
 
 /** The hybrid agent's planner (ADR 0071): when it is asked for advice, how many candidates it may add, what triage may do. */
-export const plannerStrategySchema = z
-  .object({
+export const plannerStrategySchema = strictObject({
     /** Ask for advice every this many completed trials (k). */
     every: z.number().int().positive().default(8),
     /** Also ask when the best value has not improved for this many completed trials. */
@@ -172,8 +169,7 @@ export const plannerStrategySchema = z
     share: z.number().min(0).max(1).default(0.5),
     /** Triage verdicts the engine may apply; others become `skip`. */
     triage: z.array(z.enum(TRIAGE_VERDICTS)).default(['retry', 'skip']),
-  })
-  .strict();
+});
 export type PlannerStrategy = z.infer<typeof plannerStrategySchema>;
 
 export const campaignSpecSchema = strictObject({
@@ -192,7 +188,7 @@ export const campaignSpecSchema = strictObject({
          * `candidates` measured recipes with the best model-estimated value, `replicates` times each, so the campaign's
          * reported best rests on repeated readings, not on one lucky one.
          */
-        confirmation: z.strictObject({ replicates: z.number().int().positive(), candidates: z.number().int().positive() }).optional(),
+        confirmation: strictObject({ replicates: z.number().int().positive(), candidates: z.number().int().positive() }).optional(),
       }),
     stations: strictObject({
         pairs: z.number().int().positive().default(1),
@@ -202,7 +198,7 @@ export const campaignSpecSchema = strictObject({
          * (default): the campaign releases it at once, trusting the lab's own electrolyte change (the simulated lab's);
          * `operator`: it waits for an operator's release (console) first.
          */
-        requalification: z.strictObject({ mode: z.enum(['auto', 'operator']).default('auto'), tolerance: z.number().positive().default(0.03) }).optional(),
+        requalification: strictObject({ mode: z.enum(['auto', 'operator']).default('auto'), tolerance: z.number().positive().default(0.03) }).optional(),
       })
       .default({ pairs: 1 }),
     stocks: z.array(stockSchema).default([]),
@@ -280,13 +276,13 @@ export const campaignSpecSchema = strictObject({
 export type CampaignSpec = z.infer<typeof campaignSpecSchema>;
 export type CampaignSpecInput = z.input<typeof campaignSpecSchema>;
 
-/** Every numeric or categorical coordinate name of a recipe, in spec order (simplex groups expand to components). */
 /** Trials a campaign of `budget` trials reserves for confirmation replicates: at most half of them (ADR 0060). */
 export function confirmationReserve(budget: Pick<CampaignSpec['budget'], 'confirmation'>, trials: number): number {
   const c = budget.confirmation;
   return c ? Math.min(c.replicates * c.candidates, Math.floor(trials / 2)) : 0;
 }
 
+/** Every numeric or categorical coordinate name of a recipe, in spec order (simplex groups expand to components). */
 export function recipeKeys(spec: Pick<CampaignSpec, 'parameters'>): string[] {
   return spec.parameters.flatMap((p) => (p.type === 'simplex' ? p.components : [p.name]));
 }
