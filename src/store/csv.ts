@@ -83,10 +83,6 @@ export function toCsv(rows: readonly Readonly<Record<string, unknown>>[], column
 
 const QUOTED = [/[\r\n]/, /^\s/, /\s$/];
 
-export function csvField(text: string): string {
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;

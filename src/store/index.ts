@@ -30,4 +30,4 @@ export {
   type StoredMeasurement,
 } from './measurement-sink.ts';
 export { exportCampaign, CampaignNotFoundError, FIXED_COLUMNS, type CampaignExport, type ExportTrial, type BestValue } from './export.ts';
-export { toCsv, csvField, type CsvColumn } from './csv.ts';
+export { toCsv, type CsvColumn } from './csv.ts';

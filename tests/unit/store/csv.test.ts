@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, toCsv } from '../../../src/store/csv.ts';
+import { toCsv } from '../../../src/store/csv.ts';
 
 describe('toCsv (RFC 4180)', () => {
   it('writes a header and CRLF-terminated records in column order', () => {
@@ -8,13 +8,14 @@ describe('toCsv (RFC 4180)', () => {
   });
 
   it('quotes fields with commas, quotes, line breaks and edge spaces, doubling inner quotes', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvField('cr\rhere')).toBe('"cr\rhere"');
-    expect(csvField(' padded ')).toBe('" padded "');
-    expect(csvField('')).toBe('');
+    const field = (text: string): string => toCsv([{ f: text }], ['f']).slice('f\r\n'.length, -2);
+    expect(field('plain')).toBe('plain');
+    expect(field('a,b')).toBe('"a,b"');
+    expect(field('say "hi"')).toBe('"say ""hi"""');
+    expect(field('two\nlines')).toBe('"two\nlines"');
+    expect(field('cr\rhere')).toBe('"cr\rhere"');
+    expect(field(' padded ')).toBe('" padded "');
+    expect(field('')).toBe('');
   });
 
   it('formats values: empty for null/undefined, exact numbers, ISO dates, JSON for objects', () => {
