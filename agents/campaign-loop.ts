@@ -1,36 +1,15 @@
-import {
-  FAILURE_CODES,
-  confirmationReserve,
-  makeFailure,
-  transition,
-  type CampaignSpec,
-  type Clock,
-  type Failure,
-  type Logger,
-  type Observation,
-  type Recipe,
-  type Suggestion,
-  type TrialStatus,
-} from '../src/domain/index.ts';
+import { FAILURE_CODES, confirmationReserve, makeFailure, transition, type CampaignSpec, type Clock, type Failure, type Logger, type Observation, type Suggestion, type TrialStatus } from '../src/domain/index.ts';
 import type { DocumentBus, TrialOutcome } from '../src/protocol/index.ts';
 import type { Agent } from './agent.ts';
 import { ELECTROLYTE_CONTAMINATION_FLAG, type BatchShiftAlarm, type BatchWatch, type StationQuarantine, type TrainingData } from './batch-watch.ts';
-import { estimateBest, type BestEstimate, type Reading, type RecipeEstimator } from './best-estimate.ts';
-import { confirmationSuggestions } from './confirmation.ts';
+import type { RecipeEstimator } from './best-estimate.ts';
+import { LoopEstimates } from './campaign-loop-estimate.ts';
+import { restoreLoop, type Restart } from './campaign-loop-restore.ts';
+import { clockPresence, type CampaignProgress, type CampaignResult, type Idle, type LoopRestore, type TrialRecord } from './campaign-loop-types.ts';
 import { DEFAULT_REQUALIFICATION, Requalification, type RequalificationPolicy } from './requalification.ts';
 import type { ApprovalPolicy, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
-export interface CampaignProgress {
-  dispatched: number;
-  /** Trials whose device step has an unknown fate (the device was cut off mid-step): they wait for an operator. */
-  awaitingRecovery?: number;
-  completed: number;
-  failed: number;
-  blocked: number;
-  running: number;
-  budget: number;
-  best?: { trialId: string; value: number; recipe: Recipe };
-}
+export type { CampaignProgress, CampaignResult, LoopRestore, RestoredTrial } from './campaign-loop-types.ts';
 
 export interface CampaignLoopDeps {
   spec: CampaignSpec;
@@ -69,79 +48,6 @@ export interface CampaignLoopDeps {
   durable?: () => Promise<void>;
 }
 
-/** A trial of a resumed campaign as the stored documents left it. */
-export interface RestoredTrial {
-  id: string;
-  index: number;
-  status: TrialStatus;
-  recipe: Recipe;
-  suggestion: Suggestion;
-  station?: string | undefined;
-  attempt: number;
-  failure?: Failure | undefined;
-  objectives?: Record<string, number> | undefined;
-  /** The trial was approved once (so it counts against the budget, whatever became of it). */
-  approved: boolean;
-}
-
-/**
- * What a resumed campaign starts from. Terminal trials count against the budget as they did; in-flight ones run
- * again from their plan's start with the same attempt, so their device steps carry the same commandIds and the
- * devices replay what they already did (the engine's commandIds). A trial whose step had an unknown fate stays in
- * `awaitingRecovery` unless `decisions` names an operator's choice for it.
- */
-export interface LoopRestore {
-  trials: RestoredTrial[];
-  /** What the agent learnt, in the order trials finished. */
-  observations: Observation[];
-  /** Trials taken out of the agent's training data (a contaminated electrolyte batch). */
-  excluded: string[];
-  /** Operators' decisions for trials awaiting recovery (`labloop resume --recover`). */
-  decisions?: ReadonlyMap<string, RecoveryDecision> | undefined;
-}
-
-interface TrialRecord {
-  id: string;
-  index: number;
-  status: TrialStatus;
-  recipe: Recipe;
-  suggestion: Suggestion;
-  station?: string;
-  attempt: number;
-  /** Measured objectives, once completed. */
-  objectives?: Record<string, number>;
-}
-
-type Idle = <T>(p: Promise<T>) => Promise<T>;
-
-/**
- * An actor's presence on the clock (see Clock.join): `idle(p)` waits for `p` without holding virtual time, so the
- * clock can advance for everyone else meanwhile; `leave()` ends the presence.
- */
-function clockPresence(clock: Clock): { idle: Idle; leave: () => void } {
-  let leave = clock.join();
-  return {
-    idle: async (p) => {
-      leave();
-      try {
-        return await p;
-      } finally {
-        leave = clock.join();
-      }
-    },
-    leave: () => leave(),
-  };
-}
-
-export interface CampaignResult {
-  /** `paused`: stopped on request (a signal) or with trials awaiting an operator; `labloop resume` continues it. */
-  state: 'completed' | 'aborted' | 'failed' | 'paused';
-  reason?: string;
-  progress: CampaignProgress;
-  /** The campaign's best by estimated value at the end (ADR 0060); absent without a completed trial. */
-  bestEstimate?: BestEstimate;
-}
-
 /**
  * The asynchronous campaign loop: whenever station pairs are free it asks the agent for that many suggestions
  * (passing the recipes still running as pending), passes each through the safety gate and the approval policy,
@@ -166,14 +72,15 @@ export class CampaignLoop {
   private readonly reserve: number;
   /** Confirmation replicates still to dispatch; `undefined` until the confirmation phase begins. */
   private confirmQueue: Suggestion[] | undefined;
-  /** Trials the batch check flagged: their readings do not count towards the best estimate. */
-  private readonly contaminated = new Set<string>();
+  /** The best reading, the best estimate and the confirmation replicates (ADR 0060). */
+  private readonly estimates: LoopEstimates;
   /** Stations the batch check quarantined, on probation until a reference measurement passes (ADR 0061). */
   private readonly requalification: Requalification | undefined;
 
   constructor(private readonly deps: CampaignLoopDeps) {
     this.progress = { dispatched: 0, completed: 0, failed: 0, blocked: 0, running: 0, budget: deps.budget ?? deps.spec.budget.trials };
     this.reserve = confirmationReserve(deps.spec.budget, this.progress.budget);
+    this.estimates = new LoopEstimates({ ...deps, trials: () => this.trials.values() });
     this.requalification = deps.batchCheck ? new Requalification({ ...DEFAULT_REQUALIFICATION, ...deps.batchCheck.requalification }) : undefined;
   }
 
@@ -215,7 +122,10 @@ export class CampaignLoop {
       if (this.confirmQueue === undefined && this.reserve > 0 && remaining <= this.reserve) {
         // The agent's share of the budget is spent: once its trials have finished, the leading recipes are confirmed.
         await idle(Promise.all(this.inflight));
-        this.confirmQueue = await this.planConfirmation(remaining);
+        this.confirmQueue = await this.estimates.planConfirmation(remaining, () => {
+          this.publishSnapshot();
+          return this.lastSnapshotId;
+        });
         continue;
       }
       const confirming = this.confirmQueue !== undefined && this.confirmQueue.length > 0;
@@ -258,7 +168,7 @@ export class CampaignLoop {
       this.report();
     }
     await idle(Promise.all(this.inflight));
-    const bestEstimate = await this.publishEstimate('final');
+    const bestEstimate = await this.estimates.publish('final', this.confirmQueue !== undefined);
     // The estimate refits the agent's model on every observation: its snapshot is the campaign's final model.
     this.publishSnapshot();
     leave();
@@ -280,75 +190,33 @@ export class CampaignLoop {
 
   /** Rebuilds the loop's state from a resumed campaign's trials and restarts its in-flight trials (see LoopRestore). */
   private async restore(r: LoopRestore): Promise<void> {
-    for (const [id, d] of r.decisions ?? []) this.decisions.set(id, d);
-    for (const t of r.trials) {
-      this.trials.set(t.id, { id: t.id, index: t.index, status: t.status, recipe: t.recipe, suggestion: t.suggestion, attempt: t.attempt, ...(t.station ? { station: t.station } : {}), ...(t.objectives ? { objectives: t.objectives } : {}) });
-      this.nextIndex = Math.max(this.nextIndex, t.index + 1);
-      if (t.status === 'completed') {
-        this.progress.completed++;
-        if (t.objectives) this.updateBest(this.trials.get(t.id) as TrialRecord, t.objectives);
-      } else if (t.status === 'failed') this.progress.failed++;
-      else if (t.status === 'blocked') this.progress.blocked++;
-      if (t.status !== 'blocked' && (t.approved || t.status === 'proposed')) this.progress.dispatched++;
-    }
-    if (r.observations.length > 0) await this.deps.agent.ingest(r.observations);
-    if (r.excluded.length > 0) await this.deps.batchCheck?.training?.exclude(r.excluded);
-    for (const id of r.excluded) this.contaminated.add(id);
-    // In-flight trials go back to the station their steps may have reached first; the others take any free one.
-    const inflight = r.trials.filter((t) => ['proposed', 'approved', 'queued', 'running', 'awaitingRecovery'].includes(t.status));
-    inflight.sort((a, b) => Number(b.status === 'queued' || b.status === 'running') - Number(a.status === 'queued' || a.status === 'running'));
-    for (const t of inflight) {
-      const trial = this.trials.get(t.id) as TrialRecord;
-      const verdict = this.deps.gate.checkRecipe(trial.recipe);
-      if (!verdict.allowed) {
-        this.setStatus(trial, 'abandoned', makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; ')));
-        continue;
-      }
-      if (t.status === 'awaitingRecovery') {
-        this.track(this.recoverRestored(trial, verdict.sample, t.failure ?? makeFailure('INTERNAL', 'failure not recorded')));
-        continue;
-      }
-      const wanted = t.status === 'queued' || t.status === 'running' ? t.station : undefined;
-      const station = wanted && !this.reserved.has(wanted) ? wanted : this.deps.executor.availableStations().find((s) => !this.reserved.has(s));
-      if (!station) {
-        this.setStatus(trial, 'abandoned', makeFailure('ABORTED', 'no station to resume it on'));
-        continue;
-      }
-      this.reserved.add(station);
-      if (t.status === 'proposed') this.track(this.execute(trial, station, verdict.sample));
-      else this.track(this.resumeApproved(trial, station, verdict.sample));
-    }
+    const next = await restoreLoop(r, {
+      trials: this.trials,
+      progress: this.progress,
+      reserved: this.reserved,
+      decisions: this.decisions,
+      contaminated: this.estimates.contaminated,
+      agent: this.deps.agent,
+      training: this.deps.batchCheck?.training,
+      gate: this.deps.gate,
+      executor: this.deps.executor,
+      updateBest: (trial, objectives) => this.estimates.updateBest(this.progress, trial, objectives),
+      setStatus: (trial, to, failure) => this.setStatus(trial, to, failure),
+      restart: (trial, how) => this.restart(trial, how),
+    });
+    this.nextIndex = Math.max(this.nextIndex, next);
     this.report();
   }
 
-  private async resumeApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
+  private restart(trial: TrialRecord, how: Restart): void {
+    if (how.kind === 'approve') {
+      this.track(this.execute(trial, how.station, how.sample));
+      return;
+    }
+    const station = how.kind === 'run' ? how.station : undefined;
+    const failure = how.kind === 'recover' ? how.failure : undefined;
     const presence = clockPresence(this.deps.clock);
-    try {
-      await this.runApproved(trial, station, sample, presence.idle);
-    } finally {
-      presence.leave();
-    }
-  }
-
-  private async recoverRestored(trial: TrialRecord, sample: Parameters<TrialExecutor['run']>[1]['sample'], failure: Failure): Promise<void> {
-    const presence = clockPresence(this.deps.clock);
-    try {
-      await this.runApproved(trial, undefined, sample, presence.idle, failure);
-    } finally {
-      presence.leave();
-    }
-  }
-
-  /** Completed readings of the primary objective that count (not flagged by the batch check), with their stations. */
-  private readings(): (Reading & { station: string })[] {
-    const primary = this.deps.spec.objectives[0];
-    if (!primary) return [];
-    const out: (Reading & { station: string })[] = [];
-    for (const t of [...this.trials.values()].sort((a, b) => a.index - b.index)) {
-      const v = t.objectives?.[primary.name];
-      if (t.status === 'completed' && v !== undefined && !this.contaminated.has(t.id)) out.push({ trialId: t.id, recipe: t.recipe, value: v, station: t.station ?? '' });
-    }
-    return out;
+    this.track(this.runApproved(trial, station, how.sample, presence.idle, failure).finally(() => presence.leave()));
   }
 
   /**
@@ -362,7 +230,7 @@ export class CampaignLoop {
     let sent = false;
     for (const station of rq.due(free)) {
       if (this.progress.dispatched >= this.progress.budget) break;
-      const plan = rq.plan(station, this.readings());
+      const plan = rq.plan(station, this.estimates.readings());
       if (!plan) {
         this.deps.logger.info({ station }, 'no reference recipe measured on another station: station returns to service unchecked');
         continue;
@@ -393,41 +261,10 @@ export class CampaignLoop {
     if (!outcome || !check) return [];
     this.deps.logger.info({ station: outcome.station, verdict: outcome.verdict, detail: outcome.message }, 'station re-qualification');
     if (outcome.verdict !== 'fail') return [];
-    this.contaminated.add(trial.id);
+    this.estimates.contaminated.add(trial.id);
     check.training?.exclude([trial.id]).catch((e: unknown) => this.deps.logger.error({ err: (e as Error).message }, 'could not exclude a failed reference trial'));
     check.stations.quarantine(outcome.station, `REQUALIFICATION_FAILED: ${outcome.message}. Replace the electrolyte (or check the electrode), then release the station.`);
     return [ELECTROLYTE_CONTAMINATION_FLAG];
-  }
-
-  /** Estimates the campaign's best (ADR 0060) and publishes it as a `bestEstimate` document; undefined without readings. */
-  private async publishEstimate(stage: BestEstimate['stage'], keep = 5, plan?: (e: BestEstimate) => BestEstimate['confirmation']): Promise<BestEstimate | undefined> {
-    const primary = this.deps.spec.objectives[0];
-    const readings = this.readings();
-    if (!primary || readings.length === 0) return undefined;
-    const estimate = await estimateBest(readings, this.deps.estimator, { objective: primary.name, direction: primary.direction, stage, keep });
-    const c = this.deps.spec.budget.confirmation;
-    if (plan) estimate.confirmation = plan(estimate);
-    else if (c && this.confirmQueue !== undefined) {
-      const trials = [...this.trials.values()].filter((t) => t.suggestion.proposer === 'confirmation' && t.status !== 'blocked').length;
-      estimate.confirmation = { replicates: c.replicates, candidates: Math.min(c.candidates, estimate.ranked.length), trials };
-    }
-    this.deps.bus.publish(this.deps.campaignId, 'bestEstimate', estimate);
-    return estimate;
-  }
-
-  /** The confirmation replicates for the `remaining` trials: the leading recipes' repeats, round-robin (ADR 0060). */
-  private async planConfirmation(remaining: number): Promise<Suggestion[]> {
-    const c = this.deps.spec.budget.confirmation;
-    if (!c) return [];
-    let queue: Suggestion[] = [];
-    await this.publishEstimate('before-confirmation', Math.max(5, c.candidates), (estimate) => {
-      this.publishSnapshot();
-      const snapshotId = this.lastSnapshotId;
-      queue = confirmationSuggestions(estimate, { ...c, trials: remaining }, this.deps.newId).map((sg) => (snapshotId ? { ...sg, modelSnapshotId: snapshotId } : sg));
-      return { replicates: c.replicates, candidates: Math.min(c.candidates, estimate.ranked.length), trials: queue.length };
-    });
-    this.deps.logger.info({ trials: queue.length }, 'confirmation replicates planned');
-    return queue;
   }
 
   /** Frees a station reservation and wakes whoever waits for a station. */
@@ -510,7 +347,7 @@ export class CampaignLoop {
           this.progress.completed++;
           trial.objectives = outcome.objectives;
           this.setStatus(trial, 'completed', undefined, outcome.objectives);
-          this.updateBest(trial, outcome.objectives);
+          this.estimates.updateBest(this.progress, trial, outcome.objectives);
           // Checked before any await, so no new trial is dispatched to a station that is about to be quarantined.
           const primary = this.deps.spec.objectives[0];
           const batchFlags = this.requalification?.isReference(trial.id)
@@ -596,7 +433,7 @@ export class CampaignLoop {
    */
   private flagContaminated(alarm: BatchShiftAlarm, check: NonNullable<CampaignLoopDeps['batchCheck']>): void {
     const { station, objective, shift, sigma, trials } = alarm;
-    for (const t of trials) this.contaminated.add(t.trialId);
+    for (const t of trials) this.estimates.contaminated.add(t.trialId);
     const sign = shift >= 0 ? '+' : '−';
     const summary =
       `${objective} residuals of station ${station} shifted ${sign}${fmt(Math.abs(shift))} (σ ${fmt(sigma)}) over ${trials.length} trial(s) ` +
@@ -666,15 +503,6 @@ export class CampaignLoop {
       this.publishedExtra.add(extra.snapshotId);
       this.deps.bus.publish(this.deps.campaignId, 'modelSnapshot', extra);
     }
-  }
-
-  private updateBest(trial: TrialRecord, objectives: Record<string, number>): void {
-    const primary = this.deps.spec.objectives[0];
-    if (!primary) return;
-    const value = objectives[primary.name];
-    if (value === undefined) return;
-    const better = !this.progress.best || (primary.direction === 'minimize' ? value < this.progress.best.value : value > this.progress.best.value);
-    if (better) this.progress.best = { trialId: trial.id, value, recipe: trial.recipe };
   }
 
   private report(): void {
