@@ -13,9 +13,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fc from 'fast-check';
 import { INPUT_SURFACES, type FuzzSurface } from '../tests/helpers/input-fuzz.ts';
-import type { CaseOutcome } from '../tests/helpers/opcua-fuzz.ts';
+import { anyFailure, runFuzzCases, type Verdict } from './fuzz-cases.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -26,7 +25,6 @@ const CASES = Number(arg('--cases')) || 10_000;
 const SEED = Number(arg('--seed')) || 20261207;
 const ONLY = arg('--surface');
 
-type Verdict = CaseOutcome['kind'] | 'hang' | 'crash';
 interface SurfaceResult {
   surface: string;
   description: string;
@@ -39,43 +37,8 @@ interface SurfaceResult {
 const show = (input: unknown): string => JSON.stringify(input, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8').slice(0, 200) : v)).slice(0, 400);
 
 async function fuzzSurface<I>(surface: FuzzSurface<I>): Promise<SurfaceResult> {
-  const counts: Record<Verdict, number> = { accepted: 0, rejected: 0, untyped: 0, 'out-of-envelope': 0, hang: 0, crash: 0 };
-  const reasons = new Map<string, number>();
-  const examples: SurfaceResult['examples'] = [];
-  const escaped: unknown[] = [];
-  const onEscape = (e: unknown): void => void escaped.push(e);
-  process.on('uncaughtException', onEscape);
-  process.on('unhandledRejection', onEscape);
-  const t0 = performance.now();
-  const target = await surface.open();
-  try {
-    const inputs = fc.sample(surface.arbitrary, { seed: SEED, numRuns: CASES });
-    for (const [i, input] of inputs.entries()) {
-      let verdict: Verdict;
-      let detail = '';
-      let timer: NodeJS.Timeout | undefined;
-      const before = escaped.length;
-      try {
-        const outcome = await Promise.race([target.run(input), new Promise<{ kind: 'hang' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'hang' }), surface.caseTimeout_ms)))]);
-        verdict = escaped.length > before ? 'crash' : outcome.kind;
-        detail = 'reason' in outcome ? outcome.reason : 'detail' in outcome ? outcome.detail : '';
-      } catch (e) {
-        verdict = 'crash';
-        detail = String(e);
-      } finally {
-        clearTimeout(timer);
-      }
-      counts[verdict]++;
-      if (verdict === 'rejected') reasons.set(detail, (reasons.get(detail) ?? 0) + 1);
-      if (verdict !== 'accepted' && verdict !== 'rejected' && examples.length < 10) examples.push({ verdict, detail: detail.slice(0, 300), input: show(input) });
-      if ((i + 1) % 2000 === 0) process.stderr.write(`fuzz ${surface.name}: ${i + 1}/${CASES}\n`);
-    }
-  } finally {
-    process.off('uncaughtException', onEscape);
-    process.off('unhandledRejection', onEscape);
-    await target.close();
-  }
-  return { surface: surface.name, description: surface.description, counts, wall_s: Math.round((performance.now() - t0) / 1000), refusals: Object.fromEntries([...reasons].sort((a, b) => b[1] - a[1]).slice(0, 15)), examples };
+  const r = await runFuzzCases(surface, { cases: CASES, seed: SEED, progressEvery: 2000, progressLabel: `fuzz ${surface.name}`, show });
+  return { surface: surface.name, description: surface.description, counts: r.counts, wall_s: Math.round(r.wall_s), refusals: Object.fromEntries(r.refusals.slice(0, 15)), examples: r.examples };
 }
 
 async function main(): Promise<void> {
@@ -89,7 +52,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'fuzz-inputs', date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: { before: loadBefore, after: os.loadavg() }, cases: CASES, seed: SEED, results }, null, 2)}\n`);
   process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);
-  if (results.some((r) => r.counts.untyped + r.counts['out-of-envelope'] + r.counts.hang + r.counts.crash > 0)) process.exitCode = 1;
+  if (results.some((r) => anyFailure(r.counts))) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
