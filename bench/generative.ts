@@ -5,8 +5,9 @@
  *   models  CVAE vs WGAN-GP vs DDPM vs prior sampler trained on uniform recipes of the default landscape, conditioned
  *           on its best tenth; samples judged by the noise-free landscape (hit rate, W1, COV-R/COV-P, …)
  *   warm    warm start: dry runs on landscape 2026, the generator pre-trained on rows of a related landscape
- *           (--prior-landscape, default 2027), against cold BO, paired on seeds (judged by the truth, as bench:lab)
- * Usage: npm run bench:generative -- [--sections timing,models,warm] [--seeds 1-3] [--trials 48] [--out dir]
+ *           (--prior-landscape, default 2027), against cold BO and the control cold BO + prior sampler, paired on seeds
+ *           (judged by the truth, as bench:lab); --arms bo,bo+prior-cold,bo+prior,bo+cvae picks arms
+ * Usage: npm run bench:generative -- [--sections timing,models,warm] [--seeds 1-3] [--trials 48] [--arms …] [--name suffix] [--out dir]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,10 @@ const { values: args } = parseArgs({
     'prior-landscape': { type: 'string', default: '2027' },
     'prior-rows': { type: 'string', default: '200' },
     out: { type: 'string', default: 'bench/results' },
+    /** warm: arms to run (default all), by name without the parenthesis, e.g. bo,bo+prior-cold. */
+    arms: { type: 'string' },
+    /** Suffix of the output files, so that runs over disjoint seed ranges can run side by side. */
+    name: { type: 'string', default: '' },
   },
 });
 const sections = new Set((args.sections ?? '').split(','));
@@ -44,6 +49,13 @@ const backend = await selectTfBackend('wasm');
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const md: string[] = [`machine: ${os.availableParallelism()} cores, node ${process.version}, tfjs backend ${backend.backend}, load average ${os.loadavg()[0]?.toFixed(1)}`, ''];
 const json: Record<string, unknown> = { backend: backend.backend };
+const outDir = args.out ?? 'bench/results';
+const outName = `generative-${[...sections].sort().join('-')}${args.name ? `-${args.name}` : ''}`;
+function writeResults(): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, `${outName}.md`), `${md.join('\n')}\n`);
+  writeFileSync(path.join(outDir, `${outName}.json`), `${JSON.stringify(json, null, 2)}\n`);
+}
 
 /** n uniform dispensable recipes observed on a landscape's truth (chemistry failures are infeasible rows). */
 function truthRows(n: number, landscape: number, seed: number, s: CampaignSpec = spec): Observation[] {
@@ -149,11 +161,17 @@ if (sections.has('warm')) {
   const prior = truthRows(Number(args['prior-rows']), priorLandscape, 7);
   const truth = landscapeTruth(LANDSCAPE);
   const config = loadConfig({}, { logLevel: 'silent' });
-  const arms: { name: string; strategy: Record<string, unknown>; prior: boolean }[] = [
-    { name: 'bo (cold)', strategy: {}, prior: false },
-    { name: 'bo+cvae (warm)', strategy: { agent: 'generative', generative: { model: 'cvae', share: 0.5, retrainEvery: 8, trainingSteps: 400, minObservations: 5 } }, prior: true },
-    { name: 'bo+prior (warm)', strategy: { agent: 'generative', generative: { model: 'prior', share: 0.5, retrainEvery: 8, minObservations: 5 } }, prior: true },
+  const priorSampler = { agent: 'generative', generative: { model: 'prior', share: 0.5, retrainEvery: 8, minObservations: 5 } };
+  const allArms: { key: string; name: string; strategy: Record<string, unknown>; prior: boolean }[] = [
+    { key: 'bo', name: 'bo (cold)', strategy: {}, prior: false },
+    // The control: the same sampler in the loop without the related rows (separates the data from the proposals).
+    { key: 'bo+prior-cold', name: 'bo+prior (cold)', strategy: priorSampler, prior: false },
+    { key: 'bo+prior', name: 'bo+prior (warm)', strategy: priorSampler, prior: true },
+    { key: 'bo+cvae', name: 'bo+cvae (warm)', strategy: { agent: 'generative', generative: { model: 'cvae', share: 0.5, retrainEvery: 8, trainingSteps: 400, minObservations: 5 } }, prior: true },
   ];
+  const wanted = args.arms?.split(',').map((a) => a.trim());
+  const arms = wanted ? allArms.filter((a) => wanted.includes(a.key)) : allArms;
+  if (arms.length === 0) throw new Error(`--arms: none of ${args.arms} is one of ${allArms.map((a) => a.key).join(', ')}`);
   const results: LabRunResult[] = [];
   for (const seed of seeds)
     for (const arm of arms) {
@@ -173,6 +191,9 @@ if (sections.has('warm')) {
         ...(arm.prior ? { priorObservations: prior } : {}),
       });
       results.push(r);
+      // Written after every run, so a stopped bench keeps what it measured.
+      json['warm'] = results.map((x) => ({ arm: x.arm, seed: x.seed, spent: x.spent, trialsTo30: x.trialsTo30, trialsTo15: x.trialsTo15, bestTrueAt: x.bestTrueAt, wallSeconds: x.wallSeconds }));
+      writeResults();
     }
   md.push(
     `### Warm start (landscape ${LANDSCAPE}; generator pre-trained on ${prior.length} rows of landscape ${priorLandscape}; ${trials} trials, 4 station pairs, in-process simulators; seeds ${args.seeds})`,
@@ -184,12 +205,7 @@ if (sections.has('warm')) {
   for (const r of results)
     md.push(`| ${r.arm} | ${r.seed} | ${r.trialsTo30 ?? `> ${r.spent}`} | ${r.trialsTo15 ?? `> ${r.spent}`} | ${f(r.bestTrueAt['12'])} | ${f(r.bestTrueAt['24'])} | ${f(r.bestTrueAt[String(trials)])} |`);
   md.push('', `Optimum of landscape ${LANDSCAPE}: ${truth.optimum.toFixed(4)} V.`, '');
-  json['warm'] = results.map((r) => ({ arm: r.arm, seed: r.seed, trialsTo30: r.trialsTo30, trialsTo15: r.trialsTo15, bestTrueAt: r.bestTrueAt, wallSeconds: r.wallSeconds }));
 }
 
-const outDir = args.out ?? 'bench/results';
-mkdirSync(outDir, { recursive: true });
-const name = [...sections].sort().join('-');
-writeFileSync(path.join(outDir, `generative-${name}.md`), `${md.join('\n')}\n`);
-writeFileSync(path.join(outDir, `generative-${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+writeResults();
 process.stdout.write(`${md.join('\n')}\n`);

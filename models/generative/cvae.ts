@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/domain/random.ts';
-import type { Generator, Hyperparameters, SerializedTensor, TrainingData, TrainProgress } from './generator.ts';
+import { sampleConditioned, trainLoop, type Generator, type Hyperparameters, type SerializedTensor, type TrainingData, type TrainProgress } from './generator.ts';
 import { batchIndices, forward, ParamSet, type Dense } from './mlp.ts';
 import type { RecipeCodec } from './recipe-codec.ts';
 
@@ -34,48 +34,29 @@ export function createCvae(codec: RecipeCodec, condDim: number, seed: number, hy
       const opt = tf.train.adam(h['lr'] as number);
       const X = tf.tensor2d(data.x, [data.n, F]);
       const C = tf.tensor2d(data.c, [data.n, condDim]);
-      const lossCurve: number[] = [];
-      const every = Math.max(1, Math.floor(steps / 100));
-      try {
-        for (let step = 0; step < steps; step++) {
-          const idx = batchIndices(data.n, batch, () => rng.next());
-          const noiseSeed = rng.nextUint32();
-          const loss = tf.tidy(() => {
-            const I = tf.tensor1d(idx, 'int32');
-            const xb = tf.gather(X, I);
-            const cb = tf.gather(C, I);
-            return opt.minimize(() => {
-              const stats = forward(enc, tf.concat([xb, cb], 1));
-              const mu = tf.slice(stats, [0, 0], [-1, latent]);
-              const logVar = tf.clipByValue(tf.slice(stats, [0, latent], [-1, latent]), -8, 8);
-              const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed);
-              const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)) as tf.Tensor2D;
-              const recon = codec.reconstructionLoss(decodeLogits(z, cb), xb);
-              const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1)));
-              return tf.add(recon, tf.mul(beta, kl)) as tf.Scalar;
-            }, true, params.variables()) as tf.Scalar;
-          });
-          if (step % every === 0 || step === steps - 1) {
-            const v = (loss.dataSync() as Float32Array)[0] as number;
-            lossCurve.push(v);
-            onProgress?.({ step: step + 1, steps, loss: v });
-          }
-          loss.dispose();
-        }
-      } finally {
-        X.dispose();
-        C.dispose();
-        opt.dispose();
-      }
-      return { lossCurve };
+      const step = (): tf.Scalar => {
+        const idx = batchIndices(data.n, batch, () => rng.next());
+        const noiseSeed = rng.nextUint32();
+        return tf.tidy(() => {
+          const I = tf.tensor1d(idx, 'int32');
+          const xb = tf.gather(X, I);
+          const cb = tf.gather(C, I);
+          return opt.minimize(() => {
+            const stats = forward(enc, tf.concat([xb, cb], 1));
+            const mu = tf.slice(stats, [0, 0], [-1, latent]);
+            const logVar = tf.clipByValue(tf.slice(stats, [0, latent], [-1, latent]), -8, 8);
+            const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed);
+            const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)) as tf.Tensor2D;
+            const recon = codec.reconstructionLoss(decodeLogits(z, cb), xb);
+            const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logVar), tf.square(mu)), tf.exp(logVar)), 1)));
+            return tf.add(recon, tf.mul(beta, kl)) as tf.Scalar;
+          }, true, params.variables()) as tf.Scalar;
+        });
+      };
+      return trainLoop(steps, step, [X, C, opt], onProgress);
     },
-    sample(cond: Float32Array, m: number, sampleSeed: number): Float32Array {
-      return tf.tidy(() => {
-        const c = tf.tensor2d(cond, [m, condDim]);
-        const z = tf.randomNormal([m, latent], 0, 1, 'float32', sampleSeed) as tf.Tensor2D;
-        return codec.activate(decodeLogits(z, c)).dataSync() as Float32Array;
-      });
-    },
+    sample: (cond: Float32Array, m: number, sampleSeed: number): Float32Array =>
+      sampleConditioned(cond, m, condDim, latent, sampleSeed, (z, c) => codec.activate(decodeLogits(z, c))),
     exportWeights: (): SerializedTensor[] => params.export(),
     importWeights: (w) => params.import(w),
     dispose: () => params.dispose(),

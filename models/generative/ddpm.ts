@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/domain/random.ts';
-import type { Generator, Hyperparameters, SerializedTensor, TrainingData, TrainProgress } from './generator.ts';
+import { sampleConditioned, trainLoop, type Generator, type Hyperparameters, type SerializedTensor, type TrainingData, type TrainProgress } from './generator.ts';
 import { batchIndices, forward, ParamSet, type Dense } from './mlp.ts';
 import type { RecipeCodec } from './recipe-codec.ts';
 
@@ -56,49 +56,34 @@ export function createDdpm(codec: RecipeCodec, condDim: number, seed: number, hy
       const opt = tf.train.adam(h['lr'] as number);
       const X = tf.tidy(() => tf.sub(tf.mul(tf.tensor2d(data.x, [data.n, F]), 2), 1));
       const C = tf.tensor2d(data.c, [data.n, condDim]);
-      const lossCurve: number[] = [];
-      const every = Math.max(1, Math.floor(steps / 100));
-      try {
-        for (let step = 0; step < steps; step++) {
-          const idx = batchIndices(data.n, batch, () => rng.next());
-          const b = idx.length;
-          const ts = new Float32Array(b);
-          const a = new Float32Array(b);
-          const s = new Float32Array(b);
-          for (let i = 0; i < b; i++) {
-            const t = 1 + rng.int(T);
-            ts[i] = t;
-            a[i] = sqrtAb[t] as number;
-            s[i] = sqrt1mAb[t] as number;
-          }
-          const noiseSeed = rng.nextUint32();
-          const loss = tf.tidy(() => {
-            const I = tf.tensor1d(idx, 'int32');
-            const x0 = tf.gather(X, I) as tf.Tensor2D;
-            const cb = tf.gather(C, I) as tf.Tensor2D;
-            const eps = tf.randomNormal([b, F], 0, 1, 'float32', noiseSeed);
-            const xt = tf.add(tf.mul(x0, tf.tensor2d(a, [b, 1])), tf.mul(eps, tf.tensor2d(s, [b, 1]))) as tf.Tensor2D;
-            const tt = tf.tensor2d(ts, [b, 1]);
-            return opt.minimize(() => tf.mean(tf.square(tf.sub(denoise(xt, cb, tt), eps))) as tf.Scalar, true, params.variables()) as tf.Scalar;
-          });
-          if (step % every === 0 || step === steps - 1) {
-            const v = (loss.dataSync() as Float32Array)[0] as number;
-            lossCurve.push(v);
-            onProgress?.({ step: step + 1, steps, loss: v });
-          }
-          loss.dispose();
+      const step = (): tf.Scalar => {
+        const idx = batchIndices(data.n, batch, () => rng.next());
+        const b = idx.length;
+        const ts = new Float32Array(b);
+        const a = new Float32Array(b);
+        const s = new Float32Array(b);
+        for (let i = 0; i < b; i++) {
+          const t = 1 + rng.int(T);
+          ts[i] = t;
+          a[i] = sqrtAb[t] as number;
+          s[i] = sqrt1mAb[t] as number;
         }
-      } finally {
-        X.dispose();
-        C.dispose();
-        opt.dispose();
-      }
-      return { lossCurve };
+        const noiseSeed = rng.nextUint32();
+        return tf.tidy(() => {
+          const I = tf.tensor1d(idx, 'int32');
+          const x0 = tf.gather(X, I) as tf.Tensor2D;
+          const cb = tf.gather(C, I) as tf.Tensor2D;
+          const eps = tf.randomNormal([b, F], 0, 1, 'float32', noiseSeed);
+          const xt = tf.add(tf.mul(x0, tf.tensor2d(a, [b, 1])), tf.mul(eps, tf.tensor2d(s, [b, 1]))) as tf.Tensor2D;
+          const tt = tf.tensor2d(ts, [b, 1]);
+          return opt.minimize(() => tf.mean(tf.square(tf.sub(denoise(xt, cb, tt), eps))) as tf.Scalar, true, params.variables()) as tf.Scalar;
+        });
+      };
+      return trainLoop(steps, step, [X, C, opt], onProgress);
     },
-    sample(cond: Float32Array, m: number, sampleSeed: number): Float32Array {
-      return tf.tidy(() => {
-        const c = tf.tensor2d(cond, [m, condDim]);
-        let x = tf.randomNormal([m, F], 0, 1, 'float32', sampleSeed) as tf.Tensor2D;
+    sample: (cond: Float32Array, m: number, sampleSeed: number): Float32Array =>
+      sampleConditioned(cond, m, condDim, F, sampleSeed, (noise, c) => {
+        let x = noise;
         for (let t = T; t >= 1; t--) {
           const next = tf.tidy(() => {
             const beta = betas[t] as number;
@@ -112,9 +97,8 @@ export function createDdpm(codec: RecipeCodec, condDim: number, seed: number, hy
           x.dispose();
           x = next;
         }
-        return tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1).dataSync() as Float32Array;
-      });
-    },
+        return tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1) as tf.Tensor2D;
+      }),
     exportWeights: (): SerializedTensor[] => params.export(),
     importWeights: (w) => params.import(w),
     dispose: () => params.dispose(),

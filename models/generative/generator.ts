@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
 import { GENERATIVE_MODELS } from '../../src/domain/campaign.ts';
 
 /**
@@ -68,4 +69,53 @@ export function weightsHash(weights: readonly SerializedTensor[]): string {
   const h = createHash('sha256');
   for (const w of weights) h.update(`${w.name}:${w.shape.join('x')}:${w.base64};`);
   return h.digest('hex');
+}
+
+/**
+ * The training loop every neural generator shares: `steps` calls of `step(i)`, the loss recorded about 100 times (every
+ * ⌊steps/100⌋ steps and at the last) into the returned curve and reported through `onProgress`. A step returns its loss
+ * as a scalar tensor (read only when recorded, always disposed) or as a number. `owned` (data tensors, optimisers) is
+ * disposed when the loop ends, also on an error.
+ */
+export function trainLoop(
+  steps: number,
+  step: (i: number) => tf.Scalar | number,
+  owned: readonly { dispose(): void }[],
+  onProgress?: (p: TrainProgress) => void,
+): { lossCurve: number[] } {
+  const lossCurve: number[] = [];
+  const every = Math.max(1, Math.floor(steps / 100));
+  try {
+    for (let i = 0; i < steps; i++) {
+      const loss = step(i);
+      if (i % every === 0 || i === steps - 1) {
+        const v = typeof loss === 'number' ? loss : ((loss.dataSync() as Float32Array)[0] as number);
+        lossCurve.push(v);
+        onProgress?.({ step: i + 1, steps, loss: v });
+      }
+      if (typeof loss !== 'number') loss.dispose();
+    }
+  } finally {
+    for (const o of owned) o.dispose();
+  }
+  return { lossCurve };
+}
+
+/**
+ * Conditioned sampling shared by the generators: the m×C condition rows as a tensor, a seeded m×`noiseDim` standard
+ * normal draw, and `generate(noise, cond)` → m×F activated feature rows, all inside one `tf.tidy`.
+ */
+export function sampleConditioned(
+  cond: Float32Array,
+  m: number,
+  condDim: number,
+  noiseDim: number,
+  seed: number,
+  generate: (noise: tf.Tensor2D, cond: tf.Tensor2D) => tf.Tensor2D,
+): Float32Array {
+  return tf.tidy(() => {
+    const c = tf.tensor2d(cond, [m, condDim]);
+    const noise = tf.randomNormal([m, noiseDim], 0, 1, 'float32', seed) as tf.Tensor2D;
+    return generate(noise, c).dataSync() as Float32Array;
+  });
 }

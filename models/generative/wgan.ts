@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/domain/random.ts';
-import type { Generator, Hyperparameters, SerializedTensor, TrainingData, TrainProgress } from './generator.ts';
+import { sampleConditioned, trainLoop, type Generator, type Hyperparameters, type SerializedTensor, type TrainingData, type TrainProgress } from './generator.ts';
 import { batchIndices, forward, ParamSet, type Dense } from './mlp.ts';
 import type { RecipeCodec } from './recipe-codec.ts';
 
@@ -43,62 +43,46 @@ export function createWgan(codec: RecipeCodec, condDim: number, seed: number, hy
       const optD = tf.train.adam(lr, 0.5, 0.9);
       const X = tf.tensor2d(data.x, [data.n, F]);
       const C = tf.tensor2d(data.c, [data.n, condDim]);
-      const lossCurve: number[] = [];
-      const every = Math.max(1, Math.floor(steps / 100));
-      try {
-        for (let step = 0; step < steps; step++) {
-          let dLoss = 0;
-          for (let k = 0; k < nCritic; k++) {
-            const idx = batchIndices(data.n, batch, () => rng.next());
-            const s1 = rng.nextUint32();
-            const l = tf.tidy(() => {
-              const I = tf.tensor1d(idx, 'int32');
-              const xb = tf.gather(X, I);
-              const cb = tf.gather(C, I);
-              const b = idx.length;
-              const fake = tf.tidy(() => codec.activateGumbel(generate(tf.randomNormal([b, latent], 0, 1, 'float32', s1) as tf.Tensor2D, cb), tau, s1 + 1));
-              const alpha = tf.randomUniform([b, 1], 0, 1, 'float32', s1 + 2);
-              const xhat = tf.add(tf.mul(alpha, xb), tf.mul(tf.sub(1, alpha), fake)) as tf.Tensor2D;
-              return optD.minimize(() => {
-                const wDist = tf.sub(tf.mean(score(fake, cb)), tf.mean(score(xb, cb)));
-                const g = tf.grad((xi: tf.Tensor) => tf.sum(score(xi as tf.Tensor2D, cb)))(xhat);
-                const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
-                const gp = tf.mean(tf.square(tf.sub(norm, 1)));
-                return tf.add(wDist, tf.mul(lambda, gp)) as tf.Scalar;
-              }, true, criticVars) as tf.Scalar;
-            });
-            if (k === nCritic - 1) dLoss = (l.dataSync() as Float32Array)[0] as number;
-            l.dispose();
-          }
+      /** One generator step after `critic` critic steps; the loss is the last critic loss. */
+      const step = (): number => {
+        let dLoss = 0;
+        for (let k = 0; k < nCritic; k++) {
           const idx = batchIndices(data.n, batch, () => rng.next());
-          const s2 = rng.nextUint32();
-          tf.tidy(() => {
-            const cb = tf.gather(C, tf.tensor1d(idx, 'int32'));
-            optG.minimize(() => {
-              const fake = codec.activateGumbel(generate(tf.randomNormal([idx.length, latent], 0, 1, 'float32', s2) as tf.Tensor2D, cb), tau, s2 + 1);
-              return tf.neg(tf.mean(score(fake, cb))) as tf.Scalar;
-            }, false, genVars);
+          const s1 = rng.nextUint32();
+          const l = tf.tidy(() => {
+            const I = tf.tensor1d(idx, 'int32');
+            const xb = tf.gather(X, I);
+            const cb = tf.gather(C, I);
+            const b = idx.length;
+            const fake = tf.tidy(() => codec.activateGumbel(generate(tf.randomNormal([b, latent], 0, 1, 'float32', s1) as tf.Tensor2D, cb), tau, s1 + 1));
+            const alpha = tf.randomUniform([b, 1], 0, 1, 'float32', s1 + 2);
+            const xhat = tf.add(tf.mul(alpha, xb), tf.mul(tf.sub(1, alpha), fake)) as tf.Tensor2D;
+            return optD.minimize(() => {
+              const wDist = tf.sub(tf.mean(score(fake, cb)), tf.mean(score(xb, cb)));
+              const g = tf.grad((xi: tf.Tensor) => tf.sum(score(xi as tf.Tensor2D, cb)))(xhat);
+              const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
+              const gp = tf.mean(tf.square(tf.sub(norm, 1)));
+              return tf.add(wDist, tf.mul(lambda, gp)) as tf.Scalar;
+            }, true, criticVars) as tf.Scalar;
           });
-          if (step % every === 0 || step === steps - 1) {
-            lossCurve.push(dLoss);
-            onProgress?.({ step: step + 1, steps, loss: dLoss });
-          }
+          if (k === nCritic - 1) dLoss = (l.dataSync() as Float32Array)[0] as number;
+          l.dispose();
         }
-      } finally {
-        X.dispose();
-        C.dispose();
-        optG.dispose();
-        optD.dispose();
-      }
-      return { lossCurve };
+        const idx = batchIndices(data.n, batch, () => rng.next());
+        const s2 = rng.nextUint32();
+        tf.tidy(() => {
+          const cb = tf.gather(C, tf.tensor1d(idx, 'int32'));
+          optG.minimize(() => {
+            const fake = codec.activateGumbel(generate(tf.randomNormal([idx.length, latent], 0, 1, 'float32', s2) as tf.Tensor2D, cb), tau, s2 + 1);
+            return tf.neg(tf.mean(score(fake, cb))) as tf.Scalar;
+          }, false, genVars);
+        });
+        return dLoss;
+      };
+      return trainLoop(steps, step, [X, C, optG, optD], onProgress);
     },
-    sample(cond: Float32Array, m: number, sampleSeed: number): Float32Array {
-      return tf.tidy(() => {
-        const c = tf.tensor2d(cond, [m, condDim]);
-        const z = tf.randomNormal([m, latent], 0, 1, 'float32', sampleSeed) as tf.Tensor2D;
-        return codec.activate(generate(z, c)).dataSync() as Float32Array;
-      });
-    },
+    sample: (cond: Float32Array, m: number, sampleSeed: number): Float32Array =>
+      sampleConditioned(cond, m, condDim, latent, sampleSeed, (z, c) => codec.activate(generate(z, c))),
     exportWeights: (): SerializedTensor[] => params.export(),
     importWeights: (w) => params.import(w),
     dispose: () => params.dispose(),
