@@ -7,7 +7,7 @@ import { LoopEstimates } from './campaign-loop-estimate.ts';
 import { restoreLoop, type Restart } from './campaign-loop-restore.ts';
 import { clockPresence, type CampaignProgress, type CampaignResult, type Idle, type LoopRestore, type TrialRecord } from './campaign-loop-types.ts';
 import { DEFAULT_REQUALIFICATION, Requalification, type RequalificationPolicy } from './requalification.ts';
-import type { ApprovalPolicy, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
+import type { ApprovalPolicy, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
 export type { CampaignProgress, CampaignResult, LoopRestore, RestoredTrial } from './campaign-loop-types.ts';
 
@@ -46,6 +46,8 @@ export interface CampaignLoopDeps {
    * step, so a resumed campaign always knows which station a step may have reached.
    */
   durable?: () => Promise<void>;
+  /** Triage of flagged trials and batch-shift alarms (ADR 0075); a decided re-measurement is the next suggestion. */
+  flags?: FlagPolicy;
 }
 
 /**
@@ -76,6 +78,9 @@ export class CampaignLoop {
   private readonly estimates: LoopEstimates;
   /** Stations the batch check quarantined, on probation until a reference measurement passes (ADR 0061). */
   private readonly requalification: Requalification | undefined;
+  /** Re-measurements the flag triage decided, dispatched before the agent is asked again (ADR 0075). */
+  private readonly remeasure: Suggestion[] = [];
+  private readonly remeasureIds = new Set<string>();
 
   constructor(private readonly deps: CampaignLoopDeps) {
     this.progress = { dispatched: 0, completed: 0, failed: 0, blocked: 0, running: 0, budget: deps.budget ?? deps.spec.budget.trials };
@@ -133,6 +138,7 @@ export class CampaignLoop {
       const pending = [...this.trials.values()].filter((t) => t.status === 'queued' || t.status === 'running' || t.status === 'approved' || t.status === 'proposed').map((t) => t.recipe);
       let suggestions: Suggestion[];
       if (confirming) suggestions = (this.confirmQueue as Suggestion[]).splice(0, n);
+      else if (this.remeasure.length > 0) suggestions = this.remeasure.splice(0, n);
       else {
         try {
           suggestions = await agent.suggest(n, pending);
@@ -354,6 +360,8 @@ export class CampaignLoop {
             ? this.judgeReference(trial, primary ? outcome.objectives[primary.name] : undefined)
             : this.checkBatch(trial, stationId, outcome.objectives);
           await this.observe(trial, { feasible: true, objectives: outcome.objectives, flags: [...outcome.flags, ...batchFlags] });
+          if (outcome.flags.length > 0 && !this.requalification?.isReference(trial.id))
+            this.triageFlagged({ kind: 'quality', trialId: trial.id, index: trial.index, recipe: trial.recipe, station: stationId, flags: outcome.flags });
           return;
         }
         if (outcome.status === 'aborted' || this.deps.executor.aborted) {
@@ -446,12 +454,29 @@ export class CampaignLoop {
     check.training?.exclude(trials.map((t) => t.trialId)).catch((e: unknown) => this.deps.logger.error({ err: (e as Error).message, station }, 'could not exclude flagged trials from the agent'));
     const reason = `ELECTROLYTE_CONTAMINATION: ${summary}. Replace the electrolyte batch, then release the station.`;
     check.stations.quarantine(station, reason);
+    const last = this.trials.get(trials.at(-1)?.trialId ?? '');
+    if (last) this.triageFlagged({ kind: 'batch-shift', trialId: last.id, index: last.index, recipe: last.recipe, station, flags: [ELECTROLYTE_CONTAMINATION_FLAG], detail: summary });
     const rq = this.requalification;
     if (rq) {
       rq.onAlarm(station, reason);
       // Where the lab replaces the electrolyte itself, the station is released at once: its reference decides.
       if (rq.policy.auto && check.stations.release) check.stations.release(station);
     }
+  }
+
+  /** Asks the flag triage (in the background); a re-measurement it decides is queued. Re-measurements are not triaged. */
+  private triageFlagged(event: FlaggedTrial): void {
+    const policy = this.deps.flags;
+    if (!policy || this.remeasureIds.has(this.trials.get(event.trialId)?.suggestion.id ?? '')) return;
+    this.track(
+      policy.triage(event).then((d) => {
+        if (!d.remeasure || this.stopReason || this.pausing) return;
+        const id = this.deps.newId();
+        this.remeasureIds.add(id);
+        const rationale = `Re-measure of flagged trial #${event.index} (${event.flags.join(', ')}), decided by ${d.actor}: ${d.reason}`;
+        this.remeasure.push({ id, recipe: event.recipe, proposer: d.proposer, rationale: rationale.slice(0, 1000) });
+      }),
+    );
   }
 
   private setStatus(trial: TrialRecord, to: TrialStatus, failure?: Failure, objectives?: Record<string, number>): void {

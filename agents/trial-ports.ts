@@ -50,3 +50,33 @@ export function autoRecovery(maxRetries: number): RecoveryPolicy {
     }),
   };
 }
+
+/**
+ * A completed trial the analysis flagged (quality flags), or the trial whose reading raised a batch-shift alarm
+ * (ADR 0075): the campaign's triage decides what follows.
+ */
+export interface FlaggedTrial {
+  kind: 'quality' | 'batch-shift';
+  trialId: string;
+  index: number;
+  recipe: Recipe;
+  station: string;
+  flags: string[];
+  /** The alarm's summary (batch shift). */
+  detail?: string;
+}
+
+export interface FlagDecision {
+  /** Re-measure the recipe once (a new trial). */
+  remeasure: boolean;
+  verdict: string;
+  actor: string;
+  reason: string;
+  /** Proposer of the re-measurement. */
+  proposer: Suggestion['proposer'];
+}
+
+/** Decides what follows a flagged trial; the loop applies `remeasure`, the policy applies the rest itself. */
+export interface FlagPolicy {
+  triage(event: FlaggedTrial): Promise<FlagDecision>;
+}

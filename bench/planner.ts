@@ -22,8 +22,9 @@ import { loadConfig } from '../src/config/index.ts';
 import { silentLogger, type CampaignSpec } from '../src/domain/index.ts';
 import { SafetyGate } from '../src/safety/safety-gate.ts';
 import { CASES } from '../tests/contract/planner.contract.ts';
-import { defaultSpec, goodRecipe } from '../tests/helpers/default-spec.ts';
-import { startOpenAiStub, type StubResponder } from '../tests/helpers/openai-stub.ts';
+import { defaultSpec } from '../tests/helpers/default-spec.ts';
+import { hybridSpec, modelLikeResponder } from '../tests/helpers/model-like-stub.ts';
+import { startOpenAiStub } from '../tests/helpers/openai-stub.ts';
 import { adversarialReply, fuzzOnce } from '../tests/helpers/planner-fuzz.ts';
 import { runEnvironment } from './harness/environment.ts';
 
@@ -45,24 +46,6 @@ const median = (xs: number[]): number => {
 };
 const r3 = (x: number): number => Number(x.toPrecision(3));
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
-
-/** The stub as a model that advises exploiting near a fixed good ink, triages by retryability, and reports nothing numeric. */
-const modelLike: StubResponder = (req) => {
-  const input = JSON.parse(req.body.messages[1]?.content ?? '{}') as { job?: string; input?: { summary?: { completed?: number }; failure?: { retryable?: boolean } } };
-  if (input.job === 'triage') return { content: JSON.stringify({ verdict: input.input?.failure?.retryable ? 'retry' : 'skip', reason: 'device fault' }) };
-  if (input.job === 'report') return { content: JSON.stringify({ markdown: 'The campaign is finished; see the table of trials.' }) };
-  const shift = ((input.input?.summary?.completed ?? 0) % 5) * 10;
-  return {
-    content: JSON.stringify({
-      strategy: 'exploit',
-      rationale: 'Ni-Fe inks with a little Co are known good OER catalysts',
-      candidates: [
-        { recipe: { ...goodRecipe, depositionCharge_mC_cm2: 40 + shift }, rationale: 'Ni-rich Ni-Fe-Co' },
-        { recipe: { ...goodRecipe, Ni: 0.5, Fe: 0.35, Co: 0.15, annealTemperature: 250 + shift }, rationale: 'more Fe' },
-      ],
-    }),
-  };
-};
 
 async function fuzz(): Promise<Record<string, unknown>> {
   const jobs: JobName[] = ['draft', 'advise', 'triage', 'report'];
@@ -131,8 +114,8 @@ async function dryRuns(baseUrl: string): Promise<Record<string, unknown>[]> {
   const spec0 = defaultSpec({ budget: { trials: TRIALS } });
   const arms: { name: string; spec: CampaignSpec; env: Record<string, string> }[] = [
     { name: 'bo', spec: spec0, env: {} },
-    { name: 'hybrid-stub', spec: { ...spec0, strategy: { ...spec0.strategy, agent: 'hybrid' } }, env: { LABLOOP_LLM_BASE_URL: baseUrl, LABLOOP_LLM_MODEL: 'stub' } },
-    { name: 'hybrid-rules', spec: { ...spec0, strategy: { ...spec0.strategy, agent: 'hybrid' } }, env: {} },
+    { name: 'hybrid-stub', spec: hybridSpec(spec0), env: { LABLOOP_LLM_BASE_URL: baseUrl, LABLOOP_LLM_MODEL: 'stub' } },
+    { name: 'hybrid-rules', spec: hybridSpec(spec0), env: {} },
   ];
   try {
     for (const seed of SEEDS) {
@@ -161,7 +144,7 @@ async function dryRuns(baseUrl: string): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
-const stub = await startOpenAiStub(modelLike);
+const stub = await startOpenAiStub(modelLikeResponder({ triageReason: 'device fault' }));
 try {
   const started = performance.now();
   const result: Record<string, unknown> = { command: `npm run bench:planner -- ${args.join(' ')}`.trim(), environment: runEnvironment() };

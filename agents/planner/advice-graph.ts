@@ -1,6 +1,6 @@
 import { Annotation, Command, END, START, StateGraph, interrupt, type BaseCheckpointSaver } from '@langchain/langgraph';
 import type { CampaignSpec } from '../../src/domain/index.ts';
-import type { Advice, AdviceRequest, FallbackReason, Planner, PlannerResult, PlannerSource } from './planner.ts';
+import type { Advice, AdviceRequest, FallbackReason, Planner, PlannerSource } from './planner.ts';
 
 const AdviceState = Annotation.Root({
   summary: Annotation<AdviceRequest['summary']>(),
@@ -22,7 +22,18 @@ export interface AdviceGraphOptions {
   humanApproval?: boolean;
 }
 
-export type AdviceRound = { state: 'done'; advice: Advice; source: PlannerSource; fallback?: FallbackReason; transcriptId?: string; approved: boolean } | { state: 'awaitingApproval'; advice: Advice };
+export type AdviceRound =
+  | {
+      state: 'done';
+      advice: Advice;
+      source: PlannerSource;
+      fallback?: FallbackReason;
+      transcriptId?: string;
+      approved: boolean;
+      /** The answer came from the thread's checkpoint (an earlier run asked), not from the planner now. */
+      fromCheckpoint: boolean;
+    }
+  | { state: 'awaitingApproval'; advice: Advice };
 
 /**
  * The in-loop planning step as a LangGraph StateGraph (ADR 0073): `advise` asks the planner (skipped when the
@@ -55,6 +66,7 @@ export class AdviceGraph {
   async run(thread: string, request?: Omit<AdviceRequest, 'spec'>, resume?: { approved: boolean }): Promise<AdviceRound> {
     const config = { configurable: { thread_id: thread } };
     const existing = await this.app.getState(config);
+    const fromCheckpoint = (existing.values as Partial<AdviceGraphState>).advice !== undefined;
     type Input = Parameters<typeof this.app.invoke>[0];
     const input = (resume ? new Command({ resume }) : existing.next.length > 0 || existing.values.advice ? null : { summary: request?.summary, k: request?.k, reason: request?.reason }) as Input;
     const out = (await this.app.invoke(input, config)) as AdviceGraphState & { __interrupt__?: unknown[] };
@@ -68,19 +80,7 @@ export class AdviceGraph {
       ...(out.fallback ? { fallback: out.fallback } : {}),
       ...(out.transcriptId ? { transcriptId: out.transcriptId } : {}),
       approved: out.approved === true,
+      fromCheckpoint,
     };
   }
-}
-
-/**
- * The graph as the planner source's way of asking: each call is a new round (thread from `nextThread`). Advice a
- * human rejected, or that still awaits approval, contributes no candidates.
- */
-export function askThroughGraph(graph: AdviceGraph, nextThread: () => string): (request: AdviceRequest) => Promise<PlannerResult<Advice>> {
-  return async (request) => {
-    const round = await graph.run(nextThread(), { summary: request.summary, k: request.k, reason: request.reason });
-    if (round.state !== 'done') return { value: { ...round.advice, candidates: [] }, source: 'rules' };
-    const value = round.approved ? round.advice : { ...round.advice, candidates: [] };
-    return { value, source: round.source, ...(round.fallback ? { fallback: round.fallback } : {}), ...(round.transcriptId ? { transcriptId: round.transcriptId } : {}) };
-  };
 }

@@ -9,6 +9,11 @@ function round(recipe: Recipe): Recipe {
   return Object.fromEntries(Object.entries(recipe).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(4)) : v]));
 }
 
+/** A recipe's identity: its values by sorted parameter name. */
+function recipeKey(recipe: Recipe): string {
+  return JSON.stringify(Object.keys(recipe).sort().map((k) => [k, recipe[k]]));
+}
+
 export interface PlannerSourceOptions {
   spec: CampaignSpec;
   planner: Planner;
@@ -18,6 +23,11 @@ export interface PlannerSourceOptions {
   logger?: Logger;
   /** How advice is asked (default: the planner's advise job; the composition root passes the checkpointed graph). */
   ask?: (request: AdviceRequest) => Promise<PlannerResult<Advice>>;
+  /**
+   * A resumed campaign's last advice round (ADR 0074): the cadence goes on from it, and when the campaign had not used
+   * it yet (`pending`) the first proposal asks again for that very round, which `ask` answers from its checkpoint.
+   */
+  resumeAt?: { completed: number; reason: 'cadence' | 'stall'; pending: boolean };
 }
 
 /**
@@ -38,11 +48,23 @@ export class PlannerCandidateSource implements CandidateSource {
   private last: Advice | undefined;
   readonly advices: { strategy: Advice['strategy']; source: string; candidates: number; transcriptId?: string }[] = [];
 
-  constructor(private readonly opts: PlannerSourceOptions) {}
+  private pendingRound: 'cadence' | 'stall' | undefined;
+  /** Recipes measured or failed so far (exact), so a re-offered round's candidates never repeat one. */
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly opts: PlannerSourceOptions) {
+    const r = opts.resumeAt;
+    if (r) {
+      this.askedAt = r.completed;
+      this.stallAsked = r.reason === 'stall';
+      if (r.pending) this.pendingRound = r.reason;
+    }
+  }
 
   async ingest(observations: Observation[]): Promise<void> {
     const objective = this.opts.spec.objectives[0];
     for (const o of observations) {
+      this.seen.add(recipeKey(o.recipe));
       if (!o.feasible) {
         this.failed++;
         const code = o.failureCode ?? 'UNKNOWN';
@@ -65,6 +87,7 @@ export class PlannerCandidateSource implements CandidateSource {
 
   /** Why advice is due now, if it is. */
   private due(): 'cadence' | 'stall' | undefined {
+    if (this.pendingRound) return this.pendingRound;
     const s = this.opts.strategy;
     if (this.askedAt === undefined || this.completed - this.askedAt >= s.every) return 'cadence';
     if (this.sinceImprovement >= s.stallAfter && !this.stallAsked) return 'stall';
@@ -74,7 +97,9 @@ export class PlannerCandidateSource implements CandidateSource {
   async propose(request: CandidateRequest): Promise<ExternalCandidate[]> {
     const reason = this.due();
     if (!reason) return [];
-    this.askedAt = this.completed;
+    // A restored round keeps the time it was asked at; a new one is asked now.
+    if (this.pendingRound) this.pendingRound = undefined;
+    else this.askedAt = this.completed;
     if (reason === 'stall') this.stallAsked = true;
     const summary: CampaignSummary = {
       completed: this.completed,
@@ -95,12 +120,16 @@ export class PlannerCandidateSource implements CandidateSource {
     this.advices.push({ strategy: advice.strategy, source: result.source, candidates: advice.candidates.length, ...(result.transcriptId ? { transcriptId: result.transcriptId } : {}) });
     if (advice.strategy === 'suggest-stop') this.opts.logger?.info({ rationale: advice.rationale }, 'planner suggests stopping (advisory; the budget decides)');
     const proposer = result.source === 'rules' ? 'rules' : 'llm';
-    return advice.candidates.slice(0, k).map((c) => ({
-      recipe: c.recipe,
-      proposer,
-      rationale: `${proposer === 'llm' ? 'LLM planner' : 'Rule planner'} (${advice.strategy}): ${c.rationale || advice.rationale}`.slice(0, 1000),
-      ...(result.transcriptId ? { sourceId: result.transcriptId } : {}),
-    }));
+    const pending = new Set(request.pending.map(recipeKey));
+    return advice.candidates
+      .slice(0, k)
+      .filter((c) => !this.seen.has(recipeKey(c.recipe)) && !pending.has(recipeKey(c.recipe)))
+      .map((c) => ({
+        recipe: c.recipe,
+        proposer,
+        rationale: `${proposer === 'llm' ? 'LLM planner' : 'Rule planner'} (${advice.strategy}): ${c.rationale || advice.rationale}`.slice(0, 1000),
+        ...(result.transcriptId ? { sourceId: result.transcriptId } : {}),
+      }));
   }
 
   lastAdvice(): Advice | undefined {

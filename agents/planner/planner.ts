@@ -64,6 +64,8 @@ export interface TriageRequest {
   recipe: Recipe;
   failure?: Failure;
   flags: string[];
+  /** What else the code knows (a batch-shift alarm's summary). */
+  detail?: string;
   station?: string;
   attempt: number;
   /** Verdicts the campaign allows. */

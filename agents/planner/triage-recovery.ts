@@ -1,7 +1,9 @@
 import type { CampaignSpec, Failure, Logger, Recipe, TriageVerdictKind } from '../../src/domain/index.ts';
 import type { StationQuarantine } from '../batch-watch.ts';
 import type { RecoveryPolicy } from '../trial-ports.ts';
+import type { HumanDesk } from './human-desk.ts';
 import type { Planner } from './planner.ts';
+import { askTriage, type TriageGraph } from './triage-graph.ts';
 
 export interface TriageRecoveryOptions {
   planner: Planner;
@@ -12,15 +14,19 @@ export interface TriageRecoveryOptions {
   trialInfo: (trialId: string) => { recipe: Recipe; station?: string } | undefined;
   /** Quarantines a station (the executor), for a quarantine-station verdict. */
   stations?: StationQuarantine;
-  /** An operator's decision (the console), for an ask-human verdict; without one it becomes skip. */
-  human?: RecoveryPolicy;
+  /** The console's approval queue, for an ask-human verdict (ADR 0076); without one ask-human is not offered. */
+  desk?: HumanDesk;
+  /** The checkpointed triage graph and the campaign's id for its threads (composition root); default: the planner directly. */
+  graph?: TriageGraph;
+  campaignId?: string;
   logger?: Logger;
 }
 
 /**
- * The planner's triage of a failed device step as the campaign's recovery policy (ADR 0071). The engine applies only
- * what the campaign allows: retry (when the failure is retryable and retries are left), skip, quarantine the station
- * (then skip), ask a human (the console's recovery decision). Anything else, or a verdict not allowed, is skip.
+ * The planner's triage of a failed device step as the campaign's recovery policy (ADRs 0071, 0076). The engine
+ * applies only what the campaign allows: retry (when the failure is retryable and retries are left), skip, quarantine
+ * the station (then skip), ask a human (a LangGraph interrupt that becomes an approval request in the console:
+ * approve retries while retries are left, reject skips). Anything else, or a verdict not allowed, is skip.
  * quarantine-region is recorded with its reason and applied as skip (the optimiser's feasibility model learns the region).
  */
 export class TriageRecovery implements RecoveryPolicy {
@@ -28,30 +34,27 @@ export class TriageRecovery implements RecoveryPolicy {
 
   async decide(trialId: string, failure: Failure, attempt: number): Promise<{ decision: 'retry' | 'skip' | 'abandon'; actor: string }> {
     const o = this.opts;
-    const allowed = [...new Set<TriageVerdictKind>([...o.allowed, 'skip'])].filter((v) => v !== 'ask-human' || o.human !== undefined);
+    const allowed = [...new Set<TriageVerdictKind>([...o.allowed, 'skip'])].filter((v) => v !== 'ask-human' || o.desk !== undefined);
     const info = o.trialInfo(trialId);
-    const result = await o.planner.triage({
-      spec: o.spec,
-      trialId,
-      recipe: info?.recipe ?? {},
-      failure,
-      flags: [],
-      ...(info?.station ? { station: info.station } : {}),
-      attempt,
-      allowed,
-    });
-    const { verdict, reason } = result.value;
-    const actor = `planner:${result.source}${result.transcriptId ? `:${result.transcriptId}` : ''}`;
-    o.logger?.info({ trialId, code: failure.code, verdict, reason, source: result.source }, 'planner triage');
+    const outcome = await askTriage(
+      { planner: o.planner, spec: o.spec, ...(o.graph ? { graph: o.graph } : {}), ...(o.desk ? { desk: o.desk } : {}) },
+      `${o.campaignId ?? o.spec.id}:triage:${trialId}:${attempt}`,
+      { trialId, recipe: info?.recipe ?? {}, failure, flags: [], ...(info?.station ? { station: info.station } : {}), attempt, allowed },
+    );
+    const { verdict, reason } = outcome.result.value;
+    const actor = `planner:${outcome.result.source}${outcome.result.transcriptId ? `:${outcome.result.transcriptId}` : ''}`;
+    o.logger?.info({ trialId, code: failure.code, verdict, reason, source: outcome.result.source }, 'planner triage');
     if (!allowed.includes(verdict)) return { decision: 'skip', actor };
+    const retryLeft = attempt < o.spec.strategy.maxRetries;
     switch (verdict) {
       case 'retry':
-        return { decision: failure.retryable && attempt < o.spec.strategy.maxRetries ? 'retry' : 'skip', actor };
+        return { decision: failure.retryable && retryLeft ? 'retry' : 'skip', actor };
       case 'quarantine-station':
         if (info?.station && o.stations) o.stations.quarantine(info.station, `planner triage: ${reason}`);
         return { decision: 'skip', actor };
       case 'ask-human':
-        return o.human ? o.human.decide(trialId, failure, attempt) : { decision: 'skip', actor };
+        if (!outcome.answer) return { decision: 'skip', actor };
+        return { decision: outcome.answer.approved && retryLeft ? 'retry' : 'skip', actor: outcome.answer.actor };
       case 'quarantine-region':
       case 'skip':
         return { decision: 'skip', actor };

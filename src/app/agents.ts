@@ -22,6 +22,8 @@ export interface AgentServices {
   planner?: Planner;
   /** How the hybrid agent's source asks for advice (the checkpointed advice graph); default: the planner directly. */
   ask?: ConstructorParameters<typeof PlannerCandidateSource>[0]['ask'];
+  /** A resumed campaign's last advice round, for the first planner source built (ADR 0074); undefined after. */
+  plannerResumeAt?: () => ConstructorParameters<typeof PlannerCandidateSource>[0]['resumeAt'];
   /** Receives the hybrid agent's planner source (tests and benches read its advice log). */
   onPlannerSource?: (source: PlannerCandidateSource) => void;
   tfBackend?: TfBackendPreference;
@@ -55,6 +57,7 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
       const judge = createBo(ctx);
       const strategy = ctx.spec.strategy.planner ?? plannerStrategySchema.parse({});
       const planner = services.planner ?? new RulePlanner({ gateFor: (spec) => new SafetyGate(spec) });
+      const resumeAt = services.plannerResumeAt?.();
       const source = new PlannerCandidateSource({
         spec: ctx.spec,
         planner,
@@ -62,6 +65,7 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         model: () => judge.report().snapshot?.hyperparameters,
         ...(services.logger ? { logger: services.logger } : {}),
         ...(services.ask ? { ask: services.ask } : {}),
+        ...(resumeAt ? { resumeAt } : {}),
       });
       services.onPlannerSource?.(source);
       return new HybridAgent(judge, [source], strategy.share);

@@ -7,14 +7,14 @@ import { BatchWatch, type BatchWatchOptions } from '../../agents/batch-watch.ts'
 import type { BestEstimate } from '../../agents/best-estimate.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
-import { autoApproval, autoRecovery, type RecoveryPolicy } from '../../agents/trial-ports.ts';
+import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
 import { InstantClock, createClock, parseClockMode } from '../../simulators/clock.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { RuleFaultInjector } from '../../simulators/faults.ts';
 import { OER_LANDSCAPE_DEFAULT_SEED } from '../../simulators/physics/oer-landscape.ts';
 import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
-import { Rng, type CampaignSpec, type Clock, type Logger, type Observation, type Recipe } from '../domain/index.ts';
+import { Rng, type CampaignSpec, type Clock, type Logger, type Observation } from '../domain/index.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Station } from '../engine/station.ts';
 import { DocumentBus, type RunInfo } from '../protocol/index.ts';
@@ -26,12 +26,10 @@ import type { Store } from '../store/store.ts';
 import type { RecoveryDecision } from '../../agents/trial-ports.ts';
 import { createAgent, type AgentServices } from './agents.ts';
 import { createWorkerTrainer, type ClosableTrainer } from './generative-trainer.ts';
-import { createPlanner } from './planner.ts';
+import { createPlanner, createPlannerGraphs, plannerTriage } from './planner.ts';
+import { PlannerQuestions } from './planner-questions.ts';
 import type { StoredCampaign } from './campaign-restore.ts';
 import { LiveListingFile, listCampaigns } from './campaign-listing.ts';
-import { AdviceGraph, askThroughGraph } from '../../agents/planner/advice-graph.ts';
-import { DocumentCheckpointSaver } from '../../agents/planner/document-checkpoint-saver.ts';
-import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
 import { exportCampaign } from '../store/export.ts';
 import { reportFacts } from './report-facts.ts';
 import { analyseEchem } from './analysis.ts';
@@ -238,9 +236,11 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     const replaceElectrolyte = lab.replaceElectrolyte;
     // An operator's release of a simulated station is its maintenance: the cell gets a fresh electrolyte batch.
     const executor = new LabExecutor(engine, lab.stations, spec.protocol, replaceElectrolyte ? { onRelease: replaceElectrolyte } : {});
+    // A hybrid campaign's planner may ask operators (ask-human, ADR 0076): its questions go to the console.
+    const questions = opts.console && spec.strategy.agent === 'hybrid' ? new PlannerQuestions(bus, campaignId) : undefined;
     if (opts.console) {
       const humanApproval = spec.strategy.approval === 'human';
-      consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, signal: opts.signal, options: opts.console });
+      consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
     }
     for (const [trialId, decision] of opts.resume?.decisions ?? [])
       bus.publish(campaignId, 'operatorAction', { actor: 'cli', action: `recover:${decision}`, target: trialId, accepted: true, reason: 'labloop resume --recover' });
@@ -264,7 +264,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     if (store.kind === 'postgres') {
       // Consoles in other processes (`labloop serve`) queue commands in the database; they run through the same
       // command API as the in-process console.
-      const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
+      const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
     if (opts.onQuarantine) watchQuarantines(bus, campaignId, opts.onQuarantine, new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
@@ -272,28 +272,23 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
     const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
-    // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADR 0073); rounds are
-    // numbered per campaign, so an agent rebuilt after an exclusion starts a new round instead of reading an old one.
-    let adviceRound = 0;
-    const ask = planner
-      ? askThroughGraph(
-          new AdviceGraph({ spec, planner, checkpointer: new DocumentCheckpointSaver((r) => bus.publish(campaignId, 'plannerCheckpoint', r)) }),
-          () => `${campaignId}:advice:${++adviceRound}`,
-        )
-      : undefined;
+    // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADRs 0073, 0074): a resumed
+    // campaign reads its checkpoints back; rounds are numbered per campaign, so a rebuilt agent starts a new round.
+    const graphs = planner ? await createPlannerGraphs({ spec, planner, bus, campaignId, store, resumed: resume !== undefined, logger }) : undefined;
     // A generative agent trains in one worker thread per run, shared by every rebuild of the agent (ADR 0082).
     trainer = spec.strategy.agent === 'generative' ? createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
     const services: AgentServices = {
       tfBackend: config.tfBackend,
       logger,
       ...(planner ? { planner } : {}),
-      ...(ask ? { ask } : {}),
+      ...(graphs ? { ask: graphs.rounds.ask, plannerResumeAt: () => graphs.takeResumeAt() } : {}),
       ...(trainer ? { trainer } : {}),
       ...(opts.priorObservations ? { priorObservations: opts.priorObservations } : {}),
     };
     const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, services));
     const defaultRecovery = consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries);
-    const recovery = planner ? triageRecovery(planner, spec, bus, campaignId, executor, consoleHandle?.recovery, logger) : defaultRecovery;
+    const triage = planner && graphs ? plannerTriage({ planner, spec, bus, campaignId, graphs, stations: executor, desk: questions, logger }) : undefined;
+    const recovery = triage?.recovery ?? defaultRecovery;
     const loop = new CampaignLoop({
       spec,
       campaignId,
@@ -322,6 +317,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       },
       ...(resume ? { restore: { ...resume.loop, decisions: opts.resume?.decisions } } : {}),
       estimator: agent,
+      ...(triage ? { flags: triage.flags } : {}),
     });
     const onPause = (): void => loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
     if (opts.pause?.aborted) onPause();
@@ -456,23 +452,6 @@ function runInfo(opts: CampaignRunOptions, runId: string, virtualStart_s: number
         }
       : { kind: 'stations', file: opts.lab.path ? path.resolve(opts.lab.path) : '<stations file>' };
   return { runId, kind: opts.kind, clock: opts.clock, lab, virtualStart_s };
-}
-
-/** The planner's triage as the recovery policy: it reads each trial's recipe and station from the documents. */
-function triageRecovery(planner: Planner, spec: CampaignSpec, bus: DocumentBus, campaignId: string, executor: LabExecutor, human: RecoveryPolicy | undefined, logger: Logger): TriageRecovery {
-  const trials = new Map<string, { recipe: Recipe; station?: string }>();
-  bus.subscribe((doc) => {
-    if (doc.campaignId === campaignId && doc.type === 'trialState') trials.set(doc.payload.trialId, { recipe: doc.payload.recipe, ...(doc.payload.station ? { station: doc.payload.station } : {}) });
-  });
-  return new TriageRecovery({
-    planner,
-    spec,
-    allowed: spec.strategy.planner?.triage ?? ['retry', 'skip'],
-    trialInfo: (id) => trials.get(id),
-    stations: executor,
-    ...(human ? { human } : {}),
-    logger: logger.child({ component: 'planner-triage' }),
-  });
 }
 
 /** summary.md: the planner's end-of-campaign report, phrased from facts computed from the store. */

@@ -4,6 +4,7 @@ import type { Logger } from '../domain/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DocumentBus } from '../protocol/index.ts';
 import type { OperatorDecisions } from './console-decisions.ts';
+import type { PlannerQuestions } from './planner-questions.ts';
 import type { LabExecutor } from './lab-executor.ts';
 
 export interface EngineCommandsDeps {
@@ -13,6 +14,8 @@ export interface EngineCommandsDeps {
   executor: LabExecutor;
   /** Present when approvals and recoveries are decided by operators (human-approval mode). */
   decisions?: OperatorDecisions | undefined;
+  /** The planner's open questions to operators (ADR 0076), when the campaign has a planner. */
+  questions?: PlannerQuestions | undefined;
   logger: Logger;
 }
 
@@ -29,8 +32,9 @@ export class EngineCampaignCommands implements CampaignCommands {
   }
 
   async pending(campaignId: string): Promise<PendingDecisions> {
-    if (!this.controls(campaignId) || !this.deps.decisions) return { approvals: [], recoveries: [] };
-    return this.deps.decisions.pending();
+    if (!this.controls(campaignId)) return { approvals: [], recoveries: [] };
+    const questions = this.deps.questions ? { questions: this.deps.questions.pending() } : {};
+    return { ...(this.deps.decisions?.pending() ?? { approvals: [], recoveries: [] }), ...questions };
   }
 
   refuse(command: ConsoleCommand, actor: string, reason: string): void {
@@ -66,6 +70,8 @@ export class EngineCampaignCommands implements CampaignCommands {
       case 'recover':
         if (!decisions) return 'recoveries in this campaign are decided by the automatic policy';
         return decisions.hasRecovery(cmd.trialId) ? undefined : `trial ${cmd.trialId} is not awaiting recovery`;
+      case 'answer':
+        return this.deps.questions?.has(cmd.requestId) ? undefined : `no open planner question "${cmd.requestId}"`;
       case 'quarantine': {
         const s = executor.station(cmd.station);
         if (!s) return `no station "${cmd.station}"`;
@@ -105,6 +111,9 @@ export class EngineCampaignCommands implements CampaignCommands {
       case 'recover':
         decisions?.resolveRecovery(cmd.trialId, cmd.decision, actor);
         return;
+      case 'answer':
+        this.deps.questions?.answer(cmd.requestId, { approved: cmd.approved, actor, ...(cmd.reason ? { reason: cmd.reason } : {}) });
+        return;
       case 'quarantine': {
         const s = executor.station(cmd.station);
         if (s) engine.quarantineStation(s, `quarantined by ${actor}${cmd.message ? `: ${cmd.message}` : ''}`);
@@ -123,7 +132,7 @@ export class EngineCampaignCommands implements CampaignCommands {
   private record(cmd: ConsoleCommand, actor: string, accepted: boolean, reason: string | undefined): void {
     const target = commandTarget(cmd);
     // A recovery is recorded by its decision (retry, skip, abandon) on the trial.
-    const action = cmd.action === 'recover' ? cmd.decision : cmd.action;
+    const action = cmd.action === 'recover' ? cmd.decision : cmd.action === 'answer' ? (cmd.approved ? 'approve-question' : 'reject-question') : cmd.action;
     this.deps.bus.publish(this.deps.campaignId, 'operatorAction', {
       actor,
       action,

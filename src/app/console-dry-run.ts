@@ -6,6 +6,7 @@ import type { DocumentBus } from '../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import { EngineCampaignCommands } from './console-commands.ts';
 import { OperatorDecisions } from './console-decisions.ts';
+import type { PlannerQuestions } from './planner-questions.ts';
 import { storeConsoleReader } from './console-reader.ts';
 import type { LabExecutor } from './lab-executor.ts';
 
@@ -34,6 +35,8 @@ export interface DryRunConsoleDeps {
   logger: Logger;
   /** Operators approve suggestions and decide recoveries (the campaign's `strategy.approval: human`). */
   humanApproval: boolean;
+  /** The planner's questions to operators (hybrid campaigns, ADR 0076). */
+  questions?: PlannerQuestions | undefined;
   /** The dry run's interrupt signal: pending decisions are cancelled when it fires. */
   signal?: AbortSignal | undefined;
   options: DryRunConsoleOptions;
@@ -55,7 +58,7 @@ export async function startDryRunConsole(deps: DryRunConsoleDeps): Promise<DryRu
   const { campaignId, options, logger } = deps;
   await ensureWebBuilt({ logger });
   const decisions = deps.humanApproval ? new OperatorDecisions() : undefined;
-  const commands = new EngineCampaignCommands({ campaignId, bus: deps.bus, engine: deps.engine, executor: deps.executor, decisions, logger: logger.child({ component: 'console-commands' }) });
+  const commands = new EngineCampaignCommands({ campaignId, bus: deps.bus, engine: deps.engine, executor: deps.executor, decisions, questions: deps.questions, logger: logger.child({ component: 'console-commands' }) });
   const start = options.thread === 'main' ? startConsoleServer : startConsoleWorker;
   const server = await start({
     controlled: [campaignId],
@@ -68,12 +71,16 @@ export async function startDryRunConsole(deps: DryRunConsoleDeps): Promise<DryRu
     host: options.host ?? '127.0.0.1',
     port: options.port,
   });
-  const onAbort = (): void => decisions?.cancelAll('interrupt', 'dry run interrupted');
+  const onAbort = (): void => {
+    decisions?.cancelAll('interrupt', 'dry run interrupted');
+    deps.questions?.cancelAll('interrupt', 'dry run interrupted');
+  };
   deps.signal?.addEventListener('abort', onAbort, { once: true });
   await options.onReady?.({ url: server.url, campaignId });
   const close = async (): Promise<void> => {
     deps.signal?.removeEventListener('abort', onAbort);
     decisions?.cancelAll('shutdown', 'console closed');
+    deps.questions?.cancelAll('shutdown', 'console closed');
     await server.close();
   };
   return {

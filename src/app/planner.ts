@@ -1,11 +1,20 @@
 import { ChatOpenAICompletions } from '@langchain/openai';
+import { AdviceGraph } from '../../agents/planner/advice-graph.ts';
+import { AdviceRounds, lastAdviceRound, type RestoredRound } from '../../agents/planner/advice-rounds.ts';
+import { DocumentCheckpointSaver, type CheckpointRecord } from '../../agents/planner/document-checkpoint-saver.ts';
+import { FlagTriage } from '../../agents/planner/flag-triage.ts';
+import type { HumanDesk } from '../../agents/planner/human-desk.ts';
+import { TriageGraph } from '../../agents/planner/triage-graph.ts';
+import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
+import type { StationQuarantine } from '../../agents/batch-watch.ts';
 import { LlmPlanner } from '../../agents/planner/llm-planner.ts';
 import type { Planner, PlannerCallRecord, PlannerDeps } from '../../agents/planner/planner.ts';
 import { RulePlanner } from '../../agents/planner/rule-planner.ts';
 import type { Config } from '../config/index.ts';
-import type { CampaignSpec, Logger } from '../domain/index.ts';
+import type { CampaignSpec, Logger, Recipe } from '../domain/index.ts';
 import type { DocumentBus } from '../protocol/index.ts';
 import { SafetyGate } from '../safety/safety-gate.ts';
+import type { Store } from '../store/store.ts';
 
 export interface PlannerSetup {
   config: Config;
@@ -51,4 +60,75 @@ export function createPlanner(setup: PlannerSetup): Planner {
     secrets: llm.apiKey ? [llm.apiKey] : [],
     logger: logger.child({ component: 'planner' }),
   });
+}
+
+export interface PlannerGraphsSetup {
+  spec: CampaignSpec;
+  planner: Planner;
+  bus: DocumentBus;
+  campaignId: string;
+  store: Store;
+  /** The campaign resumes a stored run: its graphs' checkpoints are read back (ADR 0074). */
+  resumed: boolean;
+  logger: Logger;
+}
+
+export interface PlannerGraphs {
+  checkpointer: DocumentCheckpointSaver;
+  rounds: AdviceRounds;
+  triage: TriageGraph;
+  /** The last stored advice round, for the first planner source built (a rebuilt agent asks anew); once. */
+  takeResumeAt(): { completed: number; reason: 'cadence' | 'stall'; pending: boolean } | undefined;
+}
+
+/**
+ * The planner's LangGraph graphs of one campaign, checkpointed in its documents (ADRs 0073, 0074). A resumed campaign
+ * restores the checkpointer from its stored plannerCheckpoint documents, so a graph step already answered is read
+ * back and the model is not asked again; advice rounds are numbered on from the stored ones.
+ */
+export async function createPlannerGraphs(setup: PlannerGraphsSetup): Promise<PlannerGraphs> {
+  const { bus, campaignId } = setup;
+  const persist = (r: CheckpointRecord): void => void bus.publish(campaignId, 'plannerCheckpoint', r);
+  let checkpointer = new DocumentCheckpointSaver(persist);
+  let restored: RestoredRound | undefined;
+  if (setup.resumed) {
+    const docs = await setup.store.documents.ofType(campaignId, 'plannerCheckpoint');
+    const records = docs.map((d) => ({ seq: d.seq, record: d.payload as CheckpointRecord }));
+    checkpointer = await DocumentCheckpointSaver.restore(records.map((r) => r.record), persist);
+    const suggestions = await setup.store.documents.ofType(campaignId, 'suggestion');
+    restored = lastAdviceRound(campaignId, records, suggestions.at(-1)?.seq ?? 0);
+    setup.logger.info({ checkpoints: records.length, lastRound: restored?.round, used: restored?.used }, 'planner: graph checkpoints restored');
+  }
+  const rounds = new AdviceRounds(new AdviceGraph({ spec: setup.spec, planner: setup.planner, checkpointer }), campaignId, restored);
+  let resumeAt = restored ? { completed: restored.completed, reason: restored.reason, pending: !restored.used } : undefined;
+  return {
+    checkpointer,
+    rounds,
+    triage: new TriageGraph({ spec: setup.spec, planner: setup.planner, checkpointer }),
+    takeResumeAt() {
+      const r = resumeAt;
+      resumeAt = undefined;
+      return r;
+    },
+  };
+}
+
+/**
+ * The hybrid campaign's triage policies (ADRs 0071, 0075, 0076): failed device steps (the recovery policy) and flagged
+ * trials or batch-shift alarms (the flag policy), both through the checkpointed triage graph; ask-human goes to the
+ * console's question queue when there is a console. Each trial's recipe and station come from the documents.
+ */
+export function plannerTriage(setup: { planner: Planner; spec: CampaignSpec; bus: DocumentBus; campaignId: string; graphs: PlannerGraphs; stations: StationQuarantine; desk?: HumanDesk | undefined; logger: Logger }): {
+  recovery: TriageRecovery;
+  flags: FlagTriage;
+} {
+  const { planner, spec, bus, campaignId, graphs, stations, desk } = setup;
+  const trials = new Map<string, { recipe: Recipe; station?: string }>();
+  bus.subscribe((doc) => {
+    if (doc.campaignId === campaignId && doc.type === 'trialState') trials.set(doc.payload.trialId, { recipe: doc.payload.recipe, ...(doc.payload.station ? { station: doc.payload.station } : {}) });
+  });
+  const allowed = spec.strategy.planner?.triage ?? ['retry', 'skip'];
+  const logger = setup.logger.child({ component: 'planner-triage' });
+  const common = { planner, spec, campaignId, allowed, stations, graph: graphs.triage, ...(desk ? { desk } : {}), logger };
+  return { recovery: new TriageRecovery({ ...common, trialInfo: (id) => trials.get(id) }), flags: new FlagTriage(common) };
 }

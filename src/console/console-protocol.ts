@@ -46,6 +46,8 @@ export const consoleCommandSchema = z.discriminatedUnion('action', [
   strictObject({ action: z.literal('recover'), ...base, trialId: id('trialId'), decision: z.enum(['retry', 'skip', 'abandon']) }),
   strictObject({ action: z.literal('quarantine'), ...base, station: id('station'), message: text(500).optional() }),
   strictObject({ action: z.literal('release'), ...base, station: id('station') }),
+  /** An operator's answer to a planner question (ADR 0076): approve or reject what it asks. */
+  strictObject({ action: z.literal('answer'), ...base, requestId: id('requestId'), approved: z.boolean({ error: 'approved must be true or false' }), reason: text(500).optional() }),
 ]);
 export type ConsoleCommand = z.infer<typeof consoleCommandSchema>;
 export type ConsoleAction = ConsoleCommand['action'];
@@ -60,12 +62,14 @@ export const ACTION_ROLE: Readonly<Record<ConsoleAction, Role>> = {
   recover: 'operator',
   quarantine: 'operator',
   release: 'operator',
+  answer: 'operator',
 };
 
 /** The target an action names (trial, station), for the operatorAction document. */
 export function commandTarget(cmd: ConsoleCommand): string | undefined {
   if ('trialId' in cmd) return cmd.trialId;
   if ('station' in cmd) return cmd.station;
+  if ('requestId' in cmd) return cmd.requestId;
   return undefined;
 }
 

@@ -77,6 +77,8 @@ export type CommandOutcome = { accepted: true; detail?: string } | { accepted: f
 export interface PendingDecisions {
   approvals: string[];
   recoveries: string[];
+  /** Open planner questions (request ids, ADR 0076). */
+  questions?: string[];
 }
 
 /**

@@ -181,6 +181,21 @@ const payloads = {
     taskId: z.string().optional(),
     taskPath: z.string().optional(),
   }),
+  /**
+   * A question the planner's graph put to a human (a LangGraph interrupt, ADR 0076): `open` when asked, `answered`
+   * with the operator's answer. The console shows open ones as approval requests.
+   */
+  plannerQuestion: z.object({
+    requestId: z.string(),
+    kind: z.enum(['triage', 'advice']),
+    trialId: z.string().optional(),
+    question: z.string(),
+    approve: z.string(),
+    reject: z.string(),
+    reason: z.string(),
+    state: z.enum(['open', 'answered']),
+    answer: z.object({ approved: z.boolean(), actor: z.string(), reason: z.string().optional() }).optional(),
+  }),
   /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
   fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),
 } as const;

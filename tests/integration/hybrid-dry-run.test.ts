@@ -4,32 +4,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchesFact, printedNumbers } from '../../agents/planner/report-job.ts';
 import { runDryRun, type DryRunSummary } from '../../src/app/dry-run.ts';
+import { PlannerModel } from '../../src/console/web/src/planner-model.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/domain/index.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { defaultSpec, goodRecipe } from '../helpers/default-spec.ts';
+import { defaultSpec } from '../helpers/default-spec.ts';
+import { hybridSpec, modelLikeResponder } from '../helpers/model-like-stub.ts';
 import { startOpenAiStub, type OpenAiStub } from '../helpers/openai-stub.ts';
-
-/** The stub as a model that always advises exploiting near a fixed good ink (two candidates). */
-function adviseResponder(): Parameters<OpenAiStub['script']>[0] {
-  return (req) => {
-    const input = JSON.parse(req.body.messages[1]?.content ?? '{}') as { job?: string; input?: { summary?: { completed?: number }; failure?: { retryable?: boolean } } };
-    if (input.job === 'triage') return { content: JSON.stringify({ verdict: input.input?.failure?.retryable ? 'retry' : 'skip', reason: 'a device fault, not the ink' }) };
-    if (input.job === 'report') return { content: JSON.stringify({ markdown: 'The campaign ran 99 trials and found an ink at 0.1 V.' }) };
-    if (input.job !== 'advise') return { status: 500, message: 'not scripted' };
-    const shift = ((input.input?.summary?.completed ?? 0) % 5) * 10;
-    return {
-      content: JSON.stringify({
-        strategy: 'exploit',
-        rationale: 'Ni-Fe inks with a little Co are known good OER catalysts',
-        candidates: [
-          { recipe: { ...goodRecipe, depositionCharge_mC_cm2: 40 + shift }, rationale: 'Ni-rich Ni-Fe-Co' },
-          { recipe: { ...goodRecipe, Ni: 0.5, Fe: 0.35, Co: 0.15, annealTemperature: 250 + shift }, rationale: 'more Fe' },
-        ],
-      }),
-    };
-  };
-}
 
 async function csvRows(file: string): Promise<Record<string, string>[]> {
   const [header, ...lines] = (await readFile(file, 'utf8')).trim().split(/\r?\n/);
@@ -41,13 +22,14 @@ describe('dry run with the hybrid agent (strategy.agent: hybrid)', () => {
   let dir: string;
   let stub: OpenAiStub;
   const spec = defaultSpec({ budget: { trials: 14 }, stations: { pairs: 2 } });
-  const hybrid = { ...spec, strategy: { ...spec.strategy, agent: 'hybrid' as const, planner: { every: 4, stallAfter: 6, candidates: 2, share: 0.5, triage: ['retry' as const, 'skip' as const] } } };
+  const hybrid = hybridSpec(spec, { every: 4, stallAfter: 6, candidates: 2, share: 0.5, triage: ['retry', 'skip'] });
   let withStub: DryRunSummary;
   let noEndpoint: DryRunSummary;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'labloop-hybrid-'));
-    stub = await startOpenAiStub(adviseResponder());
+    // A model that invents numbers in its report (99 trials, 0.1 V): the report job must refuse them.
+    stub = await startOpenAiStub(modelLikeResponder({ report: 'The campaign ran 99 trials and found an ink at 0.1 V.' }));
     const config = loadConfig({ LABLOOP_LLM_BASE_URL: stub.baseUrl, LABLOOP_LLM_MODEL: 'stub' }, { pgliteDir: path.join(dir, 'db-stub') });
     withStub = await runDryRun({ spec: hybrid, config, logger: silentLogger, seed: 3, outDir: path.join(dir, 'stub'), clock: 'instant', transport: 'sim', faultRate: 0.04 });
     const plain = loadConfig({}, { pgliteDir: path.join(dir, 'db-rules') });
@@ -85,8 +67,25 @@ describe('dry run with the hybrid agent (strategy.agent: hybrid)', () => {
     } finally {
       await store.close();
     }
-    const campaign = JSON.parse(await readFile(path.join(dir, 'stub', 'campaign.json'), 'utf8')) as { planner: { kind: string; calls: number; answeredBy: { llm: number } } };
+    const campaign = JSON.parse(await readFile(path.join(dir, 'stub', 'campaign.json'), 'utf8')) as { planner: { kind: string; calls: number; answeredBy: { llm: number } } & Record<string, unknown> };
     expect(campaign.planner).toMatchObject({ kind: 'llm' });
+    // The console's planner metrics, folded from the stored transcripts, agree with the planner's own counters.
+    const store2 = await openStore({ pgliteDir: path.join(dir, 'db-stub') });
+    try {
+      const view = new PlannerModel();
+      for (const d of await store2.documents.after(withStub.campaignId, 0, 100_000)) view.fold(d);
+      const m = view.metrics;
+      expect({ calls: m.calls, tokens: m.tokens, repairs: m.repairs, fallbacks: m.fallbacks }).toEqual({
+        calls: campaign.planner.calls,
+        tokens: campaign.planner['tokens'],
+        repairs: campaign.planner['repairs'],
+        fallbacks: campaign.planner['fallbacks'],
+      });
+      expect(m.answeredBy).toMatchObject(Object.fromEntries(Object.entries(campaign.planner.answeredBy).filter(([, n]) => n > 0)));
+      expect(m.latency_ms.total).toBeCloseTo((campaign.planner['latency_ms'] as { total: number }).total, 0);
+    } finally {
+      await store2.close();
+    }
     expect(campaign.planner.calls).toBe(stub.requests.length);
     expect(campaign.planner.answeredBy.llm).toBeGreaterThan(1);
   });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runDryRun, type DryRunSummary } from '../../../src/app/dry-run.ts';
 import { loadConfig } from '../../../src/config/index.ts';
-import type { CampaignSpec, Trial } from '../../../src/domain/index.ts';
+import { plannerStrategySchema, type CampaignSpec, type PlannerStrategy, type Trial } from '../../../src/domain/index.ts';
 import { silentLogger, type Logger } from '../../../src/domain/index.ts';
 import type { LabDocument } from '../../../src/protocol/index.ts';
 import { defaultSpec } from '../../helpers/default-spec.ts';
@@ -33,7 +33,11 @@ export async function startConsoleDryRun(opts: {
   approval?: 'auto' | 'human';
   faultRate?: number;
   seed?: number;
-  agent?: 'bo' | 'random' | 'sobol-gp';
+  agent?: 'bo' | 'random' | 'sobol-gp' | 'hybrid';
+  /** The hybrid agent's planner settings. */
+  planner?: Partial<PlannerStrategy>;
+  /** Environment of the run's configuration (e.g. LABLOOP_LLM_BASE_URL of a stub model). */
+  env?: Record<string, string>;
   /** Extra objectives after the default scenario's (e.g. a second one for the Pareto view). */
   extraObjectives?: CampaignSpec['objectives'];
   logger?: Logger;
@@ -44,9 +48,9 @@ export async function startConsoleDryRun(opts: {
     objectives: [...base.objectives, ...(opts.extraObjectives ?? [])],
     budget: { ...base.budget, trials: opts.trials },
     stations: { pairs: opts.stations },
-    strategy: { ...base.strategy, agent: opts.agent ?? 'random', approval: opts.approval ?? 'auto' },
+    strategy: { ...base.strategy, agent: opts.agent ?? 'random', approval: opts.approval ?? 'auto', ...(opts.planner ? { planner: plannerStrategySchema.parse(opts.planner) } : {}) },
   };
-  const config = loadConfig({}, { pgliteDir: 'memory://', logLevel: 'silent' });
+  const config = loadConfig(opts.env ?? {}, { pgliteDir: 'memory://', logLevel: 'silent' });
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let ended!: () => void;

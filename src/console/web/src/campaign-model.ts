@@ -1,5 +1,6 @@
 import type { CampaignSpec, DeviceState, Recipe, Suggestion, TrialStatus } from '../../../domain/index.ts';
 import type { CampaignState, DocumentPayload, LabDocument } from '../../../protocol/index.ts';
+import { PlannerModel } from './planner-model.ts';
 
 /**
  * The campaign page's state, folded from the document stream (the same stream the store projects into its tables,
@@ -91,6 +92,8 @@ export class CampaignModel {
   preview: CurvePreview | undefined;
   readonly previews = new Map<string, CurvePreview>();
   private readonly runs = new Map<string, { trialId: string; station: string }>();
+  /** The planner's transcripts, questions and metrics (hybrid campaigns). */
+  readonly planner = new PlannerModel();
   /** Bumped on every applied document; views compare it to skip work. */
   version = 0;
 
@@ -118,6 +121,10 @@ export class CampaignModel {
   }
 
   private fold(doc: LabDocument): void {
+    if (this.planner.fold(doc)) {
+      if (doc.type === 'plannerQuestion') this.push(doc, doc.payload.state === 'open' ? 'warn' : 'action', doc.payload.state === 'open' ? `planner asks: ${doc.payload.question}` : `${doc.payload.answer?.actor ?? '?'} ${doc.payload.answer?.approved ? 'approved' : 'rejected'}: ${doc.payload.question}`);
+      return;
+    }
     switch (doc.type) {
       case 'campaignStart':
         this.spec = doc.payload.spec;

@@ -47,12 +47,18 @@ describe('TriageRecovery', () => {
     expect(quarantined).toEqual([]);
   });
 
-  it('hands ask-human to the operator', async () => {
-    const human = { decide: async () => ({ decision: 'abandon' as const, actor: 'alice' }) };
+  it('puts ask-human to an operator: approve retries while retries are left, reject skips', async () => {
+    const asked: string[] = [];
+    const desk = (approved: boolean) => ({ ask: async (q: { question: string }) => (asked.push(q.question), { approved, actor: 'alice' }) });
     const askingPlanner = planner();
     askingPlanner.triage = async () => ({ value: { verdict: 'ask-human', reason: 'unclear' }, source: 'llm' });
-    const t = new TriageRecovery({ planner: askingPlanner, spec, allowed: ['ask-human'], trialInfo, human });
-    expect(await t.decide('t3', makeFailure('CLOT', 'clot'), 0)).toEqual({ decision: 'abandon', actor: 'alice' });
+    const yes = new TriageRecovery({ planner: askingPlanner, spec, allowed: ['ask-human'], trialInfo, desk: desk(true) });
+    expect(await yes.decide('t3', makeFailure('CLOT', 'clot'), 0)).toEqual({ decision: 'retry', actor: 'alice' });
+    expect(await yes.decide('t3', makeFailure('CLOT', 'clot'), 1)).toEqual({ decision: 'skip', actor: 'alice' });
+    const no = new TriageRecovery({ planner: askingPlanner, spec, allowed: ['ask-human'], trialInfo, desk: desk(false) });
+    expect(await no.decide('t3', makeFailure('CLOT', 'clot'), 0)).toEqual({ decision: 'skip', actor: 'alice' });
+    expect(asked[0]).toContain('Trial t3 on pair1 failed (CLOT');
+    // Without a desk (no console) ask-human is not on offer, and a model that answers it anyway gets skip.
     const noHuman = new TriageRecovery({ planner: askingPlanner, spec, allowed: ['ask-human'], trialInfo });
     expect((await noHuman.decide('t3', makeFailure('CLOT', 'clot'), 0)).decision).toBe('skip');
   });

@@ -7,6 +7,7 @@ import { LiveConnection, type ConnectionState } from '../live.ts';
 import { ParameterScatter, ParetoPlot, ParityPlot } from './analysis-panels.ts';
 import { BestSoFarChart, CurveChart } from './charts.ts';
 import { EventLog } from './event-log.ts';
+import { PlannerPanel } from './planner-panel.ts';
 import { StationsPanel } from './stations-panel.ts';
 import { SuggestionPanel } from './suggestion-panel.ts';
 import { TrialsTable } from './trials-table.ts';
@@ -45,6 +46,8 @@ export class CampaignPage {
   private readonly log = new EventLog();
   private readonly grid: HTMLElement;
   private paretoShown = false;
+  private readonly planner: PlannerPanel;
+  private plannerShown = false;
 
   constructor(root: HTMLElement, campaignId: string, private readonly ctx: PageContext) {
     this.model = new CampaignModel(campaignId);
@@ -56,6 +59,7 @@ export class CampaignPage {
       },
     });
     this.stations = new StationsPanel((action, station) => void this.send({ action, campaignId, station }));
+    this.planner = new PlannerPanel((requestId, approved) => void this.send({ action: 'answer', campaignId, requestId, approved }));
     const bestHost = h('div', { id: 'best-so-far', class: 'chart' });
     const curveHost = h('div', { id: 'live-curve', class: 'chart' });
     this.bestChart = new BestSoFarChart(bestHost);
@@ -145,6 +149,13 @@ export class CampaignPage {
       this.pareto.update(m);
     }
     this.stations.update(m, canAct);
+    if (m.planner.active) {
+      if (!this.plannerShown) {
+        this.plannerShown = true;
+        this.grid.insertBefore(panel('Planner', this.planner.el), this.grid.lastElementChild);
+      }
+      this.planner.update(m.planner, canAct);
+    }
     this.suggestion.update(m);
     this.log.update(m);
   }

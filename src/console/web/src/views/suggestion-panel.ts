@@ -2,6 +2,7 @@
 import type { Suggestion } from '../../../../domain/index.ts';
 import { short, type CampaignModel } from '../campaign-model.ts';
 import { clear, fmt, h } from '../dom.ts';
+import { transcriptView } from './planner-panel.ts';
 
 /** Why the agent chose a recipe: proposer, rationale, acquisition value, predicted objectives, model snapshot. */
 export class SuggestionPanel {
@@ -15,7 +16,7 @@ export class SuggestionPanel {
 
   update(model: CampaignModel): void {
     const trialId = this.selected ?? model.suggestionOrder.at(-1);
-    const key = `${trialId}|${model.version}`;
+    const key = `${trialId}|${model.version}|${model.planner.version}`;
     if (key === this.shown) return;
     this.shown = key;
     clear(this.el);
@@ -39,6 +40,8 @@ export class SuggestionPanel {
       ),
       h('div', { class: 'recipe-list' }, ...Object.entries(s.recipe).map(([k, v]) => h('span', { class: 'kv' }, `${k} = ${fmt(v)}`))),
     );
+    // The planner's transcript beside the suggestion it produced (ADR 0072; secrets were redacted before storing).
+    if (s.sourceId?.startsWith('plannerCall:')) this.el.append(transcriptView(model.planner.calls.get(s.sourceId), s.sourceId));
     if (this.selected === undefined) this.el.append(h('p', { class: 'muted small' }, 'latest suggestion — click a trial row to see its own'));
   }
 }

@@ -1,0 +1,70 @@
+import type { HumanAnswer, HumanDesk, HumanQuestion } from '../../agents/planner/human-desk.ts';
+import type { DocumentBus } from '../protocol/index.ts';
+
+interface Open {
+  question: HumanQuestion;
+  answered: Promise<HumanAnswer>;
+  resolve: (a: HumanAnswer) => void;
+}
+
+/**
+ * The planner's questions to a human as the console's approval requests (ADR 0076): each question is published as
+ * an open plannerQuestion document; an operator's `answer` command resolves it (and is published as answered), which
+ * resumes the waiting graph. `cancelAll` (abort, shutdown) rejects everything open, so nothing waits forever.
+ */
+export class PlannerQuestions implements HumanDesk {
+  private readonly open = new Map<string, Open>();
+  private cancelled: { actor: string; reason: string } | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly bus: DocumentBus,
+    private readonly campaignId: string,
+  ) {}
+
+  ask(question: HumanQuestion): Promise<HumanAnswer> {
+    if (this.cancelled) return Promise.resolve({ approved: false, actor: this.cancelled.actor, reason: this.cancelled.reason });
+    const existing = this.open.get(question.requestId);
+    if (existing) return existing.answered;
+    let resolve: (a: HumanAnswer) => void = () => {};
+    const answered = new Promise<HumanAnswer>((r) => (resolve = r));
+    this.open.set(question.requestId, { question, answered, resolve });
+    this.bus.publish(this.campaignId, 'plannerQuestion', { ...question, state: 'open' });
+    this.changed();
+    return answered;
+  }
+
+  has(requestId: string): boolean {
+    return this.open.has(requestId);
+  }
+
+  /** Answers an open question; false when none is open under that id. */
+  answer(requestId: string, answer: HumanAnswer): boolean {
+    const q = this.open.get(requestId);
+    if (!q) return false;
+    this.open.delete(requestId);
+    this.bus.publish(this.campaignId, 'plannerQuestion', { ...q.question, state: 'answered', answer });
+    q.resolve(answer);
+    this.changed();
+    return true;
+  }
+
+  pending(): string[] {
+    return [...this.open.keys()];
+  }
+
+  /** Rejects every open question now and every later one. */
+  cancelAll(actor: string, reason: string): void {
+    this.cancelled = { actor, reason };
+    for (const id of [...this.open.keys()]) this.answer(id, { approved: false, actor, reason });
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+}

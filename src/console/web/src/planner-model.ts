@@ -1,0 +1,90 @@
+import type { DocumentPayload, LabDocument } from '../../../protocol/index.ts';
+
+/**
+ * The planner's side of a campaign page (ADRs 0072, 0076), folded from its plannerCall and plannerQuestion documents:
+ * each transcript by its id (`plannerCall:<seq>`, the id suggestions carry as `sourceId`), the questions put to
+ * operators, and the planner's metrics as the transcripts show them. Pure: no DOM, unit-tested in Node.
+ */
+export type PlannerCallView = DocumentPayload<'plannerCall'> & { id: string; seq: number; time: string };
+export type PlannerQuestionView = DocumentPayload<'plannerQuestion'> & { seq: number; time: string };
+
+export interface PlannerMetrics {
+  /** Model turns that returned an answer (errors and timeouts are not calls, as in campaign.json). */
+  calls: number;
+  tokens: number;
+  latency_ms: { total: number; max: number };
+  rejections: { json: number; schema: number; rules: number; safety: number };
+  repairs: number;
+  fallbacks: { provider: number; timeout: number; budget: number; invalid: number };
+  jobs: Record<string, number>;
+  answeredBy: Record<string, number>;
+  approvals: { asked: number; approved: number; rejected: number; open: number };
+}
+
+const emptyMetrics = (): PlannerMetrics => ({
+  calls: 0,
+  tokens: 0,
+  latency_ms: { total: 0, max: 0 },
+  rejections: { json: 0, schema: 0, rules: 0, safety: 0 },
+  repairs: 0,
+  fallbacks: { provider: 0, timeout: 0, budget: 0, invalid: 0 },
+  jobs: {},
+  answeredBy: {},
+  approvals: { asked: 0, approved: 0, rejected: 0, open: 0 },
+});
+
+export class PlannerModel {
+  readonly calls = new Map<string, PlannerCallView>();
+  /** Each question in its latest state, by request id (in the order asked). */
+  readonly questions = new Map<string, PlannerQuestionView>();
+  readonly metrics: PlannerMetrics = emptyMetrics();
+  /** Bumped on every planner document. */
+  version = 0;
+
+  get active(): boolean {
+    return this.version > 0;
+  }
+
+  /** Questions still waiting for an operator. */
+  open(): PlannerQuestionView[] {
+    return [...this.questions.values()].filter((q) => q.state === 'open');
+  }
+
+  /** Folds a document; false for any other type. */
+  fold(doc: LabDocument): boolean {
+    if (doc.type === 'plannerCall') {
+      const call: PlannerCallView = { ...doc.payload, id: `plannerCall:${doc.seq}`, seq: doc.seq, time: doc.time };
+      this.calls.set(call.id, call);
+      this.count(call);
+    } else if (doc.type === 'plannerQuestion') {
+      const q: PlannerQuestionView = { ...doc.payload, seq: doc.seq, time: doc.time };
+      const a = this.metrics.approvals;
+      if (q.state === 'open' && !this.questions.has(q.requestId)) {
+        a.asked++;
+        a.open++;
+      } else if (q.state === 'answered' && this.questions.get(q.requestId)?.state === 'open') {
+        a.open--;
+        if (q.answer?.approved) a.approved++;
+        else a.rejected++;
+      }
+      this.questions.set(q.requestId, q);
+    } else return false;
+    this.version++;
+    return true;
+  }
+
+  private count(call: PlannerCallView): void {
+    const m = this.metrics;
+    m.jobs[call.job] = (m.jobs[call.job] ?? 0) + 1;
+    m.answeredBy[call.source] = (m.answeredBy[call.source] ?? 0) + 1;
+    if (call.fallback) m.fallbacks[call.fallback]++;
+    m.repairs += Math.max(0, call.turns.length - 1);
+    for (const t of call.turns) {
+      if (t.reply !== undefined) m.calls++;
+      m.tokens += t.tokens;
+      m.latency_ms.total += t.latency_ms;
+      m.latency_ms.max = Math.max(m.latency_ms.max, t.latency_ms);
+      if (t.rejected) m.rejections[t.rejected.layer]++;
+    }
+  }
+}
