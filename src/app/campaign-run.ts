@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Planner } from '../../agents/planner/planner.ts';
 import type { Agent } from '../../agents/agent.ts';
@@ -433,10 +434,15 @@ async function startLab(opts: CampaignRunOptions, campaignId: string, clock: Clo
   });
 }
 
-/** Where a dry run's simulated instruments keep their run logs: beside the PGlite folder, or under .labloop/lab. */
+/**
+ * Where a dry run's simulated instruments keep their run logs: beside the PGlite folder, or under .labloop/lab; for an
+ * in-memory database (nothing to resume) in this process's temporary folder, never in the working directory.
+ */
 export function defaultJournalDir(config: Config, dbDir: string | undefined, campaignId: string): string {
   if (config.databaseUrl) return path.resolve('.labloop', 'lab', campaignId);
-  const db = path.resolve(dbDir ?? config.pgliteDir);
+  const folder = dbDir ?? config.pgliteDir;
+  if (folder.startsWith('memory:')) return path.join(os.tmpdir(), `labloop-lab-${process.pid}`, campaignId);
+  const db = path.resolve(folder);
   return path.join(path.dirname(db), `${path.basename(db)}.lab`, campaignId);
 }
 
