@@ -89,6 +89,10 @@ export class LadsUnitClient {
   private lockChain: Promise<unknown> = Promise.resolve();
   private readonly waiters = new Set<() => void>();
   private readonly known = new Map<string, { runId?: string; jobId?: string }>();
+  /** Session generation of the transport the caches belong to (a new session: a restarted server, new result nodes). */
+  private generation = -1;
+  /** Runs started here: their request and the session generation they were started in (see `runOver`). */
+  private readonly started = new Map<string, { req: StartProgramRequest; generation: number }>();
   private stopMonitor: (() => Promise<void>) | undefined;
   private sawBusy = new Set<string>();
   /** When a run's unit was first seen idle again with its result still open (see runOver). */
@@ -161,8 +165,10 @@ export class LadsUnitClient {
     await this.acquireLock();
     try {
       const runId = await this.startProgram(req);
+      this.started.set(req.jobId, { req, generation: this.t.generation });
       return await this.waitForRun(runId, req.jobId, w);
     } finally {
+      this.started.delete(req.jobId);
       await this.releaseLock().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'unlock failed'));
     }
   }
@@ -273,6 +279,10 @@ export class LadsUnitClient {
   }
 
   private async runOver(runId: string, jobId: string): Promise<RunOutcome | undefined> {
+    if (this.generation !== this.t.generation) {
+      this.generation = this.t.generation;
+      this.known.clear();
+    }
     const [stateDv] = await this.browser.readOptional([this.n.currentState]);
     const state = textOf(stateDv) ?? '';
     if (isBusyState(state)) {
@@ -281,7 +291,10 @@ export class LadsUnitClient {
       return undefined;
     }
     const result = await this.findResult({ runId, jobId });
-    if (!result) return undefined;
+    if (!result) {
+      await this.reissueAfterRestart(jobId);
+      return undefined;
+    }
     const [stopped] = await this.t.translate([pathOf(['stopped'])], result.nodeId);
     const [dv] = await this.browser.readOptional([stopped]);
     if (typeof plainValue(dv) !== 'string') {
@@ -295,6 +308,19 @@ export class LadsUnitClient {
     }
     this.idleSince.delete(jobId);
     return { runId, jobId, result, finalState: state };
+  }
+
+  /**
+   * The server restarted (a new session) while the run was followed, the unit is idle and the run's result is not in
+   * its ResultSet: StartProgram again with the same SupervisoryJobId. The server de-duplicates on it (DEVICES.md):
+   * a run it finished is not run again, its result is published; a run it still has is answered with its id.
+   */
+  private async reissueAfterRestart(jobId: string): Promise<void> {
+    const s = this.started.get(jobId);
+    if (!s || s.generation === this.t.generation) return;
+    s.generation = this.t.generation;
+    const r = await this.callStartProgram(s.req);
+    this.logger.info({ jobId, status: r.statusCode.name }, 'server restarted during the run: StartProgram re-sent with the same jobId');
   }
 
   /** The result of a run, by DeviceProgramRunId, SupervisoryJobId or browse name (newest results first). */

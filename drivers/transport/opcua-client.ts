@@ -98,9 +98,22 @@ export class OpcuaClientTransport {
     this.logger = (options.logger ?? silentLogger).child({ transport: 'opcua', endpoint: options.endpointUrl });
   }
 
-  get connected(): boolean {
-    return this.session !== undefined;
+  /** Successful connects so far: a new value means a new session (the server restarted, say): caches may be stale. */
+  get generation(): number {
+    return this.connects;
   }
+
+  get connected(): boolean {
+    return this.session !== undefined && !this.stale;
+  }
+
+  private connects = 0;
+  /** The session is gone (connection lost for good, session closed by the server): the next call opens a new one. */
+  private stale = false;
+  private reopening: Promise<void> | undefined;
+  private nextReopen = 0;
+  private reopenDelay_ms = 0;
+  private everConnected = false;
 
   get namespaceArray(): readonly string[] {
     return this.namespaces;
@@ -128,23 +141,79 @@ export class OpcuaClientTransport {
     });
     client.on('connection_lost', () => this.logger.warn('connection lost'));
     client.on('connection_reestablished', () => this.logger.info('connection re-established'));
+    // node-opcua gave up reconnecting (or the server closed the channel): a new session on the next call.
+    client.on('close', () => {
+      if (this.client === client) this.stale = true;
+    });
     const timeout = (o.connectTimeout_s ?? 10) * 1000;
     try {
       await withTimeout(client.connect(o.endpointUrl), timeout, `connect to ${o.endpointUrl}`);
-      this.session = await withTimeout(client.createSession(identityOf(o)), timeout, 'create session');
-      this.namespaces = await this.session.readNamespaceArray();
+      const session = await withTimeout(client.createSession(identityOf(o)), timeout, 'create session');
+      session.on('session_closed', () => {
+        if (this.session === session) this.stale = true;
+      });
+      const namespaces = await session.readNamespaceArray();
+      if (this.everConnected && namespaces.join('\n') !== this.namespaces.join('\n')) this.logger.warn({ before: this.namespaces.length, now: namespaces.length }, 'the server\'s namespace array changed across the reconnect');
+      this.session = session;
+      this.namespaces = namespaces;
     } catch (err) {
       this.session = undefined;
       await client.disconnect().catch(() => undefined);
       throw err;
     }
     this.client = client;
+    this.connects++;
+    this.everConnected = true;
+    this.stale = false;
     this.logger.debug({ namespaces: this.namespaces.length, mode, identity: o.certificate ? 'certificate' : o.user ? 'username' : 'anonymous' }, 'session open');
   }
 
-  private get s(): ClientSession {
+  /**
+   * The session for one request: after the connection was lost for good (the server restarted, say), a new client
+   * and session first — one attempt at a time, with a back-off from 250 ms to 2 s between failed attempts. Requests in
+   * the meantime fail (callers poll or retry); subscriptions die with the old session (`monitor` makes a new one).
+   */
+  private async sess(): Promise<ClientSession> {
+    if (this.stale && this.everConnected) {
+      this.reopening ??= this.reopen().finally(() => (this.reopening = undefined));
+      await this.reopening;
+    }
     if (!this.session) throw new Error('OPC UA session not open');
     return this.session;
+  }
+
+  private async reopen(): Promise<void> {
+    if (Date.now() < this.nextReopen) throw new Error('OPC UA connection lost; reconnecting');
+    const { client, session } = this;
+    this.session = undefined;
+    this.subscription = undefined;
+    this.client = undefined;
+    await withTimeout(session?.close().catch(() => undefined) ?? Promise.resolve(), 1000, 'close the old session').catch(() => undefined);
+    await withTimeout(client?.disconnect().catch(() => undefined) ?? Promise.resolve(), 1000, 'disconnect the old client').catch(() => undefined);
+    try {
+      await this.connect();
+      this.reopenDelay_ms = 0;
+      this.logger.info({ generation: this.connects }, 'OPC UA session re-opened after the connection was lost');
+    } catch (err) {
+      this.stale = true;
+      this.reopenDelay_ms = Math.min(2000, Math.max(250, this.reopenDelay_ms * 2));
+      this.nextReopen = Date.now() + this.reopenDelay_ms;
+      throw err;
+    }
+  }
+
+  /** Runs one request; a connection-level failure marks the session stale, so the next request opens a new one. */
+  private async req<T>(f: (s: ClientSession) => Promise<T>): Promise<T> {
+    const s = await this.sess();
+    try {
+      return await f(s);
+    } catch (err) {
+      if (isConnectionError(err) && this.session === s) {
+        this.stale = true;
+        this.logger.warn({ err: String(err) }, 'OPC UA request failed on a lost connection; the next request reconnects');
+      }
+      throw err;
+    }
   }
 
   /** Index of a namespace URI on this server; throws when the server does not have it. */
@@ -176,7 +245,7 @@ export class OpcuaClientTransport {
     const browsePaths = items
       .filter((_, i) => usable[i])
       .map((it) => makeBrowsePath(it.start, it.path.map(([uri, name]) => `/${this.namespaceIndex(uri)}:${escapeName(name)}`).join('')));
-    const results = browsePaths.length > 0 ? await this.s.translateBrowsePath(browsePaths) : [];
+    const results = browsePaths.length > 0 ? await this.req((s) => s.translateBrowsePath(browsePaths)) : [];
     let k = 0;
     return usable.map((ok) => {
       if (!ok) return undefined;
@@ -186,38 +255,38 @@ export class OpcuaClientTransport {
   }
 
   async call(objectId: NodeId, methodId: NodeId, inputArguments: VariantLike[] = []): Promise<CallOutcome> {
-    const r = await this.s.call({ objectId, methodId, inputArguments });
+    const r = await this.req((s) => s.call({ objectId, methodId, inputArguments }));
     return { statusCode: r.statusCode, outputs: (r.outputArguments ?? []).map((v) => v.value as unknown) };
   }
 
   async read(nodeIds: readonly NodeId[]): Promise<DataValue[]> {
     if (nodeIds.length === 0) return [];
-    return this.s.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })));
+    return this.req((s) => s.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }))));
   }
 
   /** Reads one attribute of several nodes. */
   async readAttribute(nodeIds: readonly NodeId[], attributeId: AttributeIds): Promise<DataValue[]> {
     if (nodeIds.length === 0) return [];
-    return this.s.read(nodeIds.map((nodeId) => ({ nodeId, attributeId })));
+    return this.req((s) => s.read(nodeIds.map((nodeId) => ({ nodeId, attributeId }))));
   }
 
   /** References of a node (hierarchical and forward by default), following continuation points. */
   async browse(nodeId: NodeId | string, o: BrowseOptions = {}): Promise<BrowsedNode[]> {
     const mask = (o.nodeClasses ?? []).reduce((m, c) => m | c, 0);
     const out: BrowsedNode[] = [];
-    let r = await this.s.browse({
+    let r = await this.req((s) => s.browse({
       nodeId,
       browseDirection: o.direction === 'inverse' ? BrowseDirection.Inverse : BrowseDirection.Forward,
       referenceTypeId: o.referenceType ?? 'HierarchicalReferences',
       includeSubtypes: true,
       nodeClassMask: mask,
       resultMask: 0x3f,
-    });
+    }));
     if (!r.statusCode.isGood()) return [];
     for (let pages = 0; pages < 1000; pages++) {
       for (const ref of r.references ?? []) out.push(this.describe(ref));
       if (!r.continuationPoint || r.continuationPoint.length === 0) break;
-      [r] = (await this.s.browseNext([r.continuationPoint], false)) as [typeof r];
+      [r] = (await this.req((s) => s.browseNext([(r as { continuationPoint: Buffer }).continuationPoint], false))) as [typeof r];
     }
     return out;
   }
@@ -247,14 +316,14 @@ export class OpcuaClientTransport {
   /** Calls `onChange` whenever one of the values changes (one shared subscription). Returns a function that stops it. */
   async monitor(nodeIds: readonly NodeId[], onChange: (index: number, value: DataValue) => void, publishingInterval_ms = 20): Promise<() => Promise<void>> {
     if (!this.subscription) {
-      this.subscription = await this.s.createSubscription2({
+      this.subscription = await this.req((s) => s.createSubscription2({
         requestedPublishingInterval: publishingInterval_ms,
         requestedLifetimeCount: 600,
         requestedMaxKeepAliveCount: 20,
         maxNotificationsPerPublish: 1000,
         publishingEnabled: true,
         priority: 10,
-      });
+      }));
     }
     const items = await Promise.all(
       nodeIds.map(async (nodeId, i) => {
@@ -282,6 +351,12 @@ export class OpcuaClientTransport {
     if (session) await session.close().catch(() => undefined);
     if (client) await client.disconnect().catch(() => undefined);
   }
+}
+
+/** A failure of the connection or session (not of the request itself): worth a new session. */
+function isConnectionError(err: unknown): boolean {
+  const text = `${(err as { name?: string } | undefined)?.name ?? ''} ${String((err as Error | undefined)?.message ?? err)}`;
+  return /BadSession|BadSecureChannel|BadConnection|BadNotConnected|BadTcp|BadCommunication|BadServerNotConnected|not connected|closed|socket|ECONNREFUSED|ECONNRESET|EPIPE|premature|channel/i.test(text);
 }
 
 function identityOf(o: OpcuaConnectionOptions): UserIdentityInfo {

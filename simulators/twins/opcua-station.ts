@@ -181,9 +181,13 @@ export class OpcuaStationTwin {
     for (const parent of [device, identification]) (parent?.getChildByName('RevisionCounter', nsDi) as UAVariable | null | undefined)?.setValueFromSource({ dataType: DataType.Int32, value: 1 });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Shuts the server down. `keepRuns`: only the server stops (an instrument whose OPC UA server restarts): programs
+   * in flight go on in their stations and a new twin on the same stations serves their results.
+   */
+  async stop(opts: { keepRuns?: boolean } = {}): Promise<void> {
     for (const u of this.units) u.dispose();
-    for (const u of this.units) u.core.abort();
+    if (!opts.keepRuns) for (const u of this.units) u.core.abort();
     this.units.length = 0;
     const s = this.server;
     this.server = undefined;

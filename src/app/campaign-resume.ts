@@ -7,7 +7,7 @@ import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { CampaignNotResumableError } from './campaign-identity.ts';
 import { loadStoredCampaign } from './campaign-restore.ts';
-import { runCampaign, type CampaignRunSummary, type LabSource } from './campaign-run.ts';
+import { runCampaign, type CampaignRunOptions, type CampaignRunSummary, type LabSource } from './campaign-run.ts';
 
 export interface ResumeOptions {
   campaignId: string;
@@ -23,6 +23,12 @@ export interface ResumeOptions {
   pause?: AbortSignal | undefined;
   /** The lease owner to run under (a worker that took the lease already). */
   leaseOwner?: string | undefined;
+  /** Operators' decisions per trial awaiting recovery (the console's retry / skip / abandon on one trial). */
+  decisions?: ReadonlyMap<string, RecoveryDecision> | undefined;
+  /** Who resumes (recorded as an operatorAction); default the CLI. */
+  operator?: { actor: string; via: string } | undefined;
+  /** See CampaignRunOptions.onCommands. */
+  onCommands?: CampaignRunOptions['onCommands'];
   /** Called once the stored state is read, before the lab starts (the CLI prints what it resumes). */
   onResume?: ((info: ResumeInfo) => void) | undefined;
 }
@@ -56,6 +62,7 @@ export async function resumeCampaign(opts: ResumeOptions): Promise<CampaignRunSu
         : { kind: 'stations', file: await (await import('./external-stations.ts')).loadStationsFile(last.lab.file), path: last.lab.file };
     const decisions = new Map<string, RecoveryDecision>();
     if (opts.recover) for (const t of stored.awaitingRecovery) decisions.set(t.trialId, opts.recover);
+    for (const [trialId, d] of opts.decisions ?? []) if (stored.awaitingRecovery.some((t) => t.trialId === trialId)) decisions.set(trialId, d);
     const inFlight = stored.loop.trials.filter((t) => ['proposed', 'approved', 'queued', 'running'].includes(t.status)).length;
     opts.onResume?.({
       campaignId: stored.campaignId,
@@ -64,7 +71,7 @@ export async function resumeCampaign(opts: ResumeOptions): Promise<CampaignRunSu
       budget: stored.spec.budget.trials,
       inFlight,
       unit: stored.spec.objectives[0]?.unit ?? '',
-      awaitingRecovery: opts.recover ? [] : stored.awaitingRecovery,
+      awaitingRecovery: stored.awaitingRecovery.filter((t) => !decisions.has(t.trialId)),
     });
     return await runCampaign({
       spec: stored.spec,
@@ -76,11 +83,12 @@ export async function resumeCampaign(opts: ResumeOptions): Promise<CampaignRunSu
       lab,
       kind: last.kind,
       store,
-      resume: { stored, decisions },
+      resume: { stored, decisions, operator: opts.operator },
       onProgress: opts.onProgress,
       signal: opts.signal,
       pause: opts.pause,
       leaseOwner: opts.leaseOwner,
+      onCommands: opts.onCommands,
     });
   } finally {
     if (!opts.store) await store.close();
@@ -91,15 +99,19 @@ export async function resumeCampaign(opts: ResumeOptions): Promise<CampaignRunSu
  * A lease held by a process of this host that no longer exists (killed): released at once rather than waiting for it
  * to expire. Leases of other hosts, or of live processes, are left alone (the lease then refuses the resume).
  */
-async function releaseDeadLocalLease(store: Store, campaignId: string, logger: Logger): Promise<void> {
+export async function releaseDeadLocalLease(store: Store, campaignId: string, logger: Logger): Promise<void> {
   const record = await store.campaigns.get(campaignId);
   const owner = record?.owner;
-  if (!owner || !record.leaseExpiresAt) return;
-  const m = /^[^@]+@(.+):(\d+):[^:]+$/.exec(owner);
-  if (!m || m[1] !== hostname()) return;
-  const pid = Number(m[2]);
-  if (pid === process.pid || isAlive(pid)) return;
+  if (!owner || !record.leaseExpiresAt || !isDeadLocalOwner(owner)) return;
   if (await store.campaigns.releaseLease(campaignId, owner)) logger.info({ campaignId, owner }, 'released the lease of a process that no longer runs');
+}
+
+/** True when a lease owner names a process of this host that no longer exists. */
+export function isDeadLocalOwner(owner: string): boolean {
+  const m = /^[^@]+@(.+):(\d+):[^:]+$/.exec(owner);
+  if (!m || m[1] !== hostname()) return false;
+  const pid = Number(m[2]);
+  return pid !== process.pid && !isAlive(pid);
 }
 
 function isAlive(pid: number): boolean {

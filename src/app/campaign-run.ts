@@ -106,7 +106,14 @@ export interface CampaignRunOptions {
   /** The lease owner name to run under (a worker that already took the campaign's lease with it). */
   leaseOwner?: string | undefined;
   /** Continue a stored campaign (`labloop resume`) instead of starting a new one. */
-  resume?: { stored: StoredCampaign; decisions?: ReadonlyMap<string, RecoveryDecision> | undefined } | undefined;
+  resume?:
+    | {
+        stored: StoredCampaign;
+        decisions?: ReadonlyMap<string, RecoveryDecision> | undefined;
+        /** Who resumes, recorded as an operatorAction with the decisions (default: `cli`, `labloop resume --recover`). */
+        operator?: { actor: string; via: string } | undefined;
+      }
+    | undefined;
   /** Serve the monitoring console beside the run (`--console`); with `strategy.approval: human` operators approve. */
   console?: DryRunConsoleOptions | undefined;
   /**
@@ -118,6 +125,11 @@ export interface CampaignRunOptions {
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
   /** Batch-check options instead of the defaults (tests exercise its mechanics at ADR 0050's sensitivity). */
   batchWatch?: Partial<BatchWatchOptions> | undefined;
+  /**
+   * Called once the campaign runs, with its command API (pause, resume, abort, …): `labloop serve` controls a
+   * campaign it resumed in its own process through it. `undefined` when the run ends.
+   */
+  onCommands?: ((commands: CampaignCommands | undefined) => void) | undefined;
 }
 
 export interface CampaignRunSummary {
@@ -243,8 +255,10 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       const humanApproval = spec.strategy.approval === 'human';
       consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
     }
+    const operator = opts.resume?.operator;
+    if (operator) bus.publish(campaignId, 'operatorAction', { actor: operator.actor, action: 'resume', accepted: true, reason: operator.via });
     for (const [trialId, decision] of opts.resume?.decisions ?? [])
-      bus.publish(campaignId, 'operatorAction', { actor: 'cli', action: `recover:${decision}`, target: trialId, accepted: true, reason: 'labloop resume --recover' });
+      bus.publish(campaignId, 'operatorAction', { actor: operator?.actor ?? 'cli', action: `recover:${decision}`, target: trialId, accepted: true, reason: operator?.via ?? 'labloop resume --recover' });
     for (const s of lab.stations) {
       const quarantine = resume?.quarantined.get(s.id);
       if (quarantine !== undefined) engine.quarantineStation(s, quarantine);
@@ -268,6 +282,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
+    opts.onCommands?.(new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
     if (opts.onQuarantine) watchQuarantines(bus, campaignId, opts.onQuarantine, new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
     // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
@@ -366,6 +381,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       agent: agent.current(),
     };
   } finally {
+    opts.onCommands?.(undefined);
     await trainer?.close();
     await poller?.stop();
     await lease.release();

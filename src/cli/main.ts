@@ -103,11 +103,12 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('Serve the monitoring console over the database (follows new documents by polling the documents table; on PostgreSQL operators control campaigns whose runner holds a live lease, through a commands table; on PGlite read-only).')
+    .description('Serve the monitoring console over the database (follows new documents by polling the documents table; on PostgreSQL operators control campaigns whose runner holds a live lease, through a commands table; on PGlite read-only for live runs; interrupted, paused and awaiting-recovery campaigns can be resumed in this process or aborted by operators).')
     .option('--port <n>', 'HTTP port (0 picks a free one)', nonNegativeInt('--port'), 7070)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
     .option('--poll <ms>', 'documents-table poll period', positiveInt('--poll'), 250)
+    .option('--out <dir>', 'outputs of campaigns resumed from the console (one folder per campaign)', 'out')
     .option('--insecure-local', 'no tokens, on a loopback address only (loudly logged)')
     .action(async (opts: Record<string, unknown>) => {
       const { runServeCommand } = await import('./serve-command.ts');

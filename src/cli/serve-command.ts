@@ -12,6 +12,7 @@ interface ServeFlags {
   db?: string;
   insecureLocal?: boolean;
   poll: number;
+  out: string;
 }
 
 /** `labloop serve`: the monitoring console over the database, until Ctrl-C. */
@@ -23,11 +24,11 @@ export async function runServeCommand(raw: Record<string, unknown>): Promise<voi
     throw new UsageError('the console needs tokens: set LABLOOP_CONSOLE_TOKENS="actor:role:token,…" (roles viewer, operator, admin) or pass --insecure-local');
   }
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
-  const served = await startServeConsole({ config, logger, host: flags.host, port: flags.port, insecureLocal, pollMs: flags.poll });
+  const served = await startServeConsole({ config, logger, host: flags.host, port: flags.port, insecureLocal, pollMs: flags.poll, outDir: flags.out });
   if (insecureLocal) process.stderr.write('labloop: WARNING — --insecure-local: anyone on this machine can open the console without a token\n');
   const mode = served.controlsCampaigns
     ? 'PostgreSQL: operators control campaigns whose runner holds a live lease'
-    : `PGlite ${config.pgliteDir}, read-only: a PGlite folder has one process, so nothing here runs elsewhere`;
+    : `PGlite ${config.pgliteDir}: a PGlite folder has one process, so operators may resume or abort interrupted campaigns here`;
   process.stdout.write(`labloop console: ${served.url} (${mode}; polling every ${flags.poll} ms) — Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

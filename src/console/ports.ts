@@ -81,6 +81,9 @@ export interface PendingDecisions {
   questions?: string[];
 }
 
+/** A campaign no process runs that an operator may resume or abort (`labloop campaigns` names the same states). */
+export type DormantStatus = 'interrupted' | 'paused' | 'awaiting-recovery';
+
 /**
  * Command side: the engine's command API for the campaigns this process runs. Implementations validate the command
  * against the current state and record every attempt (accepted or not) as an operatorAction document with its actor.
@@ -92,4 +95,6 @@ export interface CampaignCommands {
   /** Records an attempt the console refused before it reached the engine (e.g. a viewer trying to pause). */
   refuse(command: ConsoleCommand, actor: string, reason: string): void;
   pending(campaignId: string): Promise<PendingDecisions>;
+  /** Whether no process runs the campaign and it can be resumed or aborted here (absent: never). */
+  dormant?(campaignId: string): DormantStatus | undefined;
 }

@@ -68,7 +68,7 @@ async function get(res: ServerResponse, path: string, url: URL, principal: Princ
   if (path === '/api/stats') return sendJson(res, 200, { ok: true, ...deps.stats() });
   if (path === '/api/campaigns') {
     const campaigns = await reader.listCampaigns();
-    return sendJson(res, 200, { ok: true, campaigns: campaigns.map((c) => ({ ...c, controllable: deps.commands?.controls(c.id) ?? false })) });
+    return sendJson(res, 200, { ok: true, campaigns: campaigns.map((c) => ({ ...c, controllable: deps.commands?.controls(c.id) ?? false, dormant: deps.commands?.dormant?.(c.id) ?? null })) });
   }
   const m = /^\/api\/campaigns\/([^/]+)(?:\/([a-z.-]+))?$/.exec(path);
   if (!m) return sendJson(res, 404, { ok: false, code: 'not-found', error: `no API route ${path}` });
@@ -82,7 +82,7 @@ async function get(res: ServerResponse, path: string, url: URL, principal: Princ
     case undefined: {
       const controllable = deps.commands?.controls(id) ?? false;
       const pending = controllable && deps.commands ? await deps.commands.pending(id) : { approvals: [], recoveries: [] };
-      return sendJson(res, 200, { ok: true, campaign: { ...campaign, controllable }, pending });
+      return sendJson(res, 200, { ok: true, campaign: { ...campaign, controllable, dormant: deps.commands?.dormant?.(id) ?? null }, pending });
     }
     case 'trials':
       return sendJson(res, 200, { ok: true, trials: await reader.trials(id) });

@@ -131,7 +131,7 @@ export function attachSocketHandlers(io: IoServer, deps: SocketDeps): void {
           }
           const lastSeq = await deps.replay.subscribe(subscriber, campaignId, afterSeq);
           const pending = deps.commands?.controls(campaignId) ? await deps.commands.pending(campaignId) : undefined;
-          reply('subscribe', ack, { ok: true, campaignId, lastSeq, controllable: pending !== undefined, pending });
+          reply('subscribe', ack, { ok: true, campaignId, lastSeq, controllable: pending !== undefined, pending, dormant: deps.commands?.dormant?.(campaignId) ?? null });
         } catch (e) {
           if (e instanceof ReplayError && !socket.connected) return;
           log.warn({ campaignId, err: (e as Error).message }, 'console: replay failed');

@@ -9,8 +9,9 @@ import { ScriptedCampaign } from '../unit/console/console-fixtures.ts';
 import { range, TestClient, TOKEN_ENTRIES, TOKENS, waitFor } from '../unit/console/server-harness.ts';
 
 /**
- * `labloop serve`: the console over a database, following new documents by polling the documents table (read-only on
- * PGlite; control through the database on PostgreSQL is in console-serve-control.test.ts).
+ * `labloop serve`: the console over a database, following new documents by polling the documents table (on PGlite
+ * only campaigns no process runs can be resumed or aborted; control through the database on PostgreSQL is in
+ * console-serve-control.test.ts, resume from the browser in tests/e2e/console-resume.test.ts).
  */
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
@@ -30,7 +31,7 @@ async function writeCampaign(store: Awaited<ReturnType<typeof openStore>>, trial
 }
 
 describe('labloop serve', () => {
-  it('serves a PGlite folder: campaign list, replay from the table, CSV export, commands refused as read-only', async () => {
+  it('serves a PGlite folder: campaign list, replay from the table, CSV export; an interrupted campaign offers only resume and abort', async () => {
     const dir = tempPgliteDir();
     cleanups.push(() => removePgliteDir(dir));
     const writer = await openStore({ pgliteDir: dir, pgliteTemplateCacheDir: TEST_PGLITE_CACHE });
@@ -44,7 +45,7 @@ describe('labloop serve', () => {
     expect(served.controlsCampaigns).toBe(false);
     const get = (p: string) => fetch(`${served.url}${p}`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
     const { campaigns } = (await (await get('/api/campaigns')).json()) as { campaigns: { id: string; trialTotal: number; trialCounts: Record<string, number>; controllable: boolean }[] };
-    expect(campaigns).toEqual([expect.objectContaining({ id: 'serve-camp', trialTotal: 3, trialCounts: { completed: 2, failed: 1 }, controllable: false })]);
+    expect(campaigns).toEqual([expect.objectContaining({ id: 'serve-camp', trialTotal: 3, trialCounts: { completed: 2, failed: 1 }, controllable: true, dormant: 'interrupted' })]);
     const csv = await (await get('/api/campaigns/serve-camp/export.csv')).text();
     expect(csv.trim().split('\r\n')).toHaveLength(4);
     const { trials } = (await (await get('/api/campaigns/serve-camp/trials')).json()) as { trials: { status: string }[] };
@@ -53,10 +54,12 @@ describe('labloop serve', () => {
     const client = new TestClient(served.url, TOKENS.operator);
     cleanups.push(() => client.close());
     await client.connected();
-    expect(await client.subscribe('serve-camp', 0)).toMatchObject({ ok: true, controllable: false });
+    expect(await client.subscribe('serve-camp', 0)).toMatchObject({ ok: true, controllable: true, dormant: 'interrupted' });
     await waitFor(() => client.seqs('serve-camp').length === stored);
     expect(client.seqs('serve-camp')).toEqual(range(1, stored));
-    expect(await client.request('command', { action: 'pause', campaignId: 'serve-camp' })).toMatchObject({ ok: false, code: 'read-only' });
+    // Left `running` by a process that is gone: nobody runs it, so only resume and abort apply (ADR 0091).
+    expect(await client.request('command', { action: 'pause', campaignId: 'serve-camp' })).toMatchObject({ ok: false, code: 'refused', error: expect.stringContaining('resume or abort it first') });
+    expect(await client.request('command', { action: 'pause', campaignId: 'no-such-camp' })).toMatchObject({ ok: false, code: 'read-only' });
   });
 
   it('follows documents another writer adds to the same PostgreSQL, live and in order', async (ctx) => {

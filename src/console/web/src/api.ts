@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { Reply } from '../../console-protocol.ts';
+import type { ConsoleCommand, Reply } from '../../console-protocol.ts';
 
 const TOKEN_KEY = 'labloop.console.token';
 
@@ -39,4 +39,15 @@ export async function download(path: string, filename: string): Promise<void> {
   a.download = filename;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 5000);
+}
+
+/** POSTs a command to `/api/commands` with the token; resolves with the server's reply (never rejects). */
+export async function postCommand(cmd: ConsoleCommand): Promise<Reply<{ detail?: string }>> {
+  const token = tokenStore.get();
+  try {
+    const res = await fetch('/api/commands', { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(cmd) });
+    return (await res.json()) as Reply<{ detail?: string }>;
+  } catch (e) {
+    return { ok: false, code: 'internal', error: (e as Error).message };
+  }
 }

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import type { ConsoleCommand, HelloMessage, Reply, Role } from '../../../console-protocol.ts';
-import { download } from '../api.ts';
+import type { DormantStatus, PendingDecisions } from '../../../ports.ts';
+import { download, getJson } from '../api.ts';
 import { CampaignModel } from '../campaign-model.ts';
 import { append, clear, fmt, h } from '../dom.ts';
 import { LiveConnection, type ConnectionState } from '../live.ts';
@@ -27,6 +28,10 @@ export class CampaignPage {
   readonly connection: LiveConnection;
   private role: Role = 'viewer';
   private controllable = false;
+  /** Set when no process runs the campaign and operators may resume or abort it (the server's view, polled). */
+  private dormant: DormantStatus | null = null;
+  private recoveries: string[] = [];
+  private poll: number | undefined;
   private frame = 0;
   private readonly title = h('h1', {}, '');
   private readonly stateBadge = h('span', { id: 'campaign-state', class: 'badge' }, 'unknown');
@@ -92,9 +97,27 @@ export class CampaignPage {
       onDocs: () => this.schedule(),
       onSubscribed: (r) => {
         this.controllable = r.controllable;
+        this.recoveries = r.pending?.recoveries ?? [];
         this.schedule();
       },
     });
+    // Whether the campaign is run (here or elsewhere) or waits for an operator changes without a document: polled.
+    void this.refreshControl(campaignId);
+    this.poll = window.setInterval(() => void this.refreshControl(campaignId), 2000);
+  }
+
+  private async refreshControl(campaignId: string): Promise<void> {
+    try {
+      const r = await getJson<{ campaign: { controllable: boolean; dormant: DormantStatus | null }; pending: PendingDecisions }>(`/api/campaigns/${encodeURIComponent(campaignId)}`);
+      const key = `${r.campaign.controllable}|${r.campaign.dormant}|${r.pending.recoveries.join(',')}`;
+      if (key === `${this.controllable}|${this.dormant}|${this.recoveries.join(',')}`) return;
+      this.controllable = r.campaign.controllable;
+      this.dormant = r.campaign.dormant;
+      this.recoveries = r.pending.recoveries;
+      this.schedule();
+    } catch {
+      // The live connection reports the server's problems; the next poll tries again.
+    }
   }
 
   private exportLinks(campaignId: string): HTMLElement {
@@ -105,15 +128,18 @@ export class CampaignPage {
 
   private async send(cmd: ConsoleCommand): Promise<void> {
     if (cmd.action === 'abort' && !window.confirm('Abort the campaign? Running trials are stopped and no new trial is dispatched.')) return;
+    if (cmd.action === 'abort' || cmd.action === 'resume' || cmd.action === 'recover') this.status.dataset.pending = cmd.action;
     this.status.textContent = `${cmd.action}…`;
     this.status.dataset.ok = '';
     const reply = await this.connection.command(cmd);
     this.showStatus(reply, cmd.action);
+    await this.refreshControl(cmd.campaignId);
   }
 
   private showStatus(reply: Reply, action?: string): void {
     this.status.dataset.ok = String(reply.ok);
-    this.status.textContent = reply.ok ? `${action ?? 'command'}: accepted` : `${action ? `${action}: ` : ''}refused — ${reply.error}`;
+    const detail = reply.ok && 'detail' in reply && typeof reply.detail === 'string' ? ` — ${reply.detail}` : '';
+    this.status.textContent = reply.ok ? `${action ?? 'command'}: accepted${detail}` : `${action ? `${action}: ` : ''}refused — ${reply.error}`;
   }
 
   private schedule(): void {
@@ -134,7 +160,7 @@ export class CampaignPage {
     this.reason.textContent = m.stateReason ? ` ${m.stateReason}` : '';
     this.renderSummary();
     this.renderControls();
-    this.table.update(m, canAct);
+    this.table.update(m, canAct, this.recoveries);
     const o = m.objectives[0];
     if (o) this.bestChart.update(m.best, `${o.name} / ${o.unit} (${o.direction})`);
     this.curve.update(m.preview);
@@ -179,7 +205,7 @@ export class CampaignPage {
 
   private renderControls(): void {
     const m = this.model;
-    const key = `${this.controllable}|${m.state}|${this.role}`;
+    const key = `${this.controllable}|${m.state}|${this.role}|${this.dormant}|${this.recoveries.length}`;
     if (this.controls.dataset.key === key) return;
     this.controls.dataset.key = key;
     clear(this.controls);
@@ -190,12 +216,24 @@ export class CampaignPage {
     const id = m.campaignId;
     const button = (action: 'pause' | 'resume' | 'abort', enabled: boolean) =>
       h('button', { 'data-action': action, class: action, disabled: !enabled, onclick: () => void this.send(action === 'abort' ? { action, campaignId: id } : { action, campaignId: id }) }, action);
+    if (this.dormant) {
+      // Nobody runs it: resume continues it in the console's process; abort ends it (open trials abandoned).
+      const waiting = this.recoveries.length > 0 ? ` ${this.recoveries.length} trial(s) await a recovery decision (retry, skip or abandon in the table).` : '';
+      this.controls.append(
+        button('resume', true),
+        button('abort', true),
+        h('span', { id: 'dormant-note', class: 'muted small', 'data-dormant': this.dormant }, `${this.dormant}: no process runs this campaign.${waiting}`),
+      );
+      if (this.role === 'viewer') this.controls.append(h('span', { class: 'muted small role-note' }, 'your role is viewer: the server will refuse actions'));
+      return;
+    }
     const live = m.state === 'running' || m.state === 'paused' || m.state === 'unknown';
     this.controls.append(button('pause', m.state === 'running'), button('resume', m.state === 'paused'), button('abort', live));
     if (this.role === 'viewer') this.controls.append(h('span', { class: 'muted small role-note' }, 'your role is viewer: the server will refuse actions'));
   }
 
   destroy(): void {
+    if (this.poll !== undefined) window.clearInterval(this.poll);
     if (this.frame) cancelAnimationFrame(this.frame);
     this.connection.close();
     this.bestChart.destroy();

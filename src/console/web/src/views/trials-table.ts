@@ -25,7 +25,11 @@ export class TrialsTable {
     this.el = h('table', { id: 'trials', class: 'trials' }, this.body);
   }
 
-  update(model: CampaignModel, canAct: boolean): void {
+  /** Trials awaiting an operator's recovery decision (the server's pending list). */
+  private recoveries: ReadonlySet<string> = new Set();
+
+  update(model: CampaignModel, canAct: boolean, recoveries?: readonly string[]): void {
+    if (recoveries) this.recoveries = new Set(recoveries);
     const trials = model.trialList();
     const recipeKeys = recipeColumns(model, trials);
     const objectiveKeys = model.objectives.map((o) => o.name);
@@ -66,7 +70,10 @@ export class TrialsTable {
   }
 
   private controlsKey(model: CampaignModel, t: TrialRow, canAct: boolean): string {
-    if (!canAct || !model.humanApproval) return '';
+    if (!canAct) return '';
+    // A trial of a campaign no process runs, waiting for an operator (a device step of unknown fate).
+    if (t.status === 'awaitingRecovery' && this.recoveries.has(t.id)) return 'recovery';
+    if (!model.humanApproval) return '';
     if (t.status === 'proposed') return 'approval';
     if (t.status === 'awaitingRecovery') return 'recovery';
     return '';
