@@ -175,7 +175,7 @@ describe('console in a browser during a dry run', () => {
           const c = cell.getBoundingClientRect();
           return c.top >= w.top - 1 && c.bottom <= w.bottom + 1 && c.left >= w.left - 1 && c.right <= w.right + 1;
         };
-        const trs = [...el.querySelectorAll('tbody tr[data-trial-id]')];
+        const trs = Array.from(el.querySelectorAll('tbody tr[data-trial-id]'));
         let ok = 0;
         for (const tr of trs) {
           const cells = [tr.firstElementChild, tr.lastElementChild].filter((c): c is Element => c !== null);
@@ -195,7 +195,7 @@ describe('console in a browser during a dry run', () => {
       expect(await failed.count(), 'a 25 % fault rate fails some trials').toBeGreaterThan(0);
       const failedRow = await failed.first().evaluate((tr) => {
         const badge = tr.querySelector('.badge');
-        return { badge: badge?.textContent, color: badge ? getComputedStyle(badge).color : '', code: [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '').find((t) => /^[A-Z][A-Z_]+$/.test(t)) ?? '' };
+        return { badge: badge?.textContent, color: badge ? getComputedStyle(badge).color : '', code: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '').find((t) => /^[A-Z][A-Z_]+$/.test(t)) ?? '' };
       });
       const completedColor = await page.locator('#trials tbody tr[data-status=completed] .badge').first().evaluate((b) => getComputedStyle(b).color);
       expect(failedRow.badge).toBe('failed');
