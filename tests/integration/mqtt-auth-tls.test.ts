@@ -54,6 +54,8 @@ function filesUnder(dir: string): string[] {
 describe('MQTT username/password and TLS against a private Mosquitto', () => {
   let broker: SecureMosquitto;
   let device: ChildProcess | undefined;
+  /** What `labloop sim liquid-handler` printed on stdout (its `serving` line only: logs go to stderr). */
+  let deviceStdout = '';
   let dir: string;
   const lab = uniqueLabId('tls');
 
@@ -79,6 +81,7 @@ describe('MQTT username/password and TLS against a private Mosquitto', () => {
           resolve();
         }
       };
+      child.stdout.on('data', (b: Buffer) => (deviceStdout += b.toString()));
       child.stdout.on('data', onData);
       child.stderr.on('data', (b: Buffer) => (output += b.toString()));
       child.once('exit', (code) => reject(new Error(`the simulated liquid handler exited (${code}): ${output}\n${broker.log()}`)));
@@ -125,6 +128,9 @@ describe('MQTT username/password and TLS against a private Mosquitto', () => {
     ];
     expect(places.length).toBeGreaterThan(5);
     for (const [where, text] of places) expect(text.includes(LABLOOP_PASSWORD), `the MQTT password is in ${where}`).toBe(false);
+    // stdout carries only what the commands print: no node-opcua diagnostics (its load-time crypto warning included).
+    expect(r.stdout).not.toMatch(/NODE-OPCUA|verify_pcks1/);
+    expect(deviceStdout.trim().split('\n')).toEqual([expect.stringMatching(/^labloop sim: liquid handler lh-1 serving on mqtt:\/\/127\.0\.0\.1:\d+ /)]);
   }, 300_000);
 
   it('a wrong password (stations file or LABLOOP_MQTT_*) or an untrusted broker certificate fails at once with the broker, the reason and exit code 2', async () => {
@@ -133,16 +139,17 @@ describe('MQTT username/password and TLS against a private Mosquitto', () => {
     const envFile = stationsFile('from-env.yaml', undefined);
     const common = (name: string): string[] => ['--trials', '1', '--quiet', '--out', path.join(dir, `${name}-out`), '--db', path.join(dir, `${name}-db`)];
     const pki = { LABLOOP_PKI_DIR: path.join(dir, 'pki') };
+    // Three processes at once: on a loaded machine their start-up (database, modules) takes minutes, hence the limit.
     const [wrongInFile, wrongInEnv, untrusted] = await Promise.all([
-      labloop(['dry-run', '--stations-file', badFile, ...common('bad')], pki),
+      labloop(['dry-run', '--stations-file', badFile, ...common('bad')], pki, 540_000),
       labloop(['dry-run', '--stations-file', envFile, ...common('env')], {
         ...pki,
         LABLOOP_MQTT_URL: broker.tlsUrl,
         LABLOOP_MQTT_USERNAME: 'labloop',
         LABLOOP_MQTT_PASSWORD: WRONG_PASSWORD,
         LABLOOP_MQTT_CA_FILE: broker.caFile,
-      }),
-      labloop(['dry-run', '--stations-file', noCaFile, ...common('noca')], pki),
+      }, 540_000),
+      labloop(['dry-run', '--stations-file', noCaFile, ...common('noca')], pki, 540_000),
     ]);
     for (const r of [wrongInFile, wrongInEnv]) {
       expect(r.code, r.stderr.slice(-2000)).toBe(2);
@@ -157,7 +164,7 @@ describe('MQTT username/password and TLS against a private Mosquitto', () => {
     expect(untrusted.stderr).toContain('tls.caFile');
     expect(untrusted.stderr.includes(LABLOOP_PASSWORD)).toBe(false);
     // None waited for the 10 s CONNACK timeout and retried on: each failed at the first refusal and exited
-    // (a process kept alive by a reconnect timer would have been killed at the 240 s limit with code null).
+    // (a process kept alive by a reconnect timer would have been killed at the time limit with code null).
     for (const r of [wrongInFile, wrongInEnv, untrusted]) expect(r.stderr).not.toMatch(/no CONNACK/);
-  }, 300_000);
+  }, 600_000);
 });
