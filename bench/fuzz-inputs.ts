@@ -34,7 +34,12 @@ interface SurfaceResult {
   examples: { verdict: Verdict; detail: string; input: string }[];
 }
 
-const show = (input: unknown): string => JSON.stringify(input, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8').slice(0, 200) : v)).slice(0, 400);
+/** An input for the report; Buffers (already turned into `{ type: 'Buffer', data }` by their toJSON) as text. */
+const show = (input: unknown): string =>
+  JSON.stringify(input, (_k, v: unknown) => {
+    const b = v as { type?: unknown; data?: unknown } | null;
+    return b !== null && typeof b === 'object' && b.type === 'Buffer' && Array.isArray(b.data) ? Buffer.from(b.data as number[]).toString('utf8').slice(0, 200) : v;
+  }).slice(0, 400);
 
 async function fuzzSurface<I>(surface: FuzzSurface<I>): Promise<SurfaceResult> {
   const r = await runFuzzCases(surface, { cases: CASES, seed: SEED, progressEvery: 2000, progressLabel: `fuzz ${surface.name}`, show });

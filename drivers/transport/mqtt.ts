@@ -196,14 +196,30 @@ function propertiesOf(packet: IPublishPacket): MqttPublishProperties | undefined
 
 const AUTH_CODES = new Set([4, 5, 134, 135]);
 
+/** A broker URL without credentials, for messages and logs (`mqtts://host:port`). */
+export function brokerLabel(url: string): string {
+  try {
+    const a = parseBrokerUrl(url);
+    return `${a.secure ? 'mqtts' : 'mqtt'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+  } catch {
+    return '(invalid broker url)';
+  }
+}
+
+/** Node's codes for a server certificate that cannot be verified (retrying does not help). */
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_SSL|ERR_TLS/;
+
 /**
  * Connects an mqtt.js client created with `manualConnect` and waits for the CONNACK. Rejects with DeviceError
- * ACCESS_DENIED when the broker refuses the credentials, DEVICE_LOST when no CONNACK arrives in time (the client is
- * ended in both cases, so it stops retrying).
+ * ACCESS_DENIED when the broker refuses the credentials, UNTRUSTED_CERTIFICATE when the broker's TLS certificate
+ * cannot be verified, DEVICE_LOST when no CONNACK arrives in time (with the last connection error, if any); the
+ * client is ended in every case, so it stops retrying. Messages name the broker (`broker`, without credentials).
  */
-export function connectClient(client: MqttClient, timeout_ms: number, label: string): Promise<void> {
+export function connectClient(client: MqttClient, timeout_ms: number, label: string, broker?: string): Promise<void> {
   if (client.connected) return Promise.resolve();
+  const at = broker ? `broker ${brokerLabel(broker)}` : 'the broker';
   return new Promise<void>((resolve, reject) => {
+    let lastError: string | undefined;
     const cleanup = (): void => {
       clearTimeout(timer);
       client.removeListener('connect', onConnect);
@@ -213,18 +229,21 @@ export function connectClient(client: MqttClient, timeout_ms: number, label: str
       cleanup();
       resolve();
     };
-    const onError = (err: Error & { code?: unknown }): void => {
-      if (typeof err.code === 'number' && AUTH_CODES.has(err.code)) {
-        cleanup();
-        client.end(true);
-        reject(DeviceError.of('ACCESS_DENIED', `broker refused ${label}: ${err.message}`));
-      }
-    };
-    const timer = setTimeout(() => {
+    const fail = (error: DeviceError): void => {
       cleanup();
+      // A manualConnect client clears `disconnecting` once ended; a socket that closes after that (a failed TLS
+      // handshake closes late) would arm mqtt.js's reconnect interval and keep the process alive for ever.
+      client.options.reconnectPeriod = 0;
       client.end(true);
-      reject(DeviceError.of('DEVICE_LOST', `no CONNACK from the broker within ${timeout_ms} ms (${label})`));
-    }, timeout_ms);
+      reject(error);
+    };
+    const onError = (err: Error & { code?: unknown }): void => {
+      lastError = typeof err.code === 'string' ? `${err.message} (${err.code})` : err.message;
+      if (typeof err.code === 'number' && AUTH_CODES.has(err.code)) fail(DeviceError.of('ACCESS_DENIED', `${at} refused ${label}: ${err.message} — check the MQTT username and password`));
+      else if (typeof err.code === 'string' && CERTIFICATE_ERROR.test(err.code))
+        fail(DeviceError.of('UNTRUSTED_CERTIFICATE', `TLS to ${at} failed for ${label}: ${lastError} — give the CA that signed the broker's certificate (stations file broker.tls.caFile or LABLOOP_MQTT_CA_FILE)`));
+    };
+    const timer = setTimeout(() => fail(DeviceError.of('DEVICE_LOST', `no CONNACK from ${at} within ${timeout_ms} ms (${label})${lastError ? `; last error: ${lastError}` : ''}`)), timeout_ms);
     client.on('connect', onConnect);
     client.on('error', onError);
     client.connect();
@@ -263,9 +282,11 @@ export class MqttClientTransport implements MqttTransport {
   private readonly logger: Logger;
   private readonly listeners = new TransportListeners();
   private readonly connectTimeout_ms: number;
+  private readonly url: string;
 
   constructor(options: MqttConnectionOptions) {
     this.clientId = options.clientId;
+    this.url = options.url;
     this.protocolVersion = options.protocolVersion ?? 4;
     this.logger = (options.logger ?? silentLogger).child({ component: 'mqtt', clientId: options.clientId });
     this.connectTimeout_ms = (options.connectTimeout_s ?? 10) * 1000;
@@ -290,9 +311,9 @@ export class MqttClientTransport implements MqttTransport {
     return this.client.connected;
   }
 
-  /** Connects and waits for the CONNACK; throws DeviceError (DEVICE_LOST or ACCESS_DENIED) on failure or timeout. */
+  /** Connects and waits for the CONNACK; throws DeviceError (DEVICE_LOST, ACCESS_DENIED or UNTRUSTED_CERTIFICATE) on failure or timeout. */
   connect(): Promise<void> {
-    return connectClient(this.client, this.connectTimeout_ms, this.clientId);
+    return connectClient(this.client, this.connectTimeout_ms, this.clientId, this.url);
   }
 
   async publish(topic: string, payload: Buffer | string, options: MqttPublishOptions): Promise<void> {

@@ -50,13 +50,14 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
   let spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
+  // node-opcua prints its own diagnostics on stdout (one of them when its load-time crypto check ends, seconds after it
+  // is imported): route them before anything loads it, so from here on they are debug lines of our log.
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   // External stations (`--stations-file`): the file decides the station pairs.
   const stations = flags.stationsFile ? await (await import('../app/external-stations.ts')).loadStationsFile(flags.stationsFile) : undefined;
   if (stations) spec = { ...spec, stations: { pairs: stations.pairs.length } };
   // The simulated lab pulls in node-opcua, aedes and PGlite: load it only once the input is known to be good.
   const { runDryRun } = await import('../app/dry-run.ts');
-  // node-opcua prints its own diagnostics on stdout; from here on they are debug lines of our log.
-  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   // Warm start (ADR 0083): rows of a related campaign or data set train a generative agent's generator, never the GP.
   if (flags.prior !== undefined && spec.strategy.agent !== 'generative') throw new UsageError('--prior needs the generative agent (--agent generative)');
   const priorObservations = flags.prior !== undefined ? (await (await import('../app/design/observations-source.ts')).observationsFromCsv(spec, flags.prior)).observations : undefined;

@@ -12,6 +12,8 @@ export { CampaignPausedError, EXIT, UsageError };
 
 /** Errors that mean "this command cannot do that with this input" (exit 2), not "the run failed" (exit 1). */
 const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError', 'PlanRefusedError']);
+/** A broker or station that refuses our credentials or whose certificate we cannot trust: fixed in the configuration. */
+const REFUSED_CONFIGURATION = new Set(['ACCESS_DENIED', 'UNTRUSTED_CERTIFICATE']);
 
 
 export function buildProgram(): Command {
@@ -193,8 +195,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`labloop: ${e.message}\n`);
       return EXIT.interrupted;
     }
-    const err = e as Error & { issues?: { path: string; message: string }[] };
-    const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError' || err.name === 'StationsFileError' || USAGE_ERRORS.has(err.name);
+    const err = e as Error & { issues?: { path: string; message: string }[]; failure?: { code?: string } };
+    const refused = err.name === 'DeviceError' && REFUSED_CONFIGURATION.has(err.failure?.code ?? '');
+    const usage = e instanceof UsageError || err.name === 'CampaignFileError' || err.name === 'ConfigError' || err.name === 'StationsFileError' || USAGE_ERRORS.has(err.name) || refused;
     process.stderr.write(`labloop: ${err.message.split('\n')[0]}\n`);
     for (const issue of err.issues ?? []) process.stderr.write(`  - ${issue.path || '(root)'}: ${issue.message}\n`);
     if (!usage && process.env.LABLOOP_DEBUG) process.stderr.write(`${err.stack}\n`);

@@ -27,14 +27,15 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   const flags = raw as unknown as RunFlags;
   if (!flags.stations) throw new UsageError('labloop run needs --stations <file> (the station pairs to drive); for a simulated lab use `labloop dry-run`');
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
+  const logger = createLogger(config.logLevel, logOutputOf(raw, config));
+  // node-opcua prints its own diagnostics on stdout (one when its load-time crypto check ends, seconds after the
+  // stations module loads it): from here on they are debug lines of our log.
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const { loadStationsFile } = await import('../app/external-stations.ts');
   const stations = await loadStationsFile(flags.stations);
   const loaded = await loadCampaignFile(campaignFile);
   const spec = applyApprovalFlag({ ...loaded, stations: { pairs: stations.pairs.length } }, raw);
-  const logger = createLogger(config.logLevel, logOutputOf(raw, config));
   const { runCampaign } = await import('../app/campaign-run.ts');
-  // node-opcua prints its own diagnostics on stdout; from here on they are debug lines of our log.
-  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, spec.objectives[0]?.unit ?? '');
   const controller = new AbortController();
   const { defaultCampaignId } = await import('../app/campaign-identity.ts');

@@ -5,6 +5,7 @@ import { createLogger } from '../app/logger.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import type { CampaignSpec } from '../domain/index.ts';
 import { UsageError } from './usage-error.ts';
+import { isLoopbackHost } from '../console/auth.ts';
 
 interface ServeFlags {
   port: number;
@@ -23,6 +24,8 @@ export async function runServeCommand(raw: Record<string, unknown>): Promise<voi
   if (!insecureLocal && config.console.tokens.length === 0) {
     throw new UsageError('the console needs tokens: set LABLOOP_CONSOLE_TOKENS="actor:role:token,…" (roles viewer, operator, admin) or pass --insecure-local');
   }
+  // Refused before anything opens (the console server refuses it too): tokenless access stays on this machine.
+  if (insecureLocal && !isLoopbackHost(flags.host)) throw new UsageError(`--insecure-local serves only on a loopback address (127.0.0.1, ::1, localhost), not ${flags.host}; give tokens (labloop tokens create) to serve on ${flags.host}`);
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
   const served = await startServeConsole({ config, logger, host: flags.host, port: flags.port, insecureLocal, pollMs: flags.poll, outDir: flags.out });
   if (insecureLocal) process.stderr.write('labloop: WARNING — --insecure-local: anyone on this machine can open the console without a token\n');

@@ -106,6 +106,8 @@ async function runLiquidHandler(flags: LiquidHandlerFlags): Promise<void> {
   const { MqttLiquidHandlerTwin } = await import('../../simulators/twins/mqtt-liquid-handler.ts');
   const config = loadConfig(process.env, flags.lab ? { lab: flags.lab } : {});
   const logger = createLogger(config.logLevel, logOutputOf(flags as unknown as Record<string, unknown>, config)).child({ sim: 'liquid-handler', deviceId: flags.id });
+  // The simulators load node-opcua, whose load-time diagnostics would land on stdout: debug lines of our log instead.
+  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const spec = await loadCampaignFile(flags.campaign);
   const rng = new Rng(flags.seed);
   const core = new LiquidHandlerCore({

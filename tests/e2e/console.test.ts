@@ -150,7 +150,86 @@ describe('console in a browser during a dry run', () => {
     }
   }, 150_000);
 
-  it('approval mode: a suggestion waits in the page until an operator approves it, then it is dispatched; rejecting abandons it', async () => {
+  it('polish: every trial row is reachable in the table, legends carry real labels, times show date and zone, failed trials are marked', async () => {
+    const run = await startConsoleDryRun({ trials: 30, stations: 2, speed: 2000, faultRate: 0.25, seed: 5 });
+    try {
+      const page = await openConsole(browser.context, run.url, `#/campaign/${encodeURIComponent(run.campaignId)}`, TOKENS.operator);
+      await page.setViewportSize({ width: 1000, height: 800 });
+      await run.ended;
+      await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('completed');
+      await expect.poll(() => rows(page).count(), { timeout: 20_000 }).toBe(30);
+
+      // The table scrolls (vertically and sideways) inside its panel, and every row, down to the last cell, can be
+      // brought into view there.
+      trace('polish: table');
+      const wrap = page.locator('.table-wrap');
+      const box = await wrap.evaluate((el) => ({ overflowY: getComputedStyle(el).overflowY, overflowX: getComputedStyle(el).overflowX, scrollH: el.scrollHeight, clientH: el.clientHeight, scrollW: el.scrollWidth, clientW: el.clientWidth, pageW: document.documentElement.scrollWidth, viewW: innerWidth }));
+      expect(box.scrollH).toBeGreaterThan(box.clientH);
+      expect(['auto', 'scroll']).toContain(box.overflowY);
+      if (box.scrollW > box.clientW) expect(['auto', 'scroll']).toContain(box.overflowX);
+      // The page itself does not widen past the window: the table scrolls in place.
+      expect(box.pageW).toBeLessThanOrEqual(box.viewW);
+      const reachable = await wrap.evaluate((el) => {
+        const inside = (cell: Element): boolean => {
+          const w = el.getBoundingClientRect();
+          const c = cell.getBoundingClientRect();
+          return c.top >= w.top - 1 && c.bottom <= w.bottom + 1 && c.left >= w.left - 1 && c.right <= w.right + 1;
+        };
+        const trs = Array.from(el.querySelectorAll('tbody tr[data-trial-id]'));
+        let ok = 0;
+        for (const tr of trs) {
+          const cells = [tr.firstElementChild, tr.lastElementChild].filter((c): c is Element => c !== null);
+          for (const cell of cells) {
+            cell.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+            if (!inside(cell)) return { ok, of: trs.length, stuck: tr.getAttribute('data-trial-id') };
+          }
+          ok++;
+        }
+        return { ok, of: trs.length, stuck: null };
+      });
+      expect(reachable).toEqual({ ok: 30, of: 30, stuck: null });
+
+      // Failed trials are marked: a red "failed" badge and their failure code in the row.
+      trace('polish: failed rows');
+      const failed = page.locator('#trials tbody tr[data-status=failed]');
+      expect(await failed.count(), 'a 25 % fault rate fails some trials').toBeGreaterThan(0);
+      const failedRow = await failed.first().evaluate((tr) => {
+        const badge = tr.querySelector('.badge');
+        return { badge: badge?.textContent, color: badge ? getComputedStyle(badge).color : '', code: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '').find((t) => /^[A-Z][A-Z_]+$/.test(t)) ?? '' };
+      });
+      const completedColor = await page.locator('#trials tbody tr[data-status=completed] .badge').first().evaluate((b) => getComputedStyle(b).color);
+      expect(failedRow.badge).toBe('failed');
+      expect(failedRow.code).toMatch(/^[A-Z][A-Z_]+$/);
+      expect(failedRow.color).not.toBe(completedColor);
+
+      // Legends and axes name what they show; no placeholder text anywhere on the page.
+      trace('polish: legends');
+      const legend = await page.locator('#best-so-far .u-legend .u-series .u-label').allTextContents();
+      expect(legend).toEqual(['trial', 'observed', 'best so far']);
+      const axisLabels = await page.locator('#best-so-far .u-axis .u-label, svg .axis-label').allTextContents();
+      expect(axisLabels.length).toBeGreaterThanOrEqual(2);
+      for (const label of axisLabels) expect(label.trim()).not.toBe('');
+      expect(axisLabels.join(' | ')).toContain('eta10');
+      const text = (await page.locator('body').innerText()).toLowerCase();
+      for (const placeholder of ['undefined', 'nan', 'null', '[object object]', 'lorem', 'placeholder', 'series 1', 'value 1']) expect(text, placeholder).not.toContain(placeholder);
+
+      // Times: ISO-like, with the date and the UTC offset, 24-hour, in the event log and the station cards.
+      trace('polish: times');
+      const times = await page.locator('#event-log time, #stations .station div:has-text("heartbeat")').allTextContents();
+      expect(times.length).toBeGreaterThan(3);
+      for (const t of times) expect(t).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d/);
+      expect(text).not.toMatch(/\b\d{1,2}:\d\d(:\d\d)? ?[ap]m\b/);
+      await page.evaluate(() => (location.hash = '#/'));
+      const created = await page.locator(`#campaigns tr[data-campaign-id="${run.campaignId}"]`).innerText();
+      expect(created).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d/);
+      expect(pageErrors(page)).toEqual([]);
+      await page.close();
+    } finally {
+      await run.release();
+    }
+  }, 150_000);
+
+  it('approval mode: a suggestion waits in the page until an operator approves it, then it is dispatched; rejecting (after a confirmation) abandons it; abort asks first', async () => {
     const run = await startConsoleDryRun({
       trials: 3,
       stations: 1,
@@ -161,7 +240,13 @@ describe('console in a browser during a dry run', () => {
     });
     try {
       const page = await openConsole(browser.context, run.url, `#/campaign/${encodeURIComponent(run.campaignId)}`, TOKENS.operator);
-      page.on('dialog', (d) => void d.accept());
+      // Destructive controls (reject, abort) ask first; a dismissed question leaves everything as it was.
+      const dialogs: string[] = [];
+      let answer: 'accept' | 'dismiss' = 'accept';
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void (answer === 'accept' ? d.accept() : d.dismiss());
+      });
       trace('approval: first proposal');
       const proposed = page.locator('#trials tbody tr[data-status=proposed]');
       await expect.poll(() => proposed.count(), { timeout: 30_000 }).toBe(1);
@@ -180,11 +265,27 @@ describe('console in a browser during a dry run', () => {
       trace('approval: second proposal');
       await expect.poll(() => proposed.count(), { timeout: 30_000 }).toBe(1);
       const second = (await proposed.first().getAttribute('data-trial-id')) as string;
+      expect(dialogs, 'approve is not destructive: no question').toEqual([]);
+      answer = 'dismiss';
+      await proposed.first().locator('button[data-action=reject]').click();
+      await expect.poll(() => dialogs.length).toBe(1);
+      expect(dialogs[0]).toMatch(/^Reject/);
+      await sleep(300);
+      expect(await page.locator(`#trials tr[data-trial-id="${second}"]`).getAttribute('data-status')).toBe('proposed');
+      answer = 'accept';
       await proposed.first().locator('button[data-action=reject]').click();
       await expect.poll(() => page.locator(`#trials tr[data-trial-id="${second}"]`).getAttribute('data-status'), { timeout: 20_000 }).toBe('abandoned');
       expect(ofType(await run.documents(), 'runStart').some((d) => d.payload.trialId === second)).toBe(false);
 
+      answer = 'dismiss';
       await page.locator('#controls button[data-action=abort]').click();
+      await expect.poll(() => dialogs.length).toBe(3);
+      expect(dialogs[2]).toMatch(/^Abort the campaign\?/);
+      await sleep(300);
+      expect(await page.locator('#campaign-state').getAttribute('data-state')).not.toBe('aborted');
+      answer = 'accept';
+      await page.locator('#controls button[data-action=abort]').click();
+      await expect.poll(() => dialogs.length).toBe(4);
       await expect.poll(() => page.locator('#campaign-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('aborted');
       await run.ended;
 

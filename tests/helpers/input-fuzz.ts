@@ -268,10 +268,18 @@ async function openMqttTarget(): Promise<FuzzTarget<MqttInput>> {
   await client.subscribeAsync([REPLY_TO, twin.topics.evt('alarm')], { qos: 1 });
   let waiting: ((topic: string, payload: Buffer) => void) | undefined;
   client.on('message', (topic, payload) => waiting?.(topic, payload));
+  // Runs are attributed by their commandId: an accepted command's run may start after its reply, while a later case
+  // is already being answered, so a count of executions would blame the wrong case.
+  const executableIds = new Set<string>();
+  const strayRuns: string[] = [];
+  core.onEvent((e) => {
+    if (e.type === 'run.started' && !executableIds.has(e.runId)) strayRuns.push(e.runId);
+  });
   return {
     run: async (input) => {
-      const before = core.executions;
       const id = peekEnvelope(input.payload).commandId ?? null;
+      if (id !== null && executable(input)) executableIds.add(id);
+      const strayBefore = strayRuns.length;
       const answer = new Promise<{ topic: string; payload: Buffer }>((resolve) => {
         waiting = (topic, payload) => {
           // Finals of earlier accepted commands may arrive late: wait for this one's first answer.
@@ -285,8 +293,7 @@ async function openMqttTarget(): Promise<FuzzTarget<MqttInput>> {
       await client.publishAsync(`${twin.topics.base}/cmd/${input.command}`, input.payload, { qos: 1 });
       const { topic, payload } = await answer;
       waiting = undefined;
-      const ranBefore = core.executions > before;
-      if (ranBefore && !executable(input)) return { kind: 'out-of-envelope', detail: 'a payload the strict contract refuses reached the device core' };
+      if (strayRuns.length > strayBefore) return { kind: 'out-of-envelope', detail: `a payload the strict contract refuses reached the device core (command ${strayRuns.slice(strayBefore).join(', ')})` };
       if (topic !== REPLY_TO) {
         const evt = eventPayloadSchema.safeParse(JSON.parse(payload.toString()));
         return evt.success && evt.data.event === 'alarm' ? { kind: 'rejected', reason: 'alarm: no usable replyTo' } : { kind: 'untyped', detail: payload.toString().slice(0, 200) };

@@ -127,6 +127,7 @@ export async function startTestServer(opts: {
   staticDir?: string;
   logger?: Logger;
   hubWindow?: number;
+  host?: string;
 }): Promise<ConsoleServer> {
   const feed = opts.feed ?? (opts.bus ? busFeed(opts.bus) : undefined);
   if (!feed) throw new Error('a bus or a feed is needed');
@@ -140,6 +141,7 @@ export async function startTestServer(opts: {
     insecureLocal: opts.insecureLocal ?? false,
     logger: opts.logger ?? silentLogger,
     port: 0,
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
     staticDir: opts.staticDir ?? '/nonexistent-console-dist',
     hubWindow: opts.hubWindow,
   });

@@ -127,7 +127,8 @@ export class CampaignPage {
   }
 
   private async send(cmd: ConsoleCommand): Promise<void> {
-    if (cmd.action === 'abort' && !window.confirm('Abort the campaign? Running trials are stopped and no new trial is dispatched.')) return;
+    const question = confirmation(cmd);
+    if (question !== undefined && !window.confirm(question)) return;
     if (cmd.action === 'abort' || cmd.action === 'resume' || cmd.action === 'recover') this.status.dataset.pending = cmd.action;
     this.status.textContent = `${cmd.action}…`;
     this.status.dataset.ok = '';
@@ -239,6 +240,15 @@ export class CampaignPage {
     this.bestChart.destroy();
     this.curve.destroy();
   }
+}
+
+/** The question a destructive command asks before it is sent (undefined: none is asked). */
+function confirmation(cmd: ConsoleCommand): string | undefined {
+  if (cmd.action === 'abort') return 'Abort the campaign? Running trials are stopped and no new trial is dispatched.';
+  if (cmd.action === 'reject') return `Reject the suggested trial …${cmd.trialId.slice(-6)}? It is abandoned and never run.`;
+  if (cmd.action === 'recover' && cmd.decision !== 'retry')
+    return `${cmd.decision === 'abandon' ? 'Abandon' : 'Skip'} trial …${cmd.trialId.slice(-6)}? It is ${cmd.decision === 'abandon' ? 'abandoned' : 'recorded as failed'} and not run again.`;
+  return undefined;
 }
 
 /** The best-confirmed recipe beside the best reading (ADR 0060): mean ± 95 % CI, n readings, the model's estimate. */
