@@ -3,14 +3,17 @@
  * as the endpoint it measures overhead only: no claim of LLM benefit without a real model.
  *   1. fuzz: N adversarial replies (default 10 000, a quarter per job) through the planner pipeline: crashes,
  *      recipes outside the envelope, broken contracts, answers used vs fallbacks, time per case;
- *   2. per call: the rule planner, and the LLM planner through @langchain/openai over HTTP to the stub (instant reply);
+ *   2. per call: the rule planner, and the LLM planner through @langchain/openai over HTTP to the stub (instant reply,
+ *      in its own process): wall and CPU time of this process per call;
  *   3. fallback latency: a stub that answers after 3 s, timeout 500 ms: time beyond the timeout;
- *   4. per dry run: the default OER dry run (sim transport, instant clock) with BO alone, hybrid on the stub and
- *      hybrid with no endpoint, paired on seeds: wall time, planner time, best η10 observed. Judge by the truth with
+ *   4. per dry run: the default OER dry run (sim transport, instant clock) with BO alone, hybrid on the stub (its own
+ *      process) and hybrid with no endpoint, paired on seeds: wall and CPU time, planner calls and the time inside
+ *      them, the planner's estimated CPU share (calls × CPU per call ÷ the run's CPU), best η10 observed. Judge by the truth with
  *      `npm run bench:lab -- --arms default,hybrid` (set LABLOOP_LLM_BASE_URL for a real model).
  * Usage: npm run bench:planner -- [--fuzz 10000] [--seeds 1,2] [--trials 48] [--no-dry-runs] [--out bench/results/planner.json]
  */
 import fc from 'fast-check';
+import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +26,7 @@ import { silentLogger, type CampaignSpec } from '../src/domain/index.ts';
 import { SafetyGate } from '../src/safety/safety-gate.ts';
 import { CASES } from '../tests/contract/planner.contract.ts';
 import { defaultSpec } from '../tests/helpers/default-spec.ts';
-import { hybridSpec, modelLikeResponder } from '../tests/helpers/model-like-stub.ts';
+import { hybridSpec } from '../tests/helpers/model-like-stub.ts';
 import { startOpenAiStub } from '../tests/helpers/openai-stub.ts';
 import { adversarialReply, fuzzOnce } from '../tests/helpers/planner-fuzz.ts';
 import { runEnvironment } from './harness/environment.ts';
@@ -46,6 +49,21 @@ const median = (xs: number[]): number => {
 };
 const r3 = (x: number): number => Number(x.toPrecision(3));
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+/** The stub model in a child process (bench/planner-stub-main.ts). */
+async function startStubProcess(): Promise<{ baseUrl: string; close(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'planner-stub-main.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the stub process exited (${code})`)));
+  });
+  return { baseUrl, close: () => void child.kill('SIGTERM') };
+}
 
 async function fuzz(): Promise<Record<string, unknown>> {
   const jobs: JobName[] = ['draft', 'advise', 'triage', 'report'];
@@ -70,6 +88,14 @@ async function fuzz(): Promise<Record<string, unknown>> {
   return out;
 }
 
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+
+/** CPU time of this process per LLM advise call (client side: prompt, HTTP, parsing, validation, safety gate). */
+let llmCpuMsPerCall = NaN;
+
 async function perCall(baseUrl: string): Promise<Record<string, unknown>> {
   const rules = new RulePlanner({ gateFor: (s) => new SafetyGate(s) });
   const config = loadConfig({ LABLOOP_LLM_BASE_URL: baseUrl, LABLOOP_LLM_MODEL: 'stub', LABLOOP_LLM_MAX_CALLS: '100000' });
@@ -84,10 +110,17 @@ async function perCall(baseUrl: string): Promise<Record<string, unknown>> {
     return ms;
   };
   await time(llm, 10);
+  let c0 = process.cpuUsage();
   const ruleMs = await time(rules, 200);
+  const ruleCpu = cpuMs(c0) / 200;
+  c0 = process.cpuUsage();
   const llmMs = await time(llm, 200);
+  llmCpuMsPerCall = cpuMs(c0) / 200;
   if (llm.stats().answeredBy.llm < 200) throw new Error('the stub answers were not used');
-  return { rulesAdviseMs: { median: r3(median(ruleMs)), max: r3(Math.max(...ruleMs)) }, llmAdviseOverHttpMs: { median: r3(median(llmMs)), max: r3(Math.max(...llmMs)) } };
+  return {
+    rulesAdviseMs: { median: r3(median(ruleMs)), max: r3(Math.max(...ruleMs)), cpuPerCall: r3(ruleCpu) },
+    llmAdviseOverHttpMs: { median: r3(median(llmMs)), max: r3(Math.max(...llmMs)), cpuPerCall: r3(llmCpuMsPerCall) },
+  };
 }
 
 async function fallbackLatency(): Promise<Record<string, unknown>> {
@@ -122,7 +155,9 @@ async function dryRuns(baseUrl: string): Promise<Record<string, unknown>[]> {
       for (const arm of arms) {
         const config = loadConfig(arm.env, { pgliteDir: path.join(dir, `${arm.name}-${seed}`) });
         const outDir = path.join(dir, `out-${arm.name}-${seed}`);
+        const c0 = process.cpuUsage();
         const s = await runDryRun({ spec: arm.spec, config, logger: silentLogger, seed, outDir, clock: 'instant', transport: 'sim' });
+        const cpuSeconds = cpuMs(c0) / 1000;
         const campaign = JSON.parse(await readFile(path.join(outDir, 'campaign.json'), 'utf8')) as { planner?: { calls: number; latency_ms: { total: number }; answeredBy: Record<string, number> } };
         const row = {
           seed,
@@ -130,8 +165,11 @@ async function dryRuns(baseUrl: string): Promise<Record<string, unknown>[]> {
           state: s.result.state,
           trials: s.result.progress.dispatched,
           wallSeconds: r3(s.wallSeconds),
+          cpuSeconds: r3(cpuSeconds),
           plannerCalls: campaign.planner?.calls ?? 0,
           plannerModelSeconds: r3((campaign.planner?.latency_ms.total ?? 0) / 1000),
+          plannerWallShare: r3((campaign.planner?.latency_ms.total ?? 0) / 1000 / s.wallSeconds),
+          plannerCpuShareEstimate: r3(((campaign.planner?.calls ?? 0) * llmCpuMsPerCall) / 1000 / cpuSeconds),
           bestEta10_V: s.best ? r3(s.best.value) : null,
         };
         rows.push(row);
@@ -144,7 +182,7 @@ async function dryRuns(baseUrl: string): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
-const stub = await startOpenAiStub(modelLikeResponder({ triageReason: 'device fault' }));
+const stub = await startStubProcess();
 try {
   const started = performance.now();
   const result: Record<string, unknown> = { command: `npm run bench:planner -- ${args.join(' ')}`.trim(), environment: runEnvironment() };
@@ -159,5 +197,5 @@ try {
   await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\nwrote ${OUT}\n`);
 } finally {
-  await stub.close();
+  stub.close();
 }

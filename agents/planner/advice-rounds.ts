@@ -1,5 +1,6 @@
 import type { AdviceGraph } from './advice-graph.ts';
 import type { CheckpointRecord } from './document-checkpoint-saver.ts';
+import type { HumanDesk, HumanQuestion } from './human-desk.ts';
 import type { Advice, AdviceRequest, PlannerResult } from './planner.ts';
 
 /** The last advice round an earlier run of the campaign left, as its stored checkpoints show it (ADR 0074). */
@@ -76,6 +77,8 @@ export class AdviceRounds {
     private readonly graph: AdviceGraph,
     private readonly campaignId: string,
     restored?: RestoredRound,
+    /** Where an advice awaiting approval (the graph's interrupt, when it runs with human approval) is asked (ADR 0076). */
+    private readonly desk?: HumanDesk,
   ) {
     this.round = restored?.round ?? 0;
     this.reuse = restored && !restored.used ? restored : undefined;
@@ -85,10 +88,27 @@ export class AdviceRounds {
     const reuse = this.reuse;
     this.reuse = undefined;
     const thread = reuse ? reuse.thread : adviceThread(this.campaignId, ++this.round);
-    const round = await this.graph.run(thread, { summary: request.summary, k: request.k, reason: request.reason });
+    let round = await this.graph.run(thread, { summary: request.summary, k: request.k, reason: request.reason });
+    if (round.state === 'awaitingApproval' && this.desk) {
+      const answer = await this.desk.ask(adviceQuestion(thread, round.advice));
+      round = await this.graph.run(thread, undefined, { approved: answer.approved });
+    }
     if (reuse && round.state === 'done' && round.fromCheckpoint) this.reused++;
     if (round.state !== 'done') return { value: { ...round.advice, candidates: [] }, source: 'rules' };
     const value = round.approved ? round.advice : { ...round.advice, candidates: [] };
     return { value, source: round.source, ...(round.fallback ? { fallback: round.fallback } : {}), ...(round.transcriptId ? { transcriptId: round.transcriptId } : {}) };
+  };
+}
+
+/** What the operator is asked about an advice round before its candidates may enter a batch. */
+export function adviceQuestion(requestId: string, advice: Advice): HumanQuestion {
+  const n = advice.candidates.length;
+  return {
+    requestId,
+    kind: 'advice',
+    question: `The planner advises "${advice.strategy}" with ${n} candidate recipe(s). Offer them to the optimiser?`,
+    approve: 'offer its candidates (the optimiser still judges them)',
+    reject: "drop them (the optimiser's own choices only)",
+    reason: advice.rationale.slice(0, 1000),
   };
 }

@@ -290,7 +290,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
     // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADRs 0073, 0074): a resumed
     // campaign reads its checkpoints back; rounds are numbered per campaign, so a rebuilt agent starts a new round.
-    const graphs = planner ? await createPlannerGraphs({ spec, planner, bus, campaignId, store, resumed: resume !== undefined, logger }) : undefined;
+    const graphs = planner ? await createPlannerGraphs({ spec, planner, bus, campaignId, store, resumed: resume !== undefined, desk: questions, logger }) : undefined;
     // A generative agent trains in one worker thread per run, shared by every rebuild of the agent (ADR 0082).
     trainer = spec.strategy.agent === 'generative' ? createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
     const services: AgentServices = {

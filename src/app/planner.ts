@@ -70,6 +70,11 @@ export interface PlannerGraphsSetup {
   store: Store;
   /** The campaign resumes a stored run: its graphs' checkpoints are read back (ADR 0074). */
   resumed: boolean;
+  /**
+   * The console's question queue (ADR 0076). With `strategy.approval: human` each advice round also waits for an
+   * operator's approval (the advice graph's interrupt) before its candidates may enter a batch.
+   */
+  desk?: HumanDesk | undefined;
   logger: Logger;
 }
 
@@ -99,7 +104,8 @@ export async function createPlannerGraphs(setup: PlannerGraphsSetup): Promise<Pl
     restored = lastAdviceRound(campaignId, records, suggestions.at(-1)?.seq ?? 0);
     setup.logger.info({ checkpoints: records.length, lastRound: restored?.round, used: restored?.used }, 'planner: graph checkpoints restored');
   }
-  const rounds = new AdviceRounds(new AdviceGraph({ spec: setup.spec, planner: setup.planner, checkpointer }), campaignId, restored);
+  const humanApproval = setup.desk !== undefined && setup.spec.strategy.approval === 'human';
+  const rounds = new AdviceRounds(new AdviceGraph({ spec: setup.spec, planner: setup.planner, checkpointer, humanApproval }), campaignId, restored, humanApproval ? setup.desk : undefined);
   let resumeAt = restored ? { completed: restored.completed, reason: restored.reason, pending: !restored.used } : undefined;
   return {
     checkpointer,

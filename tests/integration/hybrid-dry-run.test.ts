@@ -57,8 +57,9 @@ describe('dry run with the hybrid agent (strategy.agent: hybrid)', () => {
       const checkpoints = docs.filter((d) => d.type === 'plannerCheckpoint');
       const adviceCalls = [...calls.values()].filter((d) => d.type === 'plannerCall' && d.payload.job === 'advise').length;
       const threads = new Set(checkpoints.map((d) => (d.type === 'plannerCheckpoint' ? String(d.payload.config.configurable?.thread_id) : '')));
-      // Triage of failed and flagged trials runs on threads of its own (ADR 0075).
       expect([...threads].filter((t) => t.includes(':advice:')).length).toBe(adviceCalls);
+      // Triage of failed and flagged trials runs as its own graph (ADRs 0075, 0076), one thread per triaged trial.
+      expect([...threads].filter((t) => t.includes(':triage:') || t.includes(':flag:') || t.includes(':shift:')).length).toBe([...calls.values()].filter((d) => d.type === 'plannerCall' && d.payload.job === 'triage').length);
       for (const s of llm) {
         expect(s.rationale).toContain('LLM planner (exploit)');
         expect(calls.has(s.sourceId ?? '')).toBe(true);
@@ -96,14 +97,15 @@ describe('dry run with the hybrid agent (strategy.agent: hybrid)', () => {
     try {
       const docs = await store.documents.after(withStub.campaignId, 0, 100_000);
       const awaiting = docs.filter((d) => d.type === 'trialState' && d.payload.to === 'awaitingRecovery').length;
-      const triaged = docs.filter((d) => d.type === 'plannerCall' && d.payload.job === 'triage');
+      // Failed steps; flagged trials are triaged too (ADR 0075), their prompts name no failure.
+      const triaged = docs.filter((d) => d.type === 'plannerCall' && d.payload.job === 'triage' && (d.payload.turns[0]?.user ?? '').includes('"failure":'));
       // Recovery triage runs on `<campaign>:triage:<trial>:<attempt>` threads; flagged trials (ADR 0075) on their own.
       const recoveryThreads = new Set(
         docs.flatMap((d) => (d.type === 'plannerCheckpoint' && String(d.payload.config.configurable?.thread_id).includes(':triage:') ? [String(d.payload.config.configurable?.thread_id)] : [])),
       );
       expect(awaiting).toBeGreaterThan(0);
       expect(recoveryThreads.size).toBe(awaiting);
-      expect(triaged.length).toBeGreaterThanOrEqual(awaiting);
+      expect(triaged).toHaveLength(awaiting);
       expect(triaged.every((d) => d.type === 'plannerCall' && d.payload.source === 'llm')).toBe(true);
     } finally {
       await store.close();

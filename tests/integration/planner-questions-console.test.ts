@@ -105,4 +105,49 @@ describe('planner questions in the console', () => {
     const thread = ofType(docs, 'plannerCheckpoint').filter((d) => d.payload.config.configurable?.['thread_id'] === first?.requestId);
     expect(JSON.stringify(thread)).toContain('tip replaced');
   }, 240_000);
+
+  it('with human approval, each advice round waits for an operator before its candidates can become trials', async () => {
+    const run: ConsoleDryRun = await startConsoleDryRun({
+      trials: 2,
+      stations: 2,
+      speed: 2000,
+      seed: 2,
+      agent: 'hybrid',
+      approval: 'human',
+      planner: { every: 50, stallAfter: 50, candidates: 2, share: 1 },
+      env: { LABLOOP_LLM_BASE_URL: stub.baseUrl, LABLOOP_LLM_MODEL: 'stub' },
+    });
+    cleanups.push(() => run.release());
+    const id = run.campaignId;
+    const op = new TestClient(run.url, TOKENS.operator);
+    cleanups.push(() => op.close());
+    await op.connected();
+    expect(await op.subscribe(id)).toMatchObject({ ok: true, controllable: true });
+    const cmd = (body: Record<string, unknown>) => op.request('command', { campaignId: id, ...body });
+    const questions = () => ofType(docsOf(op), 'plannerQuestion');
+    await waitFor(() => questions().some((q) => q.payload.kind === 'advice'), 60_000, 'an advice question');
+    const advice = questions().find((q) => q.payload.kind === 'advice')?.payload;
+    expect(advice).toMatchObject({ requestId: `${id}:advice:1`, state: 'open' });
+    // Nothing is proposed while the advice waits.
+    expect(ofType(docsOf(op), 'suggestion')).toEqual([]);
+    expect(await cmd({ action: 'answer', requestId: advice?.requestId, approved: true })).toEqual({ ok: true });
+    // Then each trial waits for its own approval, as before; the planner's candidates took the design's places.
+    const approvedTrials = new Set<string>();
+    let ended = false;
+    void run.ended.then(() => (ended = true));
+    while (!ended) {
+      for (const d of ofType(docsOf(op), 'trialState')) {
+        if (d.payload.to !== 'proposed' || approvedTrials.has(d.payload.trialId)) continue;
+        approvedTrials.add(d.payload.trialId);
+        await cmd({ action: 'approve', trialId: d.payload.trialId });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const docs = await run.documents();
+    const suggestions = ofType(docs, 'suggestion').map((d) => d.payload.suggestion);
+    expect(suggestions.length).toBe(2);
+    expect(suggestions.every((s) => s.proposer === 'llm')).toBe(true);
+    expect(ofType(docs, 'plannerQuestion').filter((d) => d.payload.kind === 'advice' && d.payload.state === 'answered')[0]?.payload.answer).toMatchObject({ approved: true, actor: 'ada' });
+    expect((await run.release()).result.state).toBe('completed');
+  }, 240_000);
 });
