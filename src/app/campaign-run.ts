@@ -24,28 +24,25 @@ import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { RecoveryDecision } from '../../agents/trial-ports.ts';
-import { createAgent, type AgentServices } from './agents.ts';
-import { createWorkerTrainer, type ClosableTrainer } from './generative-trainer.ts';
-import { createPlanner } from './planner.ts';
+import type { AgentServices } from './agents.ts';
+import { loadCommandModules, loadRunModules, type CommandModules, type PlanningModules } from './run-modules.ts';
+import type { ClosableTrainer } from './generative-trainer.ts';
 import type { StoredCampaign } from './campaign-restore.ts';
 import { LiveListingFile, listCampaigns } from './campaign-listing.ts';
-import { AdviceGraph, askThroughGraph } from '../../agents/planner/advice-graph.ts';
-import { DocumentCheckpointSaver } from '../../agents/planner/document-checkpoint-saver.ts';
-import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
+import type { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
 import { exportCampaign } from '../store/export.ts';
 import { reportFacts } from './report-facts.ts';
 import { analyseEchem } from './analysis.ts';
 import { brokerConnection, configuredBroker } from './broker-connection.ts';
 import { defaultCampaignId, hashTag, type RunKind } from './campaign-identity.ts';
 import { takeCampaignLease, type CampaignLease } from './command-queue-lease.ts';
-import { startCommandQueuePoller, type CommandQueuePoller } from './command-queue-poller.ts';
-import { EngineCampaignCommands } from './console-commands.ts';
-import { startDryRunConsole, type DryRunConsole, type DryRunConsoleOptions } from './console-dry-run.ts';
+import type { CommandQueuePoller } from './command-queue-poller.ts';
+import type { DryRunConsole, DryRunConsoleOptions } from './console-dry-run.ts';
 import { exportResults } from './export-results.ts';
-import { connectExternalStations, type StationsFile } from './external-stations.ts';
+import type { StationsFile } from './external-stations.ts';
 import { createIdFactory, createSeededIdFactory } from './ids.ts';
 import { LabExecutor } from './lab-executor.ts';
-import { startSimulatedLab, type LabTransport } from './simulated-lab.ts';
+import type { LabTransport } from './simulated-lab.ts';
 
 /** Virtual time 0 of a dry run on the instant clock, as a date: documents and ids take their time from it. */
 export const SIMULATED_EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -119,6 +116,8 @@ export interface CampaignRunOptions {
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
   /** Batch-check options instead of the defaults (tests exercise its mechanics at ADR 0050's sensitivity). */
   batchWatch?: Partial<BatchWatchOptions> | undefined;
+  /** Wraps every agent the run builds (benchmarks time the agent's calls to separate model time from engine time). */
+  instrumentAgent?: ((agent: Agent) => Agent) | undefined;
 }
 
 export interface CampaignRunSummary {
@@ -162,6 +161,8 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
   const nowDate = simulatedTime ? (): Date => new Date(SIMULATED_EPOCH_MS + clock.now() * 1000) : (): Date => new Date();
   const newId = simulatedTime ? createSeededIdFactory({ seed: opts.seed, salt: runNumber === 1 ? `${campaignId}\u0000run1` : `${campaignId}\u0000run${runNumber}`, nowMs: () => nowDate().getTime() }) : createIdFactory();
   const runId = newId();
+  // Only the modules this run uses, loaded before anything starts (ADR 0095).
+  const modules = await loadRunModules(spec, { console: opts.console !== undefined });
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger }));
   // The campaign's lease (ADR 0032): taken before anything runs, renewed by heartbeat, released at the end. Losing it
   // to another process aborts the run here. A new campaign id that is already stored is refused.
@@ -180,6 +181,14 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       onLost: (holder) => onLeaseLost?.(`campaign lease lost to ${holder?.owner ?? 'another process'}`),
     });
   } catch (e) {
+    if (!opts.store) await store.close();
+    throw e;
+  }
+  let commandModules: CommandModules | undefined;
+  try {
+    commandModules = store.kind === 'postgres' || opts.onQuarantine ? await loadCommandModules() : undefined;
+  } catch (e) {
+    await lease.release();
     if (!opts.store) await store.close();
     throw e;
   }
@@ -238,9 +247,9 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     const replaceElectrolyte = lab.replaceElectrolyte;
     // An operator's release of a simulated station is its maintenance: the cell gets a fresh electrolyte batch.
     const executor = new LabExecutor(engine, lab.stations, spec.protocol, replaceElectrolyte ? { onRelease: replaceElectrolyte } : {});
-    if (opts.console) {
+    if (opts.console && modules.startDryRunConsole) {
       const humanApproval = spec.strategy.approval === 'human';
-      consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, signal: opts.signal, options: opts.console });
+      consoleHandle = await modules.startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, signal: opts.signal, options: opts.console });
     }
     for (const [trialId, decision] of opts.resume?.decisions ?? [])
       bus.publish(campaignId, 'operatorAction', { actor: 'cli', action: `recover:${decision}`, target: trialId, accepted: true, reason: 'labloop resume --recover' });
@@ -261,28 +270,30 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     engine.start();
     const decisions = consoleHandle?.decisions;
     if (decisions) decisions.onChange(() => lease.publishPending(decisions.pending()));
-    if (store.kind === 'postgres') {
+    if (store.kind === 'postgres' && commandModules) {
+      const { EngineCampaignCommands, startCommandQueuePoller } = commandModules;
       // Consoles in other processes (`labloop serve`) queue commands in the database; they run through the same
       // command API as the in-process console.
       const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
-    if (opts.onQuarantine) watchQuarantines(bus, campaignId, opts.onQuarantine, new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
+    if (opts.onQuarantine && commandModules) watchQuarantines(bus, campaignId, opts.onQuarantine, new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
     // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
-    const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
+    const planning = modules.planning;
+    const planner = planning ? planning.createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
     // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADR 0073); rounds are
     // numbered per campaign, so an agent rebuilt after an exclusion starts a new round instead of reading an old one.
     let adviceRound = 0;
-    const ask = planner
-      ? askThroughGraph(
-          new AdviceGraph({ spec, planner, checkpointer: new DocumentCheckpointSaver((r) => bus.publish(campaignId, 'plannerCheckpoint', r)) }),
+    const ask = planner && planning
+      ? planning.askThroughGraph(
+          new planning.AdviceGraph({ spec, planner, checkpointer: new planning.DocumentCheckpointSaver((r) => bus.publish(campaignId, 'plannerCheckpoint', r)) }),
           () => `${campaignId}:advice:${++adviceRound}`,
         )
       : undefined;
     // A generative agent trains in one worker thread per run, shared by every rebuild of the agent (ADR 0082).
-    trainer = spec.strategy.agent === 'generative' ? createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
+    trainer = modules.createWorkerTrainer ? modules.createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
     const services: AgentServices = {
       tfBackend: config.tfBackend,
       logger,
@@ -291,9 +302,10 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       ...(trainer ? { trainer } : {}),
       ...(opts.priorObservations ? { priorObservations: opts.priorObservations } : {}),
     };
-    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, services));
+    const instrument = opts.instrumentAgent ?? ((a: Agent): Agent => a);
+    const agent = new CuratedAgent(() => instrument(modules.createAgent({ spec, seed: opts.seed, newId }, services)));
     const defaultRecovery = consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries);
-    const recovery = planner ? triageRecovery(planner, spec, bus, campaignId, executor, consoleHandle?.recovery, logger) : defaultRecovery;
+    const recovery = planner && planning ? triageRecovery(planning.TriageRecovery, planner, spec, bus, campaignId, executor, consoleHandle?.recovery, logger) : defaultRecovery;
     const loop = new CampaignLoop({
       spec,
       campaignId,
@@ -416,10 +428,12 @@ async function startLab(opts: CampaignRunOptions, campaignId: string, clock: Clo
   const { spec, config, logger } = opts;
   const source = opts.lab;
   if (source.kind === 'stations') {
+    const { connectExternalStations } = await import('./external-stations.ts');
     return connectExternalStations({ file: source.file, spec, config, clock, seed: opts.seed, logger, baseDir: source.path ? path.dirname(source.path) : undefined });
   }
   const faults = source.faults ?? (source.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), source.faultRate) : undefined);
   const external = configuredBroker(config);
+  const { startSimulatedLab } = await import('./simulated-lab.ts');
   return startSimulatedLab({
     spec,
     clock,
@@ -459,12 +473,12 @@ function runInfo(opts: CampaignRunOptions, runId: string, virtualStart_s: number
 }
 
 /** The planner's triage as the recovery policy: it reads each trial's recipe and station from the documents. */
-function triageRecovery(planner: Planner, spec: CampaignSpec, bus: DocumentBus, campaignId: string, executor: LabExecutor, human: RecoveryPolicy | undefined, logger: Logger): TriageRecovery {
+function triageRecovery(Triage: PlanningModules['TriageRecovery'], planner: Planner, spec: CampaignSpec, bus: DocumentBus, campaignId: string, executor: LabExecutor, human: RecoveryPolicy | undefined, logger: Logger): TriageRecovery {
   const trials = new Map<string, { recipe: Recipe; station?: string }>();
   bus.subscribe((doc) => {
     if (doc.campaignId === campaignId && doc.type === 'trialState') trials.set(doc.payload.trialId, { recipe: doc.payload.recipe, ...(doc.payload.station ? { station: doc.payload.station } : {}) });
   });
-  return new TriageRecovery({
+  return new Triage({
     planner,
     spec,
     allowed: spec.strategy.planner?.triage ?? ['retry', 'skip'],

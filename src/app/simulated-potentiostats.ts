@@ -1,11 +1,8 @@
 import path from 'node:path';
-import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
-import { OpcuaClientTransport } from '../../drivers/transport/opcua-client.ts';
 import { DeviceJournal } from '../../simulators/device-journal.ts';
 import { EchemStationCore } from '../../simulators/echem/station-core.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
-import { OpcuaStationTwin } from '../../simulators/twins/opcua-station.ts';
 import type { ResponseLandscape } from '../../simulators/physics/landscape.ts';
 import type { SimulatedWorld } from '../../simulators/world.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
@@ -54,6 +51,12 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     for (const b of backends) await b.setup();
     return { backends, close: async () => void (await Promise.all(backends.map((b) => b.stop()))) };
   }
+  // OPC UA (server and client) is loaded only for the twins: a `sim` run never pays for it (ADR 0095).
+  const [{ PotentiostatOpcuaBackend }, { OpcuaClientTransport }, { OpcuaStationTwin }] = await Promise.all([
+    import('../../drivers/electrochem/opcua-backend.ts'),
+    import('../../drivers/transport/opcua-client.ts'),
+    import('../../simulators/twins/opcua-station.ts'),
+  ]);
   const cores = coreOptions.map((o) => new EchemStationCore(o));
   const twin = new OpcuaStationTwin({
     stations: cores.map((core) => ({ deviceId: core.deviceId, core })),

@@ -1,6 +1,5 @@
 import { logOutputOf } from './option-parsers.ts';
 import type { DryRunConsoleOptions } from '../app/console-dry-run.ts';
-import { startServeConsole } from '../app/console-serve.ts';
 import { createLogger } from '../app/logger.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import type { CampaignSpec } from '../domain/index.ts';
@@ -23,6 +22,8 @@ export async function runServeCommand(raw: Record<string, unknown>): Promise<voi
     throw new UsageError('the console needs tokens: set LABLOOP_CONSOLE_TOKENS="actor:role:token,…" (roles viewer, operator, admin) or pass --insecure-local');
   }
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
+  // Loaded here: `dry-run` imports this module for its console flags only (ADR 0095).
+  const { startServeConsole } = await import('../app/console-serve.ts');
   const served = await startServeConsole({ config, logger, host: flags.host, port: flags.port, insecureLocal, pollMs: flags.poll });
   if (insecureLocal) process.stderr.write('labloop: WARNING — --insecure-local: anyone on this machine can open the console without a token\n');
   const mode = served.controlsCampaigns
