@@ -131,9 +131,15 @@ export class WorldStateFile {
     }
   }
 
+  /** What this process last wrote: a state that did not change is not written again (most commands move no liquid). */
+  private last: string | undefined;
+
   write(state: unknown): void {
+    const text = JSON.stringify(state);
+    if (text === this.last) return;
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
+    writeFileSync(tmp, text);
     renameSync(tmp, this.file);
+    this.last = text;
   }
 }

@@ -1,4 +1,4 @@
-import { DataType, StatusCodes, Variant, VariantArrayType, type CallMethodResultOptions, type ISessionContext, type UAMethod, type UAObject, type UAVariable } from 'node-opcua';
+import { DataType, DataValue, StatusCodes, Variant, VariantArrayType, type CallMethodResultOptions, type ISessionContext, type UAMethod, type UAObject, type UAVariable } from 'node-opcua';
 
 /** Most bytes one Read returns (a client reads in a loop until it gets an empty ByteString). */
 export const FILE_READ_CHUNK = 64 * 1024;
@@ -27,8 +27,18 @@ export class ReadOnlyFileNode {
   ) {
     const put = (name: string, dataType: DataType, value: unknown): void =>
       (file.getPropertyByName(name) as UAVariable | null)?.setValueFromSource({ dataType, arrayType: VariantArrayType.Scalar, value });
+    // A refresh function, not a getter: node-opcua calls a getter once when it is bound, which made every result's
+    // content (a CSV of all its curves) at once, for every run, read or not (ADR 0096).
     (file.getPropertyByName('Size') as UAVariable | null)?.bindVariable(
-      { get: () => new Variant({ dataType: DataType.UInt64, arrayType: VariantArrayType.Scalar, value: uint64(this.content.length) }) },
+      {
+        refreshFunc: (callback) => {
+          try {
+            callback(null, new DataValue({ value: new Variant({ dataType: DataType.UInt64, arrayType: VariantArrayType.Scalar, value: uint64(this.content.length) }), sourceTimestamp: new Date(), serverTimestamp: new Date() }));
+          } catch (e) {
+            callback(e as Error);
+          }
+        },
+      },
       true,
     );
     put('Writable', DataType.Boolean, false);

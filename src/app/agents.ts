@@ -1,6 +1,4 @@
 import type { Agent, AgentContext } from '../../agents/agent.ts';
-import { createBoAgent } from '../../agents/bo-agent.ts';
-import type { JudgingAgent } from '../../agents/candidates.ts';
 import { createGenerativeAgent, type GeneratorTrainer } from '../../agents/generative-agent.ts';
 import { HybridAgent } from '../../agents/hybrid-agent.ts';
 import type { Planner } from '../../agents/planner/planner.ts';
@@ -12,6 +10,7 @@ import { selectTfBackend, type TfBackendPreference } from '../../models/generati
 import { plannerStrategySchema, type CampaignSpec, type Logger, type Observation } from '../domain/index.ts';
 import { silentLogger } from '../domain/logger.ts';
 import { SafetyGate } from '../safety/safety-gate.ts';
+import { createBo } from './bo-factory.ts';
 import { createInlineTrainer } from './generative-trainer.ts';
 
 /**
@@ -31,20 +30,6 @@ export interface AgentServices {
   /** Extra training rows for a generator (warm start). */
   priorObservations?: readonly Observation[];
   logger?: Logger;
-}
-
-function createBo(ctx: AgentContext): JudgingAgent {
-  const s = ctx.spec.strategy;
-  return createBoAgent(ctx, {
-    ...(s.acquisition !== undefined ? { acquisition: s.acquisition } : {}),
-    ...(s.ucbBeta !== undefined ? { ucbBeta: s.ucbBeta } : {}),
-    ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
-    ...(s.mixtureLengthscales !== undefined ? { shareMixtureLengthscales: s.mixtureLengthscales === 'shared' } : {}),
-    ...(s.outcomeWarp !== undefined ? { outcomeWarp: s.outcomeWarp } : {}),
-    ...(s.mixturePresence !== undefined ? { mixturePresence: s.mixturePresence } : {}),
-    ...(s.feasibilityModel !== undefined ? { feasibility: s.feasibilityModel } : {}),
-    ...(s.coldRefitEvery !== undefined ? { coldRefitEvery: s.coldRefitEvery } : {}),
-  });
 }
 
 /** The composition root's choice of proposer for a campaign's strategy. */

@@ -25,10 +25,9 @@ import { createMeasurementSink } from '../store/measurement-sink.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { RecoveryDecision } from '../../agents/trial-ports.ts';
-import { createAgent, type AgentServices } from './agents.ts';
-import { createWorkerTrainer, type ClosableTrainer } from './generative-trainer.ts';
-import { createPlanner, createPlannerGraphs, plannerTriage } from './planner.ts';
-import { PlannerQuestions } from './planner-questions.ts';
+import type { AgentServices } from './agents.ts';
+import { loadCommandModules, loadRunModules, type CommandModules } from './run-modules.ts';
+import type { ClosableTrainer } from './generative-trainer.ts';
 import type { StoredCampaign } from './campaign-restore.ts';
 import { LiveListingFile, listCampaigns } from './campaign-listing.ts';
 import { exportCampaign } from '../store/export.ts';
@@ -37,14 +36,13 @@ import { analyseEchem } from './analysis.ts';
 import { brokerConnection, configuredBroker } from './broker-connection.ts';
 import { defaultCampaignId, hashTag, type RunKind } from './campaign-identity.ts';
 import { takeCampaignLease, type CampaignLease } from './command-queue-lease.ts';
-import { startCommandQueuePoller, type CommandQueuePoller } from './command-queue-poller.ts';
-import { EngineCampaignCommands } from './console-commands.ts';
-import { startDryRunConsole, type DryRunConsole, type DryRunConsoleOptions } from './console-dry-run.ts';
+import type { CommandQueuePoller } from './command-queue-poller.ts';
+import type { DryRunConsole, DryRunConsoleOptions } from './console-dry-run.ts';
 import { exportResults } from './export-results.ts';
-import { connectExternalStations, type StationsFile } from './external-stations.ts';
+import type { StationsFile } from './external-stations.ts';
 import { createIdFactory, createSeededIdFactory } from './ids.ts';
 import { LabExecutor } from './lab-executor.ts';
-import { startSimulatedLab, type LabTransport } from './simulated-lab.ts';
+import type { LabTransport } from './simulated-lab.ts';
 
 /** Virtual time 0 of a dry run on the instant clock, as a date: documents and ids take their time from it. */
 export const SIMULATED_EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -130,6 +128,8 @@ export interface CampaignRunOptions {
    * campaign it resumed in its own process through it. `undefined` when the run ends.
    */
   onCommands?: ((commands: CampaignCommands | undefined) => void) | undefined;
+  /** Wraps every agent the run builds (benchmarks time the agent's calls to separate model time from engine time). */
+  instrumentAgent?: ((agent: Agent) => Agent) | undefined;
 }
 
 export interface CampaignRunSummary {
@@ -173,6 +173,8 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
   const nowDate = simulatedTime ? (): Date => new Date(SIMULATED_EPOCH_MS + clock.now() * 1000) : (): Date => new Date();
   const newId = simulatedTime ? createSeededIdFactory({ seed: opts.seed, salt: runNumber === 1 ? `${campaignId}\u0000run1` : `${campaignId}\u0000run${runNumber}`, nowMs: () => nowDate().getTime() }) : createIdFactory();
   const runId = newId();
+  // Only the modules this run uses, loaded before anything starts (ADR 0095).
+  const modules = await loadRunModules(spec, { console: opts.console !== undefined });
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger }));
   // The campaign's lease (ADR 0032): taken before anything runs, renewed by heartbeat, released at the end. Losing it
   // to another process aborts the run here. A new campaign id that is already stored is refused.
@@ -191,6 +193,14 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       onLost: (holder) => onLeaseLost?.(`campaign lease lost to ${holder?.owner ?? 'another process'}`),
     });
   } catch (e) {
+    if (!opts.store) await store.close();
+    throw e;
+  }
+  let commandModules: CommandModules | undefined;
+  try {
+    commandModules = store.kind === 'postgres' || opts.onQuarantine || opts.onCommands ? await loadCommandModules() : undefined;
+  } catch (e) {
+    await lease.release();
     if (!opts.store) await store.close();
     throw e;
   }
@@ -250,10 +260,10 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // An operator's release of a simulated station is its maintenance: the cell gets a fresh electrolyte batch.
     const executor = new LabExecutor(engine, lab.stations, spec.protocol, replaceElectrolyte ? { onRelease: replaceElectrolyte } : {});
     // A hybrid campaign's planner may ask operators (ask-human, ADR 0076): its questions go to the console.
-    const questions = opts.console && spec.strategy.agent === 'hybrid' ? new PlannerQuestions(bus, campaignId) : undefined;
-    if (opts.console) {
+    const questions = opts.console && modules.planning ? new modules.planning.PlannerQuestions(bus, campaignId) : undefined;
+    if (opts.console && modules.startDryRunConsole) {
       const humanApproval = spec.strategy.approval === 'human';
-      consoleHandle = await startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
+      consoleHandle = await modules.startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
     }
     const operator = opts.resume?.operator;
     if (operator) bus.publish(campaignId, 'operatorAction', { actor: operator.actor, action: 'resume', accepted: true, reason: operator.via });
@@ -276,23 +286,25 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     engine.start();
     const decisions = consoleHandle?.decisions;
     if (decisions) decisions.onChange(() => lease.publishPending(decisions.pending()));
-    if (store.kind === 'postgres') {
+    if (store.kind === 'postgres' && commandModules) {
+      const { EngineCampaignCommands, startCommandQueuePoller } = commandModules;
       // Consoles in other processes (`labloop serve`) queue commands in the database; they run through the same
       // command API as the in-process console.
       const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
-    opts.onCommands?.(new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
-    if (opts.onQuarantine) watchQuarantines(bus, campaignId, opts.onQuarantine, new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
+    if (opts.onCommands && commandModules) opts.onCommands(new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
+    if (opts.onQuarantine && commandModules) watchQuarantines(bus, campaignId, opts.onQuarantine, new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
     // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
-    const planner = spec.strategy.agent === 'hybrid' ? createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
+    const planning = modules.planning;
+    const planner = planning ? planning.createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
     // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADRs 0073, 0074): a resumed
     // campaign reads its checkpoints back; rounds are numbered per campaign, so a rebuilt agent starts a new round.
-    const graphs = planner ? await createPlannerGraphs({ spec, planner, bus, campaignId, store, resumed: resume !== undefined, desk: questions, logger }) : undefined;
+    const graphs = planner && planning ? await planning.createPlannerGraphs({ spec, planner, bus, campaignId, store, resumed: resume !== undefined, desk: questions, logger }) : undefined;
     // A generative agent trains in one worker thread per run, shared by every rebuild of the agent (ADR 0082).
-    trainer = spec.strategy.agent === 'generative' ? createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
+    trainer = modules.createWorkerTrainer ? modules.createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
     const services: AgentServices = {
       tfBackend: config.tfBackend,
       logger,
@@ -301,9 +313,10 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       ...(trainer ? { trainer } : {}),
       ...(opts.priorObservations ? { priorObservations: opts.priorObservations } : {}),
     };
-    const agent = new CuratedAgent(() => createAgent(spec.strategy.agent, { spec, seed: opts.seed, newId }, services));
+    const instrument = opts.instrumentAgent ?? ((a: Agent): Agent => a);
+    const agent = new CuratedAgent(() => instrument(modules.createAgent({ spec, seed: opts.seed, newId }, services)));
     const defaultRecovery = consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries);
-    const triage = planner && graphs ? plannerTriage({ planner, spec, bus, campaignId, graphs, stations: executor, desk: questions, logger }) : undefined;
+    const triage = planner && graphs && planning ? planning.plannerTriage({ planner, spec, bus, campaignId, graphs, stations: executor, desk: questions, logger }) : undefined;
     const recovery = triage?.recovery ?? defaultRecovery;
     const loop = new CampaignLoop({
       spec,
@@ -429,10 +442,12 @@ async function startLab(opts: CampaignRunOptions, campaignId: string, clock: Clo
   const { spec, config, logger } = opts;
   const source = opts.lab;
   if (source.kind === 'stations') {
+    const { connectExternalStations } = await import('./external-stations.ts');
     return connectExternalStations({ file: source.file, spec, config, clock, seed: opts.seed, logger, baseDir: source.path ? path.dirname(source.path) : undefined });
   }
   const faults = source.faults ?? (source.faultRate ? RuleFaultInjector.forRate(new Rng(opts.seed).fork('faults'), source.faultRate) : undefined);
   const external = configuredBroker(config);
+  const { startSimulatedLab } = await import('./simulated-lab.ts');
   return startSimulatedLab({
     spec,
     clock,

@@ -55,6 +55,8 @@ export interface DryRunOptions {
   priorObservations?: readonly Observation[] | undefined;
   /** Batch-check options instead of the defaults (tests). */
   batchWatch?: CampaignRunOptions['batchWatch'];
+  /** Wraps every agent the run builds (benchmarks time the agent's calls). */
+  instrumentAgent?: CampaignRunOptions['instrumentAgent'];
 }
 
 export type DryRunSummary = CampaignRunSummary;

@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { DeviceJournal, WorldStateFile } from '../../simulators/device-journal.ts';
-import { startEmbeddedBroker } from '../../simulators/embedded-broker.ts';
 import { LiquidHandlerCore } from '../../simulators/liquid/liquid-handler-core.ts';
 import { oerPrecipitation } from '../../simulators/liquid/precipitation.ts';
 import { LiquidHandlerSimBackend } from '../../simulators/liquid-handler-sim.ts';
-import { MqttLiquidHandlerTwin } from '../../simulators/twins/mqtt-liquid-handler.ts';
 import { SimulatedWorld } from '../../simulators/world.ts';
 import { OER_LANDSCAPE_DEFAULT_SEED, OerLandscape } from '../../simulators/physics/oer-landscape.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
@@ -77,6 +74,12 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
     );
     let lhBackends: LiquidHandlerBackend[];
     if (opts.transport === 'twin') {
+      // MQTT (broker, twin and driver) is loaded only for the twins (ADR 0095).
+      const [{ LiquidHandlerMqttBackend }, { startEmbeddedBroker }, { MqttLiquidHandlerTwin }] = await Promise.all([
+        import('../../drivers/liquid-handler/mqtt-backend.ts'),
+        import('../../simulators/embedded-broker.ts'),
+        import('../../simulators/twins/mqtt-liquid-handler.ts'),
+      ]);
       let broker = opts.broker;
       if (!broker) {
         const embedded = await startEmbeddedBroker({ logger });

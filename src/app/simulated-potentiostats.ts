@@ -1,15 +1,15 @@
 import path from 'node:path';
-import { PotentiostatOpcuaBackend } from '../../drivers/electrochem/opcua-backend.ts';
-import { OpcuaClientTransport } from '../../drivers/transport/opcua-client.ts';
 import { DeviceJournal } from '../../simulators/device-journal.ts';
 import { EchemStationCore } from '../../simulators/echem/station-core.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { PotentiostatSimBackend } from '../../simulators/potentiostat-sim.ts';
-import { OpcuaStationTwin } from '../../simulators/twins/opcua-station.ts';
 import type { ResponseLandscape } from '../../simulators/physics/landscape.ts';
 import type { SimulatedWorld } from '../../simulators/world.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
+
+/** Results an OPC UA station twin of a dry run keeps per station. */
+export const DRY_RUN_RETAINED_RESULTS = 8;
 
 export interface PotentiostatFleetOptions {
   transport: 'twin' | 'sim';
@@ -54,12 +54,21 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     for (const b of backends) await b.setup();
     return { backends, close: async () => void (await Promise.all(backends.map((b) => b.stop()))) };
   }
+  // OPC UA (server and client) is loaded only for the twins: a `sim` run never pays for it (ADR 0095).
+  const [{ PotentiostatOpcuaBackend }, { OpcuaClientTransport }, { OpcuaStationTwin }] = await Promise.all([
+    import('../../drivers/electrochem/opcua-backend.ts'),
+    import('../../drivers/transport/opcua-client.ts'),
+    import('../../simulators/twins/opcua-station.ts'),
+  ]);
   const cores = coreOptions.map((o) => new EchemStationCore(o));
   const twin = new OpcuaStationTwin({
     stations: cores.map((core) => ({ deviceId: core.deviceId, core })),
     clock: opts.clock,
     pkiFolder: path.join(opts.pkiFolder, 'server'),
     securityModes: ['None'],
+    // The driver reads each result as its run ends; a dry run's server keeps a few per station instead of 200 (whose
+    // curve arrays made the process grow with every trial up to 800 results, ADR 0095). A resume restarts the server.
+    retainResults: DRY_RUN_RETAINED_RESULTS,
     logger: opts.logger,
   });
   await twin.start();

@@ -1,6 +1,5 @@
 import { logOutputOf } from './option-parsers.ts';
 import type { DryRunConsoleOptions } from '../app/console-dry-run.ts';
-import { startServeConsole } from '../app/console-serve.ts';
 import { createLogger } from '../app/logger.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import type { CampaignSpec } from '../domain/index.ts';
@@ -27,6 +26,8 @@ export async function runServeCommand(raw: Record<string, unknown>): Promise<voi
   // Refused before anything opens (the console server refuses it too): tokenless access stays on this machine.
   if (insecureLocal && !isLoopbackHost(flags.host)) throw new UsageError(`--insecure-local serves only on a loopback address (127.0.0.1, ::1, localhost), not ${flags.host}; give tokens (labloop tokens create) to serve on ${flags.host}`);
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
+  // Loaded here: `dry-run` imports this module for its console flags only (ADR 0095).
+  const { startServeConsole } = await import('../app/console-serve.ts');
   const served = await startServeConsole({ config, logger, host: flags.host, port: flags.port, insecureLocal, pollMs: flags.poll, outDir: flags.out });
   if (insecureLocal) process.stderr.write('labloop: WARNING — --insecure-local: anyone on this machine can open the console without a token\n');
   const mode = served.controlsCampaigns

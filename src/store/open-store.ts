@@ -1,7 +1,6 @@
 import { silentLogger, type Logger } from '../domain/index.ts';
 import { DEFAULT_MIGRATIONS_FOLDER } from './migrations.ts';
 import { MEMORY_DIR, openPglite } from './open-pglite.ts';
-import { openPostgres } from './open-postgres.ts';
 import { createStore, type Store } from './store.ts';
 
 export const DEFAULT_PGLITE_DIR = '.labloop/db';
@@ -40,6 +39,8 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const migrationsFolder = opts.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
   if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') {
     if (!/^postgres(ql)?:\/\//.test(opts.databaseUrl)) throw new Error('databaseUrl must start with postgres:// or postgresql://');
+    // node-postgres is loaded only for PostgreSQL (ADR 0095).
+    const { openPostgres } = await import('./open-postgres.ts');
     const pg = await openPostgres({ url: opts.databaseUrl, migrationsFolder, maxConnections: opts.maxConnections, timeoutMs: opts.timeoutMs ?? 60_000, logger });
     return createStore('postgres', pg.db, () => pg.close());
   }

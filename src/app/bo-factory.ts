@@ -1,0 +1,18 @@
+import type { AgentContext } from '../../agents/agent.ts';
+import { createBoAgent } from '../../agents/bo-agent.ts';
+import type { JudgingAgent } from '../../agents/candidates.ts';
+
+/** The BO agent configured from the campaign's strategy (also the judge of the hybrid and generative agents). */
+export function createBo(ctx: AgentContext): JudgingAgent {
+  const s = ctx.spec.strategy;
+  return createBoAgent(ctx, {
+    ...(s.acquisition !== undefined ? { acquisition: s.acquisition } : {}),
+    ...(s.ucbBeta !== undefined ? { ucbBeta: s.ucbBeta } : {}),
+    ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
+    ...(s.mixtureLengthscales !== undefined ? { shareMixtureLengthscales: s.mixtureLengthscales === 'shared' } : {}),
+    ...(s.outcomeWarp !== undefined ? { outcomeWarp: s.outcomeWarp } : {}),
+    ...(s.mixturePresence !== undefined ? { mixturePresence: s.mixturePresence } : {}),
+    ...(s.feasibilityModel !== undefined ? { feasibility: s.feasibilityModel } : {}),
+    ...(s.coldRefitEvery !== undefined ? { coldRefitEvery: s.coldRefitEvery } : {}),
+  });
+}
