@@ -40,12 +40,15 @@ const { values: args } = parseArgs({
     arms: { type: 'string' },
     /** timing and models: the generator kinds to run (default all). */
     kinds: { type: 'string' },
+    /** models: DDPM samplers to compare (reverse steps; ≥ T = the full ancestral chain). */
+    'ddpm-sample-steps': { type: 'string', default: '10' },
     /** Suffix of the output files, so that runs over disjoint seed ranges can run side by side. */
     name: { type: 'string', default: '' },
   },
 });
 const sections = new Set((args.sections ?? '').split(','));
 const seeds = parseSeedList(args.seeds ?? '1-3', '--seeds');
+const ddpmSampleSteps = (args['ddpm-sample-steps'] ?? '10').split(',').map(Number);
 const kinds: GeneratorKind[] = args.kinds ? GENERATOR_KINDS.filter((k) => (args.kinds as string).split(',').includes(k)) : [...GENERATOR_KINDS];
 const LANDSCAPE = 2026;
 const spec = await loadCampaignFile(path.resolve(import.meta.dirname, '../examples/oer-screen.yaml'));
@@ -121,7 +124,7 @@ if (sections.has('timing')) {
 if (sections.has('models')) {
   const nRows = Number(args.rows);
   md.push(`### Models judged by the simulator's truth (${nRows} uniform training rows, landscape ${LANDSCAPE}, target: the best tenth of the training rows; 2,000 samples; ${seeds.length} seeds, means)`, '');
-  md.push('| model | validity | uniqueness | novelty (> 0.05) | COV-R | COV-P | W1 to target, V | hit rate (truth) | train s |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  md.push('| model | validity | uniqueness | novelty (> 0.05) | COV-R | COV-P | W1 to target, V | hit rate (truth) | train s | sample 10k, CPU ms |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const gate = new SafetyGate(spec);
   const codec = createRecipeCodec(spec);
   const F = codec.dim;
@@ -138,37 +141,47 @@ if (sections.has('models')) {
     for (const kind of kinds) {
       log(`models: seed ${seed}, ${kind}`);
       const trained = trainModel({ snapshotId: kind, spec, observations: rows, kind, seed, backend: backend.backend });
-      const m = loadModel(spec, trained);
-      const drawn = 2000;
-      const s = m.sample(m.conditionsFor([{ objective: 'eta10', high: target }], drawn, seed), drawn, seed + 1);
-      m.dispose();
-      const ok: Recipe[] = s.recipes.filter((r) => gate.checkRecipe(r).allowed);
-      const x = codec.encode(ok);
-      const truths = ok.map((r) => truthOf(r, LANDSCAPE));
-      const values = truths.filter((t) => !t.failure).map((t) => t.eta10);
-      const near = nearestDistances(x, ok.length, dataX, rows.length, F);
-      const cov = coverage(x, ok.length, refX, ref.length, F, 0.1);
-      const row = [
-        ok.length / drawn,
-        uniqueness(x, ok.length, F),
-        Array.from(near).filter((d) => d > 0.05).length / Math.max(1, ok.length),
-        cov.recall,
-        cov.precision,
-        wasserstein1d(values, targetValues),
-        values.filter((v) => v <= target).length / Math.max(1, ok.length),
-        trained.snapshot.metrics.trainSeconds,
-      ];
-      (acc[kind] ??= []).push(row);
+      // A DDPM is judged once per sampler (--ddpm-sample-steps): the same weights, S reverse steps.
+      const variants = kind === 'ddpm' ? ddpmSampleSteps.map((S) => ({ label: `ddpm S=${S}`, hyper: { ...trained.snapshot.hyperparameters, sampleSteps: S } })) : [{ label: kind, hyper: trained.snapshot.hyperparameters }];
+      for (const variant of variants) {
+        const m = loadModel(spec, { ...trained, snapshot: { ...trained.snapshot, hyperparameters: variant.hyper } });
+        const drawn = 2000;
+        const cond10k = m.conditionsFor([{ objective: 'eta10', high: target }], 10_000, seed);
+        m.sampleFeatures(cond10k.subarray(0, 100 * trained.snapshot.condDim), 100, 1);
+        const c0 = process.cpuUsage();
+        m.sampleFeatures(cond10k, 10_000, seed + 2);
+        const cpu = process.cpuUsage(c0);
+        const s = m.sample(m.conditionsFor([{ objective: 'eta10', high: target }], drawn, seed), drawn, seed + 1);
+        m.dispose();
+        const ok: Recipe[] = s.recipes.filter((r) => gate.checkRecipe(r).allowed);
+        const x = codec.encode(ok);
+        const truths = ok.map((r) => truthOf(r, LANDSCAPE));
+        const values = truths.filter((t) => !t.failure).map((t) => t.eta10);
+        const near = nearestDistances(x, ok.length, dataX, rows.length, F);
+        const cov = coverage(x, ok.length, refX, ref.length, F, 0.1);
+        const row = [
+          ok.length / drawn,
+          uniqueness(x, ok.length, F),
+          Array.from(near).filter((d) => d > 0.05).length / Math.max(1, ok.length),
+          cov.recall,
+          cov.precision,
+          wasserstein1d(values, targetValues),
+          values.filter((v) => v <= target).length / Math.max(1, ok.length),
+          trained.snapshot.metrics.trainSeconds,
+          (cpu.user + cpu.system) / 1000,
+        ];
+        (acc[variant.label] ??= []).push(row);
+      }
     }
   }
   const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
   const table: Record<string, number[]> = {};
-  for (const kind of kinds) {
-    const rs = acc[kind] ?? [];
+  for (const label of Object.keys(acc)) {
+    const rs = acc[label] ?? [];
     const mean = (rs[0] ?? []).map((_, j) => rs.reduce((a, r) => a + (r[j] as number), 0) / rs.length);
-    table[kind] = mean;
-    const [v, u, nov, cr, cp, w, hit, ts] = mean as [number, number, number, number, number, number, number, number];
-    md.push(`| ${kind} | ${pct(v)} | ${pct(u)} | ${pct(nov)} | ${pct(cr)} | ${pct(cp)} | ${w.toFixed(4)} | ${pct(hit)} | ${ts.toFixed(1)} |`);
+    table[label] = mean;
+    const [v, u, nov, cr, cp, w, hit, ts, sampleCpu] = mean as [number, number, number, number, number, number, number, number, number];
+    md.push(`| ${label} | ${pct(v)} | ${pct(u)} | ${pct(nov)} | ${pct(cr)} | ${pct(cp)} | ${w.toFixed(4)} | ${pct(hit)} | ${ts.toFixed(1)} | ${sampleCpu.toFixed(0)} |`);
   }
   md.push('', 'COV at δ = 0.1 (RMS difference per normalised feature column) against the training rows that meet the target; W1 between the true η10 of the samples and of those rows; hit rate: samples whose true η10 meets the target (a uniform draw: 10 %).', '');
   json['models'] = table;
