@@ -21,6 +21,7 @@ import { createSearchSpace, type SearchSpace } from '../models/transforms/search
 import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { createSobolDesign } from './sobol-agent.ts';
+import { predictedAt, rankRows, scoreRows, type BatchJudge, type BatchScores } from './bo-batch-score.ts';
 
 /**
  * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials), then an exact GP per
@@ -84,7 +85,7 @@ export const LOO_MAX_POINTS = 300;
 export const LARGE_N = 300;
 // Above 2·LARGE_N hyper-parameters are fitted on a 200-point subset (300 below) unless `maxFitPoints` says otherwise.
 
-export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): JudgingAgent {
+export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): JudgingAgent & BatchJudge {
   const spec = ctx.spec;
   const space = createSearchSpace(spec, { presence: opts.mixturePresence ?? true });
   const warp = opts.outcomeWarp ?? 'auto';
@@ -203,6 +204,9 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     feas: FeasibilityModel | PerCodeFeasibility | undefined;
     seed: number;
     makeAcq: (pending: Matrix) => AcquisitionFunction;
+    /** `makeAcq` without the log-probability terms (batched scoring adds them itself: agents/bo-batch-score.ts). */
+    makeBase: (pending: Matrix) => AcquisitionFunction;
+    ucb: { target: GaussianProcess; beta: number } | undefined;
   }
   let lastRound: { observations: number; model: RoundModel } | undefined;
 
@@ -247,15 +251,15 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
       terms.push(outcomeBoundTerm(gp, gp.standardizer.forward(objectiveSign(obj) * obj.threshold)));
     });
     const mode = opts.acquisition ?? 'auto';
-    const makeAcq = (p: Matrix): AcquisitionFunction => {
-      let base: AcquisitionFunction;
+    const makeBase = (p: Matrix): AcquisitionFunction => {
       // Thompson sampling has no acquisition value to compare candidates by; UCB stands in when one is needed.
-      if (mode === 'auto' || mode === 'ucb' || mode === 'thompson') base = createUCB(target.fantasize(p), { beta: opts.ucbBeta });
-      else if (mode === 'logEI' || (mode === 'qLogNEI' && p.n === 0)) base = createLogEI(target);
-      else base = createQLogNEI(target, { pending: p, samples: opts.mcSamples ?? 128, seed });
-      return withLogProbabilities(base, terms);
+      if (mode === 'auto' || mode === 'ucb' || mode === 'thompson') return createUCB(target.fantasize(p), { beta: opts.ucbBeta });
+      if (mode === 'logEI' || (mode === 'qLogNEI' && p.n === 0)) return createLogEI(target);
+      return createQLogNEI(target, { pending: p, samples: opts.mcSamples ?? 128, seed });
     };
-    const model = { X, gps, target, terms, feas, seed, makeAcq };
+    const makeAcq = (p: Matrix): AcquisitionFunction => withLogProbabilities(makeBase(p), terms);
+    const ucb = mode === 'auto' || mode === 'ucb' || mode === 'thompson' ? { target, beta: opts.ucbBeta ?? 4 } : undefined;
+    const model = { X, gps, target, terms, feas, seed, makeAcq, makeBase, ucb };
     lastRound = { observations: observations.length, model };
     return model;
   };
@@ -322,6 +326,18 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
   };
 
   /** Greedy batch over the optimiser's own optima and the external candidates (see agents/candidates.ts). */
+  /** Batched scores of encoded candidates by the current round's model (ADR 0085). */
+  const scoreFeatures = (X: Matrix, pending: readonly Recipe[]): BatchScores => {
+    if (!observations.some((obs) => obs.feasible)) return { acquisition: new Float64Array(X.n), predicted: [] };
+    const m = lastRound && lastRound.observations === observations.length ? lastRound.model : prepareRound();
+    return scoreRows(m, spec.objectives.map((o) => ({ name: o.name, sign: objectiveSign(o) })), X, encodeAll(pending, 'pending'));
+  };
+  const rankFeatures = (X: Matrix, pending: readonly Recipe[], top: number): { index: Int32Array; scores: BatchScores } => {
+    if (!observations.some((obs) => obs.feasible)) return { index: Int32Array.from({ length: Math.min(top, X.n) }, (_, i) => i), scores: { acquisition: new Float64Array(Math.min(top, X.n)), predicted: [] } };
+    const m = lastRound && lastRound.observations === observations.length ? lastRound.model : prepareRound();
+    return rankRows(m, spec.objectives.map((o) => ({ name: o.name, sign: objectiveSign(o) })), X, encodeAll(pending, 'pending'), top);
+  };
+
   const suggestAmongModel = (q: number, pending: Recipe[], external: readonly ExternalCandidate[], maxExternal: number): Suggestion[] => {
     const m = prepareRound();
     let pendingX = encodeAll(pending, 'pending');
@@ -431,16 +447,18 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     },
     async score(recipes: readonly Recipe[], pending: readonly Recipe[]): Promise<ScoredCandidate[]> {
       if (!observations.some((obs) => obs.feasible)) return recipes.map((recipe) => ({ recipe, acquisitionValue: 0, predicted: {} }));
-      const m = lastRound && lastRound.observations === observations.length ? lastRound.model : prepareRound();
-      const acq = m.makeAcq(encodeAll(pending, 'pending'));
-      return recipes.map((r) => {
-        const recipe = normaliseRecipe(spec, r);
-        const features = space.encode(recipe);
-        const scored: ScoredCandidate = { recipe: space.decode(features), acquisitionValue: acq.value(features), predicted: predictAt(m, features) };
-        if (m.feas) scored.feasibility = Math.exp(m.feas.logProbability(features));
+      if (recipes.length === 0) return [];
+      const X = fromRows(recipes.map((r) => space.encode(normaliseRecipe(spec, r))));
+      const s = scoreFeatures(X, pending);
+      return recipes.map((_, i) => {
+        const scored: ScoredCandidate = { recipe: space.decode(X.data.subarray(i * X.d, (i + 1) * X.d)), acquisitionValue: s.acquisition[i] as number, predicted: predictedAt(s, i) };
+        if (s.feasibility) scored.feasibility = s.feasibility[i] as number;
         return scored;
       });
     },
+    space,
+    scoreFeatures,
+    rankFeatures,
     report(): AgentReport {
       return { name: 'bo', observations: observations.length, snapshot };
     },

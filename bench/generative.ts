@@ -20,7 +20,8 @@ import { selectTfBackend } from '../models/generative/tf-backend.ts';
 import { loadModel, trainModel } from '../models/generative/trained-model.ts';
 import { GENERATOR_KINDS, type GeneratorKind } from '../models/generative/generator.ts';
 import { loadCampaignFile, loadConfig } from '../src/config/index.ts';
-import { campaignSpecSchema, Rng, type CampaignSpec, type Observation, type Recipe } from '../src/domain/index.ts';
+import { campaignSpecSchema, normaliseRecipe, Rng, type CampaignSpec, type Observation, type Recipe } from '../src/domain/index.ts';
+import { fromRows } from '../models/linalg/index.ts';
 import { SafetyGate } from '../src/safety/safety-gate.ts';
 import { parseSeedList } from './lab/options.ts';
 import { runLabTask, type LabRunResult } from './lab/run-task.ts';
@@ -37,12 +38,18 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     /** warm: arms to run (default all), by name without the parenthesis, e.g. bo,bo+prior-cold. */
     arms: { type: 'string' },
+    /** timing and models: the generator kinds to run (default all). */
+    kinds: { type: 'string' },
+    /** models: DDPM samplers to compare (reverse steps; ≥ T = the full ancestral chain). */
+    'ddpm-sample-steps': { type: 'string', default: '10' },
     /** Suffix of the output files, so that runs over disjoint seed ranges can run side by side. */
     name: { type: 'string', default: '' },
   },
 });
 const sections = new Set((args.sections ?? '').split(','));
 const seeds = parseSeedList(args.seeds ?? '1-3', '--seeds');
+const ddpmSampleSteps = (args['ddpm-sample-steps'] ?? '10').split(',').map(Number);
+const kinds: GeneratorKind[] = args.kinds ? GENERATOR_KINDS.filter((k) => (args.kinds as string).split(',').includes(k)) : [...GENERATOR_KINDS];
 const LANDSCAPE = 2026;
 const spec = await loadCampaignFile(path.resolve(import.meta.dirname, '../examples/oer-screen.yaml'));
 const backend = await selectTfBackend('wasm');
@@ -74,7 +81,7 @@ if (sections.has('timing')) {
   md.push('### Timing (wasm backend, d = 9: the default OER space)', '', '| model | train 1,000 rows, s | steps | sample 10,000 (network + decoder), ms |', '| --- | --- | --- | --- |');
   const rows = truthRows(1000, LANDSCAPE, 1);
   const timing: Record<string, unknown>[] = [];
-  for (const kind of GENERATOR_KINDS) {
+  for (const kind of kinds) {
     log(`timing: training ${kind} on 1,000 rows`);
     const trained = trainModel({ snapshotId: kind, spec, observations: rows, kind, seed: 1, backend: backend.backend });
     const m = loadModel(spec, trained);
@@ -92,17 +99,32 @@ if (sections.has('timing')) {
   await judge.ingest(truthRows(48, LANDSCAPE, 2));
   const cands = truthRows(100_000, LANDSCAPE, 3).map((o) => o.recipe);
   await judge.score(cands.slice(0, 100), []);
-  const t0 = performance.now();
-  await judge.score(cands, []);
-  const rankMs = performance.now() - t0;
-  md.push('', `Rank 100,000 candidates with the BO acquisition (GP on 48 results, \`score\`): ${rankMs.toFixed(0)} ms.`, '');
-  json['timing'] = { models: timing, rank100kMs: rankMs };
+  /** Wall and CPU milliseconds of f (CPU: user + system of this process; the machine may be shared). */
+  const timed = async (f: () => unknown): Promise<{ wallMs: number; cpuMs: number }> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await f();
+    const c = process.cpuUsage(c0);
+    return { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+  };
+  const X = fromRows(cands.map((r) => judge.space.encode(normaliseRecipe(spec, r))));
+  const ranked = await timed(() => judge.rankFeatures(X, [], 100));
+  const features = await timed(() => judge.scoreFeatures(X, []));
+  const recipes = await timed(() => judge.score(cands, []));
+  md.push(
+    '',
+    `Rank 100,000 candidates with the BO acquisition (GP on 48 results, ${judge.scoreFeatures(X.n > 0 ? fromRows([X.data.subarray(0, X.d)]) : X, []).feasibility ? 'with' : 'without'} a feasibility model):`,
+    `rank encoded rows, top 100 with predictions (\`rankFeatures\`): ${ranked.wallMs.toFixed(0)} ms wall, ${ranked.cpuMs.toFixed(0)} ms CPU; every row fully scored (\`scoreFeatures\`): ${features.wallMs.toFixed(0)} ms wall, ${features.cpuMs.toFixed(0)} ms CPU;`,
+    `recipes (\`score\`: normalise, encode, score, decode): ${recipes.wallMs.toFixed(0)} ms wall, ${recipes.cpuMs.toFixed(0)} ms CPU.`,
+    '',
+  );
+  json['timing'] = { models: timing, rank100k: { ranked, features, recipes } };
 }
 
 if (sections.has('models')) {
   const nRows = Number(args.rows);
   md.push(`### Models judged by the simulator's truth (${nRows} uniform training rows, landscape ${LANDSCAPE}, target: the best tenth of the training rows; 2,000 samples; ${seeds.length} seeds, means)`, '');
-  md.push('| model | validity | uniqueness | novelty (> 0.05) | COV-R | COV-P | W1 to target, V | hit rate (truth) | train s |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  md.push('| model | validity | uniqueness | novelty (> 0.05) | COV-R | COV-P | W1 to target, V | hit rate (truth) | train s | sample 10k, CPU ms |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const gate = new SafetyGate(spec);
   const codec = createRecipeCodec(spec);
   const F = codec.dim;
@@ -116,40 +138,50 @@ if (sections.has('models')) {
     const refX = codec.encode(ref.map((r) => r.recipe));
     const dataX = codec.encode(rows.map((r) => r.recipe));
     const targetValues = ref.map((r) => r.objectives['eta10'] as number);
-    for (const kind of GENERATOR_KINDS) {
+    for (const kind of kinds) {
       log(`models: seed ${seed}, ${kind}`);
       const trained = trainModel({ snapshotId: kind, spec, observations: rows, kind, seed, backend: backend.backend });
-      const m = loadModel(spec, trained);
-      const drawn = 2000;
-      const s = m.sample(m.conditionsFor([{ objective: 'eta10', high: target }], drawn, seed), drawn, seed + 1);
-      m.dispose();
-      const ok: Recipe[] = s.recipes.filter((r) => gate.checkRecipe(r).allowed);
-      const x = codec.encode(ok);
-      const truths = ok.map((r) => truthOf(r, LANDSCAPE));
-      const values = truths.filter((t) => !t.failure).map((t) => t.eta10);
-      const near = nearestDistances(x, ok.length, dataX, rows.length, F);
-      const cov = coverage(x, ok.length, refX, ref.length, F, 0.1);
-      const row = [
-        ok.length / drawn,
-        uniqueness(x, ok.length, F),
-        Array.from(near).filter((d) => d > 0.05).length / Math.max(1, ok.length),
-        cov.recall,
-        cov.precision,
-        wasserstein1d(values, targetValues),
-        values.filter((v) => v <= target).length / Math.max(1, ok.length),
-        trained.snapshot.metrics.trainSeconds,
-      ];
-      (acc[kind] ??= []).push(row);
+      // A DDPM is judged once per sampler (--ddpm-sample-steps): the same weights, S reverse steps.
+      const variants = kind === 'ddpm' ? ddpmSampleSteps.map((S) => ({ label: `ddpm S=${S}`, hyper: { ...trained.snapshot.hyperparameters, sampleSteps: S } })) : [{ label: kind, hyper: trained.snapshot.hyperparameters }];
+      for (const variant of variants) {
+        const m = loadModel(spec, { ...trained, snapshot: { ...trained.snapshot, hyperparameters: variant.hyper } });
+        const drawn = 2000;
+        const cond10k = m.conditionsFor([{ objective: 'eta10', high: target }], 10_000, seed);
+        m.sampleFeatures(cond10k.subarray(0, 100 * trained.snapshot.condDim), 100, 1);
+        const c0 = process.cpuUsage();
+        m.sampleFeatures(cond10k, 10_000, seed + 2);
+        const cpu = process.cpuUsage(c0);
+        const s = m.sample(m.conditionsFor([{ objective: 'eta10', high: target }], drawn, seed), drawn, seed + 1);
+        m.dispose();
+        const ok: Recipe[] = s.recipes.filter((r) => gate.checkRecipe(r).allowed);
+        const x = codec.encode(ok);
+        const truths = ok.map((r) => truthOf(r, LANDSCAPE));
+        const values = truths.filter((t) => !t.failure).map((t) => t.eta10);
+        const near = nearestDistances(x, ok.length, dataX, rows.length, F);
+        const cov = coverage(x, ok.length, refX, ref.length, F, 0.1);
+        const row = [
+          ok.length / drawn,
+          uniqueness(x, ok.length, F),
+          Array.from(near).filter((d) => d > 0.05).length / Math.max(1, ok.length),
+          cov.recall,
+          cov.precision,
+          wasserstein1d(values, targetValues),
+          values.filter((v) => v <= target).length / Math.max(1, ok.length),
+          trained.snapshot.metrics.trainSeconds,
+          (cpu.user + cpu.system) / 1000,
+        ];
+        (acc[variant.label] ??= []).push(row);
+      }
     }
   }
   const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
   const table: Record<string, number[]> = {};
-  for (const kind of GENERATOR_KINDS) {
-    const rs = acc[kind] ?? [];
+  for (const label of Object.keys(acc)) {
+    const rs = acc[label] ?? [];
     const mean = (rs[0] ?? []).map((_, j) => rs.reduce((a, r) => a + (r[j] as number), 0) / rs.length);
-    table[kind] = mean;
-    const [v, u, nov, cr, cp, w, hit, ts] = mean as [number, number, number, number, number, number, number, number];
-    md.push(`| ${kind} | ${pct(v)} | ${pct(u)} | ${pct(nov)} | ${pct(cr)} | ${pct(cp)} | ${w.toFixed(4)} | ${pct(hit)} | ${ts.toFixed(1)} |`);
+    table[label] = mean;
+    const [v, u, nov, cr, cp, w, hit, ts, sampleCpu] = mean as [number, number, number, number, number, number, number, number, number];
+    md.push(`| ${label} | ${pct(v)} | ${pct(u)} | ${pct(nov)} | ${pct(cr)} | ${pct(cp)} | ${w.toFixed(4)} | ${pct(hit)} | ${ts.toFixed(1)} | ${sampleCpu.toFixed(0)} |`);
   }
   md.push('', 'COV at δ = 0.1 (RMS difference per normalised feature column) against the training rows that meet the target; W1 between the true η10 of the samples and of those rows; hit rate: samples whose true η10 meets the target (a uniform draw: 10 %).', '');
   json['models'] = table;

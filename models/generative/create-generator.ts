@@ -21,7 +21,7 @@ export function describeArchitecture(kind: GeneratorKind, h: Hyperparameters, di
     case 'wgan':
       return `WGAN-GP G [${h['latent']}+${condDim}]→${h['hidden']}→${h['hidden']}→${dim}, D [${dim}+${condDim}]→${h['hidden']}→${h['hidden']}→1, swish`;
     case 'ddpm':
-      return `DDPM T=${h['T']} cosine, ε-MLP [${dim}+${condDim}+5]→${h['hidden']}→${h['hidden']}→${dim}, swish`;
+      return `DDPM T=${h['T']} cosine, ${(h['sampleSteps'] ?? Infinity) >= (h['T'] ?? 40) ? 'ancestral sampling' : `DDIM sampling in ${h['sampleSteps']} steps`}, ε-MLP [${dim}+${condDim}+5]→${h['hidden']}→${h['hidden']}→${dim}, swish`;
     case 'prior':
       return `KDE over the top ${h['quantile']} of observed recipes (Gaussian bw ${h['bandwidth']}, Dirichlet ${h['concentration']})`;
   }

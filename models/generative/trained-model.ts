@@ -118,7 +118,9 @@ export function loadModel(spec: GenerativeSpec, trained: TrainedModel): LoadedMo
   const codec = createRecipeCodec(spec);
   const C = conditionDim(spec);
   if (codec.dim !== snapshot.dim || C !== snapshot.condDim) throw new Error(`snapshot ${snapshot.snapshotId} was trained on another search space`);
-  const gen: Generator = createGenerator(snapshot.kind, codec, C, snapshot.seed, snapshot.hyperparameters);
+  // A DDPM snapshot from before the strided sampler (ADR 0086) names no sampleSteps: it sampled all T steps.
+  const hyper = snapshot.kind === 'ddpm' && snapshot.hyperparameters['sampleSteps'] === undefined ? { ...snapshot.hyperparameters, sampleSteps: snapshot.hyperparameters['T'] ?? 40 } : snapshot.hyperparameters;
+  const gen: Generator = createGenerator(snapshot.kind, codec, C, snapshot.seed, hyper);
   gen.importWeights(weights);
   const scale = snapshot.conditionScale;
 

@@ -1,4 +1,4 @@
-import { fromRows } from '../linalg/index.ts';
+import { fromRows, zeros, type Matrix } from '../linalg/index.ts';
 import type { DerivedFeatureMap } from '../transforms/derived-features.ts';
 import { fitGpClassifier, type GpClassifier, type GpClassifierHyper } from './gp-classifier.ts';
 
@@ -20,6 +20,8 @@ export interface FailureRow {
 export interface PerCodeFeasibility {
   /** log P(feasible) = Σ_codes log P(not this failure) at x (GP features); writes ∂/∂x into `grad` when given. */
   logProbability(x: ArrayLike<number>, grad?: Float64Array): number;
+  /** `logProbability` at every row of X (m×D GP features), batched per classifier. */
+  logProbabilityBatch(X: Matrix): Float64Array;
   /** Per code: hyper-parameters, training rows, failures. */
   readonly codes: ReadonlyMap<string, { hyper: GpClassifierHyper; n: number; failures: number }>;
   readonly n: number;
@@ -72,6 +74,16 @@ export function fitPerCodeFeasibility(rows: readonly FailureRow[], opts: PerCode
       if (grad) {
         opts.derived.pullback(x, gSum, gz);
         for (let j = 0; j < D; j++) grad[j] = gz[j] as number;
+      }
+      return lp;
+    },
+    logProbabilityBatch(X) {
+      const aug = zeros(X.n, dim);
+      for (let r = 0; r < X.n; r++) opts.derived.augment(X.data.subarray(r * X.d, (r + 1) * X.d), aug.data.subarray(r * dim, (r + 1) * dim));
+      const lp = new Float64Array(X.n);
+      for (const m of models) {
+        const v = m.model.logProbabilityBatch(aug);
+        for (let r = 0; r < X.n; r++) lp[r] = (lp[r] as number) + (v[r] as number);
       }
       return lp;
     },

@@ -2,6 +2,7 @@ import { Rng } from '../../src/domain/random.ts';
 import { cholesky, inverseFromCholesky, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
+import { forwardSquaredNorm, kernelColumn, scaledRow, scaleRows } from './gp-batch.ts';
 import { dLogNormCdf, logNormCdf, normQuantile } from '../stats/normal.ts';
 import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, type LogNormal } from './priors.ts';
 
@@ -23,6 +24,8 @@ export interface GpClassifierHyper {
 export interface GpClassifier {
   /** log P(positive) at x (length d); writes ∂/∂x into `grad` when given. */
   logProbability(x: ArrayLike<number>, grad?: Float64Array): number;
+  /** log P(positive) at every row of X (m×d), fused per row without allocations (models/surrogates/gp-batch.ts); same values as `logProbability`. */
+  logProbabilityBatch(X: Matrix): Float64Array;
   readonly hyper: GpClassifierHyper;
   /** Approximate log evidence at `hyper`. */
   readonly logEvidence: number;
@@ -329,6 +332,27 @@ export function fitGpClassifier(X: Matrix, positive: ArrayLike<boolean>, opts: G
         for (let j = 0; j < d; j++) grad[j] = dl * ((dMean[j] as number) / denom - (mean * (dVar[j] as number)) / (2 * denom * (1 + variance)));
       }
       return value;
+    },
+    logProbabilityBatch(Xq) {
+      const out = new Float64Array(Xq.n);
+      const k = new Float64Array(n);
+      const wk = new Float64Array(n);
+      const v = new Float64Array(n);
+      const w = invL2.map(Math.sqrt);
+      const Xs = scaleRows(Xt.data, n, invL2);
+      const q = new Float64Array(d);
+      for (let r = 0; r < Xq.n; r++) {
+        scaledRow(Xq, r, w, q);
+        kernelColumn('rbf', s2, d, Xs, n, q, k);
+        let mean = m0;
+        for (let i = 0; i < n; i++) {
+          mean += (k[i] as number) * (gradLog[i] as number);
+          wk[i] = (k[i] as number) * (sqrtW[i] as number);
+        }
+        const variance = Math.max(s2 - forwardSquaredNorm(L.data, n, wk, v), 1e-12);
+        out[r] = logNormCdf(mean / Math.sqrt(1 + variance));
+      }
+      return out;
     },
   };
 }
