@@ -50,6 +50,9 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
   let spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
+  const controller = new AbortController();
+  // Console flags are checked before anything heavy loads, so a refusal (no tokens, bad port) comes at once.
+  const consoleOptions = consoleOptionsFromFlags(raw, config, controller.signal);
   // node-opcua prints its own diagnostics on stdout (one of them when its load-time crypto check ends, seconds after it
   // is imported): route them before anything loads it, so from here on they are debug lines of our log.
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
@@ -63,7 +66,6 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   const priorObservations = flags.prior !== undefined ? (await (await import('../app/design/observations-source.ts')).observationsFromCsv(spec, flags.prior)).observations : undefined;
   const objective = spec.objectives[0];
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, objective?.unit ?? '');
-  const controller = new AbortController();
   const { defaultCampaignId } = await import('../app/campaign-identity.ts');
   const signals = installStopSignals({ campaignId: flags.id ?? defaultCampaignId(spec, 'dry-run', flags.seed), drainTimeout_s: flags.drainTimeout });
   process.stdout.write(
@@ -89,7 +91,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       ...(priorObservations ? { priorObservations } : {}),
       signal: controller.signal,
       pause: signals.pause,
-      console: consoleOptionsFromFlags(raw, config, controller.signal),
+      console: consoleOptions,
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();

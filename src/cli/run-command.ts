@@ -28,6 +28,9 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   if (!flags.stations) throw new UsageError('labloop run needs --stations <file> (the station pairs to drive); for a simulated lab use `labloop dry-run`');
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
+  const controller = new AbortController();
+  // Console flags are checked before anything heavy loads, so a refusal (no tokens, bad port) comes at once.
+  const consoleOptions = consoleOptionsFromFlags(raw, config, controller.signal);
   // node-opcua prints its own diagnostics on stdout (one when its load-time crypto check ends, seconds after the
   // stations module loads it): from here on they are debug lines of our log.
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
@@ -37,7 +40,6 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   const spec = applyApprovalFlag({ ...loaded, stations: { pairs: stations.pairs.length } }, raw);
   const { runCampaign } = await import('../app/campaign-run.ts');
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, spec.objectives[0]?.unit ?? '');
-  const controller = new AbortController();
   const { defaultCampaignId } = await import('../app/campaign-identity.ts');
   const signals = installStopSignals({ campaignId: flags.id ?? defaultCampaignId(spec, 'run', flags.seed), drainTimeout_s: flags.drainTimeout });
   process.stdout.write(
@@ -57,7 +59,7 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
       ...(flags.id ? { campaignId: flags.id } : {}),
       signal: controller.signal,
       pause: signals.pause,
-      console: consoleOptionsFromFlags(raw, config, controller.signal),
+      console: consoleOptions,
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();

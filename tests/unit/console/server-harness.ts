@@ -179,8 +179,8 @@ export class TestClient {
     });
   }
 
-  request(event: string, payload: unknown): Promise<Reply & Record<string, unknown>> {
-    return this.socket.timeout(10_000).emitWithAck(event, payload) as Promise<Reply & Record<string, unknown>>;
+  request(event: string, payload: unknown, timeoutMs = 10_000): Promise<Reply & Record<string, unknown>> {
+    return this.socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<Reply & Record<string, unknown>>;
   }
 
   subscribe(campaignId: string, afterSeq = 0) {
