@@ -8,9 +8,6 @@ import type { SimulatedWorld } from '../../simulators/world.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
 
-/** Results an OPC UA station twin of a dry run keeps per station. */
-export const DRY_RUN_RETAINED_RESULTS = 8;
-
 export interface PotentiostatFleetOptions {
   transport: 'twin' | 'sim';
   world: SimulatedWorld;
@@ -66,9 +63,6 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     clock: opts.clock,
     pkiFolder: path.join(opts.pkiFolder, 'server'),
     securityModes: ['None'],
-    // The driver reads each result as its run ends; a dry run's server keeps a few per station instead of 200 (whose
-    // curve arrays made the process grow with every trial up to 800 results, ADR 0095). A resume restarts the server.
-    retainResults: DRY_RUN_RETAINED_RESULTS,
     logger: opts.logger,
   });
   await twin.start();

@@ -54,8 +54,9 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   // Console flags are checked before anything heavy loads, so a refusal (no tokens, bad port) comes at once.
   const consoleOptions = consoleOptionsFromFlags(raw, config, controller.signal);
   // node-opcua prints its own diagnostics on stdout (one of them when its load-time crypto check ends, seconds after it
-  // is imported): route them before anything loads it, so from here on they are debug lines of our log.
-  (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
+  // is imported): route them before anything loads it, so from here on they are debug lines of our log. The in-process
+  // simulators never load node-opcua, so `--transport sim` without external stations skips it (ADR 0095).
+  if (flags.transport === 'twin' || flags.stationsFile) (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   // External stations (`--stations-file`): the file decides the station pairs.
   const stations = flags.stationsFile ? await (await import('../app/external-stations.ts')).loadStationsFile(flags.stationsFile) : undefined;
   if (stations) spec = { ...spec, stations: { pairs: stations.pairs.length } };
