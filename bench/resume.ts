@@ -4,7 +4,9 @@
  * then audited. Reports, per kill point: measurements finished at the kill, resumes needed, trials that waited for an
  * operator, resume start → first device command, duplicated commandIds (the devices' own logs), lost measurements,
  * budget completed.
- * Usage: node --import tsx bench/resume.ts [--points 20] [--trials 96] [--db pglite,postgres] [--seed 1]
+ * `--transport twin` (default): the dry run's real drivers talk MQTT (liquid handlers) and OPC UA (stations) to the
+ * twins, which keep their own run logs; `sim`: in-process simulators.
+ * Usage: node --import tsx bench/resume.ts [--points 20] [--trials 96] [--db pglite,postgres] [--seed 1] [--transport twin|sim]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +16,8 @@ import { Rng } from '../src/domain/index.ts';
 import { createTempDatabase } from '../tests/helpers/db.ts';
 import { killAndResume } from '../tests/helpers/kill-resume.ts';
 
-const { values } = parseArgs({ options: { points: { type: 'string', default: '20' }, trials: { type: 'string', default: '96' }, db: { type: 'string', default: 'pglite,postgres' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { points: { type: 'string', default: '20' }, trials: { type: 'string', default: '96' }, db: { type: 'string', default: 'pglite,postgres' }, seed: { type: 'string', default: '1' }, transport: { type: 'string', default: 'twin' } } });
+const transport = values.transport === 'sim' ? 'sim' : 'twin';
 const points = Number(values.points);
 const trials = Number(values.trials);
 const rng = new Rng(Number(values.seed));
@@ -28,7 +31,7 @@ for (const kind of kinds) {
     const db = kind === 'postgres' ? await createTempDatabase() : undefined;
     const t0 = performance.now();
     try {
-      const r = await killAndResume({ dir, campaignId: `bench-resume-${kind}-${i}`, seed: 100 + i, trials, killAfterMeasurements: killAfter, databaseUrl: db?.url, timeoutMs: 900_000 });
+      const r = await killAndResume({ dir, campaignId: `bench-resume-${kind}-${i}`, seed: 100 + i, trials, killAfterMeasurements: killAfter, databaseUrl: db?.url, timeoutMs: 900_000, transport });
       const check = (name: string) => r.audit.checks.find((c) => c.name === name);
       const listed = r.campaigns[0];
       const row = {
@@ -66,8 +69,22 @@ for (const r of rows)
       ? `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | error: ${String(r['error']).replace(/\|/g, '/')} |  |  |  |  |  |  |  |`
       : `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | ${r['resumes']} | ${r['awaitingRecovery']} | ${r['resumeToFirstDispatch_s'] ?? '—'} | ${r['duplicated']} | ${r['lost']} | ${r['auditClean'] ? 'clean' : 'BROKEN'} | ${r['budget']} | ${r['status']} |`,
   );
-process.stdout.write(`${table.join('\n')}\n`);
+const median = (xs: number[]): number | undefined => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+};
+const summary = ['', '| db | kill points | budget completed | duplicated steps | lost measurements | audits clean | resume → 1st dispatch s, median (max) |', '| --- | ---: | ---: | ---: | ---: | ---: | --- |'];
+for (const kind of kinds) {
+  const mine = rows.filter((r) => r['db'] === kind);
+  const ok = mine.filter((r) => !r['error']);
+  const t = ok.map((r) => r['resumeToFirstDispatch_s']).filter((x): x is number => typeof x === 'number');
+  const sum = (k: string) => ok.reduce((n, r) => n + Number(r[k] ?? 0), 0);
+  summary.push(
+    `| ${kind} | ${mine.length} | ${ok.filter((r) => r['status'] === 'completed' && String(r['budget']).split('/')[0] === String(trials)).length}/${mine.length} | ${sum('duplicated')} | ${sum('lost')} | ${ok.filter((r) => r['auditClean']).length}/${mine.length} | ${t.length ? `${median(t)?.toFixed(2)} (${Math.max(...t).toFixed(2)})` : '—'} |`,
+  );
+}
+process.stdout.write(`${[...table, ...summary].join('\n')}\n`);
 writeFileSync(
   path.resolve(import.meta.dirname, 'results/resume.json'),
-  `${JSON.stringify({ machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)}`, trials, rows }, null, 2)}\n`,
+  `${JSON.stringify({ transport, machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)}`, trials, rows }, null, 2)}\n`,
 );

@@ -20,6 +20,8 @@ export interface KillResumeOptions {
   /** PostgreSQL instead of PGlite. */
   databaseUrl?: string | undefined;
   stations?: number | undefined;
+  /** `sim`: in-process simulators; `twin` (default of the bench): the real drivers over MQTT and OPC UA to the twins. */
+  transport?: 'sim' | 'twin' | undefined;
   /** Give up on a step after this long, ms. */
   timeoutMs?: number | undefined;
 }
@@ -99,7 +101,7 @@ export function journalDirOf(opts: KillResumeOptions): string {
 /** Starts a dry run, waits for the kill point, kill -9's it. Returns the measurements finished at the kill. */
 export async function startAndKill(opts: KillResumeOptions): Promise<number> {
   const journal = journalDirOf(opts);
-  const args = ['dry-run', CAMPAIGN_FILE, '--transport', 'sim', '--agent', 'random', '--quiet', '--trials', String(opts.trials), '--seed', String(opts.seed), '--id', opts.campaignId, '--db', path.join(opts.dir, 'db'), '--out', path.join(opts.dir, 'out-run')];
+  const args = ['dry-run', CAMPAIGN_FILE, '--transport', opts.transport ?? 'sim', '--agent', 'random', '--quiet', '--trials', String(opts.trials), '--seed', String(opts.seed), '--id', opts.campaignId, '--db', path.join(opts.dir, 'db'), '--out', path.join(opts.dir, 'out-run')];
   if (opts.stations) args.push('--stations', String(opts.stations));
   const child = start(args, opts);
   const done = finish(child, opts.timeoutMs ?? 240_000);

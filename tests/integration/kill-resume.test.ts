@@ -70,6 +70,14 @@ describe('kill -9 and resume', () => {
     expectIntact(r, opts.campaignId, 12);
   });
 
+  it('through the real twins (MQTT liquid handlers, OPC UA stations): killed mid-campaign, resumed to the full budget, every commandId once', { timeout: 1_200_000 }, async () => {
+    const opts: KillResumeOptions = { dir: tempDir(), campaignId: 'kill-twin', seed: 31, trials: 8, killAfterMeasurements: 3, transport: 'twin', timeoutMs: 900_000 };
+    const r = await killAndResume(opts);
+    expect(r.killedAfterMeasurements).toBeGreaterThanOrEqual(3);
+    expectIntact(r, opts.campaignId, 8);
+    expect(journalCount(r.journalDir, 'ps-', 'done')).toBeGreaterThan(r.killedAfterMeasurements);
+  });
+
   it('lists a live PGlite run; SIGTERM pauses it (trials in flight finish, outputs written), exits 130, and the campaign resumes to completion', { timeout: 600_000 }, async () => {
     const dir = tempDir();
     const opts: KillResumeOptions = { dir, campaignId: 'signal-pglite', seed: 5, trials: 12, killAfterMeasurements: 0 };
