@@ -22,6 +22,11 @@ import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { createSobolDesign } from './sobol-agent.ts';
 import { predictedAt, rankRows, scoreRows, type BatchJudge, type BatchScores } from './bo-batch-score.ts';
+import { gpPriorOptions, type BoGpPriors } from './bo-gp-priors.ts';
+import { spaceFillingCandidate } from '../models/acquisition/space-filling.ts';
+
+/** An optimiser's optimum, or a space-filling exploration proposal with its mixture distance to the nearest measured. */
+type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number } };
 
 /**
  * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials), then an exact GP per
@@ -65,6 +70,13 @@ export interface BoAgentOptions {
    * (default 'per-code', ADR 0048), or the single isotropic classifier over all features ('isotropic').
    */
   feasibility?: 'per-code' | 'isotropic';
+  /** Hyper-parameter priors stated by the campaign: learnt outputscale, measurement noise, mixture lengthscale (ADR 0052). */
+  gpPriors?: BoGpPriors;
+  /**
+   * Share of the proposals (0 … 0.5, default 0) that explore mixtures far from every measured or pending one, at the
+   * incumbent's other parameters, among recipes the feasibility model accepts (ADR 0052).
+   */
+  exploreShare?: number;
   /** Further GP options (e.g. `learnOutputscale`, `usePriors`, `restarts`). */
   gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
@@ -129,11 +141,12 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
    * multi-start fit from the prior (on the same fit subset), keeping the lower MAP loss (ADR 0047): a warm start
    * alone stays in the basin it once found (e.g. a near-interpolating fit with too little noise).
    */
-  const fitObjective = (name: string, X: Matrix, y: number[], seed: number, noiseVariance?: number[]): GaussianProcess => {
+  const fitObjective = (name: string, X: Matrix, y: number[], seed: number, noiseVariance?: number[], primary?: readonly number[]): GaussianProcess => {
     const prev = warm.get(name);
     const lengthscaleGroups = opts.shareMixtureLengthscales === false ? undefined : space.featureGroups;
     const maxFitPoints = opts.maxFitPoints ?? (X.n > 2 * LARGE_N ? 200 : undefined);
-    const base = { lengthscaleGroups, ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, seed, maxFitPoints, noiseVariance };
+    const priors = gpPriorOptions(space, lengthscaleGroups, opts.gpPriors, primary);
+    const base = { lengthscaleGroups, ...priors, ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, seed, maxFitPoints, noiseVariance };
     let gp = GaussianProcess.fit(X, y, { ...base, warmStart: prev });
     const every = opts.coldRefitEvery ?? 5;
     if (prev && every > 0 && fitCount % every === 0) {
@@ -214,7 +227,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     const { X, Y, noise } = feasibleRows();
     fitCount++;
     const seed = (ctx.seed * 1000003 + fitCount * 7919) >>> 0;
-    const gps = spec.objectives.map((obj, k) => fitObjective(obj.name, X, Y[k] as number[], seed + k, noise[k]));
+    const gps = spec.objectives.map((obj, k) => fitObjective(obj.name, X, Y[k] as number[], seed + k, noise[k], k === 0 ? (Y[0] as number[]) : undefined));
     snapshot = makeSnapshot(gps, X.n);
 
     // What the acquisition maximises: the single objective, or a ParEGO scalarisation of several, warped (ADR 0045);
@@ -223,7 +236,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     let target = gps[0] as GaussianProcess;
     const raw = several ? augmentedChebyshev(Y, randomSimplexWeights(Y.length, () => rng.next())) : (Y[0] as number[]);
     const resolved = resolveWarp(raw, warp);
-    if (several || resolved !== 'none') target = fitObjective('__target', X, Array.from(warpOutcomes(raw, resolved)), seed + 101);
+    if (several || resolved !== 'none') target = fitObjective('__target', X, Array.from(warpOutcomes(raw, resolved)), seed + 101, undefined, Y[0] as number[]);
 
     const terms: LogProbabilityTerm[] = [];
     const infeasible = observations.filter((o) => !o.feasible);
@@ -285,14 +298,17 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     return predicted;
   };
 
-  const toSuggestion = (m: RoundModel, o: AcquisitionOptimum, others: number): Suggestion => {
+  const toSuggestion = (m: RoundModel, o: OwnOptimum, others: number): Suggestion => {
     const mode = opts.acquisition ?? 'auto';
     const predicted = predictAt(m, o.features);
     const first = spec.objectives[0] as { name: string; unit: string };
     const pf = m.feas ? Math.exp(m.feas.logProbability(o.features)) : undefined;
     const p0 = predicted[first.name] as { mean: number; sd: number };
+    const how = o.explore
+      ? `Explores a mixture ${o.explore.distance.toFixed(2)} away from every measured or pending one, at the incumbent's other parameters (space-filling share ${opts.exploreShare}); GP on ${m.X.n} feasible observations`
+      : `${mode === 'thompson' ? 'Thompson sample' : `Maximises ${acqLabel(mode, others, opts.ucbBeta ?? 4)}`} of a GP on ${m.X.n} feasible observations`;
     const rationale =
-      `${mode === 'thompson' ? 'Thompson sample' : `Maximises ${acqLabel(mode, others, opts.ucbBeta ?? 4)}`} of a GP on ${m.X.n} feasible observations: ` +
+      `${how}: ` +
       `${first.name} predicted ${fmt(p0.mean)} ± ${fmt(p0.sd)} ${first.unit}` +
       (others > 0 ? `, chosen jointly with ${others} pending or batch trial(s)` : '') +
       (pf !== undefined ? `, probability of success ≈ ${pf.toFixed(2)}` : '') +
@@ -300,10 +316,39 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     return { id: ctx.newId(), recipe: o.recipe, proposer: 'bo' as const, rationale, acquisitionValue: o.value, modelSnapshotId: snapshot?.snapshotId, predicted };
   };
 
-  const ownOptima = (m: RoundModel, q: number, pendingX: Matrix): AcquisitionOptimum[] =>
-    (opts.acquisition ?? 'auto') === 'thompson'
-      ? thompsonBatch(space, m.target, q, m.terms, rng, m.seed, opts.excludeObserved === false ? pendingX : vstack([pendingX, m.X], space.featureDim))
-      : optimizeWithFallback(q, m.makeAcq, m.seed, pendingX, opts.excludeObserved === false ? undefined : m.X);
+  const modelOptima = (m: RoundModel, q: number, pendingX: Matrix): OwnOptimum[] =>
+    q <= 0
+      ? []
+      : (opts.acquisition ?? 'auto') === 'thompson'
+        ? thompsonBatch(space, m.target, q, m.terms, rng, m.seed, opts.excludeObserved === false ? pendingX : vstack([pendingX, m.X], space.featureDim))
+        : optimizeWithFallback(q, m.makeAcq, m.seed, pendingX, opts.excludeObserved === false ? undefined : m.X);
+
+  // Exploration places accrue `exploreShare` per proposal; a whole one becomes a space-filling proposal (ADR 0052).
+  let exploreCredit = 0;
+  const ownOptima = (m: RoundModel, q: number, pendingX: Matrix): OwnOptimum[] => {
+    const share = Math.min(0.5, Math.max(0, opts.exploreShare ?? 0));
+    exploreCredit += share * q;
+    const nExplore = Math.min(q, Math.floor(exploreCredit + 1e-9));
+    exploreCredit -= nExplore;
+    const out = modelOptima(m, q - nExplore, pendingX);
+    if (nExplore === 0) return out;
+    // The incumbent: the measured recipe with the best posterior mean of the target.
+    const mu = m.target.posterior(m.X).mean;
+    let inc = 0;
+    for (let i = 1; i < mu.length; i++) if ((mu[i] as number) > (mu[inc] as number)) inc = i;
+    const anchor = m.X.data.slice(inc * m.X.d, (inc + 1) * m.X.d);
+    let taken = vstack([m.X, pendingX], space.featureDim);
+    for (const o of out) taken = appendRow(taken, o.features);
+    const feas = m.feas;
+    for (let k = 0; k < nExplore; k++) {
+      const { features, distance } = spaceFillingCandidate(space, { taken, anchor, rng, ...(feas ? { logFeasible: (f: Float64Array) => feas.logProbability(f) } : {}) });
+      const recipe = space.decode(features);
+      const f = space.encode(recipe);
+      out.push({ features: f, recipe, value: m.makeAcq(taken).value(f), explore: { distance } });
+      taken = appendRow(taken, f);
+    }
+    return out;
+  };
 
   const boSuggest = (q: number, pending: Recipe[]): Suggestion[] => {
     const m = prepareRound();

@@ -30,6 +30,9 @@ export interface LatencyRow {
   coldMs: { median: number; p90: number };
   warmMs: { median: number; p90: number };
   fitMs: { median: number; p90: number };
+  /** CPU time (user + system of this process, process.cpuUsage) of the same calls: the figure to read on a shared machine. */
+  cpuColdMs: { median: number; p90: number };
+  cpuWarmMs: { median: number; p90: number };
 }
 
 export interface LatencyResult {
@@ -42,6 +45,12 @@ export interface LatencyResult {
 }
 
 const stats = (v: number[]): { median: number; p90: number } => ({ median: Math.round(median(v)), p90: Math.round(quantile(v, 0.9)) });
+
+/** CPU milliseconds (user + system) since `since`. */
+const cpuMsSince = (since: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 
 export async function runLatencyBenchmark(cfg: LatencyConfig, progress: Progress): Promise<LatencyResult> {
   const environment = runEnvironment();
@@ -56,6 +65,8 @@ export async function runLatencyBenchmark(cfg: LatencyConfig, progress: Progress
     const cold: number[] = [];
     const warm: number[] = [];
     const fit: number[] = [];
+    const cpuCold: number[] = [];
+    const cpuWarm: number[] = [];
     for (let rep = 0; rep < cfg.reps; rep++) {
       const rng = new Rng(1000 * n + rep);
       const spec = analyticSpec(fn, n + 2 * cfg.q + 5, 5);
@@ -71,20 +82,24 @@ export async function runLatencyBenchmark(cfg: LatencyConfig, progress: Progress
       const first = observe(n);
       await agent.ingest(first);
       let t = performance.now();
+      let c = process.cpuUsage();
       await agent.suggest(cfg.q, []);
       cold.push(performance.now() - t);
+      cpuCold.push(cpuMsSince(c));
       await agent.ingest(observe(cfg.q));
       t = performance.now();
+      c = process.cpuUsage();
       await agent.suggest(cfg.q, []);
       warm.push(performance.now() - t);
+      cpuWarm.push(cpuMsSince(c));
       const X = fromRows(first.map((o) => Array.from({ length: d }, (_, j) => o.recipe[`x${j + 1}`] as number)));
       t = performance.now();
       GaussianProcess.fit(X, first.map((o) => -(o.objectives.f as number)), { seed: rep });
       fit.push(performance.now() - t);
       done++;
-      progress.tick(done, total, `n = ${n} rep ${rep + 1}: cold ${Math.round(cold[cold.length - 1] as number)} ms, warm ${Math.round(warm[warm.length - 1] as number)} ms`);
+      progress.tick(done, total, `n = ${n} rep ${rep + 1}: cold ${Math.round(cold[cold.length - 1] as number)} ms (CPU ${Math.round(cpuCold[cpuCold.length - 1] as number)}), warm ${Math.round(warm[warm.length - 1] as number)} ms (CPU ${Math.round(cpuWarm[cpuWarm.length - 1] as number)})`);
     }
-    rows.push({ n, reps: cfg.reps, coldMs: stats(cold), warmMs: stats(warm), fitMs: stats(fit) });
+    rows.push({ n, reps: cfg.reps, coldMs: stats(cold), warmMs: stats(warm), fitMs: stats(fit), cpuColdMs: stats(cpuCold), cpuWarmMs: stats(cpuWarm) });
   }
   const at = (n: number): number => rows.find((r) => r.n === n)?.coldMs.median ?? NaN;
   return {
@@ -109,11 +124,11 @@ export function latencyMarkdown(r: LatencyResult): string {
     `Machine: ${r.environment.cpus} cores (${r.environment.cpuModel}), load average at start ${r.environment.loadAverage.join(' / ')}. ` +
       'cold = first proposal of a fresh agent (hyper-parameters fitted from prior samples); warm = next proposal (warm-started fit); fit = GP fit alone (cold).',
     '',
-    '| n | suggest cold median (p90) ms | suggest warm median (p90) ms | GP fit alone median ms | acquisition ≈ cold − fit ms |',
-    '| ---: | ---: | ---: | ---: | ---: |',
+    '| n | suggest cold median (p90) ms | suggest warm median (p90) ms | CPU cold median (p90) ms | CPU warm median (p90) ms | GP fit alone median ms | acquisition ≈ cold − fit ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of r.rows)
-    lines.push(`| ${row.n} | ${row.coldMs.median} (${row.coldMs.p90}) | ${row.warmMs.median} (${row.warmMs.p90}) | ${row.fitMs.median} | ${Math.max(0, row.coldMs.median - row.fitMs.median)} |`);
+    lines.push(`| ${row.n} | ${row.coldMs.median} (${row.coldMs.p90}) | ${row.warmMs.median} (${row.warmMs.p90}) | ${row.cpuColdMs.median} (${row.cpuColdMs.p90}) | ${row.cpuWarmMs.median} (${row.cpuWarmMs.p90}) | ${row.fitMs.median} | ${Math.max(0, row.coldMs.median - row.fitMs.median)} |`);
   lines.push('');
   lines.push(`Targets: n = 200 under 500 ms: ${r.targets.met200 === null ? 'not measured' : r.targets.met200 ? 'met' : 'missed'} (${r.targets.n200ColdMs} ms); ` +
     `n = 1000 under 5000 ms: ${r.targets.met1000 === null ? 'not measured' : r.targets.met1000 ? 'met' : 'missed'} (${r.targets.n1000ColdMs} ms).`);

@@ -118,6 +118,9 @@ export async function runLabTask(task: LabTask): Promise<LabRunResult> {
       logger: silentLogger,
       seed: task.seed,
       outDir: path.join(dir, 'out'),
+      // The simulated lab's journal goes next to the (in-memory) database's folder name: a per-run folder, so two runs
+      // of the same campaign and seed (two arms at once) never share one (they did under ./memory:.lab/).
+      dbDir: path.join(dir, 'db'),
       clock: 'instant',
       transport: task.transport,
       faultRate: task.faultRate,

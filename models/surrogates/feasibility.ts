@@ -1,7 +1,8 @@
 import { Rng } from '../../src/domain/random.ts';
-import { cholesky, logDetFromCholesky, selectRows, solveLower, solveLowerTranspose, zeros } from '../linalg/index.ts';
+import { selectRows, solveLower, solveLowerTranspose, zeros } from '../linalg/index.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { dLogNormCdf, logNormCdf, normQuantile } from '../stats/normal.ts';
+import { laplaceMode } from './laplace.ts';
 import { kernelDerivR2, kernelValue, scaledSqDist } from './kernels.ts';
 
 /**
@@ -117,61 +118,9 @@ export function fitFeasibility(X: Matrix, feasible: ArrayLike<boolean>, opts: Fe
   };
 }
 
-/** Newton iterations for the mode of p(f | t) with probit likelihood (f = m0 + f̃, f̃ ~ GP(0, K)). */
+/** The Laplace mode (models/surrogates/laplace.ts: undamped Newton, at most 50 steps) in this model's terms. */
 function laplace(K: Matrix, t: Float64Array, m0: number): LaplaceFit | undefined {
-  const n = t.length;
-  let fT = new Float64Array(n); // f̃
-  let a = new Float64Array(n);
-  const sqrtW = new Float64Array(n);
-  const gradLog = new Float64Array(n);
-  const B = zeros(n, n);
-  let L = zeros(n, n);
-  let psiOld = -Infinity;
-  /** Sets W^½ and ∇log p at the latent values `fT` and factors B = I + W^½ K W^½; false when B is not positive definite. */
-  const factorAt = (): boolean => {
-    for (let i = 0; i < n; i++) {
-      const f = m0 + (fT[i] as number);
-      const ti = t[i] as number;
-      const r = dLogNormCdf(ti * f);
-      gradLog[i] = ti * r;
-      sqrtW[i] = Math.sqrt(Math.max(r * (r + ti * f), 1e-12));
-    }
-    for (let i = 0; i < n; i++)
-      for (let k = 0; k < n; k++) B.data[i * n + k] = (i === k ? 1 : 0) + (sqrtW[i] as number) * (K.data[i * n + k] as number) * (sqrtW[k] as number);
-    try {
-      L = cholesky(B).L;
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (let iter = 0; iter < 50; iter++) {
-    if (!factorAt()) return undefined;
-    const b = Float64Array.from(fT, (v, i) => (sqrtW[i] as number) ** 2 * v + (gradLog[i] as number));
-    const Kb = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += (K.data[i * n + k] as number) * (b[k] as number);
-      Kb[i] = s * (sqrtW[i] as number);
-    }
-    const c = solveLowerTranspose(L, solveLower(L, Kb));
-    const aNew = Float64Array.from(b, (v, i) => v - (sqrtW[i] as number) * (c[i] as number));
-    const fNew = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += (K.data[i * n + k] as number) * (aNew[k] as number);
-      fNew[i] = s;
-    }
-    let psi = 0;
-    for (let i = 0; i < n; i++) psi += -0.5 * (aNew[i] as number) * (fNew[i] as number) + logNormCdf((t[i] as number) * (m0 + (fNew[i] as number)));
-    a = aNew;
-    fT = fNew;
-    if (Math.abs(psi - psiOld) < 1e-10 * Math.max(1, Math.abs(psi))) break;
-    psiOld = psi;
-  }
-  // Final W, gradient and factor at the mode.
-  if (!factorAt()) return undefined;
-  let logMl = -0.5 * logDetFromCholesky(L);
-  for (let i = 0; i < n; i++) logMl += -0.5 * (a[i] as number) * (fT[i] as number) + logNormCdf((t[i] as number) * (m0 + (fT[i] as number)));
-  return { logMl, fHat: Float64Array.from(fT, (v) => v + m0), L, sqrtW, gradLog };
+  const lm = laplaceMode(K, t, m0, { maxIterations: 50 });
+  if (!lm) return undefined;
+  return { logMl: lm.logZ, fHat: Float64Array.from(lm.fT, (v) => v + m0), L: lm.L, sqrtW: lm.sqrtW, gradLog: lm.gradLog };
 }

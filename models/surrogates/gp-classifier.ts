@@ -1,9 +1,10 @@
 import { Rng } from '../../src/domain/random.ts';
-import { cholesky, inverseFromCholesky, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
+import { inverseFromCholesky, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
 import { forwardSquaredNorm, kernelColumn, scaledRow, scaleRows } from './gp-batch.ts';
 import { dLogNormCdf, logNormCdf, normQuantile } from '../stats/normal.ts';
+import { laplaceMode } from './laplace.ts';
 import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, type LogNormal } from './priors.ts';
 
 /**
@@ -79,16 +80,6 @@ function kernelMatrix(X: Matrix, invL2: Float64Array, s2: number): Matrix {
   return K;
 }
 
-/** Probit log-likelihood derivatives at latent f for label t = ±1: d1 = ∂/∂f, w = −∂²/∂f², d3 = ∂³/∂f³. */
-function probit(t: number, f: number): { d1: number; w: number; d3: number } {
-  const z = t * f;
-  const r = dLogNormCdf(z); // φ(z)/Φ(z)
-  const d1 = t * r;
-  const w = r * (r + z);
-  const d3 = t * (r * (2 * r + z) * (z + r) - r);
-  return { d1, w, d3 };
-}
-
 /**
  * Laplace approximation at θ: Newton iterations for the mode of p(f̃ | t) (f = m0 + f̃, f̃ ~ GP(0, K)), the
  * approximate log evidence and, when asked, its gradient (R&W algorithm 5.1).
@@ -99,72 +90,10 @@ export function laplaceEvidence(p: Problem, theta: ArrayLike<number>, withGrad: 
   const invL2 = Float64Array.from({ length: d }, (_, j) => Math.exp(-2 * (theta[j] as number)));
   const s2 = Math.exp(theta[d] as number);
   const K = kernelMatrix(X, invL2, s2);
-  let fT: Float64Array = start && start.length === n ? Float64Array.from(start) : new Float64Array(n);
-  const sqrtW = new Float64Array(n);
-  const gradLog = new Float64Array(n);
-  const d3 = new Float64Array(n);
-  let L = zeros(n, n);
-  let a = new Float64Array(n);
-  const factorAt = (): boolean => {
-    for (let i = 0; i < n; i++) {
-      const q = probit(t[i] as number, m0 + (fT[i] as number));
-      gradLog[i] = q.d1;
-      sqrtW[i] = Math.sqrt(Math.max(q.w, 1e-12));
-      d3[i] = q.d3;
-    }
-    const B = zeros(n, n);
-    for (let i = 0; i < n; i++)
-      for (let k = 0; k <= i; k++) B.data[i * n + k] = (i === k ? 1 : 0) + (sqrtW[i] as number) * (K.data[i * n + k] as number) * (sqrtW[k] as number);
-    try {
-      L = cholesky(B).L;
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const psiOf = (aa: Float64Array, ff: Float64Array): number => {
-    let psi = 0;
-    for (let i = 0; i < n; i++) psi += -0.5 * (aa[i] as number) * (ff[i] as number) + logNormCdf((t[i] as number) * (m0 + (ff[i] as number)));
-    return psi;
-  };
-  let psiOld = -Infinity;
-  for (let iter = 0; iter < 60; iter++) {
-    if (!factorAt()) return undefined;
-    const b = Float64Array.from(fT, (v, i) => (sqrtW[i] as number) ** 2 * v + (gradLog[i] as number));
-    const Kb = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += (K.data[i * n + k] as number) * (b[k] as number);
-      Kb[i] = s * (sqrtW[i] as number);
-    }
-    const c = solveLowerTranspose(L, solveLower(L, Kb));
-    let aNew = Float64Array.from(b, (v, i) => v - (sqrtW[i] as number) * (c[i] as number));
-    const matK = (v: Float64Array): Float64Array => {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let k = 0; k < n; k++) s += (K.data[i * n + k] as number) * (v[k] as number);
-        out[i] = s;
-      }
-      return out;
-    };
-    let fNew = matK(aNew);
-    let psi = psiOf(aNew, fNew);
-    // Damped step when the full Newton step does not increase the objective.
-    for (let h = 0; h < 8 && psi < psiOld - 1e-12; h++) {
-      aNew = Float64Array.from(aNew, (v, i) => 0.5 * (v + (a[i] as number)));
-      fNew = matK(aNew);
-      psi = psiOf(aNew, fNew);
-    }
-    a = aNew;
-    fT = fNew;
-    if (Math.abs(psi - psiOld) < 1e-10 * Math.max(1, Math.abs(psi))) break;
-    psiOld = psi;
-  }
-  if (!factorAt()) return undefined;
-  let logZ = 0;
-  for (let i = 0; i < n; i++) logZ += -0.5 * (a[i] as number) * (fT[i] as number) + logNormCdf((t[i] as number) * (m0 + (fT[i] as number))) - Math.log(L.data[i * n + i] as number);
-  const mode = { fT, gradLog: Float64Array.from(gradLog), sqrtW: Float64Array.from(sqrtW), L };
+  const lm = laplaceMode(K, t, m0, { maxIterations: 60, damped: true, ...(start ? { start } : {}) });
+  if (!lm) return undefined;
+  const { fT, gradLog, sqrtW, d3, L, logZ } = lm;
+  const mode = { fT, gradLog, sqrtW, L };
   if (!withGrad) return { logZ, mode };
 
   // R = W½ B⁻¹ W½; C = L⁻¹ W½ K; s2v = ∂log q/∂f̂ = ½ (diag K − diag CᵀC) ∘ ∇³ log p (−½ log|B| depends on f̂

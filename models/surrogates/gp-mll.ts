@@ -1,7 +1,7 @@
 import { cholesky, choleskySolve, inverseFromCholesky, logDetFromCholesky, NotPositiveDefiniteError, zeros } from '../linalg/index.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { kernelDerivR2, kernelValue, type KernelKind } from './kernels.ts';
-import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, NOISE_FLOOR, NOISE_PRIOR } from './priors.ts';
+import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, NOISE_FLOOR, NOISE_PRIOR, type HyperPriors, type LogNormal } from './priors.ts';
 
 /**
  * The MAP objective of an exact GP: −(log p(y | θ) + log p(θ)) / n, with its analytic gradient.
@@ -27,6 +27,8 @@ export interface MllProblem {
    * Default: every input its own (ARD); all zeros is an isotropic kernel.
    */
   groups?: readonly number[];
+  /** Replacements of the default priors (ADR 0052): per lengthscale group, noise variance, outputscale. */
+  priors?: HyperPriors;
 }
 
 /** Validates lengthscale groups for d inputs; undefined means one group per input (ARD). Returns the group count. */
@@ -86,7 +88,9 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const nLs = layout.lengthscales;
   const group = Int32Array.from({ length: d }, (_, j) => problem.groups?.[j] ?? j);
   const D2 = pairwiseSquaredDiffs(X);
-  const lsPrior = lengthscalePrior(d);
+  const lsPriors: LogNormal[] = Array.from({ length: nLs }, (_, g) => problem.priors?.lengthscale?.[g] ?? lengthscalePrior(d));
+  const noisePrior = problem.priors?.noise ?? NOISE_PRIOR;
+  const outputscalePrior = problem.priors?.outputscale;
   const usePriors = problem.usePriors ?? true;
   const K = zeros(n, n);
   const Lbuf = zeros(n, n);
@@ -131,8 +135,9 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     const logMl = -0.5 * quad - 0.5 * logDetFromCholesky(L) - 0.5 * n * Math.log(2 * Math.PI);
     let logPrior = 0;
     if (usePriors) {
-      for (let j = 0; j < nLs; j++) logPrior += logNormalLogPdf(lsPrior, Math.exp(theta[j] as number));
-      if (layout.noise !== undefined) logPrior += logNormalLogPdf(NOISE_PRIOR, noise);
+      for (let j = 0; j < nLs; j++) logPrior += logNormalLogPdf(lsPriors[j] as LogNormal, Math.exp(theta[j] as number));
+      if (layout.noise !== undefined) logPrior += logNormalLogPdf(noisePrior, noise);
+      if (layout.outputscale !== undefined && outputscalePrior) logPrior += logNormalLogPdf(outputscalePrior, s2);
     }
     const value = -(logMl + logPrior) / n;
     if (!grad) return value;
@@ -163,20 +168,21 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
       const t = group[j] as number;
       grad[t] = (grad[t] as number) + (gl[j] as number) * (invL2[j] as number) / n;
     }
-    if (usePriors) for (let j = 0; j < nLs; j++) grad[j] = (grad[j] as number) - logNormalDLogPdfDLogV(lsPrior, Math.exp(theta[j] as number)) / n;
+    if (usePriors) for (let j = 0; j < nLs; j++) grad[j] = (grad[j] as number) - logNormalDLogPdfDLogV(lsPriors[j] as LogNormal, Math.exp(theta[j] as number)) / n;
     let sumAlpha = 0;
     for (let i = 0; i < n; i++) sumAlpha += alpha[i] as number;
     grad[layout.mean] = -sumAlpha / n;
     if (layout.noise !== undefined) {
       const dMl = 0.5 * trW * noiseExcess;
-      const dPrior = usePriors ? logNormalDLogPdfDLogV(NOISE_PRIOR, noise) * (noiseExcess / noise) : 0;
+      const dPrior = usePriors ? logNormalDLogPdfDLogV(noisePrior, noise) * (noiseExcess / noise) : 0;
       grad[layout.noise] = -(dMl + dPrior) / n;
     }
     if (layout.outputscale !== undefined) {
       // ∂K/∂log s² = s²·K_f (diagonal K_f = 1).
       let diag = 0;
       for (let i = 0; i < n; i++) diag += (alpha[i] as number) ** 2 - (Kinv.data[i * n + i] as number);
-      grad[layout.outputscale] = -(0.5 * s2 * (sumWKf + diag)) / n;
+      const dPrior = usePriors && outputscalePrior ? logNormalDLogPdfDLogV(outputscalePrior, s2) : 0;
+      grad[layout.outputscale] = -(0.5 * s2 * (sumWKf + diag) + dPrior) / n;
     }
     return value;
   };

@@ -5,7 +5,7 @@ import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
 import { fitStandardizer, type Standardizer } from '../transforms/outcome.ts';
 import { createMllEvaluator, lengthscaleGroupCount, thetaLayout } from './gp-mll.ts';
 import { kernelDerivR2, kernelValue, scaledSqDist, type KernelKind } from './kernels.ts';
-import { LENGTHSCALE_MIN, lengthscalePrior, logNormalMode, NOISE_FLOOR, NOISE_PRIOR } from './priors.ts';
+import { LENGTHSCALE_MIN, lengthscalePrior, logNormalMode, NOISE_FLOOR, NOISE_PRIOR, type HyperPriors, type LogNormal } from './priors.ts';
 
 /**
  * Exact Gaussian-process regression with today's BoTorch defaults: standardised outcomes, constant mean, ARD RBF
@@ -53,6 +53,8 @@ export interface GpFitOptions {
   maxIterations?: number;
   /** Fit hyper-parameters on at most this many points (a seeded random subset), then condition on all (default 300). */
   maxFitPoints?: number;
+  /** Replacements of the default hyper-parameter priors (per lengthscale group, noise, outputscale; ADR 0052). */
+  priors?: HyperPriors;
   /** Skip the MAP fit and use `warmStart` as is. */
   fixedHyperparameters?: boolean;
   seed?: number;
@@ -400,7 +402,7 @@ function fitHyperparameters(
     yf = Float64Array.from(idx, (i) => yModel[i] as number);
     if (fixedNoise) noiseF = Float64Array.from(idx, (i) => fixedNoise[i] as number);
   }
-  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale, usePriors: opts.usePriors, groups });
+  const evaluator = createMllEvaluator({ X: Xf, y: yf, kernel, fixedNoise: noiseF, learnOutputscale, usePriors: opts.usePriors, groups, priors: opts.priors });
   const lower = new Float64Array(layout.size);
   const upper = new Float64Array(layout.size);
   for (let j = 0; j < nLs; j++) {
@@ -442,18 +444,28 @@ function fitHyperparameters(
   });
 
   const lsPrior = lengthscalePrior(d);
+  const groupPrior = (g: number): LogNormal => opts.priors?.lengthscale?.[g] ?? lsPrior;
+  const noisePrior = opts.priors?.noise ?? NOISE_PRIOR;
+  const osPrior = opts.priors?.outputscale;
   const starts: Float64Array[] = [];
   if (opts.warmStart && opts.warmStart.lengthscales.length === d) starts.push(toTheta(opts.warmStart));
   const modeIndex = starts.length;
-  starts.push(toTheta({ lengthscales: new Array(d).fill(logNormalMode(lsPrior)), noise: logNormalMode(NOISE_PRIOR) + NOISE_FLOOR, mean: 0, outputscale: 1 }));
+  starts.push(
+    toTheta({
+      lengthscales: Array.from({ length: d }, (_, j) => logNormalMode(groupPrior(group(j)))),
+      noise: logNormalMode(noisePrior) + NOISE_FLOOR,
+      mean: 0,
+      outputscale: osPrior ? Math.exp(osPrior.mu) : 1,
+    }),
+  );
   const nSamples = opts.priorSamples ?? (opts.warmStart ? 4 : 8);
   for (let s = 0; s < nSamples; s++) {
     starts.push(
       toTheta({
-        lengthscales: ((draws) => Array.from({ length: d }, (_, j) => draws[group(j)] as number))(Array.from({ length: nLs }, () => Math.exp(lsPrior.mu + lsPrior.sigma * rng.normal()))),
-        noise: NOISE_FLOOR + Math.exp(NOISE_PRIOR.mu + NOISE_PRIOR.sigma * rng.normal()),
+        lengthscales: ((draws) => Array.from({ length: d }, (_, j) => draws[group(j)] as number))(Array.from({ length: nLs }, (_, g) => Math.exp(groupPrior(g).mu + groupPrior(g).sigma * rng.normal()))),
+        noise: NOISE_FLOOR + Math.exp(noisePrior.mu + noisePrior.sigma * rng.normal()),
         mean: 0,
-        outputscale: 1,
+        outputscale: osPrior ? Math.exp(osPrior.mu + osPrior.sigma * rng.normal()) : 1,
       }),
     );
   }

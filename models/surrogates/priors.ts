@@ -12,6 +12,17 @@ export function lengthscalePrior(d: number): LogNormal {
   return { mu: Math.SQRT2 + 0.5 * Math.log(Math.max(1, d)), sigma: Math.sqrt(3) };
 }
 
+/**
+ * Replacements of the default priors (ADR 0052). `lengthscale[g]`: the prior of lengthscale group g (undefined entries
+ * keep the default); `noise`: of the noise variance in model space; `outputscale`: of the kernel variance (only used
+ * when an outputscale is learnt; without it a learnt outputscale has a flat prior).
+ */
+export interface HyperPriors {
+  lengthscale?: readonly (LogNormal | undefined)[];
+  noise?: LogNormal;
+  outputscale?: LogNormal;
+}
+
 export const NOISE_PRIOR: LogNormal = { mu: -4, sigma: 1 };
 export const NOISE_FLOOR = 1e-4;
 export const LENGTHSCALE_MIN = 0.025;

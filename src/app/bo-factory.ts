@@ -14,5 +14,7 @@ export function createBo(ctx: AgentContext): JudgingAgent {
     ...(s.mixturePresence !== undefined ? { mixturePresence: s.mixturePresence } : {}),
     ...(s.feasibilityModel !== undefined ? { feasibility: s.feasibilityModel } : {}),
     ...(s.coldRefitEvery !== undefined ? { coldRefitEvery: s.coldRefitEvery } : {}),
+    ...(s.gpPriors !== undefined ? { gpPriors: s.gpPriors } : {}),
+    ...(s.exploreShare !== undefined ? { exploreShare: s.exploreShare } : {}),
   });
 }

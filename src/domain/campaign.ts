@@ -232,6 +232,20 @@ export const campaignSpecSchema = strictObject({
         feasibilityModel: z.enum(['per-code', 'isotropic']).optional(),
         /** Refit the BO agent's GP hyper-parameters cold (multi-start) every this many fits, keeping the better fit (default 5, 0 = never; ADR 0047). */
         coldRefitEvery: z.number().int().nonnegative().optional(),
+        /**
+         * Hyper-parameter priors of the BO agent's GPs (ADR 0052): `outputscale: learn` fits the kernel variance,
+         * `noiseSd` states the primary objective's measurement noise SD (its units), `mixtureLengthscale` a LogNormal
+         * prior (median, sigma of the log) for the mixture fractions' lengthscale.
+         */
+        gpPriors: z
+          .strictObject({
+            outputscale: z.enum(['fixed', 'learn']).optional(),
+            noiseSd: z.number().positive().optional(),
+            mixtureLengthscale: z.strictObject({ median: z.number().positive().max(10), sigma: z.number().positive().max(5) }).optional(),
+          })
+          .optional(),
+        /** Share of BO proposals (0 … 0.5) that explore mixtures far from every measured one at the incumbent's other parameters (ADR 0052). */
+        exploreShare: z.number().min(0).max(0.5).optional(),
       })
       .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
   })
