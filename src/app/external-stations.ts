@@ -33,7 +33,7 @@ const brokerSchema = strictObject({
   password: z.string().optional(),
   protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
   /** PEM files relative to the stations file: `caFile`, `certFile`, `keyFile`; `rejectUnauthorized` (default true). */
-  tls: mqttTlsSchema.strict().optional(),
+  tls: mqttTlsSchema.optional(),
 });
 const echemSchema = opcuaEndpointSchema.extend({
   /** Functional unit (cell) on that station. */

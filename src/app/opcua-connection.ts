@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { OpcuaCertificateIdentity, OpcuaConnectionOptions } from '../../drivers/transport/opcua-client.ts';
 import { checkClientSecurity, defaultPolicy, endpointHost, isLoopbackHost, securityModeSchema, securityPolicySchema } from '../../drivers/transport/opcua-security.ts';
 import type { Config } from '../config/index.ts';
-import type { Logger } from '../domain/index.ts';
+import { strictObject, type Logger } from '../domain/index.ts';
 
 /**
  * How labloop reaches one OPC UA endpoint, as the stations file and `labloop devices` describe it: security mode and
@@ -14,14 +14,14 @@ import type { Logger } from '../domain/index.ts';
  * certificate seen for the first time is trusted (always on loopback; elsewhere only with `trustServerCertificate`,
  * otherwise it lands in the PKI's rejected folder until someone moves it to trusted).
  */
-export const opcuaEndpointSchema = z.strictObject({
+export const opcuaEndpointSchema = strictObject({
   endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s/]+/, 'an opc.tcp:// endpoint URL'),
   securityMode: securityModeSchema.default('None'),
   securityPolicy: securityPolicySchema.optional(),
   allowInsecure: z.boolean().default(false),
   trustServerCertificate: z.boolean().default(false),
-  user: z.strictObject({ username: z.string().min(1), password: z.string().optional() }).optional(),
-  certificate: z.strictObject({ certificate: z.string().min(1), privateKey: z.string().min(1) }).optional(),
+  user: strictObject({ username: z.string().min(1), password: z.string().optional() }).optional(),
+  certificate: strictObject({ certificate: z.string().min(1), privateKey: z.string().min(1) }).optional(),
 });
 export type OpcuaEndpointSpec = z.infer<typeof opcuaEndpointSchema>;
 
