@@ -7,6 +7,7 @@
  *   warm    warm start: dry runs on landscape 2026, the generator pre-trained on rows of a related landscape
  *           (--prior-landscape, default 2027), against cold BO and the control cold BO + prior sampler, paired on seeds
  *           (judged by the truth, as bench:lab); --arms bo,bo+prior-cold,bo+prior,bo+cvae picks arms
+ *   diversity  q = 8 batch diversity and quality of BO, BO + prior sampler, BO + CVAE after the same 24 truth rows
  * Usage: npm run bench:generative -- [--sections timing,models,warm] [--seeds 1-3] [--trials 48] [--arms …] [--name suffix] [--out dir]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBoAgent } from '../agents/bo-agent.ts';
+import { createGenerativeAgent } from '../agents/generative-agent.ts';
+import { createInlineTrainer } from '../src/app/generative-trainer.ts';
 import { coverage, nearestDistances, uniqueness, wasserstein1d } from '../models/generative/metrics.ts';
 import { createRecipeCodec } from '../models/generative/recipe-codec.ts';
 import { selectTfBackend } from '../models/generative/tf-backend.ts';
@@ -185,6 +188,66 @@ if (sections.has('models')) {
   }
   md.push('', 'COV at δ = 0.1 (RMS difference per normalised feature column) against the training rows that meet the target; W1 between the true η10 of the samples and of those rows; hit rate: samples whose true η10 meets the target (a uniform draw: 10 %).', '');
   json['models'] = table;
+}
+
+if (sections.has('diversity')) {
+  // q = 8 batch diversity: after the same 24 truth rows per seed, one batch of 8 from each arm; diversity = mean
+  // pairwise RMS distance per normalised feature column (codec space), quality = the batch's true η10.
+  const codec = createRecipeCodec(spec);
+  const F = codec.dim;
+  const divArms: { name: string; generative?: Record<string, unknown> }[] = [
+    { name: 'bo' },
+    { name: 'bo+prior', generative: { model: 'prior', share: 0.5, minObservations: 5 } },
+    { name: 'bo+cvae', generative: { model: 'cvae', share: 0.5, minObservations: 5, trainingSteps: 300 } },
+  ];
+  const rowsOut: { arm: string; seed: number; diversity: number; meanTrue: number; bestTrue: number; failures: number }[] = [];
+  for (const seed of seeds) {
+    const obs = truthRows(24, LANDSCAPE, 500 + seed);
+    for (const arm of divArms) {
+      log(`diversity: seed ${seed}, ${arm.name}`);
+      const armSpec = campaignSpecSchema.parse({ ...spec, strategy: { ...spec.strategy, ...(arm.generative ? { agent: 'generative', generative: arm.generative } : {}) } });
+      let k = 0;
+      const ctx = { spec: armSpec, seed, newId: () => `d${++k}` };
+      const judge = createBoAgent(ctx);
+      const agent = arm.generative
+        ? createGenerativeAgent(ctx, { judge, trainer: createInlineTrainer({ backend: 'wasm' }), prepareSampling: async () => selectTfBackend('wasm'), settings: arm.generative })
+        : judge;
+      await agent.ingest(obs);
+      const batch = await agent.suggest(8, []);
+      const x = codec.encode(batch.map((b) => b.recipe));
+      let sum = 0;
+      let pairs = 0;
+      for (let a = 0; a < batch.length; a++)
+        for (let b = a + 1; b < batch.length; b++) {
+          let d2 = 0;
+          for (let j = 0; j < F; j++) d2 += ((x[a * F + j] as number) - (x[b * F + j] as number)) ** 2;
+          sum += Math.sqrt(d2 / F);
+          pairs++;
+        }
+      const truths = batch.map((b) => truthOf(b.recipe, LANDSCAPE));
+      const values = truths.filter((t) => !t.failure).map((t) => t.eta10);
+      rowsOut.push({
+        arm: arm.name,
+        seed,
+        diversity: sum / Math.max(1, pairs),
+        meanTrue: values.reduce((a, v) => a + v, 0) / Math.max(1, values.length),
+        bestTrue: Math.min(...values),
+        failures: truths.length - values.length,
+      });
+      json['diversity'] = rowsOut;
+      writeResults();
+    }
+  }
+  const med = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+  };
+  md.push(`### q = 8 batch diversity (24 uniform truth rows of landscape ${LANDSCAPE} per seed; ${seeds.length} seeds; medians)`, '', '| arm | diversity (mean pairwise RMS, normalised) | mean true η10 of the batch, V | best true η10 of the batch, V | failures per batch |', '| --- | --- | --- | --- | --- |');
+  for (const arm of divArms) {
+    const rs = rowsOut.filter((r) => r.arm === arm.name);
+    md.push(`| ${arm.name} | ${med(rs.map((r) => r.diversity)).toFixed(3)} | ${med(rs.map((r) => r.meanTrue)).toFixed(4)} | ${med(rs.map((r) => r.bestTrue)).toFixed(4)} | ${med(rs.map((r) => r.failures))} |`);
+  }
+  md.push('');
 }
 
 if (sections.has('warm')) {
