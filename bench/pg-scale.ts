@@ -4,7 +4,7 @@
  * the campaign row FOR SHARE and checks the owner) with its projections — publishing D documents per campaign in
  * event-loop batches. Reports documents/s over all processes, the lease-statement latency, and the CPU of the
  * labloop processes (process.cpuUsage), so the database's share can be told from ours.
- * Usage: node --import tsx bench/pg-scale.ts [--procs 1,2,4] [--campaigns 4] [--docs 2000]
+ * Usage: npm run bench:pg-scale -- [--procs 1,2,4] [--campaigns 4] [--docs 2000]
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
