@@ -33,6 +33,8 @@ export async function startConsoleDryRun(opts: {
   approval?: 'auto' | 'human';
   faultRate?: number;
   seed?: number;
+  /** Consecutive failures after which a station is quarantined (the campaign's default when absent). */
+  quarantineAfter?: number;
   agent?: 'bo' | 'random' | 'sobol-gp' | 'hybrid';
   /** The hybrid agent's planner settings. */
   planner?: Partial<PlannerStrategy>;
@@ -48,7 +50,7 @@ export async function startConsoleDryRun(opts: {
     objectives: [...base.objectives, ...(opts.extraObjectives ?? [])],
     budget: { ...base.budget, trials: opts.trials },
     stations: { pairs: opts.stations },
-    strategy: { ...base.strategy, agent: opts.agent ?? 'random', approval: opts.approval ?? 'auto', ...(opts.planner ? { planner: plannerStrategySchema.parse(opts.planner) } : {}) },
+    strategy: { ...base.strategy, agent: opts.agent ?? 'random', approval: opts.approval ?? 'auto', ...(opts.quarantineAfter !== undefined ? { quarantineAfter: opts.quarantineAfter } : {}), ...(opts.planner ? { planner: plannerStrategySchema.parse(opts.planner) } : {}) },
   };
   const config = loadConfig(opts.env ?? {}, { pgliteDir: 'memory://', logLevel: 'silent' });
   let release!: () => void;
