@@ -3,6 +3,7 @@ import { selectRows, solveLower, solveLowerTranspose, zeros } from '../linalg/in
 import type { Matrix } from '../linalg/index.ts';
 import { dLogNormCdf, logNormCdf, normQuantile } from '../stats/normal.ts';
 import { laplaceMode } from './laplace.ts';
+import { subsampleKeeping } from './subsample.ts';
 import { kernelDerivR2, kernelValue, scaledSqDist } from './kernels.ts';
 
 /**
@@ -42,9 +43,12 @@ export function fitFeasibility(X: Matrix, feasible: ArrayLike<boolean>, opts: Fe
   let idx = Array.from({ length: X.n }, (_, i) => i);
   const maxPoints = opts.maxPoints ?? 300;
   if (idx.length > maxPoints) {
-    const bad = idx.filter((i) => !feasible[i]);
-    const good = rng.shuffle(idx.filter((i) => feasible[i])).slice(0, Math.max(0, maxPoints - bad.length));
-    idx = [...bad.slice(0, maxPoints), ...good].sort((a, b) => a - b);
+    idx = subsampleKeeping(
+      idx.filter((i) => !feasible[i]),
+      idx.filter((i) => feasible[i]),
+      maxPoints,
+      rng,
+    );
   }
   const Xt = selectRows(X, idx);
   const t = Float64Array.from(idx, (i) => (feasible[i] ? 1 : -1));

@@ -5,6 +5,7 @@ import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
 import { forwardSquaredNorm, kernelColumn, scaledRow, scaleRows } from './gp-batch.ts';
 import { dLogNormCdf, logNormCdf, normQuantile } from '../stats/normal.ts';
 import { laplaceMode } from './laplace.ts';
+import { subsampleKeeping } from './subsample.ts';
 import { lengthscalePrior, logNormalDLogPdfDLogV, logNormalLogPdf, type LogNormal } from './priors.ts';
 
 /**
@@ -162,7 +163,7 @@ export function fitGpClassifier(X: Matrix, positive: ArrayLike<boolean>, opts: G
     const pos = idx.filter((i) => positive[i]);
     const neg = idx.filter((i) => !positive[i]);
     const [rare, common] = pos.length <= neg.length ? [pos, neg] : [neg, pos];
-    idx = [...rare.slice(0, maxPoints), ...rng.shuffle(common).slice(0, Math.max(0, maxPoints - rare.length))].sort((a, b) => a - b);
+    idx = subsampleKeeping(rare, common, maxPoints, rng);
   }
   const Xt = selectRows(X, idx);
   const t = Float64Array.from(idx, (i) => (positive[i] ? 1 : -1));
