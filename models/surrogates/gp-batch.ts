@@ -1,4 +1,4 @@
-import type { Matrix } from '../linalg/index.ts';
+import { dotRange, type Matrix } from '../linalg/index.ts';
 import type { KernelKind } from './kernels.ts';
 import type { GaussianProcess } from './gp.ts';
 
@@ -59,20 +59,7 @@ export function forwardSquaredNorm(L: Float64Array, n: number, b: Float64Array, 
   let vv = 0;
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    // Four partial sums: the dot product is bound by the latency of one add chain otherwise.
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let j = 0;
-    for (; j + 3 < i; j += 4) {
-      s0 += (L[ri + j] as number) * (v[j] as number);
-      s1 += (L[ri + j + 1] as number) * (v[j + 1] as number);
-      s2 += (L[ri + j + 2] as number) * (v[j + 2] as number);
-      s3 += (L[ri + j + 3] as number) * (v[j + 3] as number);
-    }
-    for (; j < i; j++) s0 += (L[ri + j] as number) * (v[j] as number);
-    const vi = ((b[i] as number) - (s0 + s1 + (s2 + s3))) / (L[ri + i] as number);
+    const vi = ((b[i] as number) - dotRange(L, ri, v, 0, i)) / (L[ri + i] as number);
     v[i] = vi;
     vv += vi * vi;
   }
