@@ -3,6 +3,7 @@ import type { CampaignProgress } from '../../agents/campaign-loop.ts';
 import type { RecoveryDecision } from '../../agents/trial-ports.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../domain/index.ts';
+import { isAlive } from '../store/open-pglite.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { CampaignNotResumableError } from './campaign-identity.ts';
@@ -112,13 +113,4 @@ export function isDeadLocalOwner(owner: string): boolean {
   if (!m || m[1] !== hostname()) return false;
   const pid = Number(m[2]);
   return pid !== process.pid && !isAlive(pid);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -98,7 +98,8 @@ function acquireDirLock(dir: string): () => void {
   throw new Error(`could not lock the PGlite database at ${dir}`);
 }
 
-function isAlive(pid: number): boolean {
+/** True when a process with this pid exists on this host (one we may not signal counts as alive). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
