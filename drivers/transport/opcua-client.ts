@@ -103,6 +103,11 @@ export class OpcuaClientTransport {
     return this.connects;
   }
 
+  /** Longest wait for one request's answer: node-opcua's transaction timeout plus a margin. */
+  private get requestLimit_ms(): number {
+    return ((this.options.requestTimeout_s ?? 15) + 5) * 1000;
+  }
+
   get connected(): boolean {
     return this.session !== undefined && !this.stale;
   }
@@ -139,7 +144,13 @@ export class OpcuaClientTransport {
       defaultTransactionTimeout: (o.requestTimeout_s ?? 15) * 1000,
       transportTimeout: (o.connectTimeout_s ?? 10) * 1000,
     });
-    client.on('connection_lost', () => this.logger.warn('connection lost'));
+    // A lost connection makes the session stale at once: the next request opens a new client and session rather than
+    // waiting on node-opcua's own reconnection, whose session re-activation fails against a restarted server and left
+    // requests queued without an answer.
+    client.on('connection_lost', () => {
+      this.logger.warn('connection lost');
+      if (this.client === client) this.stale = true;
+    });
     client.on('connection_reestablished', () => this.logger.info('connection re-established'));
     // node-opcua gave up reconnecting (or the server closed the channel): a new session on the next call.
     client.on('close', () => {
@@ -202,11 +213,14 @@ export class OpcuaClientTransport {
     }
   }
 
-  /** Runs one request; a connection-level failure marks the session stale, so the next request opens a new one. */
+  /**
+   * Runs one request, bounded by the request timeout (plus a margin over node-opcua's own); a connection-level failure
+   * or an unanswered request marks the session stale, so the next request opens a new one.
+   */
   private async req<T>(f: (s: ClientSession) => Promise<T>): Promise<T> {
     const s = await this.sess();
     try {
-      return await f(s);
+      return await withTimeout(f(s), this.requestLimit_ms, REQUEST_UNANSWERED);
     } catch (err) {
       if (isConnectionError(err) && this.session === s) {
         this.stale = true;
@@ -327,7 +341,7 @@ export class OpcuaClientTransport {
     }
     const items = await Promise.all(
       nodeIds.map(async (nodeId, i) => {
-        const item = await ClientMonitoredItem.create(
+        const item = ClientMonitoredItem.create(
           this.subscription as ClientSubscription,
           { nodeId, attributeId: AttributeIds.Value },
           { samplingInterval: 0, discardOldest: true, queueSize: 10 },
@@ -353,10 +367,12 @@ export class OpcuaClientTransport {
   }
 }
 
-/** A failure of the connection or session (not of the request itself): worth a new session. */
-function isConnectionError(err: unknown): boolean {
+const REQUEST_UNANSWERED = 'OPC UA request unanswered';
+
+/** A failure of the connection or session (not of the request itself), or no answer at all: worth a new session. */
+export function isConnectionError(err: unknown): boolean {
   const text = `${(err as { name?: string } | undefined)?.name ?? ''} ${String((err as Error | undefined)?.message ?? err)}`;
-  return /BadSession|BadSecureChannel|BadConnection|BadNotConnected|BadTcp|BadCommunication|BadServerNotConnected|not connected|closed|socket|ECONNREFUSED|ECONNRESET|EPIPE|premature|channel/i.test(text);
+  return /BadSession|BadSecureChannel|BadConnection|BadNotConnected|BadTcp|BadCommunication|BadServerNotConnected|BadTimeout|timed out|timeout|not connected|connection break|connection lost|disconnected|closed|socket|ECONNREFUSED|ECONNRESET|EPIPE|premature|channel/i.test(text) || text.includes(REQUEST_UNANSWERED);
 }
 
 function identityOf(o: OpcuaConnectionOptions): UserIdentityInfo {
