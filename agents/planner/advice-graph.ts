@@ -44,7 +44,7 @@ export type AdviceRound =
 export class AdviceGraph {
   private readonly app;
 
-  constructor(private readonly opts: AdviceGraphOptions) {
+  constructor(opts: AdviceGraphOptions) {
     const graph = new StateGraph(AdviceState)
       .addNode('advise', async (s: AdviceGraphState) => {
         if (s.advice) return {};

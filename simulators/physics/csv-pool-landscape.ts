@@ -42,7 +42,7 @@ export class CsvPoolLandscape implements ResponseLandscape {
   private readonly scales: number[];
   private readonly rows: Row[];
 
-  constructor(csvText: string, private readonly options: CsvPoolOptions) {
+  constructor(csvText: string, options: CsvPoolOptions) {
     const table = parseNumericCsv(csvText);
     this.keys = Object.keys(options.inputs);
     if (this.keys.length === 0) throw new Error('CsvPoolLandscape: no input columns mapped');

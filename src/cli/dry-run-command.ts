@@ -4,8 +4,8 @@ import { createLogger } from '../app/logger.ts';
 import { parseClockMode } from '../../simulators/clock.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { logOutputOf } from './option-parsers.ts';
-import { runReport } from './run-report.ts';
-import { CampaignPausedError, UsageError } from './usage-error.ts';
+import { finishRun } from './run-report.ts';
+import { UsageError } from './usage-error.ts';
 import { installStopSignals } from './stop-signals.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
@@ -96,9 +96,7 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();
-    process.stdout.write(runReport(summary, spec));
-    if (summary.result.state === 'paused') throw new CampaignPausedError(summary.campaignId, summary.result.reason);
-    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? `no reason recorded; see the log lines above and ${flags.out}/campaign.json`}`);
+    finishRun(summary, spec, flags.out);
   } finally {
     signals.dispose();
   }

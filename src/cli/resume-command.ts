@@ -1,8 +1,8 @@
 import { loadConfig } from '../config/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { createProgressBar } from './progress-bar.ts';
-import { runReport } from './run-report.ts';
-import { CampaignPausedError, UsageError } from './usage-error.ts';
+import { finishRun } from './run-report.ts';
+import { UsageError } from './usage-error.ts';
 import { installStopSignals } from './stop-signals.ts';
 
 interface ResumeFlags {
@@ -54,9 +54,7 @@ export async function runResumeCommand(campaignId: string, raw: Record<string, u
       },
     });
     bar?.done();
-    process.stdout.write(runReport(summary, summary.spec));
-    if (summary.result.state === 'paused') throw new CampaignPausedError(campaignId, summary.result.reason);
-    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? 'see the event log'}`);
+    finishRun(summary, summary.spec, flags.out);
   } finally {
     signals.dispose();
   }

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { loadCampaignFile, loadConfig } from '../config/index.ts';
 import { createLogger } from '../app/logger.ts';
 import { createProgressBar } from './progress-bar.ts';
-import { runReport } from './run-report.ts';
-import { CampaignPausedError, UsageError } from './usage-error.ts';
+import { finishRun } from './run-report.ts';
+import { UsageError } from './usage-error.ts';
 import { installStopSignals } from './stop-signals.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
 
@@ -63,9 +63,7 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
       onProgress: (p, t) => bar?.update(p, t),
     });
     bar?.done();
-    process.stdout.write(runReport(summary, spec));
-    if (summary.result.state === 'paused') throw new CampaignPausedError(summary.campaignId, summary.result.reason);
-    if (summary.result.state !== 'completed') throw new Error(`campaign ${summary.result.state}: ${summary.result.reason ?? `no reason recorded; see the log lines above and ${flags.out}/campaign.json`}`);
+    finishRun(summary, spec, flags.out);
   } finally {
     signals.dispose();
   }

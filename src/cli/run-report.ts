@@ -1,6 +1,7 @@
 import type { BestEstimate } from '../../agents/best-estimate.ts';
 import type { CampaignRunSummary } from '../app/campaign-run.ts';
 import type { CampaignSpec } from '../domain/index.ts';
+import { CampaignPausedError } from './usage-error.ts';
 
 /** The lines a finished (or stopped) run prints on stdout. */
 export function runReport(summary: CampaignRunSummary, spec: CampaignSpec): string {
@@ -15,6 +16,17 @@ export function runReport(summary: CampaignRunSummary, spec: CampaignSpec): stri
     `wrote ${summary.files.join(', ')}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Prints the run's lines on stdout, then ends the command by the campaign's state: paused → CampaignPausedError (exit
+ * 130, resumable), anything but completed → an error naming the reason and where to read more.
+ */
+export function finishRun(summary: CampaignRunSummary, spec: CampaignSpec, outDir: string): void {
+  process.stdout.write(runReport(summary, spec));
+  const { state, reason } = summary.result;
+  if (state === 'paused') throw new CampaignPausedError(summary.campaignId, reason);
+  if (state !== 'completed') throw new Error(`campaign ${state}: ${reason ?? `no reason recorded; see the log lines above and ${outDir}/campaign.json`}`);
 }
 
 export function formatRecipe(recipe: Record<string, number | string>): string {

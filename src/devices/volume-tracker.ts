@@ -1,6 +1,6 @@
 import type { LiquidHandlerStep, OperationResult } from '../domain/index.ts';
 import type { Change, ChannelError, Contents, TipState, TrackerLimits } from './tracker-contract.ts';
-import type { Deck, LocationInfo } from './labware.ts';
+import type { Deck } from './labware.ts';
 import { StepChecks } from './step-checks.ts';
 
 /**

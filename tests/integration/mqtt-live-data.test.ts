@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng, type LiquidHandlerOperation, type OperationResult } from '../../src/domain/index.ts';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { dataChunkSchema, type DataChunk } from '../../drivers/liquid-handler/wire-contract.ts';

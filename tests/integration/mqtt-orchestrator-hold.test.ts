@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, type LiquidHandlerStep } from '../../src/domain/index.ts';
 import { LiquidHandlerMqttBackend } from '../../drivers/liquid-handler/mqtt-backend.ts';
 import { orchestratorStateTopic, replySchema, statusPayloadSchema, type ReplyPayload } from '../../drivers/liquid-handler/wire-contract.ts';

@@ -54,7 +54,7 @@ export class CampaignPage {
   private readonly planner: PlannerPanel;
   private plannerShown = false;
 
-  constructor(root: HTMLElement, campaignId: string, private readonly ctx: PageContext) {
+  constructor(root: HTMLElement, campaignId: string, ctx: PageContext) {
     this.model = new CampaignModel(campaignId);
     this.table = new TrialsTable({
       act: (action, trialId) => void this.send(action === 'approve' || action === 'reject' ? { action, campaignId, trialId } : { action: 'recover', campaignId, trialId, decision: action }),
