@@ -2,7 +2,7 @@ import type { Logger } from '../../src/domain/index.ts';
 import { adviseJob } from './advise-job.ts';
 import { draftJob } from './draft-job.ts';
 import type { PlannerJob } from './job.ts';
-import { emptyStats, type FallbackReason, type Planner, type PlannerCallRecord, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
+import { emptyPlannerStats, type FallbackReason, type Planner, type PlannerCallRecord, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
 import { firstMessages, parseReply, promptHash, redact, repairMessage, type ChatMessage } from './prompt.ts';
 import { reportJob } from './report-job.ts';
 import { answerByRules } from './rule-planner.ts';
@@ -58,7 +58,7 @@ export interface ModelPlannerOptions {
  */
 export class ModelPlanner implements Planner {
   readonly kind: 'llm' | 'replay';
-  private readonly counters: PlannerStats = emptyStats();
+  private readonly counters: PlannerStats = emptyPlannerStats();
   private readonly now: () => number;
   private seq = 0;
 

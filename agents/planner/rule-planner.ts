@@ -1,7 +1,7 @@
 import { adviseJob } from './advise-job.ts';
 import { draftJob } from './draft-job.ts';
 import type { PlannerJob } from './job.ts';
-import { emptyStats, type Planner, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
+import { emptyPlannerStats, type Planner, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
 import { reportJob } from './report-job.ts';
 import { triageJob } from './triage-job.ts';
 
@@ -21,7 +21,7 @@ export function answerByRules<Req, Out, Res>(job: PlannerJob<Req, Out, Res>, req
  */
 export class RulePlanner implements Planner {
   readonly kind = 'rules' as const;
-  private readonly counters: PlannerStats = emptyStats();
+  private readonly counters: PlannerStats = emptyPlannerStats();
 
   constructor(private readonly deps: PlannerDeps) {}
 

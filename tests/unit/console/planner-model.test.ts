@@ -33,8 +33,9 @@ describe('PlannerModel (the console page)', () => {
       rejections: { json: 1, schema: 0, rules: 0, safety: 1 },
       repairs: 2,
       fallbacks: { provider: 0, timeout: 1, budget: 0, invalid: 0 },
-      jobs: { advise: 1, triage: 1, report: 1 },
-      answeredBy: { llm: 1, rules: 2 },
+      // The same shape as campaign.json's planner counters: every key present.
+      jobs: { draft: 0, advise: 1, triage: 1, report: 1 },
+      answeredBy: { llm: 1, rules: 2, replay: 0 },
       approvals: { asked: 2, approved: 1, rejected: 0, open: 1 },
     });
     expect(m.calls.get('plannerCall:1')?.callId).toBe('advise-1');

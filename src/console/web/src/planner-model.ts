@@ -1,4 +1,5 @@
 import type { DocumentPayload, LabDocument } from '../../../protocol/index.ts';
+import { emptyPlannerStats, type PlannerStats } from '../../../protocol/planner-stats.ts';
 
 /**
  * The planner's side of a campaign page (ADRs 0072, 0076), folded from its plannerCall and plannerQuestion documents:
@@ -8,30 +9,13 @@ import type { DocumentPayload, LabDocument } from '../../../protocol/index.ts';
 export type PlannerCallView = DocumentPayload<'plannerCall'> & { id: string; seq: number; time: string };
 export type PlannerQuestionView = DocumentPayload<'plannerQuestion'> & { seq: number; time: string };
 
-export interface PlannerMetrics {
-  /** Model turns that returned an answer (errors and timeouts are not calls, as in campaign.json). */
-  calls: number;
-  tokens: number;
-  latency_ms: { total: number; max: number };
-  rejections: { json: number; schema: number; rules: number; safety: number };
-  repairs: number;
-  fallbacks: { provider: number; timeout: number; budget: number; invalid: number };
-  jobs: Record<string, number>;
-  answeredBy: Record<string, number>;
-  approvals: { asked: number; approved: number; rejected: number; open: number };
-}
+/**
+ * The planner's counters as campaign.json has them (one shared shape), plus the approvals its questions got.
+ * `calls` counts model turns that returned an answer (errors and timeouts are not calls, as in campaign.json).
+ */
+export type PlannerMetrics = PlannerStats & { approvals: { asked: number; approved: number; rejected: number; open: number } };
 
-const emptyMetrics = (): PlannerMetrics => ({
-  calls: 0,
-  tokens: 0,
-  latency_ms: { total: 0, max: 0 },
-  rejections: { json: 0, schema: 0, rules: 0, safety: 0 },
-  repairs: 0,
-  fallbacks: { provider: 0, timeout: 0, budget: 0, invalid: 0 },
-  jobs: {},
-  answeredBy: {},
-  approvals: { asked: 0, approved: 0, rejected: 0, open: 0 },
-});
+const emptyMetrics = (): PlannerMetrics => ({ ...emptyPlannerStats(), approvals: { asked: 0, approved: 0, rejected: 0, open: 0 } });
 
 export class PlannerModel {
   readonly calls = new Map<string, PlannerCallView>();
