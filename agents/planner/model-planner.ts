@@ -47,6 +47,11 @@ export interface ModelPlannerOptions {
   maxRepairs?: number;
   /** Strings never written to logs or documents (the API key). */
   secrets?: string[];
+  /**
+   * What the campaign's earlier runs spent (a resumed campaign's stored plannerCall records, folded): the counters and
+   * the budget go on from it.
+   */
+  spent?: PlannerStats | undefined;
   logger?: Logger;
   now?: () => number;
 }
@@ -58,12 +63,15 @@ export interface ModelPlannerOptions {
  */
 export class ModelPlanner implements Planner {
   readonly kind: 'llm' | 'replay';
-  private readonly counters: PlannerStats = emptyPlannerStats();
+  private readonly counters: PlannerStats;
   private readonly now: () => number;
-  private seq = 0;
+  private seq: number;
 
   constructor(private readonly opts: ModelPlannerOptions) {
     this.kind = opts.kind;
+    this.counters = opts.spent ? structuredClone(opts.spent) : emptyPlannerStats();
+    // Call ids go on from the earlier runs' (one per job), so they stay unique in the campaign.
+    this.seq = Object.values(this.counters.jobs).reduce((a, b) => a + b, 0);
     this.now = opts.now ?? (() => performance.now());
   }
 

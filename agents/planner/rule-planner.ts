@@ -21,9 +21,15 @@ export function answerByRules<Req, Out, Res>(job: PlannerJob<Req, Out, Res>, req
  */
 export class RulePlanner implements Planner {
   readonly kind = 'rules' as const;
-  private readonly counters: PlannerStats = emptyPlannerStats();
+  private readonly counters: PlannerStats;
 
-  constructor(private readonly deps: PlannerDeps) {}
+  /** `spent`: what the campaign's earlier runs did (a resumed campaign's stored records, folded); counting goes on from it. */
+  constructor(
+    private readonly deps: PlannerDeps,
+    spent?: PlannerStats,
+  ) {
+    this.counters = spent ? structuredClone(spent) : emptyPlannerStats();
+  }
 
   draft = (req: Parameters<Planner['draft']>[0]): ReturnType<Planner['draft']> => this.run(draftJob, req);
   advise = (req: Parameters<Planner['advise']>[0]): ReturnType<Planner['advise']> => this.run(adviseJob, req);

@@ -19,6 +19,7 @@ import { Rng, type CampaignSpec, type Clock, type Logger, type Observation } fro
 import { Engine } from '../engine/engine.ts';
 import type { Station } from '../engine/station.ts';
 import { DocumentBus, type RunInfo } from '../protocol/index.ts';
+import { countPlannerCall, emptyPlannerStats } from '../protocol/planner-stats.ts';
 import { SafetyGate } from '../safety/safety-gate.ts';
 import { attachDocumentSink } from '../store/document-sink.ts';
 import { createMeasurementSink } from '../store/measurement-sink.ts';
@@ -308,7 +309,9 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
     const planning = modules.planning;
-    const planner = planning ? planning.createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
+    // A resumed campaign's planner counts what its earlier runs spent (calls, tokens: the budget is per campaign).
+    const spent = planning && resume ? (await store.documents.ofType(campaignId, 'plannerCall')).reduce((s, d) => countPlannerCall(s, d.payload), emptyPlannerStats()) : undefined;
+    const planner = planning ? planning.createPlanner({ config, logger, audit: { bus, campaignId }, spent }) : undefined;
     // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADRs 0073, 0074): a resumed
     // campaign reads its checkpoints back; rounds are numbered per campaign, so a rebuilt agent starts a new round.
     // Advice rounds wait for an operator only in human-approval mode, which needs the run's own console (as trials do).

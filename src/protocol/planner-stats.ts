@@ -35,3 +35,32 @@ export function emptyPlannerStats(): PlannerStats {
     answeredBy: { llm: 0, rules: 0, replay: 0 },
   };
 }
+
+/** What the counters read of one job's record (a plannerCall document's payload). */
+export interface CountedCall {
+  job: JobName;
+  source: PlannerSource;
+  fallback?: FallbackReason | undefined;
+  turns: readonly { reply?: string | undefined; tokens: number; latency_ms: number; rejected?: { layer: ValidationLayer } | undefined }[];
+}
+
+/**
+ * Adds one recorded job to `stats` (and returns it): a call per turn that got a reply, its tokens and latency, a
+ * rejection per rejected turn (under its first layer), the turns after the first as repairs. A resumed campaign folds
+ * its stored records into its planner's counters this way (its budget counts what the earlier runs spent); the console
+ * folds the documents it receives.
+ */
+export function countPlannerCall(stats: PlannerStats, call: CountedCall): PlannerStats {
+  stats.jobs[call.job]++;
+  stats.answeredBy[call.source]++;
+  if (call.fallback) stats.fallbacks[call.fallback]++;
+  stats.repairs += Math.max(0, call.turns.length - 1);
+  for (const t of call.turns) {
+    if (t.reply !== undefined) stats.calls++;
+    stats.tokens += t.tokens;
+    stats.latency_ms.total += t.latency_ms;
+    stats.latency_ms.max = Math.max(stats.latency_ms.max, t.latency_ms);
+    if (t.rejected) stats.rejections[t.rejected.layer]++;
+  }
+  return stats;
+}

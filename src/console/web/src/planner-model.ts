@@ -1,5 +1,5 @@
 import type { DocumentPayload, LabDocument } from '../../../protocol/index.ts';
-import { emptyPlannerStats, type PlannerStats } from '../../../protocol/planner-stats.ts';
+import { countPlannerCall, emptyPlannerStats, type PlannerStats } from '../../../protocol/planner-stats.ts';
 
 /**
  * The planner's side of a campaign page (ADRs 0072, 0076), folded from its plannerCall and plannerQuestion documents:
@@ -39,7 +39,7 @@ export class PlannerModel {
     if (doc.type === 'plannerCall') {
       const call: PlannerCallView = { ...doc.payload, id: `plannerCall:${doc.seq}`, seq: doc.seq, time: doc.time };
       this.calls.set(call.id, call);
-      this.count(call);
+      countPlannerCall(this.metrics, call);
     } else if (doc.type === 'plannerQuestion') {
       const q: PlannerQuestionView = { ...doc.payload, seq: doc.seq, time: doc.time };
       const a = this.metrics.approvals;
@@ -55,20 +55,5 @@ export class PlannerModel {
     } else return false;
     this.version++;
     return true;
-  }
-
-  private count(call: PlannerCallView): void {
-    const m = this.metrics;
-    m.jobs[call.job] = (m.jobs[call.job] ?? 0) + 1;
-    m.answeredBy[call.source] = (m.answeredBy[call.source] ?? 0) + 1;
-    if (call.fallback) m.fallbacks[call.fallback]++;
-    m.repairs += Math.max(0, call.turns.length - 1);
-    for (const t of call.turns) {
-      if (t.reply !== undefined) m.calls++;
-      m.tokens += t.tokens;
-      m.latency_ms.total += t.latency_ms;
-      m.latency_ms.max = Math.max(m.latency_ms.max, t.latency_ms);
-      if (t.rejected) m.rejections[t.rejected.layer]++;
-    }
   }
 }
