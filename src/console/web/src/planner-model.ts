@@ -7,7 +7,11 @@ import { countPlannerCall, emptyPlannerStats, type PlannerStats } from '../../..
  * operators, and the planner's metrics as the transcripts show them. Pure: no DOM, unit-tested in Node.
  */
 export type PlannerCallView = DocumentPayload<'plannerCall'> & { id: string; seq: number; time: string };
-export type PlannerQuestionView = DocumentPayload<'plannerQuestion'> & { seq: number; time: string };
+/**
+ * A question in its latest state; `unanswered`: it was open when a new run of the campaign started (a resume), so
+ * nobody can answer it any more — the resumed run asks again what it still needs (same request id).
+ */
+export type PlannerQuestionView = Omit<DocumentPayload<'plannerQuestion'>, 'state'> & { state: 'open' | 'answered' | 'unanswered'; seq: number; time: string };
 
 /**
  * The planner's counters as campaign.json has them (one shared shape), plus the approvals its questions got.
@@ -43,8 +47,11 @@ export class PlannerModel {
     } else if (doc.type === 'plannerQuestion') {
       const q: PlannerQuestionView = { ...doc.payload, seq: doc.seq, time: doc.time };
       const a = this.metrics.approvals;
-      if (q.state === 'open' && !this.questions.has(q.requestId)) {
+      const before = this.questions.get(q.requestId)?.state;
+      if (q.state === 'open' && before === undefined) {
         a.asked++;
+        a.open++;
+      } else if (q.state === 'open' && before === 'unanswered') {
         a.open++;
       } else if (q.state === 'answered' && this.questions.get(q.requestId)?.state === 'open') {
         a.open--;
@@ -52,6 +59,14 @@ export class PlannerModel {
         else a.rejected++;
       }
       this.questions.set(q.requestId, q);
+    } else if (doc.type === 'campaignStart') {
+      // A new run (ADR 0102): what the earlier run left open can no longer be answered. Not consumed: the campaign
+      // model folds the document too.
+      const open = this.open();
+      for (const q of open) this.questions.set(q.requestId, { ...q, state: 'unanswered' });
+      this.metrics.approvals.open -= open.length;
+      if (open.length > 0) this.version++;
+      return false;
     } else return false;
     this.version++;
     return true;
