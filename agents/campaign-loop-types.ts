@@ -52,6 +52,11 @@ export interface LoopRestore {
   excluded: string[];
   /** Operators' decisions for trials awaiting recovery (`labloop resume --recover`). */
   decisions?: ReadonlyMap<string, RecoveryDecision> | undefined;
+  /**
+   * Re-measurements the flag triage queued (plannerAction documents, ADR 0103), in the order queued; `dispatched` once
+   * a suggestion document carries the suggestion's id. The others are queued again, ahead of the agent.
+   */
+  remeasures?: { suggestion: Suggestion; dispatched: boolean }[] | undefined;
 }
 
 /** The loop's record of one trial. */

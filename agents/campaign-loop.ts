@@ -211,6 +211,11 @@ export class CampaignLoop {
       restart: (trial, how) => this.restart(trial, how),
     });
     this.nextIndex = Math.max(this.nextIndex, next);
+    // Every re-measurement stays untriaged; one the earlier run stored but never dispatched is due again, once.
+    for (const q of r.remeasures ?? []) {
+      this.remeasureIds.add(q.suggestion.id);
+      if (!q.dispatched) this.remeasure.push(q.suggestion);
+    }
     this.report();
   }
 
@@ -464,17 +469,23 @@ export class CampaignLoop {
     }
   }
 
-  /** Asks the flag triage (in the background); a re-measurement it decides is queued. Re-measurements are not triaged. */
+  /**
+   * Asks the flag triage (in the background); a re-measurement it decides is stored as a plannerAction document, then
+   * queued (ADR 0103): one decided while the campaign pauses, or queued but not dispatched when it stopped, is
+   * dispatched by the resumed run. Re-measurements are not triaged.
+   */
   private triageFlagged(event: FlaggedTrial): void {
     const policy = this.deps.flags;
     if (!policy || this.remeasureIds.has(this.trials.get(event.trialId)?.suggestion.id ?? '')) return;
     this.track(
       policy.triage(event).then((d) => {
-        if (!d.remeasure || this.stopReason || this.pausing) return;
+        if (!d.remeasure || this.stopReason || this.deps.executor.aborted) return;
         const id = this.deps.newId();
         this.remeasureIds.add(id);
         const rationale = `Re-measure of flagged trial #${event.index} (${event.flags.join(', ')}), decided by ${d.actor}: ${d.reason}`;
-        this.remeasure.push({ id, recipe: event.recipe, proposer: d.proposer, rationale: rationale.slice(0, 1000) });
+        const suggestion: Suggestion = { id, recipe: event.recipe, proposer: d.proposer, rationale: rationale.slice(0, 1000) };
+        this.deps.bus.publish(this.deps.campaignId, 'plannerAction', { kind: 'remeasure', trialId: event.trialId, suggestion });
+        this.remeasure.push(suggestion);
       }),
     );
   }

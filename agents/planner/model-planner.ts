@@ -2,7 +2,7 @@ import type { Logger } from '../../src/domain/index.ts';
 import { adviseJob } from './advise-job.ts';
 import { draftJob } from './draft-job.ts';
 import type { PlannerJob } from './job.ts';
-import { emptyStats, type FallbackReason, type Planner, type PlannerCallRecord, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
+import { emptyPlannerStats, type FallbackReason, type Planner, type PlannerCallRecord, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
 import { firstMessages, parseReply, promptHash, redact, repairMessage, type ChatMessage } from './prompt.ts';
 import { reportJob } from './report-job.ts';
 import { answerByRules } from './rule-planner.ts';
@@ -47,6 +47,11 @@ export interface ModelPlannerOptions {
   maxRepairs?: number;
   /** Strings never written to logs or documents (the API key). */
   secrets?: string[];
+  /**
+   * What the campaign's earlier runs spent (a resumed campaign's stored plannerCall records, folded): the counters and
+   * the budget go on from it.
+   */
+  spent?: PlannerStats | undefined;
   logger?: Logger;
   now?: () => number;
 }
@@ -58,12 +63,15 @@ export interface ModelPlannerOptions {
  */
 export class ModelPlanner implements Planner {
   readonly kind: 'llm' | 'replay';
-  private readonly counters: PlannerStats = emptyStats();
+  private readonly counters: PlannerStats;
   private readonly now: () => number;
-  private seq = 0;
+  private seq: number;
 
   constructor(private readonly opts: ModelPlannerOptions) {
     this.kind = opts.kind;
+    this.counters = opts.spent ? structuredClone(opts.spent) : emptyPlannerStats();
+    // Call ids go on from the earlier runs' (one per job), so they stay unique in the campaign.
+    this.seq = Object.values(this.counters.jobs).reduce((a, b) => a + b, 0);
     this.now = opts.now ?? (() => performance.now());
   }
 

@@ -1,13 +1,10 @@
 import type { CampaignSpec, Failure, Recipe, TriageVerdictKind } from '../../src/domain/index.ts';
 import type { DocumentPayload } from '../../src/protocol/index.ts';
 import type { RecipeGate } from '../trial-ports.ts';
+import type { FallbackReason, PlannerSource, PlannerStats } from '../../src/protocol/planner-stats.ts';
 
-export type JobName = 'draft' | 'advise' | 'triage' | 'report';
-export type PlannerSource = 'llm' | 'rules' | 'replay';
-/** Why a model call's answer was replaced by the rule planner's. */
-export type FallbackReason = 'provider' | 'timeout' | 'budget' | 'invalid';
-/** Validation layers, in the order they run: JSON parse, zod schema, cross-field rules, the safety gate. */
-export type ValidationLayer = 'json' | 'schema' | 'rules' | 'safety';
+export type { FallbackReason, JobName, PlannerSource, PlannerStats, ValidationLayer } from '../../src/protocol/planner-stats.ts';
+export { emptyPlannerStats } from '../../src/protocol/planner-stats.ts';
 export type PlannerCallRecord = DocumentPayload<'plannerCall'>;
 
 /** Turn a goal in words into a campaign, starting from a base campaign (search space, stocks, envelope). */
@@ -119,29 +116,4 @@ export interface Planner {
   triage(req: TriageRequest): Promise<PlannerResult<TriageVerdict>>;
   report(req: ReportRequest): Promise<PlannerResult<ReportText>>;
   stats(): PlannerStats;
-}
-
-export interface PlannerStats {
-  calls: number;
-  tokens: number;
-  latency_ms: { total: number; max: number };
-  rejections: Record<ValidationLayer, number>;
-  repairs: number;
-  fallbacks: Record<FallbackReason, number>;
-  jobs: Record<JobName, number>;
-  /** Jobs answered by each source. */
-  answeredBy: Record<PlannerSource, number>;
-}
-
-export function emptyStats(): PlannerStats {
-  return {
-    calls: 0,
-    tokens: 0,
-    latency_ms: { total: 0, max: 0 },
-    rejections: { json: 0, schema: 0, rules: 0, safety: 0 },
-    repairs: 0,
-    fallbacks: { provider: 0, timeout: 0, budget: 0, invalid: 0 },
-    jobs: { draft: 0, advise: 0, triage: 0, report: 0 },
-    answeredBy: { llm: 0, rules: 0, replay: 0 },
-  };
 }

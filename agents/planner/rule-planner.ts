@@ -1,7 +1,7 @@
 import { adviseJob } from './advise-job.ts';
 import { draftJob } from './draft-job.ts';
 import type { PlannerJob } from './job.ts';
-import { emptyStats, type Planner, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
+import { emptyPlannerStats, type Planner, type PlannerDeps, type PlannerResult, type PlannerStats } from './planner.ts';
 import { reportJob } from './report-job.ts';
 import { triageJob } from './triage-job.ts';
 
@@ -21,9 +21,15 @@ export function answerByRules<Req, Out, Res>(job: PlannerJob<Req, Out, Res>, req
  */
 export class RulePlanner implements Planner {
   readonly kind = 'rules' as const;
-  private readonly counters: PlannerStats = emptyStats();
+  private readonly counters: PlannerStats;
 
-  constructor(private readonly deps: PlannerDeps) {}
+  /** `spent`: what the campaign's earlier runs did (a resumed campaign's stored records, folded); counting goes on from it. */
+  constructor(
+    private readonly deps: PlannerDeps,
+    spent?: PlannerStats,
+  ) {
+    this.counters = spent ? structuredClone(spent) : emptyPlannerStats();
+  }
 
   draft = (req: Parameters<Planner['draft']>[0]): ReturnType<Planner['draft']> => this.run(draftJob, req);
   advise = (req: Parameters<Planner['advise']>[0]): ReturnType<Planner['advise']> => this.run(adviseJob, req);

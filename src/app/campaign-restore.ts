@@ -1,5 +1,5 @@
 import type { LoopRestore, RestoredTrial } from '../../agents/campaign-loop.ts';
-import { makeFailure, type CampaignSpec, type Failure, type Observation } from '../domain/index.ts';
+import { makeFailure, type CampaignSpec, type Failure, type Observation, type Suggestion } from '../domain/index.ts';
 import type { LabDocument, RunInfo } from '../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import { CampaignNotResumableError } from './campaign-identity.ts';
@@ -48,6 +48,8 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
   const trials = new Map<string, RestoredTrial>();
   const quarantined = new Map<string, string>();
   const excluded = new Set<string>();
+  const proposed = new Set<string>();
+  const remeasures: Suggestion[] = [];
   for (const doc of docs) {
     switch (doc.type) {
       case 'campaignStart':
@@ -55,6 +57,10 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
         break;
       case 'suggestion':
         suggestions.set(doc.payload.trialId, doc.payload.suggestion);
+        proposed.add(doc.payload.suggestion.id);
+        break;
+      case 'plannerAction':
+        remeasures.push(doc.payload.suggestion);
         break;
       case 'trialState': {
         const p = doc.payload;
@@ -100,7 +106,7 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
     runs,
     lastSeq: last?.seq ?? 0,
     lastTimeMs: last ? Date.parse(last.time) : record.createdAt.getTime(),
-    loop: { trials: restored, observations, excluded: [...excluded] },
+    loop: { trials: restored, observations, excluded: [...excluded], remeasures: remeasures.map((s) => ({ suggestion: s, dispatched: proposed.has(s.id) })) },
     quarantined,
     awaitingRecovery,
   };

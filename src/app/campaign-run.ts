@@ -19,6 +19,7 @@ import { Rng, type CampaignSpec, type Clock, type Logger, type Observation } fro
 import { Engine } from '../engine/engine.ts';
 import type { Station } from '../engine/station.ts';
 import { DocumentBus, type RunInfo } from '../protocol/index.ts';
+import { countPlannerCall, emptyPlannerStats } from '../protocol/planner-stats.ts';
 import { SafetyGate } from '../safety/safety-gate.ts';
 import { attachDocumentSink } from '../store/document-sink.ts';
 import { createMeasurementSink } from '../store/measurement-sink.ts';
@@ -38,6 +39,7 @@ import { defaultCampaignId, hashTag, type RunKind } from './campaign-identity.ts
 import { takeCampaignLease, type CampaignLease } from './command-queue-lease.ts';
 import type { CommandQueuePoller } from './command-queue-poller.ts';
 import type { DryRunConsole, DryRunConsoleOptions } from './console-dry-run.ts';
+import type { PlannerQuestions } from './planner-questions.ts';
 import { exportResults } from './export-results.ts';
 import type { StationsFile } from './external-stations.ts';
 import { createIdFactory, createSeededIdFactory } from './ids.ts';
@@ -240,6 +242,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     throw e;
   }
   let consoleHandle: DryRunConsole | undefined;
+  let questions: PlannerQuestions | undefined;
   let poller: CommandQueuePoller | undefined;
   let trainer: ClosableTrainer | undefined;
   try {
@@ -259,8 +262,12 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     const replaceElectrolyte = lab.replaceElectrolyte;
     // An operator's release of a simulated station is its maintenance: the cell gets a fresh electrolyte batch.
     const executor = new LabExecutor(engine, lab.stations, spec.protocol, replaceElectrolyte ? { onRelease: replaceElectrolyte } : {});
-    // A hybrid campaign's planner may ask operators (ask-human, ADR 0076): its questions go to the console.
-    const questions = opts.console && modules.planning ? new modules.planning.PlannerQuestions(bus, campaignId) : undefined;
+    // A hybrid campaign's planner may ask operators (ask-human, ADR 0076): its questions go to the console beside the
+    // run, to the `labloop serve` that hosts it (onCommands) and, on PostgreSQL, to the consoles of other processes,
+    // whose answers come back through the command queue (ADR 0102). Without any nobody could answer: ask-human is not
+    // offered.
+    const answerable = opts.console !== undefined || opts.onCommands !== undefined || store.kind === 'postgres';
+    questions = modules.planning && answerable ? new modules.planning.PlannerQuestions(bus, campaignId) : undefined;
     if (opts.console && modules.startDryRunConsole) {
       const humanApproval = spec.strategy.approval === 'human';
       consoleHandle = await modules.startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
@@ -275,11 +282,14 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       else engine.announce(s, 'ready');
     }
     const abort = (): void => {
+      // The run's own console cancels its questions itself; otherwise nothing may wait for an answer that cannot come.
+      if (!consoleHandle) questions?.cancelAll('interrupt', 'run interrupted');
       engine.abort('interrupted');
       executor.notify();
     };
     opts.signal?.addEventListener('abort', abort, { once: true });
     onLeaseLost = (reason) => {
+      questions?.cancelAll('lease-lost', reason);
       engine.abort(reason);
       executor.notify();
     };
@@ -293,16 +303,19 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
-    if (opts.onCommands && commandModules) opts.onCommands(new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
+    if (opts.onCommands && commandModules) opts.onCommands(new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
     if (opts.onQuarantine && commandModules) watchQuarantines(bus, campaignId, opts.onQuarantine, new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
     // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
     const planning = modules.planning;
-    const planner = planning ? planning.createPlanner({ config, logger, audit: { bus, campaignId } }) : undefined;
+    // A resumed campaign's planner counts what its earlier runs spent (calls, tokens: the budget is per campaign).
+    const spent = planning && resume ? (await store.documents.ofType(campaignId, 'plannerCall')).reduce((s, d) => countPlannerCall(s, d.payload), emptyPlannerStats()) : undefined;
+    const planner = planning ? planning.createPlanner({ config, logger, audit: { bus, campaignId }, spent }) : undefined;
     // In-loop advice runs as a LangGraph graph checkpointed in this campaign's documents (ADRs 0073, 0074): a resumed
     // campaign reads its checkpoints back; rounds are numbered per campaign, so a rebuilt agent starts a new round.
-    const graphs = planner && planning ? await planning.createPlannerGraphs({ spec, planner, bus, campaignId, store, resumed: resume !== undefined, desk: questions, logger }) : undefined;
+    // Advice rounds wait for an operator only in human-approval mode, which needs the run's own console (as trials do).
+    const graphs = planner && planning ? await planning.createPlannerGraphs({ spec, planner, bus, campaignId, store, resumed: resume !== undefined, desk: opts.console ? questions : undefined, logger }) : undefined;
     // A generative agent trains in one worker thread per run, shared by every rebuild of the agent (ADR 0082).
     trainer = modules.createWorkerTrainer ? modules.createWorkerTrainer({ backend: config.tfBackend, logger }) : undefined;
     const services: AgentServices = {
@@ -399,6 +412,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     await poller?.stop();
     await lease.release();
     await consoleHandle?.close();
+    if (!consoleHandle) questions?.cancelAll('shutdown', 'run ended');
     sink.detach();
     await lab.close();
     live?.remove();

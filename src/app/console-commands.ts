@@ -99,6 +99,7 @@ export class EngineCampaignCommands implements CampaignCommands {
         return;
       case 'abort':
         decisions?.cancelAll(actor, 'campaign aborted');
+        this.deps.questions?.cancelAll(actor, 'campaign aborted');
         engine.abort(`aborted by ${actor}${cmd.reason ? `: ${cmd.reason}` : ''}`);
         executor.notify();
         return;

@@ -8,7 +8,7 @@ import { TriageGraph } from '../../agents/planner/triage-graph.ts';
 import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
 import type { StationQuarantine } from '../../agents/batch-watch.ts';
 import { LlmPlanner } from '../../agents/planner/llm-planner.ts';
-import type { Planner, PlannerCallRecord, PlannerDeps } from '../../agents/planner/planner.ts';
+import type { Planner, PlannerCallRecord, PlannerDeps, PlannerStats } from '../../agents/planner/planner.ts';
 import { RulePlanner } from '../../agents/planner/rule-planner.ts';
 import type { Config } from '../config/index.ts';
 import type { CampaignSpec, Logger, Recipe } from '../domain/index.ts';
@@ -21,6 +21,8 @@ export interface PlannerSetup {
   logger: Logger;
   /** Where the audit trail goes: each job becomes a plannerCall document of this campaign. */
   audit?: { bus: DocumentBus; campaignId: string };
+  /** A resumed campaign's stored planner records, folded: its per-campaign budget and counters go on from them. */
+  spent?: PlannerStats | undefined;
 }
 
 /** The plannerCall document of each job, published on the campaign's bus; its id is `plannerCall:<seq>`. */
@@ -39,7 +41,7 @@ export function createPlanner(setup: PlannerSetup): Planner {
   const llm = config.llm;
   if (!llm.baseUrl) {
     logger.warn('planner: no LLM endpoint configured (LABLOOP_LLM_BASE_URL), the deterministic rule planner answers');
-    return new RulePlanner(deps);
+    return new RulePlanner(deps, setup.spent);
   }
   const model = new ChatOpenAICompletions({
     model: llm.model,
@@ -58,6 +60,7 @@ export function createPlanner(setup: PlannerSetup): Planner {
     maxCalls: llm.maxCalls,
     maxTokens: llm.maxTokens,
     secrets: llm.apiKey ? [llm.apiKey] : [],
+    spent: setup.spent,
     logger: logger.child({ component: 'planner' }),
   });
 }

@@ -32,7 +32,8 @@ const NO_LEASE = (id: string): string =>
  * `execute` queues the command in the console_commands table — only if the lease is still live at that instant —
  * and waits for the runner's outcome; a command nobody claims within `answerTimeoutMs` is marked expired (so a late
  * runner never executes it) and refused. `refuse` queues a record the runner publishes as a refused operatorAction.
- * `pending` reads the decisions the runner publishes in its lease row.
+ * `pending` reads the decisions the runner publishes in its lease row and the planner questions it left open in the
+ * documents (ADR 0102); an operator answers one with the `answer` command, which travels the same queue.
  */
 export class RemoteCampaignCommands implements CampaignCommands {
   private readonly store: Store;
@@ -108,12 +109,28 @@ export class RemoteCampaignCommands implements CampaignCommands {
 
   async pending(campaignId: string): Promise<PendingDecisions> {
     try {
-      const pending = await this.timed(this.store.campaigns.pendingDecisions(campaignId), 'reading pending decisions');
-      return pending ?? { approvals: [], recoveries: [] };
+      const [pending, questions] = await Promise.all([
+        this.timed(this.store.campaigns.pendingDecisions(campaignId), 'reading pending decisions'),
+        this.timed(this.openQuestions(campaignId), 'reading open planner questions'),
+      ]);
+      return { ...(pending ?? { approvals: [], recoveries: [] }), ...(questions.length > 0 ? { questions } : {}) };
     } catch (e) {
       this.logger.warn({ campaignId, err: (e as Error).message }, 'reading pending decisions failed');
       return { approvals: [], recoveries: [] };
     }
+  }
+
+  /**
+   * The planner's questions still open in the campaign's current run (ADR 0102), from its plannerQuestion documents:
+   * each request id in its latest state, counting only documents after the run's campaignStart (a question a killed
+   * run left open is asked again by the run that resumes it, or not at all).
+   */
+  private async openQuestions(campaignId: string): Promise<string[]> {
+    const [starts, questions] = await Promise.all([this.store.documents.ofType(campaignId, 'campaignStart'), this.store.documents.ofType(campaignId, 'plannerQuestion')]);
+    const since = starts.at(-1)?.seq ?? 0;
+    const latest = new Map<string, 'open' | 'answered'>();
+    for (const q of questions) if (q.seq > since) latest.set(q.payload.requestId, q.payload.state);
+    return [...latest].filter(([, state]) => state === 'open').map(([id]) => id);
   }
 
   private async executeQueued(command: ConsoleCommand, actor: string): Promise<CommandOutcome> {

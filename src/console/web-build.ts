@@ -5,7 +5,10 @@ import type { Logger } from '../domain/index.ts';
 export const WEB_DIR = path.join(import.meta.dirname, 'web');
 export const WEB_DIST_DIR = path.join(WEB_DIR, 'dist');
 
-/** Newest modification time (ms) of the front end's sources (web/ without dist/, plus the wire contract it imports). */
+/** Files outside web/ whose code the bundle contains: the wire contract and the planner's counters (shared shapes). */
+const SHARED_SOURCES = [path.join(import.meta.dirname, 'console-protocol.ts'), path.join(import.meta.dirname, '..', 'protocol', 'planner-stats.ts')];
+
+/** Newest modification time (ms) of the front end's sources (web/ without dist/). */
 async function newestSource(dir: string): Promise<number> {
   let newest = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -20,7 +23,8 @@ async function newestSource(dir: string): Promise<number> {
 export async function webBuildIsFresh(): Promise<boolean> {
   const built = await stat(path.join(WEB_DIST_DIR, 'index.html')).catch(() => undefined);
   if (!built) return false;
-  const sources = Math.max(await newestSource(WEB_DIR), (await stat(path.join(import.meta.dirname, 'console-protocol.ts'))).mtimeMs);
+  const shared = await Promise.all(SHARED_SOURCES.map(async (f) => (await stat(f)).mtimeMs));
+  const sources = Math.max(await newestSource(WEB_DIR), ...shared);
   return built.mtimeMs >= sources;
 }
 

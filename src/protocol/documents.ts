@@ -196,6 +196,17 @@ const payloads = {
     state: z.enum(['open', 'answered']),
     answer: z.object({ approved: z.boolean(), actor: z.string(), reason: z.string().optional() }).optional(),
   }),
+  /**
+   * An action the planner decided that the loop queued for later (ADR 0103): a re-measurement of a flagged trial. Stored
+   * before it is queued, so a pause or a crash before its dispatch leaves it to the resumed run; it has been applied
+   * once a suggestion document carries its suggestion's id.
+   */
+  plannerAction: z.object({
+    kind: z.literal('remeasure'),
+    /** The flagged trial. */
+    trialId: z.string(),
+    suggestion: suggestionSchema,
+  }),
   /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
   fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),
 } as const;

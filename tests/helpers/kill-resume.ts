@@ -24,6 +24,18 @@ export interface KillResumeOptions {
   transport?: 'sim' | 'twin' | undefined;
   /** Give up on a step after this long, ms. */
   timeoutMs?: number | undefined;
+  /** Kill when this turns true (polled every 20 ms) instead of at `killAfterMeasurements`. */
+  killWhen?: (() => boolean) | undefined;
+  /** The dry run's agent (default `random`). */
+  agent?: string | undefined;
+  /** The campaign file (default examples/oer-screen.yaml). */
+  campaignFile?: string | undefined;
+  /** Extra environment of every labloop process (e.g. a stub model's LABLOOP_LLM_BASE_URL). */
+  env?: Record<string, string> | undefined;
+  /** Extra environment of each `resume`, read as it starts (after `env`). */
+  resumeEnv?: (() => Record<string, string>) | undefined;
+  /** Runs after the kill, before the first `resume` (e.g. to read what the killed run stored). */
+  afterKill?: (() => Promise<void>) | undefined;
 }
 
 export interface KillResumeResult {
@@ -51,15 +63,15 @@ interface Ran {
   stderr: string;
 }
 
-function env(opts: KillResumeOptions): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, LABLOOP_LOG_LEVEL: 'warn', LABLOOP_DB_CACHE_DIR: path.join(ROOT, '.labloop', 'cache') };
+function env(opts: KillResumeOptions, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, LABLOOP_LOG_LEVEL: 'warn', LABLOOP_DB_CACHE_DIR: path.join(ROOT, '.labloop', 'cache'), ...opts.env, ...extra };
   if (opts.databaseUrl) e['DATABASE_URL'] = opts.databaseUrl;
   else delete e['DATABASE_URL'];
   return e;
 }
 
-function start(args: string[], opts: KillResumeOptions): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: opts.dir, env: env(opts), stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], opts: KillResumeOptions, extraEnv?: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd: opts.dir, env: env(opts, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function finish(child: ChildProcess, timeoutMs: number): Promise<Ran> {
@@ -101,7 +113,7 @@ export function journalDirOf(opts: KillResumeOptions): string {
 /** Starts a dry run, waits for the kill point, kill -9's it. Returns the measurements finished at the kill. */
 export async function startAndKill(opts: KillResumeOptions): Promise<number> {
   const journal = journalDirOf(opts);
-  const args = ['dry-run', CAMPAIGN_FILE, '--transport', opts.transport ?? 'sim', '--agent', 'random', '--quiet', '--trials', String(opts.trials), '--seed', String(opts.seed), '--id', opts.campaignId, '--db', path.join(opts.dir, 'db'), '--out', path.join(opts.dir, 'out-run')];
+  const args = ['dry-run', opts.campaignFile ?? CAMPAIGN_FILE, '--transport', opts.transport ?? 'sim', '--agent', opts.agent ?? 'random', '--quiet', '--trials', String(opts.trials), '--seed', String(opts.seed), '--id', opts.campaignId, '--db', path.join(opts.dir, 'db'), '--out', path.join(opts.dir, 'out-run')];
   if (opts.stations) args.push('--stations', String(opts.stations));
   const child = start(args, opts);
   const done = finish(child, opts.timeoutMs ?? 240_000);
@@ -111,7 +123,7 @@ export async function startAndKill(opts: KillResumeOptions): Promise<number> {
   for (;;) {
     const measured = journalCount(journal, 'ps-', 'done');
     const started = journalCount(journal, 'lh-', 'accepted');
-    if (started > 0 && measured >= opts.killAfterMeasurements) break;
+    if (opts.killWhen ? opts.killWhen() : started > 0 && measured >= opts.killAfterMeasurements) break;
     if (exited) throw new Error(`the dry run ended before the kill point (${measured} measurements): ${(await done).stderr.slice(-1000)}`);
     if (Date.now() > deadline) throw new Error('kill point not reached in time');
     await new Promise((r) => setTimeout(r, 20));
@@ -124,6 +136,7 @@ export async function startAndKill(opts: KillResumeOptions): Promise<number> {
 /** Kill -9 at the point, then `resume` (with --recover retry when trials await recovery) until completed; then audit. */
 export async function killAndResume(opts: KillResumeOptions): Promise<KillResumeResult> {
   const killed = await startAndKill(opts);
+  await opts.afterKill?.();
   const journal = journalDirOf(opts);
   const db = ['--db', path.join(opts.dir, 'db')];
   let resumes = 0;
@@ -133,7 +146,7 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
     if (resumes >= 4) throw new Error('the campaign did not complete after 4 resumes');
     const before = journalCount(journal, 'lh-', 'accepted') + journalCount(journal, 'ps-', 'accepted');
     const t0 = performance.now();
-    const child = start(['resume', opts.campaignId, ...db, '--out', path.join(opts.dir, 'out'), '--quiet', ...(resumes > 0 ? ['--recover', 'retry'] : [])], opts);
+    const child = start(['resume', opts.campaignId, ...db, '--out', path.join(opts.dir, 'out'), '--quiet', ...(resumes > 0 ? ['--recover', 'retry'] : [])], opts, opts.resumeEnv?.());
     const done = finish(child, opts.timeoutMs ?? 240_000);
     let ended = false;
     void done.then(() => (ended = true));

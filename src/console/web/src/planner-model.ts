@@ -1,4 +1,5 @@
 import type { DocumentPayload, LabDocument } from '../../../protocol/index.ts';
+import { countPlannerCall, emptyPlannerStats, type PlannerStats } from '../../../protocol/planner-stats.ts';
 
 /**
  * The planner's side of a campaign page (ADRs 0072, 0076), folded from its plannerCall and plannerQuestion documents:
@@ -6,32 +7,19 @@ import type { DocumentPayload, LabDocument } from '../../../protocol/index.ts';
  * operators, and the planner's metrics as the transcripts show them. Pure: no DOM, unit-tested in Node.
  */
 export type PlannerCallView = DocumentPayload<'plannerCall'> & { id: string; seq: number; time: string };
-export type PlannerQuestionView = DocumentPayload<'plannerQuestion'> & { seq: number; time: string };
+/**
+ * A question in its latest state; `unanswered`: it was open when a new run of the campaign started (a resume), so
+ * nobody can answer it any more — the resumed run asks again what it still needs (same request id).
+ */
+export type PlannerQuestionView = Omit<DocumentPayload<'plannerQuestion'>, 'state'> & { state: 'open' | 'answered' | 'unanswered'; seq: number; time: string };
 
-export interface PlannerMetrics {
-  /** Model turns that returned an answer (errors and timeouts are not calls, as in campaign.json). */
-  calls: number;
-  tokens: number;
-  latency_ms: { total: number; max: number };
-  rejections: { json: number; schema: number; rules: number; safety: number };
-  repairs: number;
-  fallbacks: { provider: number; timeout: number; budget: number; invalid: number };
-  jobs: Record<string, number>;
-  answeredBy: Record<string, number>;
-  approvals: { asked: number; approved: number; rejected: number; open: number };
-}
+/**
+ * The planner's counters as campaign.json has them (one shared shape), plus the approvals its questions got.
+ * `calls` counts model turns that returned an answer (errors and timeouts are not calls, as in campaign.json).
+ */
+export type PlannerMetrics = PlannerStats & { approvals: { asked: number; approved: number; rejected: number; open: number } };
 
-const emptyMetrics = (): PlannerMetrics => ({
-  calls: 0,
-  tokens: 0,
-  latency_ms: { total: 0, max: 0 },
-  rejections: { json: 0, schema: 0, rules: 0, safety: 0 },
-  repairs: 0,
-  fallbacks: { provider: 0, timeout: 0, budget: 0, invalid: 0 },
-  jobs: {},
-  answeredBy: {},
-  approvals: { asked: 0, approved: 0, rejected: 0, open: 0 },
-});
+const emptyMetrics = (): PlannerMetrics => ({ ...emptyPlannerStats(), approvals: { asked: 0, approved: 0, rejected: 0, open: 0 } });
 
 export class PlannerModel {
   readonly calls = new Map<string, PlannerCallView>();
@@ -55,12 +43,15 @@ export class PlannerModel {
     if (doc.type === 'plannerCall') {
       const call: PlannerCallView = { ...doc.payload, id: `plannerCall:${doc.seq}`, seq: doc.seq, time: doc.time };
       this.calls.set(call.id, call);
-      this.count(call);
+      countPlannerCall(this.metrics, call);
     } else if (doc.type === 'plannerQuestion') {
       const q: PlannerQuestionView = { ...doc.payload, seq: doc.seq, time: doc.time };
       const a = this.metrics.approvals;
-      if (q.state === 'open' && !this.questions.has(q.requestId)) {
+      const before = this.questions.get(q.requestId)?.state;
+      if (q.state === 'open' && before === undefined) {
         a.asked++;
+        a.open++;
+      } else if (q.state === 'open' && before === 'unanswered') {
         a.open++;
       } else if (q.state === 'answered' && this.questions.get(q.requestId)?.state === 'open') {
         a.open--;
@@ -68,23 +59,16 @@ export class PlannerModel {
         else a.rejected++;
       }
       this.questions.set(q.requestId, q);
+    } else if (doc.type === 'campaignStart') {
+      // A new run (ADR 0102): what the earlier run left open can no longer be answered. Not consumed: the campaign
+      // model folds the document too.
+      const open = this.open();
+      for (const q of open) this.questions.set(q.requestId, { ...q, state: 'unanswered' });
+      this.metrics.approvals.open -= open.length;
+      if (open.length > 0) this.version++;
+      return false;
     } else return false;
     this.version++;
     return true;
-  }
-
-  private count(call: PlannerCallView): void {
-    const m = this.metrics;
-    m.jobs[call.job] = (m.jobs[call.job] ?? 0) + 1;
-    m.answeredBy[call.source] = (m.answeredBy[call.source] ?? 0) + 1;
-    if (call.fallback) m.fallbacks[call.fallback]++;
-    m.repairs += Math.max(0, call.turns.length - 1);
-    for (const t of call.turns) {
-      if (t.reply !== undefined) m.calls++;
-      m.tokens += t.tokens;
-      m.latency_ms.total += t.latency_ms;
-      m.latency_ms.max = Math.max(m.latency_ms.max, t.latency_ms);
-      if (t.rejected) m.rejections[t.rejected.layer]++;
-    }
   }
 }

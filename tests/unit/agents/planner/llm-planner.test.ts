@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { LlmPlanner } from '../../../../agents/planner/llm-planner.ts';
 import { ReplayMismatchError } from '../../../../agents/planner/model-planner.ts';
-import type { PlannerCallRecord, PlannerDeps } from '../../../../agents/planner/planner.ts';
+import { emptyPlannerStats, type PlannerCallRecord, type PlannerDeps, type PlannerStats } from '../../../../agents/planner/planner.ts';
+import { RulePlanner } from '../../../../agents/planner/rule-planner.ts';
+import { countPlannerCall } from '../../../../src/protocol/planner-stats.ts';
 import { ReplayPlanner } from '../../../../agents/planner/replay-planner.ts';
 import { SafetyGate } from '../../../../src/safety/safety-gate.ts';
 import { CASES } from '../../../contract/planner.contract.ts';
 import { goodRecipe } from '../../../helpers/default-spec.ts';
 import { ScriptedChatModel, type Scripted } from '../../../helpers/scripted-chat-model.ts';
 
-function setup(script: Scripted[], over: { timeout_ms?: number; maxCalls?: number; maxTokens?: number; secrets?: string[] } = {}) {
+function setup(script: Scripted[], over: { timeout_ms?: number; maxCalls?: number; maxTokens?: number; secrets?: string[]; spent?: PlannerStats } = {}) {
   const records: PlannerCallRecord[] = [];
   const deps: PlannerDeps = { gateFor: (s) => new SafetyGate(s), record: (c) => (records.push(c), `doc-${records.length}`) };
   const model = new ScriptedChatModel(script);
-  const planner = new LlmPlanner({ model, deps, timeout_ms: over.timeout_ms ?? 2000, maxCalls: over.maxCalls ?? 100, maxTokens: over.maxTokens ?? 1e9, secrets: over.secrets ?? [] });
+  const planner = new LlmPlanner({ model, deps, timeout_ms: over.timeout_ms ?? 2000, maxCalls: over.maxCalls ?? 100, maxTokens: over.maxTokens ?? 1e9, secrets: over.secrets ?? [], spent: over.spent });
   return { planner, records, model };
 }
 
@@ -57,6 +59,27 @@ describe('LlmPlanner', () => {
     const tokens = setup([triage('retry'), triage('retry')], { maxTokens: 10 });
     await tokens.planner.triage(CASES.triageRetry);
     expect((await tokens.planner.triage(CASES.triageRetry)).fallback).toBe('budget');
+  });
+
+  it("a resumed campaign's planner goes on from what its earlier runs spent: budget, counters and call ids", async () => {
+    // The earlier run: two jobs, the second repaired once.
+    const earlier = setup([triage('retry'), 'not json', triage('retry')]);
+    await earlier.planner.triage(CASES.triageRetry);
+    await earlier.planner.triage(CASES.triageRetry);
+    const spent = earlier.records.reduce((s, r) => countPlannerCall(s, r), emptyPlannerStats());
+    expect(spent).toEqual(earlier.planner.stats());
+    expect(spent).toMatchObject({ calls: 3, repairs: 1, jobs: { triage: 2 } });
+    // With a budget of 4 calls the resumed planner may call the model once more, then it falls back.
+    const resumed = setup([triage('retry'), triage('retry')], { maxCalls: 4, spent });
+    expect((await resumed.planner.triage(CASES.triageRetry)).source).toBe('llm');
+    expect(await resumed.planner.triage(CASES.triageRetry)).toMatchObject({ source: 'rules', fallback: 'budget' });
+    expect(resumed.model.seen).toHaveLength(1);
+    expect(resumed.planner.stats()).toMatchObject({ calls: 4, repairs: 1, jobs: { triage: 4 }, answeredBy: { llm: 3, rules: 1 }, fallbacks: { budget: 1 } });
+    expect(resumed.records.map((r) => r.callId)).toEqual(['triage-3', 'triage-4']);
+    // The rule planner counts on the same way.
+    const rules = new RulePlanner({ gateFor: (s) => new SafetyGate(s) }, spent);
+    await rules.triage(CASES.triageRetry);
+    expect(rules.stats()).toMatchObject({ calls: 3, jobs: { triage: 3 }, answeredBy: { llm: 2, rules: 1 } });
   });
 
   it('drops candidates the safety gate refuses, keeps the rest, and treats instructions in text as data', async () => {

@@ -58,6 +58,7 @@ export class PlannerPanel {
           h('button', { 'data-answer': 'approve', onclick: () => this.answer(q.requestId, true) }, 'approve'),
           h('button', { 'data-answer': 'reject', class: 'abort', onclick: () => this.answer(q.requestId, false) }, 'reject'),
         );
+      else if (q.state === 'unanswered') item.append(h('p', { class: 'small muted' }, 'not answered: the run that asked it stopped'));
       else if (q.answer) item.append(h('p', { class: 'small answered' }, `${q.answer.approved ? 'approved' : 'rejected'} by ${q.answer.actor}${q.answer.reason ? `: ${q.answer.reason}` : ''}`));
       list.append(item);
     }
