@@ -8,6 +8,14 @@ import type { SimulatedWorld } from '../../simulators/world.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
 
+/**
+ * Results an OPC UA station twin of a dry run keeps as ResultSet nodes per station. The driver reads each result as
+ * its run ends; an older one asked for again (the same SupervisoryJobId) is published again from the station core,
+ * which keeps 200 runs and then answers from its journal (ADR 0093). 200 result nodes per station, each a LADS
+ * ResultType subtree with its curve arrays, made the process grow with every trial (ADR 0095).
+ */
+export const DRY_RUN_RETAINED_RESULTS = 8;
+
 export interface PotentiostatFleetOptions {
   transport: 'twin' | 'sim';
   world: SimulatedWorld;
@@ -63,6 +71,7 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     clock: opts.clock,
     pkiFolder: path.join(opts.pkiFolder, 'server'),
     securityModes: ['None'],
+    retainResults: DRY_RUN_RETAINED_RESULTS,
     logger: opts.logger,
   });
   await twin.start();
