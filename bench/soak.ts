@@ -3,7 +3,8 @@
  * UA twins (or the in-process simulators), with injected faults. Reports
  * - the engine's overhead per trial: the process's CPU time (process.cpuUsage, every thread) and wall time between
  *   two trial counts, minus the time spent inside the agent's calls (ingest, suggest, timed by a wrapper);
- * - RSS at the sampled trial counts, its growth between the first and the last one, and the peak (maxRSS);
+ * - RSS at the sampled trial counts (after a full garbage collection), its growth between the first and the last one,
+ *   and the peak (maxRSS);
  * - that every failed trial carries a failure code (from results.csv).
  * The machine is shared: CPU time is the figure to compare; wall time is reported beside it.
  * Usage: node --import tsx bench/soak.ts [--trials 500] [--fault-rate 0.05] [--agent random] [--transport twin]
@@ -13,6 +14,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Agent } from '../agents/agent.ts';
 import { runDryRun } from '../src/app/dry-run.ts';
 import { loadCampaignFile, loadConfig } from '../src/config/index.ts';
@@ -43,7 +46,10 @@ const cpuMs = (): number => {
 };
 const processStart = { wall: performance.now(), cpu: cpuMs() };
 
-/** Time inside the agent's calls (wall and CPU). CPU inside an async call can include other work interleaved with it. */
+/**
+ * Time inside the agent's calls (wall and CPU), plus the bench's own garbage collections before memory marks. CPU inside
+ * an async call can include other work interleaved with it.
+ */
 const agentTime = { wall: 0, cpu: 0, calls: 0 };
 const timed = (agent: Agent): Agent =>
   new Proxy(agent, {
@@ -74,7 +80,16 @@ interface Mark {
   heapUsed_MiB: number;
   external_MiB: number;
 }
+// A full collection before each memory mark, so heapUsed is the live heap (not whatever garbage the last trial left).
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
+// Its time is the bench's own, not the engine's: it is counted with the agent's and subtracted with it.
 const mark = (done: number): Mark => {
+  const w0 = performance.now();
+  const c0 = cpuMs();
+  collectGarbage();
+  agentTime.wall += performance.now() - w0;
+  agentTime.cpu += cpuMs() - c0;
   const m = process.memoryUsage();
   return {
     trials: done,
@@ -150,7 +165,7 @@ const result = {
 const f = (x: number | undefined, d = 1): string => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
 const lines = [
   `soak: ${trials} trials, agent ${agentKind}, ${transport}, fault rate ${faultRate}, seed ${seed} → ${summary.result.state}: ${p.completed} completed, ${p.failed} failed (${uncoded} without a failure code), ${p.blocked} blocked`,
-  `engine overhead per trial (trials ${from?.trials}–${to.trials}, agent time excluded): ${f(engineCpu)} ms CPU, ${f(engineWall)} ms wall; agent ${f(result.overheadPerTrial.agentCpu_ms)} ms CPU per trial`,
+  `engine overhead per trial (trials ${from?.trials}–${to.trials}, agent time excluded): ${f(engineCpu)} ms CPU, ${f(engineWall)} ms wall; agent (and the bench's GC before memory marks) ${f(result.overheadPerTrial.agentCpu_ms)} ms CPU per trial`,
   `first trial done after ${f(first?.wall_ms, 0)} ms wall, ${f(first?.cpu_ms, 0)} ms CPU (in-process: module loading of the bench itself excluded)`,
   `RSS MiB at trial ${marks.map((m) => `${m.trials}: ${f(m.rss_MiB, 0)} (heap ${f(m.heapUsed_MiB, 0)}, external ${f(m.external_MiB, 0)})`).join('; ')}; peak ${f(peak_MiB, 0)}; growth ${growth === undefined ? '—' : `${(growth * 100).toFixed(1)} %`} (trial ${growthFrom} → ${growthTo})`,
   result.machine,

@@ -50,6 +50,16 @@ export class DeviceJournal {
     return [...this.loaded.values()];
   }
 
+  /** A command's entry, read back from the file (for a result no longer kept in memory); undefined when never seen. */
+  find(commandId: string): JournalEntry | undefined {
+    let entry: JournalEntry | undefined;
+    for (const line of readJournalLines(this.file)) {
+      if (line.c !== commandId) continue;
+      entry = line.e === 'accepted' ? { commandId, fingerprint: line.f ?? '' } : { commandId, fingerprint: entry?.fingerprint ?? line.f ?? '', result: line.r };
+    }
+    return entry;
+  }
+
   accepted(commandId: string, fingerprint: string): void {
     this.append({ c: commandId, e: 'accepted', f: fingerprint });
   }

@@ -117,6 +117,8 @@ export class EchemStationCore {
   private readonly conditionsBase: Omit<Conditions, 'area' | 'uncompensatedResistance'>;
   private readonly runs = new Map<string, CoreRun>();
   private readonly byRunId = new Map<string, CoreRun>();
+  /** CommandId → runId of finished runs dropped from `runs` (see recall): a few dozen bytes each. */
+  private readonly evicted = new Map<string, string>();
   private readonly listeners = new Set<(e: StationEvent) => void>();
   private active: { run: CoreRun; abort: AbortController } | undefined;
   private seq = 0;
@@ -156,10 +158,28 @@ export class EchemStationCore {
 
   /** A run of the station's earlier life, from its journal (see StationCoreOptions.journal). */
   private restore(commandId: string, fingerprint: string, stored: unknown): void {
-    const parsedRun = techniqueRunSchema.safeParse(safeJson(fingerprint));
-    const run: TechniqueRun = parsedRun.success ? parsedRun.data : { technique: 'LSV', cell: this.cellId, params: {}, sample: {} };
     const seq = ++this.seq;
     const runId = `${this.deviceId}-run-${String(seq).padStart(5, '0')}`;
+    this.remember(this.finishedRecord(commandId, runId, fingerprint, stored, `the station restarted while ${commandId} was running: whether it completed is unknown`, this.batchOf(seq)));
+  }
+
+  /**
+   * A finished run no longer kept in memory (more than `retainRuns` ran after it) is asked for again: its stored
+   * result comes from the journal; without one the answer is COMMAND_FATE_UNKNOWN (for an operator), never a second run.
+   */
+  private recall(commandId: string): CoreRun | undefined {
+    const runId = this.evicted.get(commandId);
+    if (runId === undefined) return undefined;
+    this.evicted.delete(commandId);
+    const entry = this.journal?.find(commandId);
+    const record = this.finishedRecord(commandId, runId, entry?.fingerprint ?? '', entry?.result, `the station no longer keeps the result of ${commandId} (it keeps the last ${this.retain} runs)`, 0);
+    this.remember(record);
+    return record;
+  }
+
+  private finishedRecord(commandId: string, runId: string, fingerprint: string, stored: unknown, unknownFate: string, electrolyteBatch: number): CoreRun {
+    const parsedRun = techniqueRunSchema.safeParse(safeJson(fingerprint));
+    const run: TechniqueRun = parsedRun.success ? parsedRun.data : { technique: 'LSV', cell: this.cellId, params: {}, sample: {} };
     const parsed = echemResultSchema.safeParse(stored);
     const result: EchemResult = parsed.success
       ? parsed.data
@@ -168,13 +188,14 @@ export class EchemStationCore {
           runId,
           commandId,
           status: 'failed',
-          conditions: { ...this.conditionsBase, area: 0 },
+          // The electrode area the command asked for (the default when the command is unknown): a result's area is > 0.
+          conditions: { ...this.conditionsBase, area: resolveTechniqueParams(run, run.sample).area },
           curves: [],
           instrumentFlags: [],
           duration_s: 0,
-          failure: makeFailure('COMMAND_FATE_UNKNOWN', `the station restarted while ${commandId} was running: whether it completed is unknown`),
+          failure: makeFailure('COMMAND_FATE_UNKNOWN', unknownFate),
         };
-    const record: CoreRun = {
+    return {
       runId: result.runId,
       commandId,
       run,
@@ -184,10 +205,9 @@ export class EchemStationCore {
       estimatedDuration_s: result.duration_s,
       step: '',
       result,
-      truth: { runId: result.runId, commandId, electrolyteBatch: this.batchOf(seq), silent: [] },
+      truth: { runId: result.runId, commandId, electrolyteBatch, silent: [] },
       done: Promise.resolve(result),
     };
-    this.remember(record);
   }
 
   onEvent(listener: (e: StationEvent) => void): () => void {
@@ -219,7 +239,7 @@ export class EchemStationCore {
   }
 
   findByCommand(commandId: string): CoreRun | undefined {
-    return this.runs.get(commandId);
+    return this.runs.get(commandId) ?? this.recall(commandId);
   }
 
   getRun(runId: string): CoreRun | undefined {
@@ -249,7 +269,7 @@ export class EchemStationCore {
    * Throws DeviceError PARAMETER_OUT_OF_LIMITS (nothing started) or BAD_INVALID_STATE (another run is active).
    */
   start(run: TechniqueRun, commandId: string): CoreRun {
-    const known = this.runs.get(commandId);
+    const known = this.findByCommand(commandId);
     if (known) return known;
     this.validate(run);
     if (this.active) throw DeviceError.of('BAD_INVALID_STATE', `station ${this.deviceId} is running ${this.active.run.runId}`);
@@ -307,6 +327,7 @@ export class EchemStationCore {
       if (oldest.status === 'running') break;
       this.runs.delete(oldest.commandId);
       this.byRunId.delete(oldest.runId);
+      this.evicted.set(oldest.commandId, oldest.runId);
     }
   }
 

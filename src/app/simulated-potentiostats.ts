@@ -8,6 +8,21 @@ import type { SimulatedWorld } from '../../simulators/world.ts';
 import type { Clock, Logger, Rng } from '../domain/index.ts';
 import type { PotentiostatBackend } from '../devices/backends.ts';
 
+/**
+ * Results an OPC UA station twin of a dry run keeps as ResultSet nodes per station. The driver reads each result as
+ * its run ends; an older one asked for again (the same SupervisoryJobId) is published again from the station core,
+ * which keeps the newest runs in memory and older ones in its journal (ADR 0093). 200 result nodes per station, each a LADS
+ * ResultType subtree with its curve arrays, made the process grow with every trial (ADR 0095).
+ */
+export const DRY_RUN_RETAINED_RESULTS = 8;
+
+/**
+ * Finished runs a journalled station core keeps in memory (with their curves) for de-duplication; an older commandId
+ * asked for again is answered from the journal on disk (ADR 0093). The default of 200 per station grew the process
+ * by ≈ 45 kB per run for the first 800 runs of a dry run.
+ */
+export const JOURNALLED_RETAINED_RUNS = 16;
+
 export interface PotentiostatFleetOptions {
   transport: 'twin' | 'sim';
   world: SimulatedWorld;
@@ -44,7 +59,7 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     faults: opts.faults,
     ...(opts.landscape ? { landscape: opts.landscape } : {}),
     logger: opts.logger.child({ device: `ps-${cell}` }),
-    ...(opts.journalDir ? { journal: new DeviceJournal(opts.journalDir, `ps-${cell}`) } : {}),
+    ...(opts.journalDir ? { journal: new DeviceJournal(opts.journalDir, `ps-${cell}`), retainRuns: JOURNALLED_RETAINED_RUNS } : {}),
   }));
   if (opts.transport === 'sim') {
     const backends = coreOptions.map((o) => new PotentiostatSimBackend(o));
@@ -63,6 +78,7 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     clock: opts.clock,
     pkiFolder: path.join(opts.pkiFolder, 'server'),
     securityModes: ['None'],
+    retainResults: DRY_RUN_RETAINED_RESULTS,
     logger: opts.logger,
   });
   await twin.start();

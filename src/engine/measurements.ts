@@ -28,11 +28,11 @@ export async function recordMeasurements(
   const analysed = deps.analyse(result);
   const flags = [...new Set([...result.instrumentFlags, ...analysed.flags])];
   const offset = result.conditions.referenceOffset_V_RHE;
-  for (const curve of result.curves) {
-    const measurementId = deps.newId();
-    const isMain = curve.technique === 'LSV';
-    const features = isMain ? analysed.features : {};
-    await deps.measurements.write({
+  const curves = result.curves.map((curve) => ({ curve, measurementId: deps.newId(), isMain: curve.technique === 'LSV' }));
+  // Every curve of the run is handed over at once (the sink stores them in one write) and awaited before the first
+  // event that names one is published.
+  const writes = curves.map(({ curve, measurementId, isMain }) =>
+    deps.measurements.write({
       id: measurementId,
       campaignId: deps.campaignId,
       trialId,
@@ -40,9 +40,13 @@ export async function recordMeasurements(
       technique: curve.technique,
       arrays: curve.arrays,
       conditions: result.conditions,
-      features,
+      features: isMain ? analysed.features : {},
       flags: isMain ? flags : [],
-    });
+    }),
+  );
+  if (writes.length > 0) await Promise.all(writes);
+  for (const { curve, measurementId, isMain } of curves) {
+    const features = isMain ? analysed.features : {};
     deps.bus.publish(deps.campaignId, 'descriptor', {
       runId,
       stream: curve.technique,

@@ -13,7 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { float64Array } from './float64-array.ts';
+import { float64Array, float64Bytes } from './float64-array.ts';
 
 /**
  * The drizzle schema (Postgres dialect) shared by PGlite and PostgreSQL. `migrations/` is generated from this file
@@ -109,7 +109,8 @@ export const documentsTable = pgTable(
 
 /**
  * One row per technique run. Curves are columnar float64: `arrayKeys[i]` names the i-th array, `arrayLengths[i]` its
- * length, and `arrayValues` holds all arrays concatenated in key order (ADR 0005).
+ * length, and all arrays concatenated in key order are stored as little-endian float64 bytes in `arrayData` (ADR 0094;
+ * rows written before it hold them as `arrayValues` text instead, ADR 0005, and are still read).
  */
 export const measurementsTable = pgTable(
   'measurements',
@@ -122,7 +123,8 @@ export const measurementsTable = pgTable(
     stream: text('stream').notNull(),
     arrayKeys: text('array_keys').array().notNull(),
     arrayLengths: integer('array_lengths').array().notNull(),
-    arrayValues: float64Array('array_values').notNull(),
+    arrayValues: float64Array('array_values'),
+    arrayData: float64Bytes('array_data'),
     conditions: jsonb('conditions').$type<unknown>(),
     features: jsonb('features').$type<unknown>().notNull(),
     flags: text('flags').array().notNull(),

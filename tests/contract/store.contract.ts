@@ -220,6 +220,27 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       expect(stored[1]).toMatchObject({ stream: 'eis', conditions: { referenceElectrode: 'Hg/HgO' }, arrays: { f_Hz: [1e5, 1, 0.1] } });
     });
 
+    it('stores curves as float64 bytes and still reads rows written as float8[] text before migration 0003', async () => {
+      const id = uniqueCampaignId('meas-bytes');
+      const values = [1.5, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, 0.1 + 0.2];
+      const sink = createMeasurementSink(store);
+      await sink.write({ id: `${id}-new`, campaignId: id, trialId: `${id}-t`, runId: 'r1', technique: 'LSV', arrays: { a: values.slice(0, 3), b: values.slice(3) } });
+      await sink.flush();
+      const stored = rowsOf<{ bytes: number; values: unknown }>(
+        await store.db.execute(sql`select octet_length(array_data) as bytes, array_values as values from measurements where id = ${`${id}-new`}`),
+      );
+      expect(stored.map((r) => ({ bytes: Number(r.bytes), values: r.values }))).toEqual([{ bytes: 8 * values.length, values: null }]);
+      // A row in the layout of ADR 0005 (values as float8[] text, no bytes), as databases made before 0003 hold them.
+      await store.db.execute(sql`insert into measurements (id, campaign_id, trial_id, run_id, technique, stream, array_keys, array_lengths, array_values, features, flags)
+        values (${`${id}-old`}, ${id}, ${`${id}-t`}, 'r0', 'PEIS', 'eis', ${'{f_Hz,Zre_ohm}'}::text[], ${'{2,1}'}::integer[], ${'{100000,-0,NaN}'}::float8[], '{}'::jsonb, ${'{}'}::text[])`);
+      const [oldRow, newRow] = await Promise.all([store.measurements.get(`${id}-old`), store.measurements.get(`${id}-new`)]);
+      expect(oldRow?.arrays).toEqual({ f_Hz: [1e5, -0], Zre_ohm: [NaN] });
+      expect(Object.is(oldRow?.arrays['f_Hz']?.[1], -0)).toBe(true);
+      expect(newRow?.arrays).toEqual({ a: [1.5, -0, NaN], b: [Infinity, -Infinity, Number.MIN_VALUE, 0.1 + 0.2] });
+      expect(Object.is(newRow?.arrays['a']?.[1], -0)).toBe(true);
+      expect((await store.measurements.listByTrial(`${id}-t`)).map((m) => m.id).sort()).toEqual([`${id}-new`, `${id}-old`]);
+    });
+
     it('leases: a second owner cannot take a live lease but takes an expired one', async () => {
       const other = harness.concurrent ? await harness.reopen(store) : store;
       try {
