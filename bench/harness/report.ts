@@ -55,7 +55,48 @@ export function poolMarkdown(r: PoolBenchResult): string {
     for (const b of r.batchCost)
       lines.push(`| ${b.arm} | ${b.q} | ${b.ratio50 ? `${b.ratio50.median} (${b.ratio50.ci.join('–')})` : '—'} | ${b.ratio80 ? `${b.ratio80.median} (${b.ratio80.ci.join('–')})` : '—'} |`);
   }
+  lines.push(...pairedMarkdown(r));
   return lines.join('\n');
+}
+
+const signed = (v: number, digits = 2): string => `${v > 0 ? '+' : ''}${v.toFixed(digits)}`;
+
+/** Agent arms' costs and every arm against the first one, paired on seeds (empty when there is one arm). */
+function pairedMarkdown(r: PoolBenchResult): string[] {
+  const lines: string[] = [];
+  if (r.agentMode) {
+    const budget = r.config.protocol.budget;
+    lines.push('', `${r.agentMode}. Budget ${budget ?? r.pool.N} evaluations; a campaign stops early once Top% reaches ${r.config.protocol.stopAtTop}.`, '');
+    lines.push('| arm | q | Top% at end (median) | best found: pool rank (median) | picks by another proposer than BO (median) | snap distance (median) | CPU s per campaign (median) | wall s per campaign (median) |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const med = (xs: (number | undefined)[]): number | null => {
+      const v = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+      if (v.length === 0) return null;
+      const m = Math.floor(v.length / 2);
+      return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+    };
+    for (const a of r.arms) {
+      const p = a.perCampaign;
+      lines.push(
+        `| ${a.name} | ${a.q} | ${num(med(p.map((c) => c.topAtEnd)), 2)} | ${num(med(p.map((c) => c.bestRank)), 1)} | ${num(med(p.map((c) => c.otherProposers)), 2)} | ${num(med(p.map((c) => c.medianSnap)), 3)} | ${num(a.timing.medianCampaignCpuS, 1)} | ${num(a.timing.medianCampaignS, 1)} |`,
+      );
+    }
+  }
+  if (r.paired.length > 0) {
+    lines.push('', `Paired on seeds against ${r.paired[0]?.reference} (same initial rows): median of the per-seed difference arm − ${r.paired[0]?.reference}, 95 % paired bootstrap CI (seeds resampled, 4,000 resamples), and seeds where the arm did better / worse / the same. Top% at end: higher is better; best rank: lower is better.`, '');
+    lines.push('| arm | q | pairs | Δ Top% at end (CI) | better / worse / same | Δ best rank (CI) | better / worse / same | exp→Top% 0.5, arm ÷ reference (CI, pairs) |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const c of r.paired) {
+      const t = c.topAtEnd;
+      const b = c.bestRank;
+      const ratio = c.ratio50 ? `${c.ratio50.median} (${c.ratio50.ci.join('–')}, ${c.ratio50.pairs})` : '—';
+      lines.push(
+        `| ${c.arm} | ${c.q} | ${c.pairs} | ${signed(t.median)} (${signed(t.ci[0])} to ${signed(t.ci[1])}) | ${t.better} / ${t.worse} / ${t.ties} | ${signed(b.median, 1)} (${signed(b.ci[0], 1)} to ${signed(b.ci[1], 1)}) | ${b.better} / ${b.worse} / ${b.ties} | ${ratio} |`,
+      );
+    }
+  }
+  lines.push('', `Run: ${r.wallSeconds} s wall, ${r.cpuSeconds} s CPU (process, all threads), load average at the start ${r.environment.loadAverage.join(' / ')}, at the end ${r.loadAverageAtEnd.join(' / ')}.`);
+  return lines;
 }
 
 /** Top% curves (median over campaigns, or the Liang aggregate) against experiments, with random's i/N. */
