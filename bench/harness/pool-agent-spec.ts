@@ -5,8 +5,9 @@ import type { Pool } from './pool.ts';
 /**
  * A pool as a campaign, so that the project's own agents (BO, generative, hybrid) can run on it: one parameter per
  * input (a continuous one spanning the pool's range, a categorical one over its levels, one simplex group per declared
- * mixture, minimum fraction 0), one objective in the pool's units and direction, and a neutral safety envelope (no
- * stocks, no concentration limits: a pool has no liquid handling). Column names that are not identifiers (e.g.
+ * mixture, minimum fraction 0), one objective in the pool's units and direction, and a neutral safety envelope (a
+ * water stock only, no concentration limits: a pool has no liquid handling, and the planner's candidates pass the
+ * same safety gate as in a lab). Column names that are not identifiers (e.g.
  * `QAgNO3(%)`) get a sanitised parameter name; `toRecipe` and `rawInputs` translate between the two.
  */
 export interface PoolCampaign {
@@ -62,6 +63,8 @@ export function poolCampaign(pool: Pool, opts: { strategy: Record<string, unknow
     objectives: [{ name: OBJECTIVE, direction, unit: '', feature: OBJECTIVE }],
     parameters,
     budget: { trials: opts.trials },
+    // The safety gate makes every sample up with water; nothing else is dispensed.
+    stocks: [{ name: 'water', species: 'water', concentration: 1, volume: 1e12 }],
     safety: { maxTotalVolume: 1e9, potentialWindow_V_RHE: [-10, 10], maxTemperature: 1e9 },
     strategy: { initialTrials: opts.initialTrials },
   });

@@ -46,7 +46,7 @@ export async function runPoolBenchmark(problem: PoolProblem, opts: { workers: nu
   const seeds = Array.from({ length: protocol.seeds }, (_, s) => protocol.seedBase + s);
   opts.progress.log(
     `${pool.name}: N = ${pool.N} pool points (${pool.rowsRead} rows), K = ${pool.K} top points, d = ${pool.X.d}; arms ${arms.map((a) => a.name).join(', ')}; ` +
-      `q ∈ {${protocol.q.join(', ')}}; ${seeds.length} seeds; ${protocol.init} initial points; ${POOL_MODE_NOTE}`,
+      `q ∈ {${protocol.q.join(', ')}}; ${seeds.length} seeds; ${protocol.init} initial points; ${POOL_MODE_NOTE}${arms.some((a) => a.kind === 'agent') ? ` (GP and random arms); ${AGENT_MODE_NOTE}` : ''}`,
   );
   const tasks: PoolTask[] = [];
   for (const seed of seeds)

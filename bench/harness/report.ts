@@ -15,7 +15,7 @@ export function poolMarkdown(r: PoolBenchResult): string {
   const topSet = p.direction === 'pareto' ? `top set = the Pareto set, K = ${p.K} (${p.objectives.map((o) => `${o.name} ${o.direction === 'maximize' ? 'max' : 'min'}`).join(', ')})` : `top set K = ${p.K} (${p.direction}, threshold ${p.topThreshold.toPrecision(4)})`;
   lines.push(`### ${p.name}: N = ${p.N} pool points (${p.rowsRead} rows), ${topSet}, d = ${p.d}`);
   lines.push('');
-  lines.push(`${r.config.protocol.init} random initial points (the same for every arm at a seed), ${r.seeds.length} seeds, ${r.mode}. ` +
+  lines.push(`${r.config.protocol.init} random initial points (the same for every arm at a seed), ${r.seeds.length} seeds, ${r.agentMode ? 'GP and random arms: ' : ''}${r.mode}. ` +
     `Experiments include the initial points. "median" = median over campaigns of each campaign's experiments (95 % bootstrap CI); ` +
     `"Liang" = first i where the median over 10 × five-fold averaged Top% curves reaches the level. AF = a·N / experiments.`);
   lines.push('');

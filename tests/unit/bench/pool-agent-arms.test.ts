@@ -11,6 +11,7 @@ import { loadPool } from '../../../bench/harness/pool.ts';
 import { poolSpecSchema, protocolSchema } from '../../../bench/harness/problem-spec.ts';
 import { createProgress } from '../../../bench/harness/progress.ts';
 import { validateRecipe } from '../../../src/domain/recipe.ts';
+import { SafetyGate } from '../../../src/safety/safety-gate.ts';
 
 /**
  * A small mixed pool: a three-part mixture on a 0.1 grid × two temperatures × two solvents (264 rows), column names
@@ -59,6 +60,8 @@ describe('agent arms on a pool', () => {
     for (let i = 0; i < pool.N; i += 7) {
       const recipe = c.toRecipe(i);
       expect(validateRecipe(c.spec, recipe)).toEqual([]);
+      // The planner's candidates must pass the safety gate, as in a lab.
+      expect(new SafetyGate(c.spec).checkRecipe(recipe).allowed).toBe(true);
       const back = pool.encode(c.rawInputs(recipe));
       pool.X.data.subarray(i * pool.X.d, (i + 1) * pool.X.d).forEach((v, j) => expect(back[j]).toBeCloseTo(v, 12));
     }
