@@ -9,8 +9,13 @@
  *   4. per dry run: the default OER dry run (sim transport, instant clock) with BO alone, hybrid on the stub (its own
  *      process) and hybrid with no endpoint, paired on seeds: wall and CPU time, planner calls and the time inside
  *      them, the planner's estimated CPU share (calls × CPU per call ÷ the run's CPU), best η10 observed. Judge by the truth with
- *      `npm run bench:lab -- --arms default,hybrid` (set LABLOOP_LLM_BASE_URL for a real model).
- * Usage: npm run bench:planner -- [--fuzz 10000] [--seeds 1,2] [--trials 48] [--no-dry-runs] [--out bench/results/planner.json]
+ *      `npm run bench:lab -- --arms default,hybrid` (set LABLOOP_LLM_BASE_URL for a real model);
+ *   5. pools: the hybrid agent against BO alone (the BoAgent) on two shared benchmark pools, paired on seeds (same
+ *      initial rows), q = 4, proposals snapped to the nearest unevaluated row (bench/harness/pool-agent-campaign.ts).
+ *      The planner is the rule planner, or the model at LABLOOP_LLM_BASE_URL when that is set.
+ * Usage: npm run bench:planner -- [--sections fuzz,per-call,fallback,dry-runs,pools] [--fuzz 10000] [--seeds 1,2]
+ *   [--trials 48] [--no-dry-runs] [--pools liang-crossed-barrel,oer-3496] [--pool-seeds 20] [--pool-budget 50]
+ *   [--datasets DIR] [--out bench/results/planner.json]   (pools: also bench/results/planner-pools.{json,md})
  */
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
@@ -30,6 +35,10 @@ import { hybridSpec } from '../tests/helpers/model-like-stub.ts';
 import { startOpenAiStub } from '../tests/helpers/openai-stub.ts';
 import { adversarialReply, fuzzOnce } from '../tests/helpers/planner-fuzz.ts';
 import { runEnvironment } from './harness/environment.ts';
+import { runPoolBenchmark } from './harness/pool-bench.ts';
+import { defaultDatasetsDir, loadSpecFile, resolveSpecPath } from './harness/problem-spec.ts';
+import { createProgress } from './harness/progress.ts';
+import { poolMarkdown, writePoolReport } from './harness/report.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -40,7 +49,12 @@ const FUZZ = Number(opt('fuzz', '10000'));
 const SEEDS = opt('seeds', '1,2').split(',').map(Number);
 const TRIALS = Number(opt('trials', '48'));
 const OUT = opt('out', 'bench/results/planner.json');
-const DRY_RUNS = !args.includes('--no-dry-runs');
+const SECTIONS = new Set(opt('sections', 'fuzz,per-call,fallback,dry-runs,pools').split(','));
+const DRY_RUNS = SECTIONS.has('dry-runs') && !args.includes('--no-dry-runs');
+const POOLS = opt('pools', 'liang-crossed-barrel,oer-3496').split(',').filter(Boolean);
+const POOL_SEEDS = Number(opt('pool-seeds', '20'));
+const POOL_BUDGET = Number(opt('pool-budget', '50'));
+const DATASETS = opt('datasets', defaultDatasetsDir());
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -182,20 +196,45 @@ async function dryRuns(baseUrl: string): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
+/** Hybrid vs BO alone on shared pools (paired on seeds); the full report goes next to OUT as planner-pools.{json,md}. */
+async function pools(): Promise<Record<string, unknown>[]> {
+  const results = [];
+  for (const name of POOLS) {
+    const p = loadSpecFile(resolveSpecPath(name), DATASETS);
+    const protocol = { ...p.protocol, init: 5, q: [4], seeds: POOL_SEEDS, seedBase: 0, budget: POOL_BUDGET, stopAtTop: 1, liang: false, arms: ['agent-bo', 'hybrid'] };
+    const r = await runPoolBenchmark({ ...p, protocol }, { workers: 1, progress: createProgress('planner-pools') });
+    process.stdout.write(`${poolMarkdown(r)}\n\n`);
+    results.push(r);
+  }
+  const files = writePoolReport(results, path.join(path.dirname(OUT), 'planner-pools.json'), 'planner-pools');
+  log(`wrote ${files.join(', ')}`);
+  return results.map((r) => ({ pool: r.pool.name, N: r.pool.N, K: r.pool.K, seeds: r.seeds.length, paired: r.paired, wallSeconds: r.wallSeconds, cpuSeconds: r.cpuSeconds }));
+}
+
 const stub = await startStubProcess();
 try {
   const started = performance.now();
   const result: Record<string, unknown> = { command: `npm run bench:planner -- ${args.join(' ')}`.trim(), environment: runEnvironment() };
-  result.fuzz = await fuzz();
-  result.perCall = await perCall(stub.baseUrl);
-  log(`per call: ${JSON.stringify(result.perCall)}`);
-  result.fallback = await fallbackLatency();
-  log(`fallback: ${JSON.stringify(result.fallback)}`);
+  if (SECTIONS.has('fuzz')) result.fuzz = await fuzz();
+  // The dry runs' CPU share estimate needs the CPU per call.
+  if (SECTIONS.has('per-call') || DRY_RUNS) {
+    result.perCall = await perCall(stub.baseUrl);
+    log(`per call: ${JSON.stringify(result.perCall)}`);
+  }
+  if (SECTIONS.has('fallback')) {
+    result.fallback = await fallbackLatency();
+    log(`fallback: ${JSON.stringify(result.fallback)}`);
+  }
   if (DRY_RUNS) result.dryRuns = await dryRuns(stub.baseUrl);
+  if (SECTIONS.has('pools')) result.pools = await pools();
   result.wallSeconds = r3((performance.now() - started) / 1000);
-  await mkdir(path.dirname(OUT), { recursive: true });
-  await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\nwrote ${OUT}\n`);
+  // A pools-only run leaves OUT (the other sections' results) as it is: its report is planner-pools.{json,md}.
+  const onlyPools = [...SECTIONS].every((x) => x === 'pools');
+  if (!onlyPools) {
+    await mkdir(path.dirname(OUT), { recursive: true });
+    await writeFile(OUT, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n${onlyPools ? '' : `wrote ${OUT}\n`}`);
 } finally {
   stub.close();
 }

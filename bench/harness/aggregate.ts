@@ -33,6 +33,15 @@ export interface CampaignSummary {
   /** Several objectives: experiments to 90 % / 95 % of the pool's Pareto-set hypervolume (null: not reached). */
   expToHv90?: number | null;
   expToHv95?: number | null;
+  /** Top% when the campaign ended (budget spent, top set found or pool exhausted). */
+  topAtEnd: number;
+  /** Pool rank of the best point evaluated (1 = the pool's best; with several objectives, by domination count). */
+  bestRank: number;
+  /** Agent arms: CPU seconds of the campaign (its process, all threads) and the median snap distance. */
+  cpuS?: number;
+  medianSnap?: number;
+  /** Agent arms: share of the picks after the initial rows that another proposer than BO made (generator, planner). */
+  otherProposers?: number;
 }
 
 /** Several objectives: hypervolume fraction reached (median over campaigns), at checkpoints and as experiments to a level. */
@@ -79,7 +88,7 @@ export interface ArmSummary {
   curve: CurveBand;
   /** The same under the Liang aggregation (when at least 5 campaigns). */
   curveLiang?: CurveBand;
-  timing: { medianFitMs: number; medianAcqMs: number; medianRoundMs: number; roundMsAtN: { n: number; ms: number }[]; medianCampaignS: number };
+  timing: { medianFitMs: number; medianAcqMs: number; medianRoundMs: number; roundMsAtN: { n: number; ms: number }[]; medianCampaignS: number; medianCampaignCpuS?: number };
   perCampaign: CampaignSummary[];
   hypervolume?: HypervolumeSummary;
 }
@@ -119,6 +128,7 @@ export function summariseArm(pool: Pool, traces: PoolCampaignTrace[], opts: { de
   const q = first.q;
   const length = Math.max(...traces.map((t) => t.order.length));
   const curves = traces.map((t) => topCurve(t.order, pool.isTop, pool.K, length));
+  const rankOf = poolRanks(pool);
   const per: CampaignSummary[] = traces.map((t) => ({
     seed: t.seed,
     evaluations: t.order.length,
@@ -126,6 +136,11 @@ export function summariseArm(pool: Pool, traces: PoolCampaignTrace[], opts: { de
     expTo50: experimentsTo(t.order, pool.isTop, pool.K, 0.5),
     expTo80: experimentsTo(t.order, pool.isTop, pool.K, 0.8),
     expTo100: experimentsTo(t.order, pool.isTop, pool.K, 1),
+    topAtEnd: round2(t.order.reduce((s, i) => s + (pool.isTop[i] ?? 0), 0) / pool.K),
+    bestRank: Math.min(...t.order.map((i) => rankOf[i] as number)),
+    ...(t.cpuMs !== undefined ? { cpuS: round2(t.cpuMs / 1000) } : {}),
+    ...(t.snapDistance && t.snapDistance.length > 0 ? { medianSnap: Math.round(median(t.snapDistance) * 1000) / 1000 } : {}),
+    ...(t.proposers && t.proposers.length > 0 ? { otherProposers: round2(t.proposers.filter((p) => p !== 'bo').length / t.proposers.length) } : {}),
   }));
   const hv = pool.hypervolume ? hypervolumeSummary(pool.hypervolume, traces, length, per) : undefined;
   const e50 = per.map((p) => p.expTo50);
@@ -188,6 +203,7 @@ export function summariseArm(pool: Pool, traces: PoolCampaignTrace[], opts: { de
       medianRoundMs: roundMs.length ? Math.round(median(roundMs)) : 0,
       roundMsAtN: atN,
       medianCampaignS: round2(median(traces.map((t) => t.wallMs / 1000))),
+      ...(per.every((p) => p.cpuS !== undefined) ? { medianCampaignCpuS: round2(median(per.map((p) => p.cpuS as number))) } : {}),
     },
     perCampaign: per,
     ...(hv ? { hypervolume: hv } : {}),
@@ -234,4 +250,69 @@ export function pairedRatio(a: ArmSummary, b: ArmSummary, level: 50 | 80): { med
   }
   if (ratios.length === 0) return null;
   return { median: round2(median(ratios)), ci: bootstrapCi(ratios, (s) => median(s), { seed: 13 }).map(round2) as [number, number], pairs: ratios.length };
+}
+
+/** 1-based rank of every pool point by the oriented objective (ties share the better rank). */
+function poolRanks(pool: Pool): Int32Array {
+  const order = Array.from({ length: pool.N }, (_, i) => i).sort((a, b) => (pool.y[b] as number) - (pool.y[a] as number));
+  const rank = new Int32Array(pool.N);
+  order.forEach((i, k) => {
+    const prev = order[k - 1];
+    rank[i] = k > 0 && prev !== undefined && pool.y[prev] === pool.y[i] ? (rank[prev] as number) : k + 1;
+  });
+  return rank;
+}
+
+export interface PairedDelta {
+  /** Median over seeds of arm − reference, with a 95 % paired bootstrap CI (seeds resampled). */
+  median: number;
+  ci: [number, number];
+  /** Seeds where the arm did better / worse / the same. */
+  better: number;
+  worse: number;
+  ties: number;
+}
+
+/** Paired comparison of an arm with a reference arm on the seeds both ran (same initial rows per seed). */
+export interface PairedComparison {
+  reference: string;
+  arm: string;
+  q: number;
+  pairs: number;
+  /** Top% at the end of each campaign (higher is better). */
+  topAtEnd: PairedDelta;
+  /** Pool rank of the best point found (lower is better). */
+  bestRank: PairedDelta;
+  /** Experiments to Top% 0.5, arm / reference (pairs where both reached it). */
+  ratio50: ReturnType<typeof pairedRatio>;
+}
+
+function pairedDelta(diffs: number[], higherIsBetter: boolean): PairedDelta {
+  const better = diffs.filter((d) => (higherIsBetter ? d > 0 : d < 0)).length;
+  const worse = diffs.filter((d) => (higherIsBetter ? d < 0 : d > 0)).length;
+  return {
+    median: round2(median(diffs)),
+    ci: bootstrapCi(diffs, (s) => median(s), { seed: 17, reps: 4000 }).map(round2) as [number, number],
+    better,
+    worse,
+    ties: diffs.length - better - worse,
+  };
+}
+
+export function pairedComparison(reference: ArmSummary, arm: ArmSummary): PairedComparison | null {
+  const ref = new Map(reference.perCampaign.map((c) => [c.seed, c]));
+  const pairs = arm.perCampaign.flatMap((c) => {
+    const r = ref.get(c.seed);
+    return r ? [{ a: c, r }] : [];
+  });
+  if (pairs.length === 0) return null;
+  return {
+    reference: reference.name,
+    arm: arm.name,
+    q: arm.q,
+    pairs: pairs.length,
+    topAtEnd: pairedDelta(pairs.map((p) => p.a.topAtEnd - p.r.topAtEnd), true),
+    bestRank: pairedDelta(pairs.map((p) => p.a.bestRank - p.r.bestRank), false),
+    ratio50: pairedRatio(reference, arm, 50),
+  };
 }

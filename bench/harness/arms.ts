@@ -63,7 +63,23 @@ export interface RandomArm {
   description: string;
 }
 
-export type Arm = GpArm | RandomArm;
+/**
+ * One of the project's agents (src/app/agents.ts) run on the pool through a campaign built from it
+ * (pool-agent-spec.ts): `strategy` is merged into that campaign's strategy. Its proposals are recipes, each snapped to
+ * the nearest unevaluated pool row (pool-agent-campaign.ts).
+ */
+export interface AgentArm {
+  kind: 'agent';
+  name: string;
+  description: string;
+  strategy: Record<string, unknown>;
+}
+
+export type Arm = GpArm | RandomArm | AgentArm;
+
+/** How agent arms become pool rows (pool-agent-campaign.ts); stated in every result with agent arms. */
+export const AGENT_MODE_NOTE =
+  'agent arms: the agent proposes recipes over a campaign built from the pool (its ranges, mixtures and levels); each is snapped to the nearest unevaluated pool row (Euclidean in the unit-cube features) and the agent ingests that row';
 
 const BOAGENT_FIT: FitSettings = { warmStart: true, refitEvery: 1 };
 /** BoTorch's textbook loop: a fresh model every step, one L-BFGS run from the prior mode, all points in the fit. */
@@ -157,7 +173,57 @@ export const ARMS: Record<string, Arm> = {
     fit: TEXTBOOK_FIT,
   },
   random: { kind: 'random', name: 'random', description: 'uniformly random unevaluated rows (paired initial points)' },
+  ...agentArms(),
 };
+
+/**
+ * The agent arms (issues 12 and 13): BO alone as the BoAgent runs it, BO + a generator, a generator alone, the prior
+ * sampler, and the hybrid agent with the planner. Generators are kept cheap (300 training steps, retrained every 8
+ * results) so that paired pool campaigns fit a shared 2-core machine.
+ */
+function agentArms(): Record<string, AgentArm> {
+  const snapped = 'each proposal snapped to the nearest unevaluated pool row';
+  const cheap = { trainingSteps: 300, retrainEvery: 8 };
+  const arm = (name: string, description: string, strategy: Record<string, unknown>): [string, AgentArm] => [name, { kind: 'agent', name, description: `${description}; ${snapped}`, strategy }];
+  return Object.fromEntries([
+    arm('agent-bo', 'BO alone: the BoAgent of `strategy.agent: bo` (campaign defaults)', { agent: 'bo' }),
+    arm('bo-cvae', 'BO + CVAE: `strategy.agent: generative`, model cvae, share 0.5 (300 steps, retrained every 8)', { agent: 'generative', generative: { model: 'cvae', share: 0.5, ...cheap } }),
+    arm('cvae-only', 'CVAE alone: as bo-cvae with share 1 (every proposal is the acquisition-best CVAE sample)', { agent: 'generative', generative: { model: 'cvae', share: 1, ...cheap } }),
+    arm('bo-prior', 'BO + prior sampler: `generative.model: prior` (KDE over good observed recipes), share 0.5', { agent: 'generative', generative: { model: 'prior', share: 0.5, retrainEvery: 8 } }),
+    arm('prior-only', 'prior sampler alone: `generative.model: prior`, share 1', { agent: 'generative', generative: { model: 'prior', share: 1, retrainEvery: 8 } }),
+    arm('hybrid', 'hybrid: `strategy.agent: hybrid`, BO judging the planner\'s candidates (the deterministic rule planner unless LABLOOP_LLM_BASE_URL is set)', { agent: 'hybrid' }),
+  ]);
+}
+
+/** Sets `value` at a dotted path of `target`, creating objects on the way. */
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let obj = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = obj[k];
+    obj[k] = typeof next === 'object' && next !== null && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
+    obj = obj[k] as Record<string, unknown>;
+  }
+  obj[keys[keys.length - 1] as string] = value;
+}
+
+/** An agent arm with `key=value` strategy overrides (dotted keys, values parsed as JSON when they parse). */
+function overrideAgentArm(base: AgentArm, name: string, overrides: string): AgentArm {
+  const strategy = structuredClone(base.strategy);
+  for (const kv of overrides.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`bad arm override "${kv}" in ${name}: use key=value`);
+    const text = kv.slice(eq + 1).trim();
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // a plain string
+    }
+    setPath(strategy, kv.slice(0, eq).trim(), value);
+  }
+  return { ...base, name, strategy };
+}
 
 /**
  * Resolves an arm name with optional overrides: `name(key=value,...)`. Keys: kernel (rbf|matern52),
@@ -166,7 +232,8 @@ export const ARMS: Record<string, Arm> = {
  * mode (0|1: also fit from the prior mode), warp (none|copula|log: a monotone outcome warp), priors (0|1: MAP with the BoTorch priors, or the plain marginal likelihood),
  * ard (0|1|auto: one shared lengthscale, one per input, or the better of both by leave-one-out log density),
  * mix (0|1: the fractions of a simplex group share one lengthscale), presence (0|1: add a component-present indicator per
- * simplex fraction as a GP input).
+ * simplex fraction as a GP input). Agent arms take strategy keys instead, dotted for nested options, e.g.
+ * `bo-cvae(generative.samples=512,generative.delta=0.1)`.
  */
 export function resolveArm(spec: string): Arm {
   const m = /^([a-z0-9-]+)(?:\((.*)\))?$/i.exec(spec.trim());
@@ -174,6 +241,7 @@ export function resolveArm(spec: string): Arm {
   const base = ARMS[m[1] as string];
   if (!base) throw new Error(`unknown arm "${m[1]}" (have: ${Object.keys(ARMS).join(', ')})`);
   if (!m[2]) return base;
+  if (base.kind === 'agent') return overrideAgentArm(base, spec.trim(), m[2]);
   if (base.kind !== 'gp') throw new Error(`arm "${m[1]}" takes no overrides`);
   const arm: GpArm = { ...base, fit: { ...base.fit }, name: spec.trim() };
   for (const kv of m[2].split(',').map((s) => s.trim()).filter(Boolean)) {

@@ -1,5 +1,6 @@
-import { resolveArm } from './arms.ts';
-import { pairedRatio, randomReference, summariseArm, type ArmSummary, type RandomReference } from './aggregate.ts';
+import os from 'node:os';
+import { AGENT_MODE_NOTE, resolveArm } from './arms.ts';
+import { pairedComparison, pairedRatio, randomReference, summariseArm, type ArmSummary, type PairedComparison, type RandomReference } from './aggregate.ts';
 import { runEnvironment, type RunEnvironment } from './environment.ts';
 import type { PoolCampaignTrace } from './pool-campaign.ts';
 import type { PoolProblem } from './problem-spec.ts';
@@ -24,20 +25,28 @@ export interface PoolBenchResult {
   arms: ArmSummary[];
   /** Per arm with q > 1: experiments to Top% 0.8 relative to the same arm at q = 1 (paired by seed). */
   batchCost: { arm: string; q: number; ratio80: ReturnType<typeof pairedRatio>; ratio50: ReturnType<typeof pairedRatio> }[];
+  /** Every other arm against the first arm of the list at the same q, paired on seeds (same initial rows). */
+  paired: PairedComparison[];
+  /** Agent arms present: how their proposals become pool rows. */
+  agentMode?: string;
   wallSeconds: number;
+  /** CPU seconds of the whole benchmark process (all threads) and the load average at the end. */
+  cpuSeconds: number;
+  loadAverageAtEnd: number[];
   traces?: PoolCampaignTrace[];
 }
 
 export async function runPoolBenchmark(problem: PoolProblem, opts: { workers: number; progress: Progress; keepTraces?: boolean }): Promise<PoolBenchResult> {
   const environment = runEnvironment();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const { pool: spec, protocol } = problem;
   const pool = cachedPool(spec);
   const arms = protocol.arms.map(resolveArm);
   const seeds = Array.from({ length: protocol.seeds }, (_, s) => protocol.seedBase + s);
   opts.progress.log(
     `${pool.name}: N = ${pool.N} pool points (${pool.rowsRead} rows), K = ${pool.K} top points, d = ${pool.X.d}; arms ${arms.map((a) => a.name).join(', ')}; ` +
-      `q ∈ {${protocol.q.join(', ')}}; ${seeds.length} seeds; ${protocol.init} initial points; ${POOL_MODE_NOTE}`,
+      `q ∈ {${protocol.q.join(', ')}}; ${seeds.length} seeds; ${protocol.init} initial points; ${POOL_MODE_NOTE}${arms.some((a) => a.kind === 'agent') ? ` (GP and random arms); ${AGENT_MODE_NOTE}` : ''}`,
   );
   const tasks: PoolTask[] = [];
   for (const seed of seeds)
@@ -66,6 +75,12 @@ export async function runPoolBenchmark(problem: PoolProblem, opts: { workers: nu
     const base = summaries.find((b) => b.name === s.name && b.q === 1);
     if (base) batchCost.push({ arm: s.name, q: s.q, ratio80: pairedRatio(base, s, 80), ratio50: pairedRatio(base, s, 50) });
   }
+  const paired = summaries.flatMap((s) => {
+    const ref = summaries.find((b) => b.name === arms[0]?.name && b.q === s.q);
+    const c = ref && ref !== s ? pairedComparison(ref, s) : null;
+    return c ? [c] : [];
+  });
+  const cpu = process.cpuUsage(cpu0);
   return {
     benchmark: 'pool',
     mode: POOL_MODE_NOTE,
@@ -87,7 +102,11 @@ export async function runPoolBenchmark(problem: PoolProblem, opts: { workers: nu
     random: randomReference(pool),
     arms: summaries,
     batchCost,
+    paired,
+    ...(arms.some((a) => a.kind === 'agent') ? { agentMode: AGENT_MODE_NOTE } : {}),
     wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+    loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
     traces: opts.keepTraces ? traces : undefined,
   };
 }

@@ -35,6 +35,11 @@ export interface PoolCampaignTrace {
   roundN: number[];
   stop: 'top' | 'budget' | 'exhausted';
   wallMs: number;
+  /** Agent arms (pool-agent-campaign.ts): distance from each proposed recipe to its snapped row, and CPU milliseconds. */
+  snapDistance?: number[];
+  cpuMs?: number;
+  /** Agent arms: the proposer of each pick after the initial rows (`bo`, `generative`, `llm`, `rules`, …). */
+  proposers?: string[];
 }
 
 /** The seed's initial rows: a seeded partial Fisher–Yates shuffle of 0 … N−1. */
@@ -54,6 +59,7 @@ export function initialIndices(N: number, init: number, seed: number): number[] 
 export function runPoolCampaign(opts: PoolCampaignOptions): PoolCampaignTrace {
   const t0 = performance.now();
   const { pool, arm, seed, q } = opts;
+  if (arm.kind === 'agent') throw new Error(`arm ${arm.name} is an agent arm: run it with runAgentPoolCampaign (pool-agent-campaign.ts)`);
   const budget = Math.min(opts.budget ?? pool.N, pool.N);
   const need = requiredHits(pool.K, opts.stopAtTop ?? 1);
   const order = initialIndices(pool.N, Math.min(opts.init, budget), seed);

@@ -9,7 +9,7 @@ import { thompsonSelect } from '../../models/acquisition/thompson.ts';
 import { GaussianProcess, type GpHyperparameters } from '../../models/surrogates/gp.ts';
 import { augmentedChebyshev, randomSimplexWeights } from '../../models/transforms/scalarise.ts';
 import { PRESENCE_THRESHOLD } from '../../models/transforms/search-space.ts';
-import type { Arm, GpArm } from './arms.ts';
+import type { GpArm, RandomArm } from './arms.ts';
 import type { Pool } from './pool.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface PoolProposer {
   propose(evaluated: readonly number[], q: number): PoolProposal;
 }
 
-export function createPoolProposer(arm: Arm, pool: Pool, seed: number): PoolProposer {
+export function createPoolProposer(arm: GpArm | RandomArm, pool: Pool, seed: number): PoolProposer {
   return arm.kind === 'random' ? randomProposer(pool, seed) : gpProposer(arm, pool, seed);
 }
 

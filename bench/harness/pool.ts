@@ -54,6 +54,8 @@ export interface Pool {
   /** Raw input values of each pool point (for reports), in `inputs` order. */
   inputs: (number | string)[][];
   inputNames: string[];
+  /** Raw inputs (in `inputNames` order, e.g. an agent's recipe) as GP features, encoded as the pool's points are. */
+  encode(raw: readonly (number | string)[]): Float64Array;
 }
 
 export function loadPool(spec: PoolSpec, csvText?: string): Pool {
@@ -118,7 +120,7 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
   const featureGroups: number[] = [];
   const simplexFeatures: number[][] = [];
   let nextGroup = 0;
-  const encoders: ((p: (number | string)[], out: Float64Array, off: number) => void)[] = [];
+  const encoders: ((p: readonly (number | string)[], out: Float64Array, off: number) => void)[] = [];
   const done = new Set<string>();
   spec.inputs.forEach((name, a) => {
     if (done.has(name)) return;
@@ -130,7 +132,8 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
         featureGroups.push(nextGroup++);
       });
       encoders.push((p, out, off) => {
-        out[off + f0 + levels.indexOf(String(p[a]))] = 1;
+        const k = levels.indexOf(String(p[a]));
+        if (k >= 0) out[off + f0 + k] = 1;
       });
       done.add(name);
     } else if (simplexOf.has(name)) {
@@ -193,6 +196,11 @@ export function loadPool(spec: PoolSpec, csvText?: string): Pool {
     replicateNoise,
     inputs: points.map((p) => p.inputs),
     inputNames: spec.inputs,
+    encode: (raw) => {
+      const out = new Float64Array(d);
+      encoders.forEach((enc) => enc(raw, out, 0));
+      return out;
+    },
   };
 }
 

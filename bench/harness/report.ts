@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderSvgPlot, type Series } from '../../src/app/report/svg-plot.ts';
+import type { ArmSummary, PairedComparison } from './aggregate.ts';
 import type { PoolBenchResult } from './pool-bench.ts';
 
 /** Markdown tables and SVG curves of benchmark results. */
@@ -15,7 +16,7 @@ export function poolMarkdown(r: PoolBenchResult): string {
   const topSet = p.direction === 'pareto' ? `top set = the Pareto set, K = ${p.K} (${p.objectives.map((o) => `${o.name} ${o.direction === 'maximize' ? 'max' : 'min'}`).join(', ')})` : `top set K = ${p.K} (${p.direction}, threshold ${p.topThreshold.toPrecision(4)})`;
   lines.push(`### ${p.name}: N = ${p.N} pool points (${p.rowsRead} rows), ${topSet}, d = ${p.d}`);
   lines.push('');
-  lines.push(`${r.config.protocol.init} random initial points (the same for every arm at a seed), ${r.seeds.length} seeds, ${r.mode}. ` +
+  lines.push(`${r.config.protocol.init} random initial points (the same for every arm at a seed), ${r.seeds.length} seeds, ${r.agentMode ? 'GP and random arms: ' : ''}${r.mode}. ` +
     `Experiments include the initial points. "median" = median over campaigns of each campaign's experiments (95 % bootstrap CI); ` +
     `"Liang" = first i where the median over 10 × five-fold averaged Top% curves reaches the level. AF = a·N / experiments.`);
   lines.push('');
@@ -55,7 +56,71 @@ export function poolMarkdown(r: PoolBenchResult): string {
     for (const b of r.batchCost)
       lines.push(`| ${b.arm} | ${b.q} | ${b.ratio50 ? `${b.ratio50.median} (${b.ratio50.ci.join('–')})` : '—'} | ${b.ratio80 ? `${b.ratio80.median} (${b.ratio80.ci.join('–')})` : '—'} |`);
   }
+  lines.push(...pairedMarkdown(r));
   return lines.join('\n');
+}
+
+const signed = (v: number, digits = 2): string => `${v > 0 ? '+' : ''}${v.toFixed(digits)}`;
+
+const median = (xs: (number | null | undefined)[]): number | null => {
+  const v = xs.filter((x): x is number => x !== undefined && x !== null).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+};
+
+const mean = (xs: (number | undefined)[]): number | null => {
+  const v = xs.filter((x): x is number => x !== undefined);
+  return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+};
+
+/** Per arm, medians over its campaigns: Top% at the end, best rank found, picks by other proposers, snap distance, CPU and wall time. */
+export function campaignTable(arms: readonly Pick<ArmSummary, 'name' | 'q' | 'perCampaign' | 'timing'>[]): string[] {
+  const lines = [
+    '| arm | q | campaigns | Top% at end (median) | best found: pool rank (median) | picks by another proposer than BO (mean share) | snap distance (median) | CPU s per campaign (median) | wall s per campaign (median) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const a of arms) {
+    const p = a.perCampaign;
+    lines.push(
+      `| ${a.name} | ${a.q} | ${p.length} | ${num(median(p.map((c) => c.topAtEnd)), 2)} | ${num(median(p.map((c) => c.bestRank)), 1)} | ${num(mean(p.map((c) => c.otherProposers)), 3)} | ${num(median(p.map((c) => c.medianSnap)), 3)} | ${num(median(p.map((c) => c.cpuS)), 1)} | ${num(a.timing.medianCampaignS, 1)} |`,
+    );
+  }
+  return lines;
+}
+
+/** Every arm against the reference, paired on seeds. */
+export function pairedTable(paired: readonly PairedComparison[]): string[] {
+  if (paired.length === 0) return [];
+  const ref = paired[0]?.reference;
+  const lines = [
+    `Paired on seeds against ${ref} (same initial rows): median of the per-seed difference arm − ${ref}, 95 % paired bootstrap CI (seeds resampled, 4,000 resamples), and seeds where the arm did better / worse / the same. Top% at end: higher is better; best rank: lower is better.`,
+    '',
+    '| arm | q | pairs | Δ Top% at end (CI) | better / worse / same | Δ best rank (CI) | better / worse / same | exp→Top% 0.5, arm ÷ reference (CI, pairs) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const c of paired) {
+    const t = c.topAtEnd;
+    const b = c.bestRank;
+    const ratio = c.ratio50 ? `${c.ratio50.median} (${c.ratio50.ci.join('–')}, ${c.ratio50.pairs})` : '—';
+    lines.push(
+      `| ${c.arm} | ${c.q} | ${c.pairs} | ${signed(t.median)} (${signed(t.ci[0])} to ${signed(t.ci[1])}) | ${t.better} / ${t.worse} / ${t.ties} | ${signed(b.median, 1)} (${signed(b.ci[0], 1)} to ${signed(b.ci[1], 1)}) | ${b.better} / ${b.worse} / ${b.ties} | ${ratio} |`,
+    );
+  }
+  return lines;
+}
+
+/** Agent arms' costs and every arm against the first one, paired on seeds (empty when there is one arm). */
+function pairedMarkdown(r: PoolBenchResult): string[] {
+  const lines: string[] = [];
+  if (r.agentMode) {
+    const budget = r.config.protocol.budget;
+    lines.push('', `${r.agentMode}. Budget ${budget ?? r.pool.N} evaluations; a campaign stops early once Top% reaches ${r.config.protocol.stopAtTop}.`, '');
+    lines.push(...campaignTable(r.arms));
+  }
+  if (r.paired.length > 0) lines.push('', ...pairedTable(r.paired));
+  lines.push('', `Run: ${r.wallSeconds} s wall, ${r.cpuSeconds} s CPU (process, all threads), load average at the start ${r.environment.loadAverage.join(' / ')}, at the end ${r.loadAverageAtEnd.join(' / ')}.`);
+  return lines;
 }
 
 /** Top% curves (median over campaigns, or the Liang aggregate) against experiments, with random's i/N. */

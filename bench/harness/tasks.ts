@@ -37,6 +37,12 @@ export function cachedPool(spec: PoolSpec): Pool {
 export async function runTask(task: Task): Promise<TaskResult> {
   if (task.kind === 'analytic') return { kind: 'analytic', trace: await runAnalyticCampaign(task) };
   const pool = cachedPool(task.pool);
-  const trace = runPoolCampaign({ pool, arm: resolveArm(task.arm), seed: task.seed, q: task.q, init: task.init, budget: task.budget, stopAtTop: task.stopAtTop });
-  return { kind: 'pool', trace };
+  const arm = resolveArm(task.arm);
+  const opts = { pool, seed: task.seed, q: task.q, init: task.init, budget: task.budget, stopAtTop: task.stopAtTop };
+  if (arm.kind === 'agent') {
+    // Loaded only for agent arms: the agents' modules (and TensorFlow.js for the generative ones) cost start-up time.
+    const { runAgentPoolCampaign } = await import('./pool-agent-campaign.ts');
+    return { kind: 'pool', trace: await runAgentPoolCampaign({ ...opts, arm }) };
+  }
+  return { kind: 'pool', trace: runPoolCampaign({ ...opts, arm }) };
 }
