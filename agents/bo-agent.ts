@@ -25,6 +25,7 @@ import { predictedAt, rankRows, scoreRows, type BatchJudge, type BatchScores } f
 import { gpPriorOptions, type BoGpPriors } from './bo-gp-priors.ts';
 import { spaceFillingCandidate } from '../models/acquisition/space-filling.ts';
 import { thompsonProposals, type BoThompsonOptions } from './bo-thompson.ts';
+import { TrustRegion } from '../models/acquisition/trust-region.ts';
 
 /** An optimiser's optimum, or a space-filling exploration proposal with its mixture distance to the nearest measured. */
 type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number }; thompson?: boolean };
@@ -324,6 +325,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
 
   // Thompson places accrue `thompson.share` per proposal when the acquisition is not Thompson itself (ADR 0053).
   let thompsonCredit = 0;
+  const trustRegion = opts.thompson?.trustRegion ? new TrustRegion(opts.thompson.radius !== undefined ? { initial: opts.thompson.radius } : {}) : undefined;
   const modelOptima = (m: RoundModel, q: number, pendingX: Matrix): OwnOptimum[] => {
     if (q <= 0) return [];
     const excludeOf = (p: Matrix): Matrix => (opts.excludeObserved === false ? p : vstack([p, m.X], space.featureDim));
@@ -337,7 +339,13 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     if (nTs === 0) return out;
     let taken = pendingX;
     for (const o of out) taken = appendRow(taken, o.features);
-    const sampled = thompsonProposals({ space, target: m.target, X: m.X, pending: taken, exclude: excludeOf(taken), q: nTs, terms: m.terms, rng, options: ts ?? {} });
+    let options = ts ?? {};
+    if (trustRegion) {
+      // The round's success: the best posterior mean of the primary objective over the measured recipes (model units).
+      const mu = (m.gps[0] as GaussianProcess).posterior(m.X).mean;
+      options = { ...options, radius: trustRegion.update(mu.reduce((a, b) => Math.max(a, b), -Infinity), 0.01) };
+    }
+    const sampled = thompsonProposals({ space, target: m.target, X: m.X, pending: taken, exclude: excludeOf(taken), q: nTs, terms: m.terms, rng, options });
     // Every candidate excluded (an exhausted space): the acquisition optimiser fills up.
     if (sampled.length < nTs) sampled.push(...optimizeWithFallback(nTs - sampled.length, m.makeAcq, m.seed + 1, vstack([taken, ...sampled.map((o) => fromRows([o.features]))], space.featureDim), opts.excludeObserved === false ? undefined : m.X));
     return [...out, ...sampled.map((o) => ({ ...o, thompson: true }))];

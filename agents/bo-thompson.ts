@@ -25,8 +25,36 @@ export interface BoThompsonOptions {
   centres?: number;
   /** Local candidates per centre (default 128). */
   perCentre?: number;
-  /** SD of a local move in feature units (default 0.1). */
+  /** SD of a local move in feature units (default 0.1; the initial length with `trustRegion`). */
   radius?: number;
+  /** Adapt the local radius TuRBO-style to the rounds' success (models/acquisition/trust-region.ts, ADR 0054). */
+  trustRegion?: boolean;
+  /**
+   * Support-face bonus (ADR 0055): bonus / √(1 + n) is added to a candidate's sample, n = measured and pending recipes
+   * with exactly its set of present mixture components, so faces the campaign has hardly tried stay in play
+   * (default 0 = none; in units of the target's standardised scale).
+   */
+  faceBonus?: number;
+}
+
+/** Key of the set of present mixture components of a feature row (every simplex block). */
+export function faceKey(space: SearchSpace, z: ArrayLike<number>): string {
+  const parts: string[] = [];
+  for (const b of space.layout) {
+    if (b.kind !== 'simplex') continue;
+    parts.push(b.components.map((_, i) => ((z[b.feature + i] as number) > 1e-9 ? '1' : '0')).join(''));
+  }
+  return parts.join('|');
+}
+
+/** Rows of X per face key. */
+export function faceCounts(space: SearchSpace, X: Matrix): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < X.n; i++) {
+    const k = faceKey(space, X.data.subarray(i * X.d, (i + 1) * X.d));
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
 }
 
 /** Indices of the `k` rows of X with the largest posterior mean of `gp`, distinct rows only. */
@@ -64,10 +92,13 @@ export function thompsonProposals(a: {
   const rows = thompsonCandidates(a.space, { global: o.global ?? 512, centres, perCentre: o.perCentre ?? 128, radius: o.radius ?? 0.1, rng: a.rng });
   if (rows.length === 0) return [];
   const C = fromRows(rows);
+  const bonus = o.faceBonus ?? 0;
+  const counts = bonus > 0 ? faceCounts(a.space, a.exclude) : undefined;
   const logWeight = rows.map((z) => a.terms.reduce((s, t) => s + t(z), 0));
+  const bonusOf = rows.map((z) => (counts ? bonus / Math.sqrt(1 + (counts.get(faceKey(a.space, z)) ?? 0)) : 0));
   const skip = rows.map((z, i) => !Number.isFinite(logWeight[i] as number) || isExcluded(z, a.exclude, 1e-4));
   const gp = a.pending.n > 0 ? a.target.fantasize(a.pending) : a.target;
-  return thompsonSelect(gp, C, a.q, a.rng, { skip, logWeight }).map((i) => {
+  return thompsonSelect(gp, C, a.q, a.rng, { skip, logWeight: logWeight.map((w, i) => w + (bonusOf[i] as number)) }).map((i) => {
     const features = rows[i] as Float64Array;
     return { features, recipe: a.space.decode(features) as Recipe, value: logWeight[i] as number };
   });

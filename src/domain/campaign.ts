@@ -257,6 +257,8 @@ export const campaignSpecSchema = strictObject({
             centres: z.number().int().min(0).max(16).optional(),
             perCentre: z.number().int().min(0).max(1024).optional(),
             radius: z.number().positive().max(1).optional(),
+            trustRegion: z.boolean().optional(),
+            faceBonus: z.number().min(0).max(10).optional(),
           })
           .optional(),
       })
