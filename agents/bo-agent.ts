@@ -24,9 +24,11 @@ import { createSobolDesign } from './sobol-agent.ts';
 import { predictedAt, rankRows, scoreRows, type BatchJudge, type BatchScores } from './bo-batch-score.ts';
 import { gpPriorOptions, type BoGpPriors } from './bo-gp-priors.ts';
 import { spaceFillingCandidate } from '../models/acquisition/space-filling.ts';
+import { thompsonProposals, type BoThompsonOptions } from './bo-thompson.ts';
+import { TrustRegion } from '../models/acquisition/trust-region.ts';
 
 /** An optimiser's optimum, or a space-filling exploration proposal with its mixture distance to the nearest measured. */
-type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number } };
+type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number }; thompson?: boolean };
 
 /**
  * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials), then an exact GP per
@@ -77,6 +79,11 @@ export interface BoAgentOptions {
    * incumbent's other parameters, among recipes the feasibility model accepts (ADR 0052).
    */
   exploreShare?: number;
+  /**
+   * Thompson sampling over candidates drawn from the faces of the dispensable set and around the model-estimated
+   * leaders (ADR 0053): with `acquisition: 'thompson'` every proposal, otherwise `share` of them (default: off).
+   */
+  thompson?: BoThompsonOptions;
   /** Further GP options (e.g. `learnOutputscale`, `usePriors`, `restarts`). */
   gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
@@ -306,7 +313,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     const p0 = predicted[first.name] as { mean: number; sd: number };
     const how = o.explore
       ? `Explores a mixture ${o.explore.distance.toFixed(2)} away from every measured or pending one, at the incumbent's other parameters (space-filling share ${opts.exploreShare}); GP on ${m.X.n} feasible observations`
-      : `${mode === 'thompson' ? 'Thompson sample' : `Maximises ${acqLabel(mode, others, opts.ucbBeta ?? 4)}`} of a GP on ${m.X.n} feasible observations`;
+      : `${mode === 'thompson' || o.thompson ? 'Thompson sample' : `Maximises ${acqLabel(mode, others, opts.ucbBeta ?? 4)}`} of a GP on ${m.X.n} feasible observations`;
     const rationale =
       `${how}: ` +
       `${first.name} predicted ${fmt(p0.mean)} ± ${fmt(p0.sd)} ${first.unit}` +
@@ -316,12 +323,33 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     return { id: ctx.newId(), recipe: o.recipe, proposer: 'bo' as const, rationale, acquisitionValue: o.value, modelSnapshotId: snapshot?.snapshotId, predicted };
   };
 
-  const modelOptima = (m: RoundModel, q: number, pendingX: Matrix): OwnOptimum[] =>
-    q <= 0
-      ? []
-      : (opts.acquisition ?? 'auto') === 'thompson'
-        ? thompsonBatch(space, m.target, q, m.terms, rng, m.seed, opts.excludeObserved === false ? pendingX : vstack([pendingX, m.X], space.featureDim))
-        : optimizeWithFallback(q, m.makeAcq, m.seed, pendingX, opts.excludeObserved === false ? undefined : m.X);
+  // Thompson places accrue `thompson.share` per proposal when the acquisition is not Thompson itself (ADR 0053).
+  let thompsonCredit = 0;
+  const trustRegion = opts.thompson?.trustRegion ? new TrustRegion(opts.thompson.radius !== undefined ? { initial: opts.thompson.radius } : {}) : undefined;
+  const modelOptima = (m: RoundModel, q: number, pendingX: Matrix): OwnOptimum[] => {
+    if (q <= 0) return [];
+    const excludeOf = (p: Matrix): Matrix => (opts.excludeObserved === false ? p : vstack([p, m.X], space.featureDim));
+    const ts = opts.thompson;
+    if ((opts.acquisition ?? 'auto') === 'thompson' && !ts) return thompsonBatch(space, m.target, q, m.terms, rng, m.seed, excludeOf(pendingX));
+    const share = (opts.acquisition ?? 'auto') === 'thompson' ? 1 : Math.min(1, Math.max(0, ts?.share ?? 0));
+    thompsonCredit += share * q;
+    const nTs = Math.min(q, Math.floor(thompsonCredit + 1e-9));
+    thompsonCredit -= nTs;
+    const out: OwnOptimum[] = nTs < q ? optimizeWithFallback(q - nTs, m.makeAcq, m.seed, pendingX, opts.excludeObserved === false ? undefined : m.X) : [];
+    if (nTs === 0) return out;
+    let taken = pendingX;
+    for (const o of out) taken = appendRow(taken, o.features);
+    let options = ts ?? {};
+    if (trustRegion) {
+      // The round's success: the best posterior mean of the primary objective over the measured recipes (model units).
+      const mu = (m.gps[0] as GaussianProcess).posterior(m.X).mean;
+      options = { ...options, radius: trustRegion.update(mu.reduce((a, b) => Math.max(a, b), -Infinity), 0.01) };
+    }
+    const sampled = thompsonProposals({ space, target: m.target, X: m.X, pending: taken, exclude: excludeOf(taken), q: nTs, terms: m.terms, rng, options });
+    // Every candidate excluded (an exhausted space): the acquisition optimiser fills up.
+    if (sampled.length < nTs) sampled.push(...optimizeWithFallback(nTs - sampled.length, m.makeAcq, m.seed + 1, vstack([taken, ...sampled.map((o) => fromRows([o.features]))], space.featureDim), opts.excludeObserved === false ? undefined : m.X));
+    return [...out, ...sampled.map((o) => ({ ...o, thompson: true }))];
+  };
 
   // Exploration places accrue `exploreShare` per proposal; a whole one becomes a space-filling proposal (ADR 0052).
   let exploreCredit = 0;

@@ -16,5 +16,6 @@ export function createBo(ctx: AgentContext): JudgingAgent {
     ...(s.coldRefitEvery !== undefined ? { coldRefitEvery: s.coldRefitEvery } : {}),
     ...(s.gpPriors !== undefined ? { gpPriors: s.gpPriors } : {}),
     ...(s.exploreShare !== undefined ? { exploreShare: s.exploreShare } : {}),
+    ...(s.thompson !== undefined ? { thompson: s.thompson } : {}),
   });
 }

@@ -246,6 +246,21 @@ export const campaignSpecSchema = strictObject({
           .optional(),
         /** Share of BO proposals (0 … 0.5) that explore mixtures far from every measured one at the incumbent's other parameters (ADR 0052). */
         exploreShare: z.number().min(0).max(0.5).optional(),
+        /**
+         * Thompson sampling of the BO agent over candidates from the faces of the dispensable set and around the
+         * model-estimated leaders (ADR 0053): every proposal with `acquisition: thompson`, else `share` of them.
+         */
+        thompson: z
+          .strictObject({
+            share: z.number().min(0).max(1).optional(),
+            global: z.number().int().min(0).max(4096).optional(),
+            centres: z.number().int().min(0).max(16).optional(),
+            perCentre: z.number().int().min(0).max(1024).optional(),
+            radius: z.number().positive().max(1).optional(),
+            trustRegion: z.boolean().optional(),
+            faceBonus: z.number().min(0).max(10).optional(),
+          })
+          .optional(),
       })
       .default({ agent: 'bo', initialTrials: 5, approval: 'auto', maxRetries: 1, quarantineAfter: 3 }),
   })
