@@ -15,7 +15,7 @@ import { RuleFaultInjector } from '../../simulators/faults.ts';
 import { OER_LANDSCAPE_DEFAULT_SEED } from '../../simulators/physics/oer-landscape.ts';
 import type { Config } from '../config/index.ts';
 import type { CampaignCommands } from '../console/index.ts';
-import { Rng, type CampaignSpec, type Clock, type Logger, type Observation } from '../domain/index.ts';
+import { Rng, plannerStrategySchema, type CampaignSpec, type Clock, type Logger, type Observation } from '../domain/index.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Station } from '../engine/station.ts';
 import { DocumentBus, type RunInfo } from '../protocol/index.ts';
@@ -267,7 +267,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // whose answers come back through the command queue (ADR 0102). Without any nobody could answer: ask-human is not
     // offered.
     const answerable = opts.console !== undefined || opts.onCommands !== undefined || store.kind === 'postgres';
-    questions = modules.planning && answerable ? new modules.planning.PlannerQuestions(bus, campaignId) : undefined;
+    questions = modules.planning && answerable ? new modules.planning.PlannerQuestions(bus, campaignId, (spec.strategy.planner ?? plannerStrategySchema.parse({})).questionTimeout_min * 60_000) : undefined;
     if (opts.console && modules.startDryRunConsole) {
       const humanApproval = spec.strategy.approval === 'human';
       consoleHandle = await modules.startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, questions, signal: opts.signal, options: opts.console });

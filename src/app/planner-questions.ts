@@ -5,12 +5,18 @@ interface Open {
   question: HumanQuestion;
   answered: Promise<HumanAnswer>;
   resolve: (a: HumanAnswer) => void;
+  timer: NodeJS.Timeout | undefined;
 }
+
+/** Who answers a question nobody answered in time. */
+export const QUESTION_TIMEOUT_ACTOR = 'labloop:question-timeout';
 
 /**
  * The planner's questions to a human as the console's approval requests (ADR 0076): each question is published as
  * an open plannerQuestion document; an operator's `answer` command resolves it (and is published as answered), which
- * resumes the waiting graph. `cancelAll` (abort, shutdown) rejects everything open, so nothing waits forever.
+ * resumes the waiting graph. `cancelAll` (abort, shutdown) rejects everything open, and a question still open after
+ * `timeout_ms` (wall clock: operators live in real time) is declined — the safe answer, no retry and no quarantine
+ * change — so nothing waits forever.
  */
 export class PlannerQuestions implements HumanDesk {
   private readonly open = new Map<string, Open>();
@@ -20,6 +26,7 @@ export class PlannerQuestions implements HumanDesk {
   constructor(
     private readonly bus: DocumentBus,
     private readonly campaignId: string,
+    private readonly timeout_ms?: number,
   ) {}
 
   ask(question: HumanQuestion): Promise<HumanAnswer> {
@@ -28,7 +35,9 @@ export class PlannerQuestions implements HumanDesk {
     if (existing) return existing.answered;
     let resolve: (a: HumanAnswer) => void = () => {};
     const answered = new Promise<HumanAnswer>((r) => (resolve = r));
-    this.open.set(question.requestId, { question, answered, resolve });
+    const timer = this.timeout_ms === undefined ? undefined : setTimeout(() => this.expire(question.requestId), this.timeout_ms);
+    timer?.unref();
+    this.open.set(question.requestId, { question, answered, resolve, timer });
     this.bus.publish(this.campaignId, 'plannerQuestion', { ...question, state: 'open' });
     this.changed();
     return answered;
@@ -42,6 +51,7 @@ export class PlannerQuestions implements HumanDesk {
   answer(requestId: string, answer: HumanAnswer): boolean {
     const q = this.open.get(requestId);
     if (!q) return false;
+    clearTimeout(q.timer);
     this.open.delete(requestId);
     this.bus.publish(this.campaignId, 'plannerQuestion', { ...q.question, state: 'answered', answer });
     q.resolve(answer);
@@ -51,6 +61,11 @@ export class PlannerQuestions implements HumanDesk {
 
   pending(): string[] {
     return [...this.open.keys()];
+  }
+
+  private expire(requestId: string): void {
+    const minutes = ((this.timeout_ms ?? 0) / 60_000).toPrecision(3).replace(/\.?0+$/, '');
+    this.answer(requestId, { approved: false, actor: QUESTION_TIMEOUT_ACTOR, reason: `no answer within ${minutes} min (strategy.planner.questionTimeout_min): declined` });
   }
 
   /** Rejects every open question now and every later one. */

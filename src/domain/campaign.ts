@@ -169,6 +169,11 @@ export const plannerStrategySchema = strictObject({
     share: z.number().min(0).max(1).default(0.5),
     /** Triage verdicts the engine may apply; others become `skip`. */
     triage: z.array(z.enum(TRIAGE_VERDICTS)).default(['retry', 'skip']),
+    /**
+     * A question to operators (ask-human) unanswered for this many minutes is declined — no retry, no quarantine
+     * change — and the run goes on; the console shows who answered (`labloop:question-timeout`).
+     */
+    questionTimeout_min: z.number().positive().max(7 * 24 * 60).default(60),
 });
 export type PlannerStrategy = z.infer<typeof plannerStrategySchema>;
 
