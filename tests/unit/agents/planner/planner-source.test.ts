@@ -69,6 +69,8 @@ describe('examples/oer-hybrid.yaml', () => {
     const { loadCampaignFile } = await import('../../../../src/config/index.ts');
     const spec = await loadCampaignFile(new URL('../../../../examples/oer-hybrid.yaml', import.meta.url).pathname);
     expect(spec.strategy.agent).toBe('hybrid');
-    expect(spec.strategy.planner).toEqual({ every: 8, stallAfter: 12, candidates: 3, share: 0.5, triage: ['retry', 'skip', 'quarantine-station'] });
+    expect(spec.strategy.planner).toEqual({
+      every: 8, stallAfter: 12, candidates: 3, share: 0.5, triage: ['retry', 'skip', 'quarantine-station'], questionTimeout_min: 60,
+    });
   });
 });
