@@ -322,11 +322,12 @@ describe.skipIf(!probe.available && !IN_CI)('labloop serve controls campaigns ru
     const id = `lease-${Date.now().toString(36)}`;
     const spec = testSpec(id);
     const lost: string[] = [];
-    const a = await takeCampaignLease({ store: observer, campaignId: id, spec, seed: 1, logger: silentLogger, heartbeatMs: 100, ttlMs: 400, onLost: (h) => lost.push(h?.owner ?? '?') });
+    const a = await takeCampaignLease({ store: observer, campaignId: id, spec, seed: 1, logger: silentLogger, heartbeatMs: 200, ttlMs: 1_000, statementTimeoutMs: 5_000, onLost: (h) => lost.push(h?.owner ?? '?') });
     cleanups.push(() => a.release());
     const first = await observer.campaigns.liveLease(id);
     expect(first?.owner).toBe(a.owner);
-    await sleep(900); // > 2 lease lengths: only the heartbeat keeps it alive
+    // (statements get 5 s, not the heartbeat period: a loaded CI machine can take longer than 200 ms per statement)
+    await sleep(2_100); // > 2 lease lengths: only the heartbeat keeps it alive
     const renewed = await observer.campaigns.liveLease(id);
     expect(renewed?.owner).toBe(a.owner);
     expect(renewed!.expiresAt.getTime()).toBeGreaterThan(first!.expiresAt.getTime());
