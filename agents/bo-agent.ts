@@ -104,7 +104,18 @@ export const LOO_MAX_POINTS = 300;
 export const LARGE_N = 300;
 // Above 2·LARGE_N hyper-parameters are fitted on a 200-point subset (300 below) unless `maxFitPoints` says otherwise.
 
-export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): JudgingAgent & BatchJudge {
+/** How well a BO agent's encoding predicts its own data: what an encoding choice by evidence compares (ADR 0058). */
+export interface EncodingEvidence {
+  /**
+   * Refits the first objective's GP on the feasible observations (warm-started, as a round would) and returns its mean
+   * leave-one-out log predictive density per observation, in model space (the standardised objective, identical for
+   * every encoding of the same data); undefined below 3 feasible observations. Above LOO_MAX_POINTS observations, on a
+   * seeded subset of that size.
+   */
+  looEvidence(): number | undefined;
+}
+
+export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): JudgingAgent & BatchJudge & EncodingEvidence {
   const spec = ctx.spec;
   const space = createSearchSpace(spec, { presence: opts.mixturePresence ?? true });
   const warp = opts.outcomeWarp ?? 'auto';
@@ -532,6 +543,15 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     space,
     scoreFeatures,
     rankFeatures,
+    looEvidence(): number | undefined {
+      const { X, Y, noise } = feasibleRows();
+      if (X.n < 3) return undefined;
+      const first = spec.objectives[0] as { name: string };
+      const y = Y[0] as number[];
+      const gp = fitObjective(first.name, X, y, (ctx.seed * 1000003 + X.n * 7919 + 17) >>> 0, noise[0], y);
+      const sub = X.n > LOO_MAX_POINTS ? gp.subset(new Rng(X.n).shuffle(Array.from({ length: X.n }, (_, i) => i)).slice(0, LOO_MAX_POINTS).sort((a, b) => a - b)) : gp;
+      return sub.looLogDensity() / sub.n;
+    },
     report(): AgentReport {
       return { name: 'bo', observations: observations.length, snapshot };
     },

@@ -1,11 +1,13 @@
 import type { AgentContext } from '../../agents/agent.ts';
 import { createBoAgent } from '../../agents/bo-agent.ts';
+import { createEvidenceBoAgent } from '../../agents/bo-evidence.ts';
 import type { JudgingAgent } from '../../agents/candidates.ts';
 
 /** The BO agent configured from the campaign's strategy (also the judge of the hybrid and generative agents). */
 export function createBo(ctx: AgentContext): JudgingAgent {
   const s = ctx.spec.strategy;
-  return createBoAgent(ctx, {
+  const create = s.encoding === 'evidence' ? createEvidenceBoAgent : createBoAgent;
+  return create(ctx, {
     ...(s.acquisition !== undefined ? { acquisition: s.acquisition } : {}),
     ...(s.ucbBeta !== undefined ? { ucbBeta: s.ucbBeta } : {}),
     ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),

@@ -229,6 +229,12 @@ export const campaignSpecSchema = strictObject({
         outcomeWarp: z.enum(['auto', 'copula', 'none']).optional(),
         /** Give the GP a component-present indicator per mixture component (default true, ADR 0045). */
         mixturePresence: z.boolean().optional(),
+        /**
+         * How the BO agent encodes mixtures: as configured (`fixed`, default) or chosen per campaign by evidence
+         * (`evidence`: presence indicators on/off × shared/ARD mixture lengthscales by leave-one-out predictive
+         * density every 8 results, the configured encoding kept unless another is clearly better; ADR 0058).
+         */
+        encoding: z.enum(['fixed', 'evidence']).optional(),
         /** The LLM planner of the hybrid agent (defaults apply when absent). */
         planner: plannerStrategySchema.optional(),
         /** Settings of the `generative` agent (defaults apply when absent). */
