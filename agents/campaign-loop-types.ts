@@ -1,6 +1,6 @@
 import type { Clock, Failure, Observation, Recipe, Suggestion, TrialStatus } from '../src/domain/index.ts';
 import type { BestEstimate } from './best-estimate.ts';
-import type { RecoveryDecision } from './trial-ports.ts';
+import type { FlaggedTrial, RecoveryDecision } from './trial-ports.ts';
 
 export interface CampaignProgress {
   dispatched: number;
@@ -57,6 +57,11 @@ export interface LoopRestore {
    * a suggestion document carries the suggestion's id. The others are queued again, ahead of the agent.
    */
   remeasures?: { suggestion: Suggestion; dispatched: boolean }[] | undefined;
+  /**
+   * Flag triages an earlier run asked for (plannerAction `triage` documents, ADR 0105) and never decided — the
+   * process was killed, or the campaign paused while an operator's answer was awaited. The resumed loop asks them again.
+   */
+  triages?: FlaggedTrial[] | undefined;
 }
 
 /** The loop's record of one trial. */

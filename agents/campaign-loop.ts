@@ -7,7 +7,7 @@ import { LoopEstimates } from './campaign-loop-estimate.ts';
 import { restoreLoop, type Restart } from './campaign-loop-restore.ts';
 import { clockPresence, type CampaignProgress, type CampaignResult, type Idle, type LoopRestore, type TrialRecord } from './campaign-loop-types.ts';
 import { DEFAULT_REQUALIFICATION, Requalification, type RequalificationPolicy } from './requalification.ts';
-import type { ApprovalPolicy, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
+import type { ApprovalPolicy, FlagDecision, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
 export type { CampaignProgress, CampaignResult, LoopRestore, RestoredTrial } from './campaign-loop-types.ts';
 
@@ -143,6 +143,8 @@ export class CampaignLoop {
         try {
           suggestions = await agent.suggest(n, pending);
         } catch (e) {
+          // An agent stopped while the campaign pauses (e.g. an advice question left open) leaves the campaign paused.
+          if (this.pausing) break;
           this.stopReason = `agent failed to suggest: ${(e as Error).message}`;
           break;
         }
@@ -216,6 +218,9 @@ export class CampaignLoop {
       this.remeasureIds.add(q.suggestion.id);
       if (!q.dispatched) this.remeasure.push(q.suggestion);
     }
+    // A triage an earlier run asked for and never decided (killed, or paused while an operator was asked): asked again.
+    const policy = this.deps.flags;
+    if (policy) for (const event of r.triages ?? []) this.askTriage(policy, event);
     this.report();
   }
 
@@ -397,7 +402,15 @@ export class CampaignLoop {
         this.progress.awaitingRecovery = this.parked.size;
         choice = decided;
       } else {
-        choice = (await idle(this.deps.recovery.decide(trial.id, failure, trial.attempt))).decision;
+        try {
+          choice = (await idle(this.deps.recovery.decide(trial.id, failure, trial.attempt))).decision;
+        } catch (e) {
+          if (!this.pausing) throw e;
+          // The campaign pauses while the decision waits (an operator's answer, ADR 0105): the trial stays awaiting
+          // recovery, and the resumed run decides it.
+          this.deps.logger.info({ trialId: trial.id, err: (e as Error).message }, 'recovery decision left to the resumed run');
+          return;
+        }
       }
       if (choice === 'retry') {
         stationId = await this.claimStation(idle);
@@ -470,24 +483,50 @@ export class CampaignLoop {
   }
 
   /**
-   * Asks the flag triage (in the background); a re-measurement it decides is stored as a plannerAction document, then
-   * queued (ADR 0103): one decided while the campaign pauses, or queued but not dispatched when it stopped, is
-   * dispatched by the resumed run. Re-measurements are not triaged.
+   * Triages a flagged trial: the request is stored as a plannerAction `triage` document first (ADR 0105), so a run
+   * killed or paused before the verdict leaves it to the resumed run; then the triage is asked. Re-measurements are not
+   * triaged.
    */
   private triageFlagged(event: FlaggedTrial): void {
     const policy = this.deps.flags;
     if (!policy || this.remeasureIds.has(this.trials.get(event.trialId)?.suggestion.id ?? '')) return;
-    this.track(
-      policy.triage(event).then((d) => {
-        if (!d.remeasure || this.stopReason || this.deps.executor.aborted) return;
-        const id = this.deps.newId();
-        this.remeasureIds.add(id);
-        const rationale = `Re-measure of flagged trial #${event.index} (${event.flags.join(', ')}), decided by ${d.actor}: ${d.reason}`;
-        const suggestion: Suggestion = { id, recipe: event.recipe, proposer: d.proposer, rationale: rationale.slice(0, 1000) };
-        this.deps.bus.publish(this.deps.campaignId, 'plannerAction', { kind: 'remeasure', trialId: event.trialId, suggestion });
-        this.remeasure.push(suggestion);
-      }),
-    );
+    const { kind: trigger, ...request } = event;
+    this.deps.bus.publish(this.deps.campaignId, 'plannerAction', { kind: 'triage', trigger, ...request });
+    this.askTriage(policy, event);
+  }
+
+  /**
+   * Asks the flag triage in the background, once its request is durable, and records the decision: a re-measurement
+   * as a plannerAction `remeasure` document, then queued (ADR 0103: one decided while the campaign pauses, or queued
+   * but not dispatched when it stopped, is dispatched by the resumed run); any other verdict as `triaged`. A triage
+   * that ends without a verdict (the campaign paused while an operator was asked) stays undecided.
+   */
+  private askTriage(policy: FlagPolicy, event: FlaggedTrial): void {
+    const task = async (): Promise<void> => {
+      await this.deps.durable?.();
+      let d: FlagDecision;
+      try {
+        d = await policy.triage(event);
+      } catch (e) {
+        const log = { trialId: event.trialId, trigger: event.kind, err: (e as Error).message };
+        if (this.pausing) this.deps.logger.info(log, 'flag triage left undecided: the resumed run asks again');
+        else this.deps.logger.warn(log, 'flag triage failed: the trial keeps its measurement');
+        return;
+      }
+      const trigger = event.kind;
+      if (!d.remeasure) {
+        this.deps.bus.publish(this.deps.campaignId, 'plannerAction', { kind: 'triaged', trialId: event.trialId, trigger, verdict: d.verdict, actor: d.actor, reason: d.reason.slice(0, 1000) });
+        return;
+      }
+      if (this.stopReason || this.deps.executor.aborted) return;
+      const id = this.deps.newId();
+      this.remeasureIds.add(id);
+      const rationale = `Re-measure of flagged trial #${event.index} (${event.flags.join(', ')}), decided by ${d.actor}: ${d.reason}`;
+      const suggestion: Suggestion = { id, recipe: event.recipe, proposer: d.proposer, rationale: rationale.slice(0, 1000) };
+      this.deps.bus.publish(this.deps.campaignId, 'plannerAction', { kind: 'remeasure', trialId: event.trialId, suggestion, trigger });
+      this.remeasure.push(suggestion);
+    };
+    this.track(task());
   }
 
   private setStatus(trial: TrialRecord, to: TrialStatus, failure?: Failure, objectives?: Record<string, number>): void {

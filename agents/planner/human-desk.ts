@@ -26,3 +26,11 @@ export interface HumanAnswer {
 export interface HumanDesk {
   ask(question: HumanQuestion): Promise<HumanAnswer>;
 }
+
+/**
+ * What an asker gets when the run stops waiting for an answer (the campaign pauses, ADR 0105): the question stays
+ * open and unanswered — nobody answered or rejected it — and the resumed run asks it again.
+ */
+export class QuestionLeftOpenError extends Error {
+  override readonly name = 'QuestionLeftOpenError';
+}

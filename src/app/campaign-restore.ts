@@ -1,4 +1,5 @@
 import type { LoopRestore, RestoredTrial } from '../../agents/campaign-loop.ts';
+import type { FlaggedTrial } from '../../agents/trial-ports.ts';
 import { makeFailure, type CampaignSpec, type Failure, type Observation, type Suggestion } from '../domain/index.ts';
 import type { LabDocument, RunInfo } from '../protocol/index.ts';
 import type { Store } from '../store/store.ts';
@@ -50,6 +51,8 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
   const excluded = new Set<string>();
   const proposed = new Set<string>();
   const remeasures: Suggestion[] = [];
+  // Flag triages asked and not decided yet, by trigger and trial (ADR 0105).
+  const triages = new Map<string, FlaggedTrial>();
   for (const doc of docs) {
     switch (doc.type) {
       case 'campaignStart':
@@ -59,9 +62,16 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
         suggestions.set(doc.payload.trialId, doc.payload.suggestion);
         proposed.add(doc.payload.suggestion.id);
         break;
-      case 'plannerAction':
-        remeasures.push(doc.payload.suggestion);
+      case 'plannerAction': {
+        const a = doc.payload;
+        if (a.kind === 'triage') {
+          triages.set(`${a.trigger}:${a.trialId}`, { kind: a.trigger, trialId: a.trialId, index: a.index, recipe: a.recipe, station: a.station, flags: a.flags, ...(a.detail !== undefined ? { detail: a.detail } : {}) });
+          break;
+        }
+        if (a.kind === 'remeasure') remeasures.push(a.suggestion);
+        triages.delete(`${a.trigger ?? 'quality'}:${a.trialId}`);
         break;
+      }
       case 'trialState': {
         const p = doc.payload;
         const prev = trials.get(p.trialId);
@@ -106,7 +116,7 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
     runs,
     lastSeq: last?.seq ?? 0,
     lastTimeMs: last ? Date.parse(last.time) : record.createdAt.getTime(),
-    loop: { trials: restored, observations, excluded: [...excluded], remeasures: remeasures.map((s) => ({ suggestion: s, dispatched: proposed.has(s.id) })) },
+    loop: { trials: restored, observations, excluded: [...excluded], remeasures: remeasures.map((s) => ({ suggestion: s, dispatched: proposed.has(s.id) })), triages: [...triages.values()] },
     quarantined,
     awaitingRecovery,
   };

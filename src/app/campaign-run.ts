@@ -361,7 +361,11 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       estimator: agent,
       ...(triage ? { flags: triage.flags } : {}),
     });
-    const onPause = (): void => loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
+    const onPause = (): void => {
+      loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
+      // The pause does not wait for operators (ADR 0105): open questions stay open, and the resumed run asks them again.
+      questions?.suspend('the campaign paused');
+    };
     if (opts.pause?.aborted) onPause();
     opts.pause?.addEventListener('abort', onPause, { once: true });
     const result = await loop.run();

@@ -1,10 +1,11 @@
-import type { HumanAnswer, HumanDesk, HumanQuestion } from '../../agents/planner/human-desk.ts';
+import { QuestionLeftOpenError, type HumanAnswer, type HumanDesk, type HumanQuestion } from '../../agents/planner/human-desk.ts';
 import type { DocumentBus } from '../protocol/index.ts';
 
 interface Open {
   question: HumanQuestion;
   answered: Promise<HumanAnswer>;
   resolve: (a: HumanAnswer) => void;
+  reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -21,6 +22,7 @@ export const QUESTION_TIMEOUT_ACTOR = 'labloop:question-timeout';
 export class PlannerQuestions implements HumanDesk {
   private readonly open = new Map<string, Open>();
   private cancelled: { actor: string; reason: string } | undefined;
+  private suspended: string | undefined;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -30,14 +32,19 @@ export class PlannerQuestions implements HumanDesk {
   ) {}
 
   ask(question: HumanQuestion): Promise<HumanAnswer> {
+    if (this.suspended) return Promise.reject(new QuestionLeftOpenError(`not asked: ${this.suspended}`));
     if (this.cancelled) return Promise.resolve({ approved: false, actor: this.cancelled.actor, reason: this.cancelled.reason });
     const existing = this.open.get(question.requestId);
     if (existing) return existing.answered;
     let resolve: (a: HumanAnswer) => void = () => {};
-    const answered = new Promise<HumanAnswer>((r) => (resolve = r));
+    let reject: (e: Error) => void = () => {};
+    const answered = new Promise<HumanAnswer>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     const timer = this.timeout_ms === undefined ? undefined : setTimeout(() => this.expire(question.requestId), this.timeout_ms);
     timer?.unref();
-    this.open.set(question.requestId, { question, answered, resolve, timer });
+    this.open.set(question.requestId, { question, answered, resolve, reject, timer });
     this.bus.publish(this.campaignId, 'plannerQuestion', { ...question, state: 'open' });
     this.changed();
     return answered;
@@ -66,6 +73,22 @@ export class PlannerQuestions implements HumanDesk {
   private expire(requestId: string): void {
     const minutes = ((this.timeout_ms ?? 0) / 60_000).toPrecision(3).replace(/\.?0+$/, '');
     this.answer(requestId, { approved: false, actor: QUESTION_TIMEOUT_ACTOR, reason: `no answer within ${minutes} min (strategy.planner.questionTimeout_min): declined` });
+  }
+
+  /**
+   * Stops waiting (the campaign pauses, ADR 0105): every asker gets a QuestionLeftOpenError now, and so does every later
+   * ask. Nothing is published: the open questions stay open in the documents, unanswered, and the resumed run asks
+   * them again (a console marks them unanswered at its campaignStart). Their timeout stops with them.
+   */
+  suspend(reason: string): void {
+    if (this.cancelled || this.suspended) return;
+    this.suspended = reason;
+    for (const [id, q] of [...this.open]) {
+      clearTimeout(q.timer);
+      this.open.delete(id);
+      q.reject(new QuestionLeftOpenError(`left open: ${reason}`));
+    }
+    this.changed();
   }
 
   /** Rejects every open question now and every later one. */

@@ -12,6 +12,9 @@ import {
  * Documents are the append-only record of a campaign. Every document has a per-campaign, gapless sequence number
  * assigned by the DocumentBus. Schemas are versioned by `v`.
  */
+/** What a flag triage looks at: a trial's quality flags, or the batch-shift alarm it raised (ADR 0075). */
+const flagTriggerSchema = z.enum(['quality', 'batch-shift']);
+
 export const CAMPAIGN_STATES = ['running', 'paused', 'completed', 'aborted', 'failed'] as const;
 export const campaignStateSchema = z.enum(CAMPAIGN_STATES);
 export type CampaignState = z.infer<typeof campaignStateSchema>;
@@ -197,16 +200,40 @@ const payloads = {
     answer: z.object({ approved: z.boolean(), actor: z.string(), reason: z.string().optional() }).optional(),
   }),
   /**
-   * An action the planner decided that the loop queued for later (ADR 0103): a re-measurement of a flagged trial. Stored
-   * before it is queued, so a pause or a crash before its dispatch leaves it to the resumed run; it has been applied
-   * once a suggestion document carries its suggestion's id.
+   * The flag triage's durable record (ADRs 0103, 0105). `triage`: a flagged trial (or a batch-shift alarm) is to be
+   * triaged, stored before the planner is asked; it is decided once a `remeasure` or `triaged` document of the same
+   * trial and trigger follows, otherwise a resumed run asks again. `remeasure`: a re-measurement the triage decided,
+   * stored before it is queued (a pause or a crash before its dispatch leaves it to the resumed run); applied once a
+   * suggestion document carries its suggestion's id. `triaged`: any other verdict, as applied.
    */
-  plannerAction: z.object({
-    kind: z.literal('remeasure'),
-    /** The flagged trial. */
-    trialId: z.string(),
-    suggestion: suggestionSchema,
-  }),
+  plannerAction: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('remeasure'),
+      /** The flagged trial. */
+      trialId: z.string(),
+      suggestion: suggestionSchema,
+      /** What was triaged (absent in documents older than ADR 0105: a quality flag). */
+      trigger: flagTriggerSchema.optional(),
+    }),
+    z.object({
+      kind: z.literal('triage'),
+      trialId: z.string(),
+      trigger: flagTriggerSchema,
+      index: z.number().int().nonnegative(),
+      recipe: recipeSchema,
+      station: z.string(),
+      flags: z.array(z.string()),
+      detail: z.string().optional(),
+    }),
+    z.object({
+      kind: z.literal('triaged'),
+      trialId: z.string(),
+      trigger: flagTriggerSchema,
+      verdict: z.string(),
+      actor: z.string(),
+      reason: z.string(),
+    }),
+  ]),
   /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
   fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),
 } as const;

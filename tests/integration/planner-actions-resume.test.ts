@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agents/agent.ts';
 import { CampaignLoop, type LoopRestore } from '../../agents/campaign-loop.ts';
+import { QuestionLeftOpenError } from '../../agents/planner/human-desk.ts';
 import { autoApproval, autoRecovery, type FlagDecision, type FlaggedTrial, type TrialExecutor } from '../../agents/trial-ports.ts';
 import { loadStoredCampaign } from '../../src/app/campaign-restore.ts';
 import { silentLogger, type Observation, type Recipe, type Suggestion } from '../../src/domain/index.ts';
@@ -122,10 +123,11 @@ describe('planner actions survive a pause (ADR 0103)', () => {
     expect(run1.triaged.map((e) => e.index)).toEqual([1]);
     expect(charges(run1.lab.ran).filter((c) => c === FLAGGED_CHARGE)).toHaveLength(1);
     let docs = await store.documents.after(CAMPAIGN, 0, 10_000);
-    const actions = ofType(docs, 'plannerAction');
-    expect(actions).toHaveLength(1);
-    const action = actions[0]?.payload;
-    expect(action).toMatchObject({ kind: 'remeasure', trialId: run1.triaged[0]?.trialId, suggestion: { proposer: 'llm', recipe: { depositionCharge_mC_cm2: FLAGGED_CHARGE } } });
+    // The triage request (ADR 0105), then the re-measurement it decided.
+    const actions = ofType(docs, 'plannerAction').map((d) => d.payload);
+    expect(actions.map((a) => a.kind)).toEqual(['triage', 'remeasure']);
+    const action = actions.flatMap((a) => (a.kind === 'remeasure' ? [a] : []))[0];
+    expect(action).toMatchObject({ kind: 'remeasure', trialId: run1.triaged[0]?.trialId, trigger: 'quality', suggestion: { proposer: 'llm', recipe: { depositionCharge_mC_cm2: FLAGGED_CHARGE } } });
     expect(action?.suggestion.rationale).toContain('decided by planner:llm:plannerCall:7: noisy reading');
     expect(ofType(docs, 'suggestion').some((d) => d.payload.suggestion.id === action?.suggestion.id)).toBe(false);
 
@@ -133,6 +135,7 @@ describe('planner actions survive a pause (ADR 0103)', () => {
     // paused again as that trial starts. The re-measurement comes back flagged too and is not triaged again.
     const stored2 = await loadStoredCampaign(store, CAMPAIGN);
     expect(stored2.loop.remeasures).toEqual([{ suggestion: action?.suggestion, dispatched: false }]);
+    expect(stored2.loop.triages).toEqual([]);
     const run2 = startRun(store, 2, stored2, 40);
     run2.lab.onRun = () => run2.loop.pause('paused by the test as the first trial starts');
     expect((await run2.finish()).state).toBe('paused');
@@ -158,6 +161,47 @@ describe('planner actions survive a pause (ADR 0103)', () => {
     const all = [...run1.lab.ran, ...run2.lab.ran, ...run3.lab.ran];
     expect(charges(all).filter((c) => c === FLAGGED_CHARGE)).toHaveLength(2);
     expect(all).toHaveLength(6);
-    expect(ofType(docs, 'plannerAction')).toHaveLength(1);
+    expect(ofType(docs, 'plannerAction')).toHaveLength(2);
+  });
+
+  it('a triage left undecided (ADR 0105) is asked again by the resumed run, once; a decided one never again', async () => {
+    const store = await openTempStore();
+    cleanups.push(() => store.close());
+    await store.campaigns.createCampaign({ campaignId: CAMPAIGN, spec: defaultSpec(), seed: 1 }, 'test-owner', 60_000);
+
+    // Run 1: the triage of the flagged 2nd trial waits for an operator when the campaign pauses: no verdict.
+    const run1 = startRun(store, 1, undefined, 20);
+    run1.setDecide(async () => {
+      run1.loop.pause('paused by the test while an operator is asked');
+      throw new QuestionLeftOpenError('left open: the campaign paused');
+    });
+    expect((await run1.finish()).state).toBe('paused');
+    expect(run1.triaged.map((e) => e.index)).toEqual([1]);
+    const flagged = run1.triaged[0] as FlaggedTrial;
+    let docs = await store.documents.after(CAMPAIGN, 0, 10_000);
+    expect(ofType(docs, 'plannerAction').map((d) => d.payload)).toEqual([{ kind: 'triage', trigger: 'quality', trialId: flagged.trialId, index: 1, recipe: flagged.recipe, station: 'p1', flags: ['noisy'] }]);
+
+    // Run 2 (resumed): the undecided triage is asked again, once, and decided (keep the measurement); paused again.
+    const stored2 = await loadStoredCampaign(store, CAMPAIGN);
+    expect(stored2.loop.triages).toEqual([flagged]);
+    const run2 = startRun(store, 2, stored2, 40);
+    run2.setDecide(async () => {
+      run2.loop.pause('paused by the test after the verdict');
+      return { remeasure: false, verdict: 'skip', actor: 'planner:llm:plannerCall:9', reason: 'the reading stands', proposer: 'llm' };
+    });
+    expect((await run2.finish()).state).toBe('paused');
+    expect(run2.triaged).toEqual([flagged]);
+    docs = await store.documents.after(CAMPAIGN, 0, 10_000);
+    expect(ofType(docs, 'plannerAction').map((d) => d.payload.kind)).toEqual(['triage', 'triaged']);
+    expect(ofType(docs, 'plannerAction')[1]?.payload).toEqual({ kind: 'triaged', trialId: flagged.trialId, trigger: 'quality', verdict: 'skip', actor: 'planner:llm:plannerCall:9', reason: 'the reading stands' });
+
+    // Run 3: the verdict is recorded, so nothing is triaged again; the agent fills the budget; nothing re-measured.
+    const stored3 = await loadStoredCampaign(store, CAMPAIGN);
+    expect(stored3.loop.triages).toEqual([]);
+    const run3 = startRun(store, 3, stored3, 60);
+    expect((await run3.finish()).state).toBe('completed');
+    expect(run3.triaged).toEqual([]);
+    const all = [...run1.lab.ran, ...run2.lab.ran, ...run3.lab.ran];
+    expect(charges(all).filter((c) => c === FLAGGED_CHARGE)).toHaveLength(1);
   });
 });

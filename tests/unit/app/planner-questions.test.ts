@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { QuestionLeftOpenError } from '../../../agents/planner/human-desk.ts';
 import { PlannerQuestions, QUESTION_TIMEOUT_ACTOR } from '../../../src/app/planner-questions.ts';
 import { DocumentBus, type LabDocument } from '../../../src/protocol/index.ts';
 
@@ -43,5 +44,24 @@ describe('planner questions to operators', () => {
     expect(settled).toBe(false);
     desk.answer('q', { approved: false, actor: 'op', reason: 'no' });
     expect(await p).toMatchObject({ approved: false, actor: 'op' });
+  });
+
+  it('a pause stops waiting without answering: the question stays open in the documents, its timeout stops, a shutdown rejects nothing', async () => {
+    const bus = new DocumentBus();
+    const docs: LabDocument[] = [];
+    bus.subscribe((d) => void docs.push(d));
+    const desk = new PlannerQuestions(bus, 'c1', 80);
+    const waiting = desk.ask(question('q-open'));
+    desk.suspend('campaign paused');
+    await expect(waiting).rejects.toBeInstanceOf(QuestionLeftOpenError);
+    expect(desk.pending()).toEqual([]);
+    // Later questions are not asked in this run; an answer finds nothing open here; the shutdown declines nothing.
+    await expect(desk.ask(question('q-later'))).rejects.toBeInstanceOf(QuestionLeftOpenError);
+    expect(desk.answer('q-open', { approved: true, actor: 'op' })).toBe(false);
+    desk.cancelAll('shutdown', 'run ended');
+    await new Promise((r) => setTimeout(r, 150));
+    await bus.flush();
+    const questions = docs.filter((d) => d.type === 'plannerQuestion').map((d) => d.payload as { requestId: string; state: string });
+    expect(questions.map((q) => [q.requestId, q.state])).toEqual([['q-open', 'open']]);
   });
 });
