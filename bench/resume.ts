@@ -41,6 +41,8 @@ for (const kind of kinds) {
         resumes: r.resumes,
         awaitingRecovery: r.awaitingRecovery,
         resumeToFirstDispatch_s: r.resumeToFirstDispatch_s === undefined ? null : +r.resumeToFirstDispatch_s.toFixed(2),
+        resumeToFirstDispatchCpu_s: r.resumeToFirstDispatchCpu_s === undefined ? null : +r.resumeToFirstDispatchCpu_s.toFixed(2),
+        load1: +(os.loadavg()[0] ?? 0).toFixed(1),
         duplicated: check('commands-at-most-once')?.violations.length ?? -1,
         lost: check('measurements-stored')?.violations.length ?? -1,
         auditClean: r.audit.ok,
@@ -60,27 +62,28 @@ for (const kind of kinds) {
   }
 }
 const table = [
-  '| db | kill | measurements at kill | resumes | awaiting recovery | resume → 1st dispatch s | duplicated steps | lost measurements | audit | budget | status |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+  '| db | kill | measurements at kill | resumes | awaiting recovery | resume → 1st dispatch s wall | … CPU s | duplicated steps | lost measurements | audit | budget | status | load |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |',
 ];
 for (const r of rows)
   table.push(
     r['error']
-      ? `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | error: ${String(r['error']).replace(/\|/g, '/')} |  |  |  |  |  |  |  |`
-      : `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | ${r['resumes']} | ${r['awaitingRecovery']} | ${r['resumeToFirstDispatch_s'] ?? '—'} | ${r['duplicated']} | ${r['lost']} | ${r['auditClean'] ? 'clean' : 'BROKEN'} | ${r['budget']} | ${r['status']} |`,
+      ? `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | error: ${String(r['error']).replace(/\|/g, '/')} |  |  |  |  |  |  |  |  |  |`
+      : `| ${r['db']} | ${r['point']} | ${r['killedAfter']} | ${r['resumes']} | ${r['awaitingRecovery']} | ${r['resumeToFirstDispatch_s'] ?? '—'} | ${r['resumeToFirstDispatchCpu_s'] ?? '—'} | ${r['duplicated']} | ${r['lost']} | ${r['auditClean'] ? 'clean' : 'BROKEN'} | ${r['budget']} | ${r['status']} | ${r['load1']} |`,
   );
 const median = (xs: number[]): number | undefined => {
   const v = [...xs].sort((a, b) => a - b);
   return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
 };
-const summary = ['', '| db | kill points | budget completed | duplicated steps | lost measurements | audits clean | resume → 1st dispatch s, median (max) |', '| --- | ---: | ---: | ---: | ---: | ---: | --- |'];
+const summary = ['', '| db | kill points | budget completed | duplicated steps | lost measurements | audits clean | resume → 1st dispatch s wall, median (max) | … CPU s, median (max) |', '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |'];
 for (const kind of kinds) {
   const mine = rows.filter((r) => r['db'] === kind);
   const ok = mine.filter((r) => !r['error']);
   const t = ok.map((r) => r['resumeToFirstDispatch_s']).filter((x): x is number => typeof x === 'number');
+  const c = ok.map((r) => r['resumeToFirstDispatchCpu_s']).filter((x): x is number => typeof x === 'number');
   const sum = (k: string) => ok.reduce((n, r) => n + Number(r[k] ?? 0), 0);
   summary.push(
-    `| ${kind} | ${mine.length} | ${ok.filter((r) => r['status'] === 'completed' && String(r['budget']).split('/')[0] === String(trials)).length}/${mine.length} | ${sum('duplicated')} | ${sum('lost')} | ${ok.filter((r) => r['auditClean']).length}/${mine.length} | ${t.length ? `${median(t)?.toFixed(2)} (${Math.max(...t).toFixed(2)})` : '—'} |`,
+    `| ${kind} | ${mine.length} | ${ok.filter((r) => r['status'] === 'completed' && String(r['budget']).split('/')[0] === String(trials)).length}/${mine.length} | ${sum('duplicated')} | ${sum('lost')} | ${ok.filter((r) => r['auditClean']).length}/${mine.length} | ${t.length ? `${median(t)?.toFixed(2)} (${Math.max(...t).toFixed(2)})` : '—'} | ${c.length ? `${median(c)?.toFixed(2)} (${Math.max(...c).toFixed(2)})` : '—'} |`,
   );
 }
 process.stdout.write(`${[...table, ...summary].join('\n')}\n`);

@@ -42,6 +42,8 @@ export interface KillResumeResult {
   killedAfterMeasurements: number;
   /** Wall time from `resume` start to its first new device command, s (undefined when nothing was left to run). */
   resumeToFirstDispatch_s: number | undefined;
+  /** CPU time (user + system, every thread) of the `resume` process up to its first new device command, s (Linux only). */
+  resumeToFirstDispatchCpu_s: number | undefined;
   resumes: number;
   /** Trials that waited for an operator after the kill (device step of unknown fate) and were retried with --recover. */
   awaitingRecovery: number;
@@ -110,6 +112,21 @@ export function journalDirOf(opts: KillResumeOptions): string {
   return opts.databaseUrl ? path.join(opts.dir, '.labloop', 'lab', opts.campaignId) : path.join(opts.dir, 'db.lab', opts.campaignId);
 }
 
+/** CPU time (user + system, every thread) a live process has used so far, s; undefined where /proc is missing. */
+export function processCpu_s(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th of them.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every common platform). */
+const CLOCK_TICKS_PER_S = 100;
+
 /** Starts a dry run, waits for the kill point, kill -9's it. Returns the measurements finished at the kill. */
 export async function startAndKill(opts: KillResumeOptions): Promise<number> {
   const journal = journalDirOf(opts);
@@ -142,6 +159,7 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
   let resumes = 0;
   let awaiting = 0;
   let firstDispatch: number | undefined;
+  let firstDispatchCpu: number | undefined;
   for (;;) {
     if (resumes >= 4) throw new Error('the campaign did not complete after 4 resumes');
     const before = journalCount(journal, 'lh-', 'accepted') + journalCount(journal, 'ps-', 'accepted');
@@ -152,7 +170,10 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
     void done.then(() => (ended = true));
     if (firstDispatch === undefined) {
       while (!ended && journalCount(journal, 'lh-', 'accepted') + journalCount(journal, 'ps-', 'accepted') === before) await new Promise((r) => setTimeout(r, 20));
-      if (!ended) firstDispatch = (performance.now() - t0) / 1000;
+      if (!ended) {
+        firstDispatch = (performance.now() - t0) / 1000;
+        firstDispatchCpu = processCpu_s(child.pid);
+      }
     }
     const ran = await done;
     resumes++;
@@ -165,5 +186,5 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
   const audit = JSON.parse(audited.stdout) as AuditJson;
   const listed = await labloop(['campaigns', ...db, '--json'], opts);
   const campaigns = JSON.parse(listed.stdout) as KillResumeResult['campaigns'];
-  return { killedAfterMeasurements: killed, resumeToFirstDispatch_s: firstDispatch, resumes, awaitingRecovery: awaiting, audit, campaigns, journalDir: journal };
+  return { killedAfterMeasurements: killed, resumeToFirstDispatch_s: firstDispatch, resumeToFirstDispatchCpu_s: firstDispatchCpu, resumes, awaitingRecovery: awaiting, audit, campaigns, journalDir: journal };
 }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../../src/domain/index.ts';
 import { openStore } from '../../../src/store/index.ts';
+import { openPglite, PGLITE_SHARED_BUFFERS } from '../../../src/store/open-pglite.ts';
+import { DEFAULT_MIGRATIONS_FOLDER } from '../../../src/store/migrations.ts';
 import { removePgliteDir, TEST_PGLITE_CACHE, tempPgliteDir } from '../../helpers/db.ts';
 import { testSpec } from '../../helpers/db-fixtures.ts';
 
@@ -34,6 +36,16 @@ describe('openStore', () => {
       expect((await again.campaigns.get('kept'))?.seed).toBe(9);
     } finally {
       await again.close();
+    }
+  }, 120_000);
+
+  it('runs PGlite with the small buffer pool, not the 128MB of the data folder', async () => {
+    const lite = await openPglite({ dir: 'memory://', migrationsFolder: DEFAULT_MIGRATIONS_FOLDER, templateCacheDir: TEST_PGLITE_CACHE, timeoutMs: 120_000, logger: silentLogger });
+    try {
+      expect(PGLITE_SHARED_BUFFERS).toBe('16MB');
+      expect((await lite.client.query<{ shared_buffers: string }>('show shared_buffers')).rows[0]?.shared_buffers).toBe('16MB');
+    } finally {
+      await lite.close();
     }
   }, 120_000);
 
