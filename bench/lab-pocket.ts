@@ -1,0 +1,70 @@
+/**
+ * Where `bench:lab` runs stood relative to the landscape's Ce pocket (ADR 0053, diagnosis): per run, the smallest
+ * composition distance of any spent trial to the pocket's centre (`OerLandscape.optimumComposition`, film metal
+ * fractions), the first spent trial within 0.2 and within 0.1 of it and how many there were, and for the best
+ * completed trial within 0.2 how much of its regret the composition explains (its true η10 minus the true η10 of the
+ * same recipe with the optimum recipe's metal fractions) and how much the process conditions do (the rest).
+ * Usage: node --import tsx bench/lab-pocket.ts <result.json> [more.json …]   (markdown on stdout)
+ */
+import fs from 'node:fs';
+import type { Recipe } from '../src/domain/index.ts';
+import { sampleFromRecipe } from '../simulators/physics/landscape.ts';
+import { landscapeOf, landscapeTruth, truthOf } from './lab/truth.ts';
+import { spentTrials, type LabTrialRecord } from './lab/metrics.ts';
+
+interface Run {
+  arm: string;
+  seed: number;
+  landscapeSeed: number;
+  optimum: number;
+  bestTrue: number | null;
+  trialsTo15: number | null;
+  trials: LabTrialRecord[];
+}
+
+const METALS = ['Ni', 'Fe', 'Co', 'Ce', 'Mn'] as const;
+const NEAR = 0.2;
+const CLOSE = 0.1;
+
+function distance(recipe: Recipe, centre: Record<string, number>): number {
+  const x = sampleFromRecipe(recipe).fractions as Record<string, number>;
+  return Math.sqrt(METALS.reduce((s, m) => s + ((x[m] ?? 0) - (centre[m] ?? 0)) ** 2, 0));
+}
+
+/** The recipe with the optimum recipe's metal fractions (every other parameter kept). */
+function withOptimumMixture(recipe: Recipe, optimum: Recipe): Recipe {
+  const out: Recipe = { ...recipe };
+  for (const m of METALS) out[m] = (optimum[m] as number | undefined) ?? 0;
+  return out;
+}
+
+const mv = (v: number): string => (v * 1000).toFixed(1);
+const runs: Run[] = process.argv.slice(2).flatMap((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { runs: Run[] }).runs);
+runs.sort((a, b) => a.landscapeSeed - b.landscapeSeed || a.arm.localeCompare(b.arm) || a.seed - b.seed);
+const lines = [
+  '| arm | landscape/seed | regret mV | hit | min distance | first ≤ 0.2 (proposer) | trials ≤ 0.2 | first ≤ 0.1 | trials ≤ 0.1 | best ≤ 0.2: regret mV | of it: composition / process mV |',
+  '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+];
+for (const r of runs) {
+  const centre = landscapeOf(r.landscapeSeed).optimumComposition as Record<string, number>;
+  const optimumRecipe = landscapeTruth(r.landscapeSeed).optimumRecipe;
+  const spent = spentTrials(r.trials);
+  const d = spent.map((t) => distance(t.recipe, centre));
+  const near = spent.map((t, i) => ({ t, i, d: d[i] as number })).filter((x) => x.d <= NEAR);
+  const close = near.filter((x) => x.d <= CLOSE);
+  const best = near.filter((x) => x.t.status === 'completed').sort((a, b) => a.t.truth - b.t.truth)[0];
+  let split = '—';
+  if (best) {
+    const moved = truthOf(withOptimumMixture(best.t.recipe, optimumRecipe), r.landscapeSeed).eta10;
+    split = `${mv(best.t.truth - moved)} / ${mv(moved - r.optimum)}`;
+  }
+  lines.push(
+    `| ${r.arm} | ${r.landscapeSeed}/${r.seed} | ${r.bestTrue === null ? '—' : mv(r.bestTrue - r.optimum)} | ${r.trialsTo15 === null ? '' : `@${r.trialsTo15}`} | ` +
+      `${d.length ? Math.min(...d).toFixed(3) : '—'} | ${near[0] ? `@${near[0].i + 1} (${near[0].t.proposer})` : '—'} | ${near.length} | ` +
+      `${close[0] ? `@${close[0].i + 1}` : '—'} | ${close.length} | ${best ? mv(best.t.truth - r.optimum) : '—'} | ${split} |`,
+  );
+}
+process.stdout.write(
+  `${lines.join('\n')}\n\nDistances: Euclidean, film metal fractions, to the Ce pocket's centre. "@k": k-th spent trial. ` +
+    `Composition / process: the best trial within ${NEAR}'s true η10 minus that of the same recipe with the optimum recipe's metal fractions, and the remainder to the optimum.\n`,
+);
