@@ -1,9 +1,10 @@
 /**
  * Summary of bench:generative warm results over disjoint seed ranges (issue 13): per arm, runs within 30 / 15 mV of
  * the optimum, the median trials to get there (a run that never did counts as budget + 1, so a median above the
- * budget is censored), the median best true η10 at the checkpoints; paired on seeds against the first arm: the median
+ * budget is censored), the median best true η10 at the checkpoints; paired on seeds against the baseline arm: the median
  * difference in trials with a 95 % bootstrap interval (seeds resampled), better / worse / same, and the ratio of the
- * medians (baseline ÷ arm, "≥" when the baseline's median is censored) with its bootstrap interval.
+ * medians (baseline ÷ arm, "≥" when the baseline's median is censored) with its bootstrap interval, and the median difference
+ * in best true η10 at the last checkpoint (mV).
  *   node --import tsx bench/generative-warm-summary.ts bench/results/generative-warm-long96-s1-5.json … [--baseline 'bo (cold)'] [--json summary.json]
  * Runs must share one budget (`spent` of a completed run); seeds that appear in several files keep the first.
  */
@@ -82,6 +83,25 @@ for (const arm of arms.filter((a) => a !== baseline))
     );
     json.push({ arm, level, pairs: pairs.length, medianDiff: median(diffs), ci, better, worse, ratio: ratio(pairs), ratioCi: rci, baseCensored, armCensored });
   }
+const last = String(checkpoints[checkpoints.length - 1]);
+out.push('', `| arm | pairs | paired Δ best true after ${last} trials vs ${baseline}, mV (median, 95 % CI) | better / worse / same |`, '| --- | --- | --- | --- |');
+for (const arm of arms.filter((a) => a !== baseline)) {
+  const diffs = runs
+    .filter((r) => r.arm === arm)
+    .flatMap((r) => {
+      const b = runs.find((x) => x.arm === baseline && x.seed === r.seed);
+      const va = r.bestTrueAt[last];
+      const vb = b?.bestTrueAt[last];
+      return typeof va === 'number' && typeof vb === 'number' ? [1000 * (va - vb)] : [];
+    });
+  if (diffs.length === 0) continue;
+  const ci = bootstrapCi(diffs, (s) => median(s), { reps: 4000, seed: 13 });
+  const better = diffs.filter((d) => d < -1e-9).length;
+  const worse = diffs.filter((d) => d > 1e-9).length;
+  const f = (v: number): string => `${v > 0 ? '+' : ''}${v.toFixed(1)}`;
+  out.push(`| ${arm} | ${diffs.length} | ${f(median(diffs))} [${f(ci[0])}, ${f(ci[1])}] | ${better} / ${worse} / ${diffs.length - better - worse} |`);
+  json.push({ arm, level: `bestTrueAt${last}_mV`, pairs: diffs.length, medianDiff: median(diffs), ci, better, worse });
+}
 out.push('', 'A censored median (> budget) makes the ratio a bound: "≥" when the baseline\'s median is censored, "≤" when the arm\'s is.');
 if (args.json) writeFileSync(args.json, `${JSON.stringify({ budget, baseline, runs: runs.length, paired: json }, null, 2)}\n`);
 process.stdout.write(`${out.join('\n')}\n`);
