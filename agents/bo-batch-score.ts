@@ -60,9 +60,12 @@ export function scoreRows(round: ScoringRound, objectives: readonly { name: stri
 }
 
 /**
- * The `top` rows of X with the highest acquisition, best first, with their full scores: the acquisition is computed at
- * every row, the predictions only for the rows returned — ranking many candidates costs one GP (UCB) and the
- * feasibility classifiers per row.
+ * The `top` rows of X with the highest acquisition, best first (ties: lower row first), with their full scores.
+ * Every term is a log-probability (≤ 0), so a row's base acquisition (UCB or LogEI without the terms) bounds its full
+ * value from above: the base is computed at every row, the terms (the feasibility classifiers, outcome bounds) only
+ * for rows in decreasing order of the bound until the next bound falls below the `top`-th best full value, and the
+ * predictions only for the rows returned. The rows and values are those of scoring every row and sorting
+ * (`scoreRows`): each row's full value is the same sum in the same order.
  */
 export function rankRows(
   round: ScoringRound,
@@ -71,22 +74,78 @@ export function rankRows(
   pending: Matrix,
   top: number,
 ): { index: Int32Array; scores: BatchScores } {
-  const { acquisition } = acquisitionRows(round, X, pending);
-  const order = Array.from({ length: X.n }, (_, i) => i).filter((i) => !Number.isNaN(acquisition[i]));
-  order.sort((a, b) => (acquisition[b] as number) - (acquisition[a] as number) || a - b);
-  const index = Int32Array.from(order.slice(0, Math.max(0, top)));
-  const sub = zeros(index.length, X.d);
-  index.forEach((r, i) => sub.data.set(X.data.subarray(r * X.d, (r + 1) * X.d), i * X.d));
+  const index = topRows(round, X, pending, Math.max(0, top));
+  const sub = gatherRows(X, index);
   return { index, scores: scoreRows(round, objectives, sub, pending) };
+}
+
+/** Rows `index` of X as a new matrix (index.length × X.d). */
+function gatherRows(X: Matrix, index: ArrayLike<number>): Matrix {
+  const sub = zeros(index.length, X.d);
+  for (let i = 0; i < index.length; i++) {
+    const r = index[i] as number;
+    sub.data.set(X.data.subarray(r * X.d, (r + 1) * X.d), i * X.d);
+  }
+  return sub;
+}
+
+/** Indices of the `top` best rows by the full acquisition (see `rankRows`), NaN rows excluded. */
+function topRows(round: ScoringRound, X: Matrix, pending: Matrix, top: number): Int32Array {
+  const base = baseRows(round, X, pending);
+  const byValue = (v: ArrayLike<number>) => (a: number, b: number): number => (v[b] as number) - (v[a] as number) || a - b;
+  const candidates = Array.from({ length: X.n }, (_, i) => i).filter((i) => !Number.isNaN(base[i]));
+  candidates.sort(byValue(base));
+  if (round.terms.length === 0 || top === 0) return Int32Array.from(candidates.slice(0, top));
+  const full = new Float64Array(X.n).fill(NaN);
+  const done: number[] = [];
+  /** The `top`-th best full value among the rows done (−∞ while fewer are done). */
+  const kthBest = (): number => {
+    const vals = done.map((i) => full[i] as number).filter((v) => !Number.isNaN(v));
+    if (vals.length < top) return -Infinity;
+    vals.sort((a, b) => b - a);
+    return vals[top - 1] as number;
+  };
+  let next = 0;
+  let chunk = Math.max(2 * top, 2048);
+  while (next < candidates.length) {
+    const rows = candidates.slice(next, next + chunk);
+    next += rows.length;
+    const sub = gatherRows(X, rows);
+    const values = rows.map((r) => base[r] as number);
+    let positive = false;
+    for (const term of round.terms) {
+      const v = round.feas && term.source === round.feas ? feasibilityRows(round.feas, sub) : termRows(term, sub);
+      for (let i = 0; i < rows.length; i++) {
+        if ((v[i] as number) > 0) positive = true;
+        values[i] = (values[i] as number) + (v[i] as number);
+      }
+    }
+    // A term above 0 is not a log-probability: the bound does not hold, so every row is completed.
+    if (positive) chunk = candidates.length;
+    rows.forEach((r, i) => {
+      full[r] = values[i] as number;
+      done.push(r);
+    });
+    if (!positive && next < candidates.length && (base[candidates[next] as number] as number) < kthBest()) break;
+    chunk *= 2;
+  }
+  const ranked = done.filter((i) => !Number.isNaN(full[i]));
+  ranked.sort(byValue(full));
+  return Int32Array.from(ranked.slice(0, top));
 }
 
 function feasibilityRows(feas: NonNullable<ScoringRound['feas']>, X: Matrix): Float64Array {
   return feas.logProbabilityBatch ? feas.logProbabilityBatch(X) : Float64Array.from({ length: X.n }, (_, i) => feas.logProbability(X.data.subarray(i * X.d, (i + 1) * X.d)));
 }
 
+/** The acquisition without its log-probability terms at every row, given the pending feature rows. */
+function baseRows(round: ScoringRound, X: Matrix, pending: Matrix): Float64Array {
+  return round.ucb ? ucbRows(round.ucb.target.fantasize(pending), round.ucb.beta, X) : evaluateRows(round.makeBase(pending), X);
+}
+
 /** Acquisition + Σ terms at every row; the feasibility model's log-probability when one of the terms is it. */
 function acquisitionRows(round: ScoringRound, X: Matrix, pending: Matrix): { acquisition: Float64Array; feasibilityLog?: Float64Array } {
-  const acquisition = round.ucb ? ucbRows(round.ucb.target.fantasize(pending), round.ucb.beta, X) : evaluateRows(round.makeBase(pending), X);
+  const acquisition = baseRows(round, X, pending);
   let feasibilityLog: Float64Array | undefined;
   for (const term of round.terms) {
     let v: Float64Array;

@@ -5,8 +5,8 @@ import { campaignSpecSchema, type CampaignSpec, type Observation, type Recipe } 
 import { Rng } from '../../../src/domain/random.ts';
 import { normaliseRecipe } from '../../../src/domain/recipe.ts';
 import { createBoAgent } from '../../../agents/bo-agent.ts';
-import { scoreRows, type ScoringRound } from '../../../agents/bo-batch-score.ts';
-import { feasibilityTerm, outcomeBoundTerm, withLogProbabilities } from '../../../models/acquisition/constrained.ts';
+import { rankRows, scoreRows, type ScoringRound } from '../../../agents/bo-batch-score.ts';
+import { feasibilityTerm, outcomeBoundTerm, termRows, withLogProbabilities, type LogProbabilityTerm } from '../../../models/acquisition/constrained.ts';
 import { createLogEI, createUCB } from '../../../models/acquisition/log-ei.ts';
 import { fromRows, zeros, type Matrix } from '../../../models/linalg/index.ts';
 import { fitFeasibility } from '../../../models/surrogates/feasibility.ts';
@@ -82,6 +82,49 @@ describe('batched scoring (ADR 0085)', () => {
   it('LogEI and the isotropic feasibility model (no batch form: row by row) give the same values too', () => {
     const iso = fitFeasibility(fromRows(obs.map((o) => space.encode(o.recipe))), obs.map((o) => o.feasible), { seed: 4 });
     expectSameAsPointPath({ makeBase: () => createLogEI(gp), terms: [feasibilityTerm(iso)], gps: [gp], feas: iso }, zeros(0, space.featureDim));
+  });
+
+  it('ranking completes the terms only where the base acquisition can still reach the top, with the rows and values of scoring every row', () => {
+    const Cbig = fromRows(recipes(9000, 31).map((r) => space.encode(r)));
+    const ucb = { target: gp, beta: 4 };
+    const makeBase = (p: Matrix) => createUCB(gp.fantasize(p), { beta: 4 });
+    const bound = outcomeBoundTerm(gp, gp.standardizer.forward(-0.45));
+    /** Rows the counted terms were asked for (reset before each ranking). */
+    const seen = { rows: 0 };
+    /** A term's batch form counting the rows it is asked for. */
+    const counted = (t: LogProbabilityTerm): LogProbabilityTerm => {
+      const c: LogProbabilityTerm = (x, g) => t(x, g);
+      c.batch = (X) => {
+        seen.rows += X.n;
+        return termRows(t, X);
+      };
+      return c;
+    };
+    const expectSameRanking = (terms: LogProbabilityTerm[], top: number, pending: Matrix): number => {
+      const round: ScoringRound = { makeBase, ucb, terms, gps: [gp], feas: perCode };
+      const all = scoreRows(round, [{ name: 'eta10', sign: -1 }], Cbig, pending);
+      const expected = Array.from(all.acquisition.keys())
+        .filter((i) => !Number.isNaN(all.acquisition[i]))
+        .sort((a, b) => (all.acquisition[b] as number) - (all.acquisition[a] as number) || a - b)
+        .slice(0, top);
+      seen.rows = 0;
+      const ranked = rankRows(round, [{ name: 'eta10', sign: -1 }], Cbig, pending, top);
+      const completed = seen.rows - ranked.index.length;
+      expect(Array.from(ranked.index)).toEqual(expected);
+      ranked.index.forEach((r, i) => {
+        expect(ranked.scores.acquisition[i]).toBe(all.acquisition[r]);
+        expect(ranked.scores.predicted[0]?.mean[i]).toBe(all.predicted[0]?.mean[r]);
+        expect(ranked.scores.feasibility?.[i]).toBe(all.feasibility?.[r]);
+      });
+      return completed;
+    };
+    // The terms were completed for the first block of rows by the bound only (2,048 of 9,000).
+    expect(expectSameRanking([feasibilityTerm(perCode), counted(bound)], 25, P)).toBe(2048);
+    expect(expectSameRanking([feasibilityTerm(perCode), counted(bound)], 1, zeros(0, space.featureDim))).toBeLessThan(Cbig.n);
+    expectSameRanking([feasibilityTerm(perCode)], 3000, P);
+    // A term above 0 breaks the bound: every row is completed and the ranking is still exact.
+    const positive: LogProbabilityTerm = (x) => 0.5 * (x[0] as number);
+    expect(expectSameRanking([counted(positive)], 10, P)).toBe(Cbig.n);
   });
 
   it('the BO agent scores recipes through the batched path: same numbers as scoreFeatures, and in one call as one by one', async () => {
