@@ -148,7 +148,7 @@ export class ModelPlanner implements Planner {
           if (check.ok) {
             for (const d of check.dropped) this.counters.rejections[d.layer]++;
             const first = check.dropped[0];
-            if (first) turn.rejected = { layer: first.layer, issues: check.dropped.flatMap((d) => d.issues).slice(0, 20) };
+            if (first) turn.rejected = { layer: first.layer, issues: check.dropped.flatMap((d) => d.issues).slice(0, 20), layers: check.dropped.map((d) => d.layer) };
             return finish(check.value, this.kind);
           }
           this.counters.rejections[check.layer]++;

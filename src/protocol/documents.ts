@@ -167,7 +167,14 @@ const payloads = {
         error: z.string().optional(),
         tokens: z.number().int().nonnegative().default(0),
         latency_ms: z.number().nonnegative(),
-        rejected: z.object({ layer: z.enum(['json', 'schema', 'rules', 'safety']), issues: z.array(z.string()) }).optional(),
+        rejected: z
+          .object({
+            layer: z.enum(['json', 'schema', 'rules', 'safety']),
+            issues: z.array(z.string()),
+            /** One layer per item the turn's answer lost (candidates dropped by rules or the safety gate); absent: one, `layer`. */
+            layers: z.array(z.enum(['json', 'schema', 'rules', 'safety'])).max(1000).optional(),
+          })
+          .optional(),
       }),
     ),
     /** What the job decided, as our validation accepted it (the rule planner's when it fell back). */

@@ -41,12 +41,13 @@ export interface CountedCall {
   job: JobName;
   source: PlannerSource;
   fallback?: FallbackReason | undefined;
-  turns: readonly { reply?: string | undefined; tokens: number; latency_ms: number; rejected?: { layer: ValidationLayer } | undefined }[];
+  turns: readonly { reply?: string | undefined; tokens: number; latency_ms: number; rejected?: { layer: ValidationLayer; layers?: readonly ValidationLayer[] | undefined } | undefined }[];
 }
 
 /**
  * Adds one recorded job to `stats` (and returns it): a call per turn that got a reply, its tokens and latency, a
- * rejection per rejected turn (under its first layer), the turns after the first as repairs. A resumed campaign folds
+ * rejection per rejected turn under its layer — or, for a turn whose answer lost several items, one per item under
+ * each item's layer (`layers`, as the planner counted them) — the turns after the first as repairs. A resumed campaign folds
  * its stored records into its planner's counters this way (its budget counts what the earlier runs spent); the console
  * folds the documents it receives.
  */
@@ -60,7 +61,7 @@ export function countPlannerCall(stats: PlannerStats, call: CountedCall): Planne
     stats.tokens += t.tokens;
     stats.latency_ms.total += t.latency_ms;
     stats.latency_ms.max = Math.max(stats.latency_ms.max, t.latency_ms);
-    if (t.rejected) stats.rejections[t.rejected.layer]++;
+    if (t.rejected) for (const layer of t.rejected.layers ?? [t.rejected.layer]) stats.rejections[layer]++;
   }
   return stats;
 }

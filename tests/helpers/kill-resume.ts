@@ -36,6 +36,12 @@ export interface KillResumeOptions {
   resumeEnv?: (() => Record<string, string>) | undefined;
   /** Runs after the kill, before the first `resume` (e.g. to read what the killed run stored). */
   afterKill?: (() => Promise<void>) | undefined;
+  /** Extra arguments of the dry run (e.g. `--fault-rate 0.3`). */
+  dryRunArgs?: string[] | undefined;
+  /** Kill -9 the `resume` number `n` (1-based) too, when this turns true (polled every 20 ms); then resume again. */
+  resumeKillWhen?: ((n: number) => boolean) | undefined;
+  /** Runs after a `resume` was killed, before the next one. */
+  afterResumeKill?: ((n: number) => Promise<void>) | undefined;
 }
 
 export interface KillResumeResult {
@@ -132,6 +138,7 @@ export async function startAndKill(opts: KillResumeOptions): Promise<number> {
   const journal = journalDirOf(opts);
   const args = ['dry-run', opts.campaignFile ?? CAMPAIGN_FILE, '--transport', opts.transport ?? 'sim', '--agent', opts.agent ?? 'random', '--quiet', '--trials', String(opts.trials), '--seed', String(opts.seed), '--id', opts.campaignId, '--db', path.join(opts.dir, 'db'), '--out', path.join(opts.dir, 'out-run')];
   if (opts.stations) args.push('--stations', String(opts.stations));
+  args.push(...(opts.dryRunArgs ?? []));
   const child = start(args, opts);
   const done = finish(child, opts.timeoutMs ?? 240_000);
   const deadline = Date.now() + (opts.timeoutMs ?? 240_000);
@@ -160,7 +167,9 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
   let awaiting = 0;
   let firstDispatch: number | undefined;
   let firstDispatchCpu: number | undefined;
+  let killedResumes = 0;
   for (;;) {
+    if (killedResumes > 4) throw new Error('resume was killed more than 4 times');
     if (resumes >= 4) throw new Error('the campaign did not complete after 4 resumes');
     const before = journalCount(journal, 'lh-', 'accepted') + journalCount(journal, 'ps-', 'accepted');
     const t0 = performance.now();
@@ -175,7 +184,17 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
         firstDispatchCpu = processCpu_s(child.pid);
       }
     }
+    const killWhen = opts.resumeKillWhen;
+    if (killWhen) {
+      while (!ended && !killWhen(resumes + killedResumes + 1)) await new Promise((r) => setTimeout(r, 20));
+      if (!ended) child.kill('SIGKILL');
+    }
     const ran = await done;
+    if (ran.code === null) {
+      killedResumes++;
+      await opts.afterResumeKill?.(resumes + killedResumes);
+      continue;
+    }
     resumes++;
     const parked = /(\d+) trial\(s\) await recovery/.exec(ran.stderr);
     if (parked) awaiting += Number(parked[1]);

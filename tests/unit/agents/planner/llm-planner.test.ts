@@ -94,7 +94,7 @@ describe('LlmPlanner', () => {
         { recipe: ceRich, rationale: 'cerium' },
       ],
     };
-    const { planner } = setup([JSON.stringify({ ...answer, candidates: answer.candidates.slice(0, 2) }), JSON.stringify(answer)]);
+    const { planner, records } = setup([JSON.stringify({ ...answer, candidates: answer.candidates.slice(0, 2) }), JSON.stringify(answer)]);
     // A tighter envelope than the default: Ce at most 10 mM in the cell.
     const spec = { ...CASES.adviceWarm.spec, safety: { ...CASES.adviceWarm.spec.safety, maxConcentration: { ...CASES.adviceWarm.spec.safety.maxConcentration, Ce: 10 } } };
     const r = await planner.advise({ ...CASES.adviceWarm, spec });
@@ -105,6 +105,10 @@ describe('LlmPlanner', () => {
     const three = await planner.advise({ ...CASES.adviceWarm, k: 3, spec });
     expect(three.value.candidates).toHaveLength(1);
     expect(planner.stats().rejections.safety).toBe(1);
+    // The second answer lost one candidate to the rules and one to the safety gate: its record keeps both, so a resumed
+    // campaign (or the console) folding the records counts what the planner counted.
+    expect(records[1]?.turns[0]?.rejected?.layers).toEqual(['rules', 'safety']);
+    expect(records.reduce((s, r) => countPlannerCall(s, r), emptyPlannerStats())).toEqual(planner.stats());
   });
 
   it('asks for a repair when a draft breaks a cross-field rule, and refuses a draft outside the envelope without repair', async () => {
