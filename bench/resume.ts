@@ -54,7 +54,7 @@ for (const kind of kinds) {
       process.stderr.write(`${JSON.stringify(row)}\n`);
     } catch (e) {
       rows.push({ db: kind, point: i + 1, killedAfter: killAfter, error: (e as Error).message.slice(0, 300) });
-      process.stderr.write(`${kind} point ${i + 1}: ${(e as Error).message.slice(0, 500)}\n`);
+      process.stderr.write(`${kind} point ${i + 1}: ${(e as Error).message}\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await db?.drop();

@@ -133,6 +133,15 @@ export function processCpu_s(pid: number | undefined): number | undefined {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every common platform). */
 const CLOCK_TICKS_PER_S = 100;
 
+/** The last warnings and errors of a labloop process's structured log (what made a resume fail), one a line. */
+function warnings(stderr: string, max = 20): string {
+  return stderr
+    .split('\n')
+    .filter((l) => /"level":(40|50|60)\b/.test(l))
+    .slice(-max)
+    .join('\n');
+}
+
 /** Starts a dry run, waits for the kill point, kill -9's it. Returns the measurements finished at the kill. */
 export async function startAndKill(opts: KillResumeOptions): Promise<number> {
   const journal = journalDirOf(opts);
@@ -199,7 +208,7 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
     const parked = /(\d+) trial\(s\) await recovery/.exec(ran.stderr);
     if (parked) awaiting += Number(parked[1]);
     if (ran.code === 0) break;
-    if (ran.code !== 130) throw new Error(`resume exited ${ran.code}:\n${ran.stdout}\n${ran.stderr.slice(-2000)}`);
+    if (ran.code !== 130) throw new Error(`resume exited ${ran.code}:\n${ran.stdout}\n${warnings(ran.stderr)}\n${ran.stderr.slice(-2000)}`);
   }
   const audited = await labloop(['audit', opts.campaignId, ...db, '--json'], opts);
   const audit = JSON.parse(audited.stdout) as AuditJson;
