@@ -1,7 +1,7 @@
 import type { Agent } from '../../agents/agent.ts';
 import { loadAgentFactory } from '../../src/app/agent-factory.ts';
 import type { AgentServices } from '../../src/app/agents.ts';
-import { silentLogger, type Recipe } from '../../src/domain/index.ts';
+import { silentLogger, type Observation, type Recipe } from '../../src/domain/index.ts';
 import type { AgentArm } from './arms.ts';
 import { requiredHits } from './metrics.ts';
 import type { Pool } from './pool.ts';
@@ -28,11 +28,11 @@ async function plannerServices(): Promise<AgentServices> {
   return { planner: createPlanner({ config: loadConfig(), logger: silentLogger }) };
 }
 
-async function createArmAgent(arm: AgentArm, campaign: PoolCampaign, seed: number): Promise<Agent> {
+async function createArmAgent(arm: AgentArm, campaign: PoolCampaign, seed: number, priorObservations?: readonly Observation[]): Promise<Agent> {
   const kind = campaign.spec.strategy.agent;
   const factory = await loadAgentFactory(kind);
   let id = 0;
-  const services: AgentServices = { logger: silentLogger, ...(kind === 'hybrid' ? await plannerServices() : {}) };
+  const services: AgentServices = { logger: silentLogger, ...(kind === 'hybrid' ? await plannerServices() : {}), ...(priorObservations ? { priorObservations } : {}) };
   return factory({ spec: campaign.spec, seed, newId: () => `${arm.name}-${seed}-${++id}` }, services);
 }
 
@@ -53,7 +53,11 @@ function nearestRow(pool: Pool, x: Float64Array, taken: Uint8Array): { index: nu
   return { index: best, distance: Math.sqrt(bestD) };
 }
 
-export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'> & { arm: AgentArm }): Promise<AgentCampaignTrace> {
+/**
+ * `priorObservations`: earlier results as recipes of this pool's campaign (a warm start), handed to the agent as the
+ * services' prior rows — the generative agent trains its generator on them, no agent's GP sees them (ADR 0083).
+ */
+export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'> & { arm: AgentArm; priorObservations?: readonly Observation[] }): Promise<AgentCampaignTrace> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const { pool, arm, seed, q } = opts;
@@ -62,7 +66,7 @@ export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'
   const init = Math.min(opts.init, budget);
   const order = initialIndices(pool.N, init, seed);
   const campaign = poolCampaign(pool, { strategy: arm.strategy, trials: budget, initialTrials: init });
-  const agent = await createArmAgent(arm, campaign, seed);
+  const agent = await createArmAgent(arm, campaign, seed, opts.priorObservations);
   const taken = new Uint8Array(pool.N);
   for (const i of order) taken[i] = 1;
   await agent.ingest(order.map((i) => campaign.observation(i)));

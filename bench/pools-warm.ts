@@ -1,0 +1,137 @@
+/**
+ * Warm start on a shared pool from a sibling pool (issue 13): the agent arms of ADR 0088 on the target pool, the
+ * generative ones given the sibling's results as prior rows. A sibling row becomes a prior row when its composition is
+ * one of the target's: its inputs that the target lacks are 0 and the target pool holds a row with the same inputs
+ * (the target's own inputs that the sibling lacks are 0 there); the prior row is that target recipe with the sibling's
+ * measured value. No agent's GP sees the prior rows (ADR 0083). Arms, paired on seeds (same initial rows):
+ *   bo            the BO agent, cold
+ *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
+ *   prior-warm    BO + the prior sampler with the sibling rows
+ * Metrics per campaign: evaluations to the first row of the target's top 1 % and top 5 % (budget + 1 when none), Top%
+ * (of the top 5 %) at the budget, the pool rank of the best row found.
+ *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
+ *     [--q 4] [--init 5] [--datasets /work/shared/datasets] [--json bench/results/pools-warm-….json]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Observation } from '../src/domain/index.ts';
+import { resolveArm, type AgentArm } from './harness/arms.ts';
+import { bootstrapCi, median } from './harness/metrics.ts';
+import { loadPool, type Pool } from './harness/pool.ts';
+import { poolCampaign } from './harness/pool-agent-spec.ts';
+import { runAgentPoolCampaign } from './harness/pool-agent-campaign.ts';
+import { defaultDatasetsDir, loadSpecFile, resolveSpecPath } from './harness/problem-spec.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    target: { type: 'string', default: 'oer-3860' },
+    prior: { type: 'string', default: 'oer-3851' },
+    seeds: { type: 'string', default: '20' },
+    'seed-base': { type: 'string', default: '0' },
+    budget: { type: 'string', default: '100' },
+    q: { type: 'string', default: '4' },
+    init: { type: 'string', default: '5' },
+    datasets: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+const datasets = args.datasets ?? defaultDatasetsDir();
+const load = (name: string): Pool => loadPool(loadSpecFile(resolveSpecPath(name), datasets).pool);
+const target = load(args.target as string);
+const sibling = load(args.prior as string);
+const budget = Number(args.budget);
+const q = Number(args.q);
+const init = Number(args.init);
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+/** The sibling's rows that are compositions of the target, as observations of the target's campaign. */
+function priorRows(): { rows: Observation[]; unmatched: number } {
+  const tc = poolCampaign(target, { strategy: {}, trials: budget, initialTrials: init });
+  const sc = poolCampaign(sibling, { strategy: {}, trials: budget, initialTrials: init });
+  const names = Object.keys(tc.observation(0).recipe);
+  const key = (r: Record<string, unknown>): string => names.map((n) => Number(r[n] ?? 0).toFixed(6)).join(',');
+  const byKey = new Map<string, number>();
+  for (let i = 0; i < target.N; i++) byKey.set(key(tc.observation(i).recipe), i);
+  const rows: Observation[] = [];
+  let unmatched = 0;
+  for (let j = 0; j < sibling.N; j++) {
+    const o = sc.observation(j);
+    const extra = Object.entries(o.recipe).some(([k, v]) => !names.includes(k) && Number(v) !== 0);
+    const i = extra ? undefined : byKey.get(key(o.recipe));
+    if (i === undefined) {
+      unmatched++;
+      continue;
+    }
+    const t = tc.observation(i);
+    rows.push({ ...t, trialId: `prior-${j}`, objectives: o.objectives });
+  }
+  return { rows, unmatched };
+}
+
+const prior = priorRows();
+log(`${sibling.name} → ${target.name}: ${prior.rows.length} sibling rows are target compositions (${prior.unmatched} are not)`);
+const priorArm = resolveArm('bo-prior') as AgentArm;
+const arms: { name: string; arm: AgentArm; prior: boolean }[] = [
+  { name: 'bo', arm: resolveArm('agent-bo') as AgentArm, prior: false },
+  { name: 'prior-cold', arm: priorArm, prior: false },
+  { name: 'prior-warm', arm: priorArm, prior: true },
+];
+const rank = new Int32Array(target.N);
+Array.from({ length: target.N }, (_, i) => i)
+  .sort((a, b) => (target.y[b] as number) - (target.y[a] as number))
+  .forEach((i, k) => (rank[i] = k + 1));
+
+interface Row {
+  arm: string;
+  seed: number;
+  firstTop: number;
+  firstTop1: number;
+  topAtEnd: number;
+  bestRank: number;
+  cpuS: number;
+}
+const results: Row[] = [];
+const seedBase = Number(args['seed-base']);
+for (let seed = seedBase; seed < seedBase + Number(args.seeds); seed++)
+  for (const a of arms) {
+    const t = await runAgentPoolCampaign({ pool: target, arm: a.arm, seed, q, init, budget, ...(a.prior ? { priorObservations: prior.rows } : {}) });
+    const first = t.order.findIndex((i) => target.isTop[i] === 1);
+    const top1 = Math.ceil(0.01 * target.N);
+    const first1 = t.order.findIndex((i) => (rank[i] as number) <= top1);
+    const row: Row = {
+      arm: a.name,
+      seed,
+      firstTop: first < 0 ? budget + 1 : first + 1,
+      firstTop1: first1 < 0 ? budget + 1 : first1 + 1,
+      topAtEnd: t.order.reduce((s, i) => s + (target.isTop[i] ?? 0), 0) / target.K,
+      bestRank: Math.min(...t.order.map((i) => rank[i] as number)),
+      cpuS: t.cpuMs / 1000,
+    };
+    results.push(row);
+    log(`${a.name} seed ${seed}: first top-1 % row at ${row.firstTop1}, first top-5 % row at ${row.firstTop}, Top% ${row.topAtEnd.toFixed(2)}, best rank ${row.bestRank}, ${row.cpuS.toFixed(1)} s CPU`);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify({ target: target.name, prior: sibling.name, priorRows: prior.rows.length, budget, q, init, results }, null, 2)}\n`);
+  }
+
+const out: string[] = [
+  `### Warm start on ${target.name} from ${sibling.name} (${prior.rows.length} sibling rows as prior rows; q = ${q}, ${init} initial rows, budget ${budget}, seeds ${seedBase}–${seedBase + Number(args.seeds) - 1})`,
+  '',
+  '| arm | level | campaigns | evaluations to the first row of the level (median) | none found | Δ vs bo (median, 95 % CI) | better / worse / same | ratio of medians bo ÷ arm | Top% at the budget (median) | best row\'s pool rank (median) | CPU s (median) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+const fmt = (v: number): string => (v > budget ? `> ${budget}` : String(v));
+for (const a of arms)
+  for (const level of ['firstTop1', 'firstTop'] as const) {
+    const rs = results.filter((r) => r.arm === a.name);
+    const base = results.filter((r) => r.arm === 'bo');
+    const pairs = rs.flatMap((r) => {
+      const b = base.find((x) => x.seed === r.seed);
+      return b ? [{ a: r[level], b: b[level] }] : [];
+    });
+    const diffs = pairs.map((p) => p.a - p.b);
+    const ci = a.name === 'bo' ? null : bootstrapCi(diffs, (s) => median(s), { reps: 4000, seed: 11 });
+    const ratio = median(pairs.map((p) => p.b)) / median(pairs.map((p) => p.a));
+    out.push(
+      `| ${a.name} | ${level === 'firstTop1' ? 'top 1 %' : 'top 5 %'} | ${rs.length} | ${fmt(median(rs.map((r) => r[level])))} | ${rs.filter((r) => r[level] > budget).length} | ${ci ? `${median(diffs)} [${ci[0]}, ${ci[1]}]` : '–'} | ${ci ? `${diffs.filter((d) => d < 0).length} / ${diffs.filter((d) => d > 0).length} / ${diffs.filter((d) => d === 0).length}` : '–'} | ${ci ? `${ratio.toFixed(2)}×` : '–'} | ${median(rs.map((r) => r.topAtEnd)).toFixed(2)} | ${median(rs.map((r) => r.bestRank))} | ${median(rs.map((r) => r.cpuS)).toFixed(1)} |`,
+    );
+  }
+process.stdout.write(`${out.join('\n')}\n`);
