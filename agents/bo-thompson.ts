@@ -7,6 +7,7 @@ import { thompsonCandidates } from '../models/acquisition/thompson-candidates.ts
 import { isExcluded, type AcquisitionOptimum } from '../models/optimizers/optimize-acquisition.ts';
 import type { GaussianProcess } from '../models/surrogates/gp.ts';
 import type { SearchSpace } from '../models/transforms/search-space.ts';
+import { createSobolDesign } from './sobol-agent.ts';
 
 /**
  * Thompson sampling over the dispensable set (ADR 0053), campaign `strategy.thompson`: a candidate set of `global`
@@ -35,6 +36,12 @@ export interface BoThompsonOptions {
    * (default 0 = none; in units of the target's standardised scale).
    */
   faceBonus?: number;
+  /**
+   * Where the global candidates come from: `faces` (default) draws them per support face of the dispensable set;
+   * `sobol` takes them from a scrambled-Sobol design of the whole recipe space, as the plain `acquisition: thompson`
+   * sampler does, which puts more of them into large faces such as the 4-metal ones (ADR 0053, diagnosis).
+   */
+  globalFrom?: 'faces' | 'sobol';
 }
 
 /** Key of the set of present mixture components of a feature row (every simplex block). */
@@ -89,7 +96,9 @@ export function thompsonProposals(a: {
   if (a.q <= 0) return [];
   const o = a.options;
   const centres = leadingRows(a.target, a.X, o.centres ?? 3).map((i) => a.X.data.slice(i * a.X.d, (i + 1) * a.X.d));
-  const rows = thompsonCandidates(a.space, { global: o.global ?? 512, centres, perCentre: o.perCentre ?? 128, radius: o.radius ?? 0.1, rng: a.rng });
+  const global = o.global ?? 512;
+  const sobolRows = o.globalFrom === 'sobol' ? sobolCandidates(a.space, global, a.rng.int(2 ** 30)) : [];
+  const rows = [...sobolRows, ...thompsonCandidates(a.space, { global: o.globalFrom === 'sobol' ? 0 : global, centres, perCentre: o.perCentre ?? 128, radius: o.radius ?? 0.1, rng: a.rng })];
   if (rows.length === 0) return [];
   const C = fromRows(rows);
   const bonus = o.faceBonus ?? 0;
@@ -102,4 +111,10 @@ export function thompsonProposals(a: {
     const features = rows[i] as Float64Array;
     return { features, recipe: a.space.decode(features) as Recipe, value: logWeight[i] as number };
   });
+}
+
+/** `n` recipes of a scrambled-Sobol design of the whole space (valid and dispensable by construction), encoded. */
+function sobolCandidates(space: SearchSpace, n: number, seed: number): Float64Array[] {
+  const design = createSobolDesign(space.spec as Parameters<typeof createSobolDesign>[0], seed, space);
+  return Array.from({ length: n }, () => space.encode(design()));
 }

@@ -270,6 +270,7 @@ export const campaignSpecSchema = strictObject({
             radius: z.number().positive().max(1).optional(),
             trustRegion: z.boolean().optional(),
             faceBonus: z.number().min(0).max(10).optional(),
+            globalFrom: z.enum(['faces', 'sobol']).optional(),
           })
           .optional(),
       })

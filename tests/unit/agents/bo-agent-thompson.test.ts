@@ -45,6 +45,14 @@ describe('BO agent: Thompson sampling over the dispensable set (ADR 0053–0055)
     expect(b.map((s) => s.recipe)).toEqual(a.map((s) => s.recipe));
   });
 
+  it('global candidates from a Sobol design of the whole space (globalFrom: sobol): valid, seeded, and not the faces sampler', async () => {
+    const opts = (globalFrom: 'faces' | 'sobol') => ({ rawSamples: 32, restarts: 1, acquisition: 'thompson' as const, thompson: { global: 96, perCentre: 32, globalFrom } });
+    const a = await run(4, opts('sobol'), 3);
+    for (const s of a) expect(s.rationale).toMatch(/^Thompson sample of a GP/);
+    expect((await run(4, opts('sobol'), 3)).map((s) => s.recipe)).toEqual(a.map((s) => s.recipe));
+    expect((await run(4, opts('faces'), 3)).map((s) => s.recipe)).not.toEqual(a.map((s) => s.recipe));
+  });
+
   it('share 0.5 with UCB: half the proposals are Thompson samples', async () => {
     const a = await run(5, { rawSamples: 32, restarts: 1, thompson: { share: 0.5, global: 96, perCentre: 16 } }, 2);
     expect(a.filter((s) => s.rationale.startsWith('Thompson sample'))).toHaveLength(2);
