@@ -68,6 +68,8 @@ describe('kill -9 and resume', () => {
     const opts: KillResumeOptions = { dir: tempDir(), campaignId: 'kill-pg', seed: 21, trials: 12, killAfterMeasurements: 4, databaseUrl: db.url };
     const r = await killAndResume(opts);
     expectIntact(r, opts.campaignId, 12);
+    // The resume process's own CPU time up to its first new command is read (Linux /proc).
+    if (r.resumeToFirstDispatch_s !== undefined && process.platform === 'linux') expect(r.resumeToFirstDispatchCpu_s).toBeGreaterThan(0);
   });
 
   it('through the real twins (MQTT liquid handlers, OPC UA stations): killed mid-campaign, resumed to the full budget, every commandId once', { timeout: 1_200_000 }, async () => {
