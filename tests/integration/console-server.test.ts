@@ -258,6 +258,28 @@ describe('console server: REST and static files', () => {
     expect(commands?.executed).toHaveLength(1);
   });
 
+  it('input size limits: a REST body over 16 KiB gets 413 and executes nothing; a socket message over 64 KiB closes only that socket', async () => {
+    const { server, commands } = await setup({ commands: true });
+    const post = (body: string) => fetch(`${server.url}/api/commands`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.operator}`, 'content-type': 'application/json' }, body });
+    const big = await post(JSON.stringify({ action: 'pause', campaignId: 'camp-1', reason: 'x'.repeat(20_000) }));
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ ok: false, code: 'invalid', error: expect.stringMatching(/over 16384 bytes/) });
+    expect(commands?.executed).toHaveLength(0);
+    // A socket.io message above the server's buffer limit: the server drops that connection, answers nothing and
+    // executes nothing; another client and the API go on working.
+    const noisy = new TestClient(server.url, TOKENS.operator);
+    const calm = new TestClient(server.url, TOKENS.operator);
+    await Promise.all([noisy.connected(), calm.connected()]);
+    const closed = new Promise<string>((resolve) => noisy.socket.once('disconnect', (reason) => resolve(reason)));
+    noisy.socket.emit('command', { action: 'pause', campaignId: 'camp-1', reason: 'y'.repeat(100_000) });
+    expect(await closed).toMatch(/transport (close|error)/);
+    noisy.close();
+    expect(commands?.executed).toHaveLength(0);
+    expect(await calm.request('command', { action: 'pause', campaignId: 'camp-1' })).toMatchObject({ ok: true });
+    calm.close();
+    expect(commands?.executed).toHaveLength(1);
+  });
+
   it('serves the built front end with security headers, falls back to index.html, and refuses traversal', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'console-static-'));
     mkdirSync(path.join(dir, 'assets'));
