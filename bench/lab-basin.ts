@@ -6,18 +6,11 @@
  */
 import fs from 'node:fs';
 import { landscapeTruth } from './lab/truth.ts';
-import { spentTrials, type LabTrialRecord } from './lab/metrics.ts';
+import { spentTrials } from './lab/metrics.ts';
+import type { LabRunResult } from './lab/run-task.ts';
 
-interface Run {
-  arm: string;
-  seed: number;
-  landscapeSeed: number;
-  optimum: number;
-  bestTrue: number | null;
-  trialsTo15: number | null;
-  failed: number;
-  trials: LabTrialRecord[];
-}
+/** A run as bench:lab stores it (every field this script reads is there). */
+type Run = LabRunResult;
 
 const METALS = ['Ni', 'Fe', 'Co', 'Ce', 'Mn'];
 const BASIN = 0.2;

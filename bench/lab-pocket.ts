@@ -12,17 +12,11 @@ import fs from 'node:fs';
 import type { Recipe } from '../src/domain/index.ts';
 import { sampleFromRecipe } from '../simulators/physics/landscape.ts';
 import { landscapeOf, landscapeTruth, truthOf } from './lab/truth.ts';
-import { spentTrials, type LabTrialRecord } from './lab/metrics.ts';
+import { spentTrials } from './lab/metrics.ts';
+import type { LabRunResult } from './lab/run-task.ts';
 
-interface Run {
-  arm: string;
-  seed: number;
-  landscapeSeed: number;
-  optimum: number;
-  bestTrue: number | null;
-  trialsTo15: number | null;
-  trials: LabTrialRecord[];
-}
+/** A run as bench:lab stores it (every field this script reads is there). */
+type Run = LabRunResult;
 
 const METALS = ['Ni', 'Fe', 'Co', 'Ce', 'Mn'] as const;
 const NEAR = 0.2;
