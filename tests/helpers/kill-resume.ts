@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LabDocument } from '../../src/protocol/index.ts';
+import { openStore } from '../../src/store/index.ts';
+import { TEST_PGLITE_CACHE } from './db.ts';
 
 /** Kill -9 a dry run at a point, resume it until it completes, and audit it: the proof of issue 14. */
 
@@ -215,4 +218,14 @@ export async function killAndResume(opts: KillResumeOptions): Promise<KillResume
   const listed = await labloop(['campaigns', ...db, '--json'], opts);
   const campaigns = JSON.parse(listed.stdout) as KillResumeResult['campaigns'];
   return { killedAfterMeasurements: killed, resumeToFirstDispatch_s: firstDispatch, resumeToFirstDispatchCpu_s: firstDispatchCpu, resumes, awaitingRecovery: awaiting, audit, campaigns, journalDir: journal };
+}
+
+/** A killed-and-resumed campaign's stored documents (its PGlite folder `<dir>/db` is free: no labloop process holds it now). */
+export async function storedDocuments(dir: string, campaignId: string): Promise<LabDocument[]> {
+  const store = await openStore({ pgliteDir: path.join(dir, 'db'), pgliteTemplateCacheDir: TEST_PGLITE_CACHE });
+  try {
+    return await store.documents.after(campaignId, 0, 1_000_000);
+  } finally {
+    await store.close();
+  }
 }

@@ -4,9 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabDocument } from '../../src/protocol/index.ts';
 import { countPlannerCall, emptyPlannerStats, type PlannerStats } from '../../src/protocol/planner-stats.ts';
-import { openStore } from '../../src/store/index.ts';
-import { TEST_PGLITE_CACHE } from '../helpers/db.ts';
-import { CAMPAIGN_FILE, killAndResume } from '../helpers/kill-resume.ts';
+import { ofType } from '../helpers/fault-campaign.ts';
+import { CAMPAIGN_FILE, storedDocuments, killAndResume } from '../helpers/kill-resume.ts';
 import { modelLikeResponder, promptOf } from '../helpers/model-like-stub.ts';
 import { startOpenAiStub, type OpenAiStub, type StubResponder } from '../helpers/openai-stub.ts';
 
@@ -23,17 +22,6 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const ofType = <T extends LabDocument['type']>(docs: LabDocument[], type: T) => docs.filter((d): d is Extract<LabDocument, { type: T }> => d.type === type);
-
-/** The campaign's stored documents (the PGlite folder is free: no labloop process holds it now). */
-async function storedDocuments(dir: string, campaignId: string): Promise<LabDocument[]> {
-  const store = await openStore({ pgliteDir: path.join(dir, 'db'), pgliteTemplateCacheDir: TEST_PGLITE_CACHE });
-  try {
-    return await store.documents.after(campaignId, 0, 1_000_000);
-  } finally {
-    await store.close();
-  }
-}
 
 const spentOf = (docs: LabDocument[]): PlannerStats => ofType(docs, 'plannerCall').reduce((s, d) => countPlannerCall(s, d.payload), emptyPlannerStats());
 

@@ -12,6 +12,7 @@ import type { LabDocument } from '../../src/protocol/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { removePgliteDir, TEST_PGLITE_CACHE, tempPgliteDir } from '../helpers/db.ts';
 import { defaultSpec } from '../helpers/default-spec.ts';
+import { ofType } from '../helpers/fault-campaign.ts';
 import { modelLikeResponder } from '../helpers/model-like-stub.ts';
 import { startOpenAiStub } from '../helpers/openai-stub.ts';
 import { TestClient, TOKEN_ENTRIES, TOKENS } from '../unit/console/server-harness.ts';
@@ -36,7 +37,6 @@ async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number, 
   }
 }
 
-const ofType = <T extends LabDocument['type']>(docs: LabDocument[], type: T) => docs.filter((d): d is Extract<LabDocument, { type: T }> => d.type === type);
 
 describe('a pause leaves the planner\'s open question open (ADR 0105)', () => {
   it('serve closing a hosted campaign pauses it promptly; the resumed run asks the question again and its answer decides', async () => {
