@@ -81,8 +81,10 @@ export class InstantClock implements Clock {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // setTimeout(0) rather than setImmediate: lets pending socket I/O of other actors land first.
-    setTimeout(() => this.fire(), 0);
+    // setImmediate, not setTimeout(0): a timer costs at least 1 ms of idle wall time, and a dry run fires thousands
+    // (13.0 → 5.9 s for 96 trials in-process, same results byte for byte). Socket I/O needs no extra grace: an actor
+    // waiting for a reply is awake, and the clock does not move while one is (see `fire`).
+    setImmediate(() => this.fire());
   }
 
   private fire(force = false): void {
