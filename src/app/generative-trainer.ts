@@ -3,7 +3,7 @@ import type { GeneratorTrainer } from '../../agents/generative-agent.ts';
 import type { TrainProgress } from '../../models/generative/generator.ts';
 import { selectTfBackend, type TfBackendChoice, type TfBackendPreference } from '../../models/generative/tf-backend.ts';
 import { trainModel, type TrainedModel, type TrainRequest } from '../../models/generative/trained-model.ts';
-import type { Logger } from '../domain/index.ts';
+import { workerBootScript, type Logger } from '../domain/index.ts';
 
 /** Messages between the host and the training worker (structured clones). */
 export type TrainerRequest = { id: number; request: Omit<TrainRequest, 'backend'> };
@@ -19,8 +19,9 @@ export interface ClosableTrainer extends GeneratorTrainer {
 
 /**
  * Trains generators in one worker thread (ADR 0082), started on the first request and kept for the next ones, so a
- * campaign loop, its console and its brokers never wait on tensor work. The worker loads TypeScript through tsx (a
- * tiny evaluated boot script), so this works under `node --import tsx`, bin/labloop.js and vitest alike. It does not
+ * campaign loop, its console and its brokers never wait on tensor work. A tiny evaluated boot script loads the worker's
+ * module, through tsx from source or compiled (ADR 0112), so this works under `node --import tsx`, bin/labloop.js and
+ * vitest alike. It does not
  * keep the process alive between requests.
  */
 export function createWorkerTrainer(opts: { backend: TfBackendPreference; logger: Logger }): ClosableTrainer {
@@ -38,11 +39,7 @@ export function createWorkerTrainer(opts: { backend: TfBackendPreference; logger
   };
 
   const start = (): Worker => {
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./generative-worker-main.ts', import.meta.url).href;
-    const boot =
-      `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })` +
-      `.catch((e) => { require('node:worker_threads').parentPort.postMessage({ type: 'failed', id: -1, error: String(e && e.stack || e) }); });`;
+    const boot = workerBootScript(import.meta.url, './generative-worker-main.ts', import.meta.resolve('tsx/esm/api'), '', `{ type: 'failed', id: -1, error: String(e && e.stack || e) }`);
     const w = new Worker(boot, { eval: true, workerData: { backend: opts.backend } });
     w.on('message', (msg: TrainerReply) => {
       if (msg.type === 'ready') {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../domain/index.ts';
+import { workerBootScript, type Logger } from '../domain/index.ts';
 import type { LabDocument } from '../protocol/index.ts';
 import type { ConsoleServer, ConsoleServerOptions } from './console-server.ts';
 import type { CampaignCommands, ConsoleReader } from './ports.ts';
@@ -11,8 +11,6 @@ export interface ConsoleWorkerOptions extends ConsoleServerOptions {
   /** Give up when the worker has not listened after this long (default 60 s: the first start may build the front end). */
   startTimeoutMs?: number;
 }
-
-const ENTRY = new URL('./console-worker-main.ts', import.meta.url).href;
 
 /**
  * Starts the console in a worker thread (ADR 0031): HTTP, socket.io and the live fan-out run on their own event loop,
@@ -32,13 +30,7 @@ export async function startConsoleWorker(opts: ConsoleWorkerOptions): Promise<Co
     controlled: opts.commands ? opts.controlled : [],
     hasCommands: opts.commands !== undefined,
   };
-  const api = import.meta.resolve('tsx/esm/api');
-  // The worker registers the TypeScript loader itself: loader hooks of this thread are not inherited.
-  const boot =
-    `const { workerData } = require('node:worker_threads');` +
-    `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY)}); })` +
-    `.then((m) => m.runConsoleWorker(workerData))` +
-    `.catch((e) => { require('node:worker_threads').parentPort.postMessage({ kind: 'failed', error: String((e && e.stack) || e) }); });`;
+  const boot = workerBootScript(import.meta.url, './console-worker-main.ts', import.meta.resolve('tsx/esm/api'), 'return m.runConsoleWorker(workerData);', `{ kind: 'failed', error: String((e && e.stack) || e) }`);
   const worker = new Worker(boot, { eval: true, workerData: data });
   const dispatcher = new HostDispatcher(opts.reader, opts.commands, opts.feed, logger);
   const post = (m: HostToWorker): void => worker.postMessage(m);

@@ -1,12 +1,15 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../domain/index.ts';
+import { fileURLToPath } from 'node:url';
+import { repositoryRoot, type Logger } from '../domain/index.ts';
 
-export const WEB_DIR = path.join(import.meta.dirname, 'web');
+/** The console's source folder (src/console/ of the repository, also when this module runs compiled; ADR 0112). */
+const CONSOLE_SOURCES = fileURLToPath(new URL('src/console/', repositoryRoot(import.meta.url, 2)));
+export const WEB_DIR = path.join(CONSOLE_SOURCES, 'web');
 export const WEB_DIST_DIR = path.join(WEB_DIR, 'dist');
 
 /** Files outside web/ whose code the bundle contains: the wire contract and the planner's counters (shared shapes). */
-const SHARED_SOURCES = [path.join(import.meta.dirname, 'console-protocol.ts'), path.join(import.meta.dirname, '..', 'protocol', 'planner-stats.ts')];
+const SHARED_SOURCES = [path.join(CONSOLE_SOURCES, 'console-protocol.ts'), path.join(CONSOLE_SOURCES, '..', 'protocol', 'planner-stats.ts')];
 
 /** Newest modification time (ms) of the front end's sources (web/ without dist/). */
 async function newestSource(dir: string): Promise<number> {

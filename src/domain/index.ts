@@ -13,3 +13,4 @@ export * from './random.ts';
 export * from './logger.ts';
 export * from './strict-object.ts';
 export * from './log-limiter.ts';
+export * from './source-layout.ts';

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { repositoryRoot } from '../domain/index.ts';
 
 /** The drizzle-kit output folder shipped with labloop (`migrations/` at the repository root). */
-export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('migrations', repositoryRoot(import.meta.url, 2)));
 
 /**
  * A short hash of every migration file (journal + SQL). It names cached PGlite templates, so a template made before a
