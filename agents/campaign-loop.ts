@@ -6,6 +6,7 @@ import type { RecipeEstimator } from './best-estimate.ts';
 import { LoopEstimates } from './campaign-loop-estimate.ts';
 import { restoreLoop, type Restart } from './campaign-loop-restore.ts';
 import { clockPresence, type CampaignProgress, type CampaignResult, type Idle, type LoopRestore, type TrialRecord } from './campaign-loop-types.ts';
+import type { RegionQuarantines } from './region-quarantine.ts';
 import { DEFAULT_REQUALIFICATION, Requalification, type RequalificationPolicy } from './requalification.ts';
 import type { ApprovalPolicy, FlagDecision, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
@@ -48,6 +49,11 @@ export interface CampaignLoopDeps {
   durable?: () => Promise<void>;
   /** Triage of flagged trials and batch-shift alarms (ADR 0075); a decided re-measurement is the next suggestion. */
   flags?: FlagPolicy;
+  /**
+   * Quarantined regions of the search space (ADR 0106): a suggestion inside one is refused like a safety refusal
+   * (a blocked trial, REGION_QUARANTINED, observed as infeasible) and never dispatched.
+   */
+  regions?: Pick<RegionQuarantines, 'refusal'>;
 }
 
 /**
@@ -81,6 +87,8 @@ export class CampaignLoop {
   /** Re-measurements the flag triage decided, dispatched before the agent is asked again (ADR 0075). */
   private readonly remeasure: Suggestion[] = [];
   private readonly remeasureIds = new Set<string>();
+  /** Blocked trials that lay in a quarantined region (the rest of `progress.blocked` the safety gate refused). */
+  private regionRefused = 0;
 
   constructor(private readonly deps: CampaignLoopDeps) {
     this.progress = { dispatched: 0, completed: 0, failed: 0, blocked: 0, running: 0, budget: deps.budget ?? deps.spec.budget.trials };
@@ -160,11 +168,17 @@ export class CampaignLoop {
         const trial = this.propose(suggestion);
         const verdict = this.deps.gate.checkRecipe(suggestion.recipe);
         trial.recipe = verdict.recipe;
-        if (!verdict.allowed) {
+        // The safety gate's refusal, else a quarantined region's (ADR 0106): a blocked trial, no budget spent, observed
+        // as infeasible; both count towards one stop, so an agent that keeps proposing where it may not cannot spin.
+        const refusal = verdict.allowed ? this.deps.regions?.refusal(verdict.recipe) : makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; '));
+        if (refusal || !verdict.allowed) {
+          const failure = refusal ?? makeFailure('SAFETY_BLOCKED', 'refused by the safety gate');
           this.progress.blocked++;
-          this.setStatus(trial, 'blocked', makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; ')));
-          await this.observe(trial, { feasible: false, failureCode: 'SAFETY_BLOCKED' });
-          if (this.progress.blocked >= maxBlocked) this.stopReason = `safety gate blocked ${this.progress.blocked} suggestions`;
+          if (failure.code === 'REGION_QUARANTINED') this.regionRefused++;
+          this.setStatus(trial, 'blocked', failure);
+          await this.observe(trial, { feasible: false, failureCode: failure.code });
+          const by = this.regionRefused > 0 ? `safety gate and quarantined regions (${this.regionRefused}) refused` : 'safety gate blocked';
+          if (this.progress.blocked >= maxBlocked) this.stopReason = `${by} ${this.progress.blocked} suggestions`;
           continue;
         }
         const station = free.shift();

@@ -1,5 +1,6 @@
 import type { CampaignSpec, Logger, Proposer, TriageVerdictKind } from '../../src/domain/index.ts';
 import type { StationQuarantine } from '../batch-watch.ts';
+import type { RegionQuarantine } from '../region-quarantine.ts';
 import type { FlagDecision, FlagPolicy, FlaggedTrial } from '../trial-ports.ts';
 import type { HumanDesk } from './human-desk.ts';
 import type { Planner } from './planner.ts';
@@ -19,6 +20,8 @@ export interface FlagTriageOptions {
   allowed: readonly TriageVerdictKind[];
   /** Quarantines a station (the executor), for a quarantine-station verdict on a quality flag. */
   stations?: StationQuarantine;
+  /** The campaign's quarantined regions, for a quarantine-region verdict (ADR 0106). */
+  regions?: RegionQuarantine;
   /** The console's approval queue, for an ask-human verdict; without one ask-human is not offered. */
   desk?: HumanDesk;
   /** The checkpointed triage graph (composition root); default: the planner directly. */
@@ -30,8 +33,9 @@ export interface FlagTriageOptions {
  * The planner's triage of a flagged trial (analysis quality flags) or a batch-shift alarm (ADR 0075). The engine
  * applies only verdicts the campaign allows: retry re-measures the recipe once (a new trial, counted against the
  * budget); quarantine-station quarantines the trial's station (a batch shift has quarantined it already);
- * ask-human puts the question to an operator (approve: re-measure; reject: keep the measurement); skip and
- * quarantine-region keep the measurement (the region is recorded with its reason; the optimiser's models learn it).
+ * ask-human puts the question to an operator (approve: re-measure; reject: keep the measurement); skip keeps the
+ * measurement; quarantine-region keeps it too and quarantines the region around the trial's recipe (ADR 0106: the
+ * campaign loop refuses every later suggestion inside it until an operator lifts it).
  */
 export class FlagTriage implements FlagPolicy {
   constructor(private readonly opts: FlagTriageOptions) {}
@@ -62,6 +66,8 @@ export class FlagTriage implements FlagPolicy {
       case 'ask-human':
         return outcome.answer ? decision(outcome.answer.approved, outcome.answer.actor, 'human') : decision(false);
       case 'quarantine-region':
+        o.regions?.quarantine({ centre: event.recipe, trialId: event.trialId, reason: `planner triage of trial #${event.index} (${flags.join(', ')}): ${reason}`, actor });
+        return decision(false);
       case 'skip':
         return decision(false);
     }

@@ -1,5 +1,6 @@
 import type { CampaignSpec, Failure, Logger, Recipe, TriageVerdictKind } from '../../src/domain/index.ts';
 import type { StationQuarantine } from '../batch-watch.ts';
+import type { RegionQuarantine } from '../region-quarantine.ts';
 import type { RecoveryPolicy } from '../trial-ports.ts';
 import type { HumanDesk } from './human-desk.ts';
 import type { Planner } from './planner.ts';
@@ -14,6 +15,8 @@ export interface TriageRecoveryOptions {
   trialInfo: (trialId: string) => { recipe: Recipe; station?: string } | undefined;
   /** Quarantines a station (the executor), for a quarantine-station verdict. */
   stations?: StationQuarantine;
+  /** The campaign's quarantined regions, for a quarantine-region verdict (ADR 0106). */
+  regions?: RegionQuarantine;
   /** The console's approval queue, for an ask-human verdict (ADR 0076); without one ask-human is not offered. */
   desk?: HumanDesk;
   /** The checkpointed triage graph and the campaign's id for its threads (composition root); default: the planner directly. */
@@ -27,7 +30,8 @@ export interface TriageRecoveryOptions {
  * applies only what the campaign allows: retry (when the failure is retryable and retries are left), skip, quarantine
  * the station (then skip), ask a human (a LangGraph interrupt that becomes an approval request in the console:
  * approve retries while retries are left, reject skips). Anything else, or a verdict not allowed, is skip.
- * quarantine-region is recorded with its reason and applied as skip (the optimiser's feasibility model learns the region).
+ * quarantine-region quarantines the region around the trial's recipe (ADR 0106: the campaign loop refuses every later
+ * suggestion inside it until an operator lifts it), then skips the trial.
  */
 export class TriageRecovery implements RecoveryPolicy {
   constructor(private readonly opts: TriageRecoveryOptions) {}
@@ -56,6 +60,8 @@ export class TriageRecovery implements RecoveryPolicy {
         if (!outcome.answer) return { decision: 'skip', actor };
         return { decision: outcome.answer.approved && retryLeft ? 'retry' : 'skip', actor: outcome.answer.actor };
       case 'quarantine-region':
+        if (info?.recipe) o.regions?.quarantine({ centre: info.recipe, trialId, reason: `planner triage of ${failure.code}: ${reason}`, actor });
+        return { decision: 'skip', actor };
       case 'skip':
         return { decision: 'skip', actor };
     }

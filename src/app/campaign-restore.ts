@@ -1,7 +1,7 @@
 import type { LoopRestore, RestoredTrial } from '../../agents/campaign-loop.ts';
 import type { FlaggedTrial } from '../../agents/trial-ports.ts';
 import { makeFailure, type CampaignSpec, type Failure, type Observation, type Suggestion } from '../domain/index.ts';
-import type { LabDocument, RunInfo } from '../protocol/index.ts';
+import { activeRegions, type ActiveRegion, type LabDocument, type RunInfo } from '../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import { CampaignNotResumableError } from './campaign-identity.ts';
 
@@ -19,6 +19,8 @@ export interface StoredCampaign {
   loop: LoopRestore;
   /** Station pairs quarantined when the campaign stopped (with the message they were quarantined with). */
   quarantined: Map<string, string>;
+  /** Regions of the search space quarantined and not lifted when the campaign stopped (ADR 0106). */
+  regions: ActiveRegion[];
   /** Trials waiting for an operator because one of their device steps had an unknown fate. */
   awaitingRecovery: { trialId: string; index: number; station?: string | undefined; message: string }[];
 }
@@ -34,7 +36,7 @@ export async function readAllDocuments(store: Store, campaignId: string): Promis
 }
 
 /**
- * Rebuilds a campaign's state from its stored documents (trials, suggestions, station quarantines, run infos) and its
+ * Rebuilds a campaign's state from its stored documents (trials, suggestions, station and region quarantines, run infos) and its
  * observations (the projection the agents learn from). Throws CampaignNotResumableError for a campaign that is not
  * stored or has ended.
  */
@@ -118,6 +120,7 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
     lastTimeMs: last ? Date.parse(last.time) : record.createdAt.getTime(),
     loop: { trials: restored, observations, excluded: [...excluded], remeasures: remeasures.map((s) => ({ suggestion: s, dispatched: proposed.has(s.id) })), triages: [...triages.values()] },
     quarantined,
+    regions: activeRegions(docs),
     awaitingRecovery,
   };
 }

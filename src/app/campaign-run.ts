@@ -8,6 +8,7 @@ import { BatchWatch, type BatchWatchOptions } from '../../agents/batch-watch.ts'
 import type { BestEstimate } from '../../agents/best-estimate.ts';
 import { CampaignLoop, type CampaignProgress, type CampaignResult } from '../../agents/campaign-loop.ts';
 import { CuratedAgent } from '../../agents/curated-agent.ts';
+import { RegionQuarantines } from '../../agents/region-quarantine.ts';
 import { autoApproval, autoRecovery } from '../../agents/trial-ports.ts';
 import { InstantClock, createClock, parseClockMode } from '../../simulators/clock.ts';
 import type { FaultInjector } from '../../simulators/fault-injector.ts';
@@ -262,6 +263,16 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     const replaceElectrolyte = lab.replaceElectrolyte;
     // An operator's release of a simulated station is its maintenance: the cell gets a fresh electrolyte batch.
     const executor = new LabExecutor(engine, lab.stations, spec.protocol, replaceElectrolyte ? { onRelease: replaceElectrolyte } : {});
+    // Regions of the search space a triage quarantined (ADR 0106): a resumed run starts with those its documents left active.
+    const regions = new RegionQuarantines({
+      spec,
+      bus,
+      campaignId,
+      newId,
+      radius: (spec.strategy.planner ?? plannerStrategySchema.parse({})).regionRadius,
+      restored: resume?.regions ?? [],
+      logger: logger.child({ component: 'region-quarantine' }),
+    });
     // A hybrid campaign's planner may ask operators (ask-human, ADR 0076): its questions go to the console beside the
     // run, to the `labloop serve` that hosts it (onCommands) and, on PostgreSQL, to the consoles of other processes,
     // whose answers come back through the command queue (ADR 0102). Without any nobody could answer: ask-human is not
@@ -300,11 +311,11 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       const { EngineCampaignCommands, startCommandQueuePoller } = commandModules;
       // Consoles in other processes (`labloop serve`) queue commands in the database; they run through the same
       // command API as the in-process console.
-      const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
+      const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, regions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
-    if (opts.onCommands && commandModules) opts.onCommands(new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
-    if (opts.onQuarantine && commandModules) watchQuarantines(bus, campaignId, opts.onQuarantine, new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
+    if (opts.onCommands && commandModules) opts.onCommands(new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, regions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
+    if (opts.onQuarantine && commandModules) watchQuarantines(bus, campaignId, opts.onQuarantine, new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, regions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
     // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
@@ -329,7 +340,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     const instrument = opts.instrumentAgent ?? ((a: Agent): Agent => a);
     const agent = new CuratedAgent(() => instrument(modules.createAgent({ spec, seed: opts.seed, newId }, services)));
     const defaultRecovery = consoleHandle?.recovery ?? autoRecovery(spec.strategy.maxRetries);
-    const triage = planner && graphs && planning ? planning.plannerTriage({ planner, spec, bus, campaignId, graphs, stations: executor, desk: questions, logger }) : undefined;
+    const triage = planner && graphs && planning ? planning.plannerTriage({ planner, spec, bus, campaignId, graphs, stations: executor, regions, desk: questions, logger }) : undefined;
     const recovery = triage?.recovery ?? defaultRecovery;
     const loop = new CampaignLoop({
       spec,
@@ -360,6 +371,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       ...(resume ? { restore: { ...resume.loop, decisions: opts.resume?.decisions } } : {}),
       estimator: agent,
       ...(triage ? { flags: triage.flags } : {}),
+      regions,
     });
     const onPause = (): void => {
       loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');

@@ -1,5 +1,6 @@
 import type { CampaignCommands, CommandOutcome, ConsoleCommand, PendingDecisions } from '../console/index.ts';
 import { commandTarget } from '../console/index.ts';
+import type { RegionQuarantines } from '../../agents/region-quarantine.ts';
 import type { Logger } from '../domain/index.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DocumentBus } from '../protocol/index.ts';
@@ -16,6 +17,8 @@ export interface EngineCommandsDeps {
   decisions?: OperatorDecisions | undefined;
   /** The planner's open questions to operators (ADR 0076), when the campaign has a planner. */
   questions?: PlannerQuestions | undefined;
+  /** The campaign's quarantined regions of the search space (ADR 0106), which `lift-region` lifts. */
+  regions?: Pick<RegionQuarantines, 'has' | 'lift'> | undefined;
   logger: Logger;
 }
 
@@ -82,6 +85,8 @@ export class EngineCampaignCommands implements CampaignCommands {
         if (!s) return `no station "${cmd.station}"`;
         return s.quarantined ? undefined : `station ${cmd.station} is not quarantined`;
       }
+      case 'lift-region':
+        return this.deps.regions?.has(cmd.regionId) ? undefined : `no quarantined region "${cmd.regionId}"`;
     }
   }
 
@@ -127,6 +132,9 @@ export class EngineCampaignCommands implements CampaignCommands {
         else executor.notify();
         return;
       }
+      case 'lift-region':
+        this.deps.regions?.lift(cmd.regionId, actor, cmd.reason);
+        return;
     }
   }
 

@@ -7,6 +7,7 @@ import type { HumanDesk } from '../../agents/planner/human-desk.ts';
 import { TriageGraph } from '../../agents/planner/triage-graph.ts';
 import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
 import type { StationQuarantine } from '../../agents/batch-watch.ts';
+import type { RegionQuarantine } from '../../agents/region-quarantine.ts';
 import { LlmPlanner } from '../../agents/planner/llm-planner.ts';
 import type { Planner, PlannerCallRecord, PlannerDeps, PlannerStats } from '../../agents/planner/planner.ts';
 import { RulePlanner } from '../../agents/planner/rule-planner.ts';
@@ -125,19 +126,20 @@ export async function createPlannerGraphs(setup: PlannerGraphsSetup): Promise<Pl
 /**
  * The hybrid campaign's triage policies (ADRs 0071, 0075, 0076): failed device steps (the recovery policy) and flagged
  * trials or batch-shift alarms (the flag policy), both through the checkpointed triage graph; ask-human goes to the
- * console's question queue when there is a console. Each trial's recipe and station come from the documents.
+ * console's question queue when there is a console; quarantine-region goes to the campaign's regions (ADR 0106). Each
+ * trial's recipe and station come from the documents.
  */
-export function plannerTriage(setup: { planner: Planner; spec: CampaignSpec; bus: DocumentBus; campaignId: string; graphs: PlannerGraphs; stations: StationQuarantine; desk?: HumanDesk | undefined; logger: Logger }): {
+export function plannerTriage(setup: { planner: Planner; spec: CampaignSpec; bus: DocumentBus; campaignId: string; graphs: PlannerGraphs; stations: StationQuarantine; regions?: RegionQuarantine | undefined; desk?: HumanDesk | undefined; logger: Logger }): {
   recovery: TriageRecovery;
   flags: FlagTriage;
 } {
-  const { planner, spec, bus, campaignId, graphs, stations, desk } = setup;
+  const { planner, spec, bus, campaignId, graphs, stations, regions, desk } = setup;
   const trials = new Map<string, { recipe: Recipe; station?: string }>();
   bus.subscribe((doc) => {
     if (doc.campaignId === campaignId && doc.type === 'trialState') trials.set(doc.payload.trialId, { recipe: doc.payload.recipe, ...(doc.payload.station ? { station: doc.payload.station } : {}) });
   });
   const allowed = spec.strategy.planner?.triage ?? ['retry', 'skip'];
   const logger = setup.logger.child({ component: 'planner-triage' });
-  const common = { planner, spec, campaignId, allowed, stations, graph: graphs.triage, ...(desk ? { desk } : {}), logger };
+  const common = { planner, spec, campaignId, allowed, stations, graph: graphs.triage, ...(regions ? { regions } : {}), ...(desk ? { desk } : {}), logger };
   return { recovery: new TriageRecovery({ ...common, trialInfo: (id) => trials.get(id) }), flags: new FlagTriage(common) };
 }

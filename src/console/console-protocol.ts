@@ -46,6 +46,8 @@ export const consoleCommandSchema = z.discriminatedUnion('action', [
   strictObject({ action: z.literal('recover'), ...base, trialId: id('trialId'), decision: z.enum(['retry', 'skip', 'abandon']) }),
   strictObject({ action: z.literal('quarantine'), ...base, station: id('station'), message: text(500).optional() }),
   strictObject({ action: z.literal('release'), ...base, station: id('station') }),
+  /** Returns a quarantined region of the search space to the campaign's search (ADR 0106). */
+  strictObject({ action: z.literal('lift-region'), ...base, regionId: id('regionId'), reason: text(500).optional() }),
   /** An operator's answer to a planner question (ADR 0076): approve or reject what it asks. */
   strictObject({ action: z.literal('answer'), ...base, requestId: id('requestId'), approved: z.boolean({ error: 'approved must be true or false' }), reason: text(500).optional() }),
 ]);
@@ -62,13 +64,15 @@ export const ACTION_ROLE: Readonly<Record<ConsoleAction, Role>> = {
   recover: 'operator',
   quarantine: 'operator',
   release: 'operator',
+  'lift-region': 'operator',
   answer: 'operator',
 };
 
-/** The target an action names (trial, station), for the operatorAction document. */
+/** The target an action names (trial, station, region, question), for the operatorAction document. */
 export function commandTarget(cmd: ConsoleCommand): string | undefined {
   if ('trialId' in cmd) return cmd.trialId;
   if ('station' in cmd) return cmd.station;
+  if ('regionId' in cmd) return cmd.regionId;
   if ('requestId' in cmd) return cmd.requestId;
   return undefined;
 }

@@ -174,6 +174,13 @@ export const plannerStrategySchema = strictObject({
      * change — and the run goes on; the console shows who answered (`labloop:question-timeout`).
      */
     questionTimeout_min: z.number().positive().max(7 * 24 * 60).default(60),
+    /**
+     * Radius of a region a quarantine-region verdict quarantines (ADR 0106): the ball of this Euclidean radius around
+     * the trial's recipe in the agents' feature space (continuous and integer parameters scaled to [0, 1] by their
+     * bounds, log-scaled when `log`; simplex fractions as they are; categoricals one-hot, so a region never reaches
+     * another category).
+     */
+    regionRadius: z.number().positive().max(1).default(0.1),
 });
 export type PlannerStrategy = z.infer<typeof plannerStrategySchema>;
 

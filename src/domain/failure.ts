@@ -55,6 +55,9 @@ export const FAILURE_CODES = {
   BUBBLE_BLOCKING: { retryable: false, recoverable: true, kind: 'chemistry' },
   // labloop itself
   SAFETY_BLOCKED: { retryable: false, recoverable: true, kind: 'safety' },
+  // The recipe lies in a region of the search space the campaign quarantined (a triage verdict, ADR 0106): refused
+  // before dispatch like a safety refusal, but by the campaign's own rule, not the safety envelope.
+  REGION_QUARANTINED: { retryable: false, recoverable: true, kind: 'campaign' },
   ANALYSIS_FAILED: { retryable: false, recoverable: true, kind: 'analysis' },
   ABORTED: { retryable: false, recoverable: true, kind: 'engine' },
   INTERNAL: { retryable: false, recoverable: true, kind: 'engine' },

@@ -4,6 +4,7 @@ import {
   deviceStateSchema,
   failureSchema,
   recipeSchema,
+  strictObject,
   suggestionSchema,
   trialStatusSchema,
 } from '../domain/index.ts';
@@ -240,6 +241,24 @@ const payloads = {
       actor: z.string(),
       reason: z.string(),
     }),
+  ]),
+  /**
+   * A region of the search space the campaign stopped proposing in (ADR 0106). `active`: a triage verdict
+   * (quarantine-region) quarantined the ball of `radius` around `centre`, the recipe of `trialId`, in the agents'
+   * feature space; the campaign loop refuses every suggestion inside it (REGION_QUARANTINED). `lifted`: an operator
+   * returned it to the search. A resumed run restores the regions still active.
+   */
+  regionQuarantine: z.discriminatedUnion('state', [
+    strictObject({
+      state: z.literal('active'),
+      regionId: z.string().min(1).max(200),
+      centre: recipeSchema,
+      radius: z.number().positive().max(1),
+      trialId: z.string(),
+      reason: z.string().max(1000),
+      actor: z.string().max(200),
+    }),
+    strictObject({ state: z.literal('lifted'), regionId: z.string().min(1).max(200), actor: z.string().max(200), reason: z.string().max(1000).optional() }),
   ]),
   /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
   fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),

@@ -3,3 +3,4 @@ export * from './document-bus.ts';
 export * from './msg.ts';
 export * from './measurement.ts';
 export * from './trial-outcome.ts';
+export * from './region-quarantines.ts';

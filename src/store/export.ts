@@ -1,5 +1,5 @@
 import { recipeKeys, type Recipe, type Suggestion, type Trial, type TrialStatus } from '../domain/index.ts';
-import type { DocumentPayload } from '../protocol/index.ts';
+import { activeRegions, type ActiveRegion, type DocumentPayload } from '../protocol/index.ts';
 import type { CampaignRecord } from './repositories/campaigns.ts';
 import type { Store } from './store.ts';
 
@@ -42,6 +42,11 @@ export interface CampaignExport {
    * the best model-estimated value, its readings (mean ± 95 % CI, n) and the model's estimate; absent when none was made.
    */
   bestConfirmed?: DocumentPayload<'bestEstimate'>;
+  /**
+   * Regions of the search space quarantined and not lifted (ADR 0106), in the order quarantined: centre recipe,
+   * radius in the agents' feature space, the trial and the triage's reason.
+   */
+  regionQuarantines: ActiveRegion[];
   /** Every suggestion with the model snapshot it was made from and its predictions, in order. */
   suggestions: ExportSuggestion[];
   /** Every model snapshot (hyper-parameters, noise, lengthscales, leave-one-out RMSE; parity points left out). */
@@ -91,11 +96,12 @@ export class CampaignNotFoundError extends Error {
 export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' | 'documents' | 'observations' | 'suggestions' | 'modelSnapshots'>, campaignId: string): Promise<CampaignExport> {
   const campaign = await store.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(campaignId);
-  const [trials, seq, observations, estimates, suggestions, snapshots] = await Promise.all([
+  const [trials, seq, observations, estimates, regions, suggestions, snapshots] = await Promise.all([
     store.trials.list(campaignId),
     store.documents.checkSequence(campaignId),
     store.observations.list(campaignId),
     store.documents.ofType(campaignId, 'bestEstimate'),
+    store.documents.ofType(campaignId, 'regionQuarantine'),
     store.suggestions.list(campaignId),
     store.modelSnapshots.list(campaignId),
   ]);
@@ -130,6 +136,7 @@ export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' |
     statusCounts,
     best,
     ...(bestConfirmed ? { bestConfirmed } : {}),
+    regionQuarantines: activeRegions(regions),
     suggestions: suggestions.map((sg) => ({
       trialId: sg.trialId,
       suggestionId: sg.id,

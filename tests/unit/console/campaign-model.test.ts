@@ -63,6 +63,21 @@ describe('CampaignModel (the campaign page state)', () => {
     expect(m.log.some((e) => e.kind === 'error' && /TIP_PICKUP_FAILED/.test(e.text))).toBe(true);
   });
 
+  it('lists the active region quarantines (ADR 0106) and logs each quarantine and lift', async () => {
+    const bus = new DocumentBus();
+    const docs = recordBus(bus);
+    const region = { regionId: 'region-1', centre: { Ni: 1 }, radius: 0.1, trialId: 't3', reason: 'films peel', actor: 'planner:llm:plannerCall:2' };
+    bus.publish('C', 'regionQuarantine', { state: 'active', ...region });
+    bus.publish('C', 'regionQuarantine', { state: 'active', ...region, regionId: 'region-2', trialId: 't5' });
+    bus.publish('C', 'regionQuarantine', { state: 'lifted', regionId: 'region-1', actor: 'ada', reason: 'bad substrates' });
+    await bus.flush();
+    const m = new CampaignModel('C');
+    for (const d of docs) m.apply(d);
+    expect([...m.regions.values()]).toEqual([{ ...region, regionId: 'region-2', trialId: 't5' }]);
+    expect(m.log.some((e) => e.kind === 'warn' && /region region-1 quarantined .* — films peel/.test(e.text))).toBe(true);
+    expect(m.log.some((e) => /region region-1 lifted by ada — bad substrates/.test(e.text))).toBe(true);
+  });
+
   it('ignores duplicates and reports a gap without applying it, unless told the gap is real', async () => {
     const { docs } = await scripted();
     const m = new CampaignModel('C');

@@ -12,6 +12,7 @@ describe('console wire contract', () => {
       { action: 'recover', campaignId: 'c-1', trialId: '01ABC', decision: 'retry' },
       { action: 'quarantine', campaignId: 'c-1', station: 'pair1', message: 'leak' },
       { action: 'release', campaignId: 'c-1', station: 'pair1' },
+      { action: 'lift-region', campaignId: 'c-1', regionId: 'region-01ABC', reason: 'substrate batch was bad' },
     ];
     for (const c of ok) expect(consoleCommandSchema.safeParse(c).success, JSON.stringify(c)).toBe(true);
   });
@@ -24,6 +25,8 @@ describe('console wire contract', () => {
       [{ action: 'recover', campaignId: 'c', trialId: 't', decision: 'maybe' }, /decision/],
       [{ action: 'approve', campaignId: 'c', trialId: '../../etc' }, /trialId/],
       [{ action: 'abort', campaignId: 'c', reason: 'x'.repeat(600) }, /reason/],
+      [{ action: 'lift-region', campaignId: 'c' }, /regionId/],
+      [{ action: 'lift-region', campaignId: 'c', regionId: 'r', radius: 0.2 }, /radius/],
       ['pause', /expected object|Invalid input/i],
       [null, /expected object|Invalid input/i],
     ];

@@ -1,5 +1,5 @@
 import type { CampaignSpec, DeviceState, Recipe, Suggestion, TrialStatus } from '../../../domain/index.ts';
-import type { CampaignState, DocumentPayload, LabDocument } from '../../../protocol/index.ts';
+import type { ActiveRegion, CampaignState, DocumentPayload, LabDocument } from '../../../protocol/index.ts';
 import { PlannerModel } from './planner-model.ts';
 
 /**
@@ -78,6 +78,8 @@ export class CampaignModel {
   stateReason: string | undefined;
   readonly trials = new Map<string, TrialRow>();
   readonly stations = new Map<string, StationRow>();
+  /** Regions of the search space quarantined and not lifted (ADR 0106), by region id in the order quarantined. */
+  readonly regions = new Map<string, ActiveRegion>();
   readonly suggestions = new Map<string, Suggestion>();
   /** Trial ids in suggestion order (newest last). */
   readonly suggestionOrder: string[] = [];
@@ -188,6 +190,18 @@ export class CampaignModel {
       case 'stationState':
         this.foldStation(doc);
         return;
+      case 'regionQuarantine': {
+        const p = doc.payload;
+        if (p.state === 'lifted') {
+          this.regions.delete(p.regionId);
+          this.push(doc, 'info', `region ${p.regionId} lifted by ${p.actor}${p.reason ? ` — ${p.reason}` : ''}`);
+          return;
+        }
+        const { state: _state, ...region } = p;
+        this.regions.set(p.regionId, region);
+        this.push(doc, 'warn', `region ${p.regionId} quarantined (radius ${p.radius} around trial ${p.trialId}'s recipe) by ${p.actor} — ${p.reason}`);
+        return;
+      }
       case 'operatorAction': {
         const p = doc.payload;
         this.push(doc, p.accepted ? 'action' : 'warn', `${p.actor}: ${p.action}${p.target ? ` ${p.target}` : ''} ${p.accepted ? 'accepted' : 'refused'}${p.reason ? ` — ${p.reason}` : ''}`);

@@ -54,6 +54,16 @@ describe('FlagTriage (ADR 0075)', () => {
     expect(r.calls()).toBe(1);
   });
 
+  it('quarantine-region (ADR 0106) keeps the measurement and quarantines the region around the trial\'s recipe, when allowed', async () => {
+    const requests: { centre: unknown; trialId: string; reason: string; actor: string }[] = [];
+    const regions = { quarantine: (r: (typeof requests)[number]) => void requests.push(r) };
+    const q = answering('quarantine-region');
+    expect(await new FlagTriage({ planner: q.planner, spec, campaignId: 'c', allowed: ['skip'], regions }).triage(noisy)).toMatchObject({ remeasure: false, verdict: 'skip' });
+    expect(requests).toEqual([]);
+    expect(await new FlagTriage({ planner: q.planner, spec, campaignId: 'c', allowed: ['quarantine-region'], regions }).triage(noisy)).toMatchObject({ remeasure: false, verdict: 'quarantine-region' });
+    expect(requests).toEqual([{ centre: goodRecipe, trialId: 't1', reason: 'planner triage of trial #4 (noisy): model says quarantine-region', actor: 'planner:llm:plannerCall:9' }]);
+  });
+
   it('ask-human through the graph: an interrupt, a question for the operator, resumed with the answer; a restored graph never asks the model again', async () => {
     const records: CheckpointRecord[] = [];
     const asking = answering('ask-human');

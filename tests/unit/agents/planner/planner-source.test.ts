@@ -70,7 +70,7 @@ describe('examples/oer-hybrid.yaml', () => {
     const spec = await loadCampaignFile(new URL('../../../../examples/oer-hybrid.yaml', import.meta.url).pathname);
     expect(spec.strategy.agent).toBe('hybrid');
     expect(spec.strategy.planner).toEqual({
-      every: 8, stallAfter: 12, candidates: 3, share: 0.5, triage: ['retry', 'skip', 'quarantine-station'], questionTimeout_min: 60,
+      every: 8, stallAfter: 12, candidates: 3, share: 0.5, triage: ['retry', 'skip', 'quarantine-station'], questionTimeout_min: 60, regionRadius: 0.1,
     });
   });
 });
