@@ -170,9 +170,8 @@ export class CampaignLoop {
         trial.recipe = verdict.recipe;
         // The safety gate's refusal, else a quarantined region's (ADR 0106): a blocked trial, no budget spent, observed
         // as infeasible; both count towards one stop, so an agent that keeps proposing where it may not cannot spin.
-        const refusal = verdict.allowed ? this.deps.regions?.refusal(verdict.recipe) : makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; '));
-        if (refusal || !verdict.allowed) {
-          const failure = refusal ?? makeFailure('SAFETY_BLOCKED', 'refused by the safety gate');
+        const failure = verdict.allowed ? this.deps.regions?.refusal(verdict.recipe) : makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; '));
+        if (failure) {
           this.progress.blocked++;
           if (failure.code === 'REGION_QUARANTINED') this.regionRefused++;
           this.setStatus(trial, 'blocked', failure);
