@@ -8,7 +8,7 @@ import { restoreLoop, type Restart } from './campaign-loop-restore.ts';
 import { clockPresence, type CampaignProgress, type CampaignResult, type Idle, type LoopRestore, type TrialRecord } from './campaign-loop-types.ts';
 import type { RegionQuarantines } from './region-quarantine.ts';
 import { DEFAULT_REQUALIFICATION, Requalification, type RequalificationPolicy } from './requalification.ts';
-import type { ApprovalPolicy, FlagDecision, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
+import type { ApprovalDecision, ApprovalPolicy, FlagDecision, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
 
 export type { CampaignProgress, CampaignResult, LoopRestore, RestoredTrial } from './campaign-loop-types.ts';
 
@@ -330,7 +330,17 @@ export class CampaignLoop {
   }
 
   private async executeApproved(trial: TrialRecord, station: string, sample: Parameters<TrialExecutor['run']>[1]['sample']): Promise<void> {
-    const decision = await this.deps.approvals.approve(trial.id, trial.suggestion);
+    let decision: ApprovalDecision;
+    try {
+      decision = await this.deps.approvals.approve(trial.id, trial.suggestion);
+    } catch (e) {
+      if (!this.pausing) throw e;
+      // The campaign pauses while an operator has not decided (ADR 0105): the trial stays proposed, and the resumed
+      // run asks for its approval again.
+      this.release(station);
+      this.deps.logger.info({ trialId: trial.id, err: (e as Error).message }, 'approval left to the resumed run');
+      return;
+    }
     if (!decision.approved) {
       this.release(station);
       this.progress.dispatched--;

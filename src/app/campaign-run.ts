@@ -377,6 +377,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
       // The pause does not wait for operators (ADR 0105): open questions stay open, and the resumed run asks them again.
       questions?.suspend('the campaign paused');
+      consoleHandle?.decisions?.suspend('the campaign paused');
     };
     if (opts.pause?.aborted) onPause();
     opts.pause?.addEventListener('abort', onPause, { once: true });

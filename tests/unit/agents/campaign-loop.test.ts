@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../../agents/agent.ts';
 import { CampaignLoop } from '../../../agents/campaign-loop.ts';
-import { autoApproval, autoRecovery, type TrialExecutor } from '../../../agents/trial-ports.ts';
+import { autoApproval, autoRecovery, type ApprovalPolicy, type TrialExecutor } from '../../../agents/trial-ports.ts';
+import { OperatorDecisions } from '../../../src/app/console-decisions.ts';
 import { makeFailure, silentLogger, type Observation, type Recipe, type Suggestion } from '../../../src/domain/index.ts';
 import { DocumentBus, type LabDocument, type TrialOutcome } from '../../../src/protocol/index.ts';
 import { SafetyGate } from '../../../src/safety/safety-gate.ts';
@@ -56,7 +57,7 @@ class FakeExecutor implements TrialExecutor {
   }
 }
 
-function makeLoop(recipes: Recipe[], outcome: (r: Recipe, attempt: number) => TrialOutcome, budget = recipes.length, stations?: string[]) {
+function makeLoop(recipes: Recipe[], outcome: (r: Recipe, attempt: number) => TrialOutcome, budget = recipes.length, stations?: string[], approvals: ApprovalPolicy = autoApproval) {
   const spec = defaultSpec();
   spec.safety.maxConcentration.Ni = 60;
   const clock = new InstantClock();
@@ -67,7 +68,7 @@ function makeLoop(recipes: Recipe[], outcome: (r: Recipe, attempt: number) => Tr
   const executor = new FakeExecutor(clock, outcome, stations);
   let n = 0;
   const loop = new CampaignLoop({
-    spec, campaignId: 'c', agent, bus, executor, gate: new SafetyGate(spec), approvals: autoApproval,
+    spec, campaignId: 'c', agent, bus, executor, gate: new SafetyGate(spec), approvals,
     recovery: autoRecovery(1), newId: () => `id${++n}`, logger: silentLogger, clock, budget,
   });
   return { loop, agent, executor, docs, bus };
@@ -76,6 +77,26 @@ function makeLoop(recipes: Recipe[], outcome: (r: Recipe, attempt: number) => Tr
 const completed = (r: Recipe): TrialOutcome => ({ status: 'completed', runId: 'r', objectives: { eta10: 0.3 + Number(r.Fe) / 10 }, features: {}, flags: [] });
 
 describe('campaign loop', () => {
+  it('pauses without waiting for an operator\'s approval: the trial stays proposed, nothing runs (ADR 0105)', async () => {
+    const decisions = new OperatorDecisions();
+    const { loop, executor, docs, bus } = makeLoop([goodRecipe, goodRecipe], completed, 2, ['p1'], decisions);
+    const asked = new Promise<void>((r) => decisions.onChange(() => decisions.pending().approvals.length > 0 && r()));
+    const running = loop.run();
+    await asked;
+    const [waiting] = decisions.pending().approvals;
+    loop.pause('paused by a test');
+    decisions.suspend('the campaign paused');
+    const result = await running;
+    await bus.flush();
+    expect(result).toMatchObject({ state: 'paused', reason: 'paused by a test' });
+    expect(executor.ran).toEqual([]);
+    const states = docs.filter((d) => d.type === 'trialState' && d.payload.trialId === waiting).map((d) => (d.type === 'trialState' ? d.payload.to : ''));
+    expect(states).toEqual(['proposed']);
+    // Later asks are not put to operators either, and the pending set is empty.
+    await expect(decisions.approve('later', { id: 's', recipe: goodRecipe, proposer: 'human', rationale: '' })).rejects.toThrow(/not asked: the campaign paused/);
+    expect(decisions.pending()).toEqual({ approvals: [], recoveries: [] });
+  });
+
   it('blocks an out-of-envelope recipe, records why, never dispatches it, and tells the agent', async () => {
     const bad = { ...goodRecipe, Ni: 0.75, Fe: 0.25, Co: 0, totalMetal: 100 }; // 75 mM Ni, above the envelope's 60 mM
     const { loop, executor, docs, agent, bus } = makeLoop([bad, goodRecipe, goodRecipe], completed, 2);
