@@ -171,7 +171,8 @@ export class CampaignLoop {
         // The safety gate's refusal, else a quarantined region's (ADR 0106): a blocked trial, no budget spent, observed
         // as infeasible; both count towards one stop, so an agent that keeps proposing where it may not cannot spin.
         const failure = verdict.allowed ? this.deps.regions?.refusal(verdict.recipe) : makeFailure('SAFETY_BLOCKED', verdict.reasons.join('; '));
-        if (failure) {
+        if (failure || !verdict.allowed) {
+          if (!failure) continue; // (a refused verdict always has its failure; this narrows the types)
           this.progress.blocked++;
           if (failure.code === 'REGION_QUARANTINED') this.regionRefused++;
           this.setStatus(trial, 'blocked', failure);
