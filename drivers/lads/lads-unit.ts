@@ -229,7 +229,7 @@ export class LadsUnitClient {
         clearTimeout(poll);
         clearTimeout(deadline);
         if (abortTimer) clearTimeout(abortTimer);
-        this.waiters.delete(check);
+        this.waiters.delete(notified);
         this.watching.delete(jobId);
         this.sawBusy.delete(jobId);
         this.idleSince.delete(jobId);
@@ -260,18 +260,25 @@ export class LadsUnitClient {
         void this.abort().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'abort failed'));
         abortTimer = setTimeout(() => finish(() => reject(DeviceError.of('ABORTED', `run ${runId} aborted; it did not end in time`))), (w.abortGrace_s ?? 10) * 1000);
       };
+      // Polls start 2 ms after the start and double (a short run ends before the first publish cycle); once the
+      // subscription has delivered a change during this wait it is known to work, and polls drop to the longest interval.
+      const longest = w.poll_ms ?? 500;
       let delay = 2;
       let poll: NodeJS.Timeout;
+      const notified = (): void => {
+        delay = longest;
+        check();
+      };
       const schedule = (): void => {
         poll = setTimeout(() => {
           check();
-          delay = Math.min(2 * delay, w.poll_ms ?? 500);
+          delay = Math.min(2 * delay, longest);
           if (!done) schedule();
         }, delay);
       };
       schedule();
       const deadline = setTimeout(() => finish(() => reject(DeviceError.of('COMMAND_TIMEOUT', `run ${runId} not over after ${timeout_ms / 1000} s`))), timeout_ms);
-      this.waiters.add(check);
+      this.waiters.add(notified);
       w.signal?.addEventListener('abort', onAbort, { once: true });
       if (w.signal?.aborted) onAbort();
       check();
