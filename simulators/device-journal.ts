@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -120,25 +120,44 @@ function readJournalLines(file: string): JournalLine[] {
   return out;
 }
 
+/** Size at which the world-state log is rewritten as its last line alone. */
+const WORLD_LOG_COMPACT_BYTES = 1 << 20;
+
 /**
- * The simulated world's physical state (stock volumes, cell contents) kept beside the journals, rewritten atomically
- * after every finished command, so a restarted simulated lab finds the liquid where its devices left it.
+ * The simulated world's physical state (stock volumes, cell contents) kept beside the journals, so a restarted
+ * simulated lab finds the liquid where its devices left it. Each change is appended as one JSON line to
+ * `world.jsonl` before the `done` line of the command that made it (an append costs about a tenth of rewriting a
+ * file and renaming it over the old one); the last whole line is the state, a torn last line (the process died
+ * mid-write) is ignored, so the state read back is the one before that command. Past 1 MiB the log is replaced
+ * atomically by its last line. A folder written before the log existed has `world.json` (one JSON object): read
+ * when there is no log.
  */
 export class WorldStateFile {
   private readonly file: string;
+  private readonly legacyFile: string;
+  private size: number;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.file = path.join(dir, 'world.json');
+    this.file = path.join(dir, 'world.jsonl');
+    this.legacyFile = path.join(dir, 'world.json');
+    this.size = existsSync(this.file) ? statSync(this.file).size : 0;
   }
 
   read(): unknown {
-    if (!existsSync(this.file)) return undefined;
-    try {
-      return JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
-    } catch {
-      return undefined;
+    const file = existsSync(this.file) ? this.file : this.legacyFile;
+    if (!existsSync(file)) return undefined;
+    const lines = readFileSync(file, 'utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const text = lines[i];
+      if (!text) continue;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        // a torn line: the one before it holds the state
+      }
     }
+    return undefined;
   }
 
   /** What this process last wrote: a state that did not change is not written again (most commands move no liquid). */
@@ -147,9 +166,16 @@ export class WorldStateFile {
   write(state: unknown): void {
     const text = JSON.stringify(state);
     if (text === this.last) return;
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, this.file);
+    const line = `${text}\n`;
+    if (this.size + Buffer.byteLength(line) > WORLD_LOG_COMPACT_BYTES) {
+      const tmp = `${this.file}.tmp`;
+      writeFileSync(tmp, line);
+      renameSync(tmp, this.file);
+      this.size = Buffer.byteLength(line);
+    } else {
+      appendFileSync(this.file, line);
+      this.size += Buffer.byteLength(line);
+    }
     this.last = text;
   }
 }

@@ -37,7 +37,8 @@ export interface PotentiostatOpcuaOptions {
     run_s?: number;
     /**
      * Longest interval between state polls when notifications are late, ms (default 500). Polls start 2 ms after
-     * StartProgram and double up to this, so short runs (instant clocks) finish without waiting for a publish cycle.
+     * StartProgram and double up to this, so short runs (instant clocks) finish without waiting for a publish cycle;
+     * once the subscription has delivered a change during the wait, polls come at this interval.
      */
     poll_ms?: number;
     /** Wait for the cancelled result after an abort, s (default 10). */

@@ -229,7 +229,7 @@ export class LadsUnitClient {
         clearTimeout(poll);
         clearTimeout(deadline);
         if (abortTimer) clearTimeout(abortTimer);
-        this.waiters.delete(check);
+        this.waiters.delete(notified);
         this.watching.delete(jobId);
         this.sawBusy.delete(jobId);
         this.idleSince.delete(jobId);
@@ -260,18 +260,25 @@ export class LadsUnitClient {
         void this.abort().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'abort failed'));
         abortTimer = setTimeout(() => finish(() => reject(DeviceError.of('ABORTED', `run ${runId} aborted; it did not end in time`))), (w.abortGrace_s ?? 10) * 1000);
       };
+      // Polls start 2 ms after the start and double (a short run ends before the first publish cycle); once the
+      // subscription has delivered a change during this wait it is known to work, and polls drop to the longest interval.
+      const longest = w.poll_ms ?? 500;
       let delay = 2;
       let poll: NodeJS.Timeout;
+      const notified = (): void => {
+        delay = longest;
+        check();
+      };
       const schedule = (): void => {
         poll = setTimeout(() => {
           check();
-          delay = Math.min(2 * delay, w.poll_ms ?? 500);
+          delay = Math.min(2 * delay, longest);
           if (!done) schedule();
         }, delay);
       };
       schedule();
       const deadline = setTimeout(() => finish(() => reject(DeviceError.of('COMMAND_TIMEOUT', `run ${runId} not over after ${timeout_ms / 1000} s`))), timeout_ms);
-      this.waiters.add(check);
+      this.waiters.add(notified);
       w.signal?.addEventListener('abort', onAbort, { once: true });
       if (w.signal?.aborted) onAbort();
       check();
@@ -290,12 +297,12 @@ export class LadsUnitClient {
       this.idleSince.delete(jobId);
       return undefined;
     }
-    const result = await this.findResult({ runId, jobId });
-    if (!result) {
+    const found = await this.resultWithStopped(runId, jobId);
+    if (!found) {
       await this.reissueAfterRestart(jobId);
       return undefined;
     }
-    const [stopped] = await this.t.translate([pathOf(['stopped'])], result.nodeId);
+    const { result, stopped } = found;
     const [dv] = await this.browser.readOptional([stopped]);
     if (typeof plainValue(dv) !== 'string') {
       // A result opened at start and not closed yet. Once the unit was seen busy and is idle again, a server that never
@@ -323,14 +330,39 @@ export class LadsUnitClient {
     this.logger.info({ jobId, status: r.statusCode.name }, 'server restarted during the run: StartProgram re-sent with the same jobId');
   }
 
-  /** The result of a run, by DeviceProgramRunId, SupervisoryJobId or browse name (newest results first). */
-  async findResult(by: { runId?: string; jobId?: string }): Promise<BrowsedNode | undefined> {
+  /**
+   * The run's result and its Stopped variable. A result named after its run in the unit's namespace (the usual case)
+   * and its Stopped are found by one translate request; otherwise as `findResult` finds it, then Stopped by another.
+   */
+  private async resultWithStopped(runId: string, jobId: string): Promise<{ result: BrowsedNode; stopped: NodeId | undefined } | undefined> {
+    const n = this.n;
+    if (!n.resultSet) return undefined;
+    if (this.unitNamespace) {
+      const named = [this.unitNamespace, runId] as const;
+      const [id, stopped] = await this.t.translate([[named], [named, ...pathOf(['stopped'])]], n.resultSet);
+      if (id) return { result: this.namedResult(id, runId), stopped };
+    }
+    const result = await this.findResult({ jobId, runId }, { byRunName: false });
+    if (!result) return undefined;
+    const [stopped] = await this.t.translate([pathOf(['stopped'])], result.nodeId);
+    return { result, stopped };
+  }
+
+  private namedResult(nodeId: NodeId, runId: string): BrowsedNode {
+    return { nodeId, namespaceUri: this.unitNamespace ?? '', name: runId, displayName: runId, nodeClass: NodeClass.Object, typeDefinition: undefined, referenceTypeId: NodeId.resolveNodeId('HasComponent') };
+  }
+
+  /**
+   * The result of a run, by DeviceProgramRunId, SupervisoryJobId or browse name (newest results first).
+   * `byRunName: false` skips the first try, a translate of the run id as a browse name (the caller just did it).
+   */
+  async findResult(by: { runId?: string; jobId?: string }, o: { byRunName?: boolean } = {}): Promise<BrowsedNode | undefined> {
     const n = this.n;
     if (!n.resultSet) return undefined;
     // Servers usually name a result after its run, in their own namespace: one translate instead of a browse.
-    if (by.runId && this.unitNamespace) {
+    if (by.runId && this.unitNamespace && o.byRunName !== false) {
       const [id] = await this.t.translate([[[this.unitNamespace, by.runId]]], n.resultSet);
-      if (id) return { nodeId: id, namespaceUri: this.unitNamespace, name: by.runId, displayName: by.runId, nodeClass: NodeClass.Object, typeDefinition: undefined, referenceTypeId: NodeId.resolveNodeId('HasComponent') };
+      if (id) return this.namedResult(id, by.runId);
     }
     const results = await this.browser.childrenOfType(n.resultSet, this.browser.lads(LADS_TYPES.ResultType));
     const byName = by.runId ? results.find((r) => r.name === by.runId) : undefined;

@@ -164,6 +164,38 @@ export function stateMachine(node: UAObject): ReturnType<typeof promoteToStateMa
   return promoteToStateMachine(node);
 }
 
+/**
+ * Builds `parent`'s (further) children only when something looks at them: the first Browse of `parent`, or a
+ * TranslateBrowsePath step from `parent` to a name none of its present children has. Both services reach a node's
+ * children only through these two BaseNode methods, so a client sees the same children (names, types, values, order
+ * after those already present) as if they had been built at once; only their numeric NodeIds are allocated later.
+ * A result nobody browses never pays for its subtree. Server-side code must not look up the deferred children
+ * directly (getChildByName & co. do not build them).
+ */
+export function buildOnFirstLook(parent: BaseNode, build: () => void): void {
+  type Look = Pick<BaseNode, 'browseNode' | 'browseNodeByTargetName'>;
+  const own = parent as unknown as Partial<Look>;
+  let built = false;
+  const materialise = (): void => {
+    if (built) return;
+    built = true;
+    delete own.browseNode;
+    delete own.browseNodeByTargetName;
+    build();
+  };
+  const proto = Object.getPrototypeOf(parent) as Look;
+  own.browseNode = (description, context) => {
+    materialise();
+    return proto.browseNode.call(parent, description, context);
+  };
+  own.browseNodeByTargetName = (element, isLast) => {
+    const found = proto.browseNodeByTargetName.call(parent, element, isLast);
+    if (found.length > 0 || built) return found;
+    materialise();
+    return proto.browseNodeByTargetName.call(parent, element, isLast);
+  };
+}
+
 /** A child by browse name and namespace index; throws naming the parent when it is missing. */
 export function childOf(parent: BaseNode, name: string, ns: number): BaseNode {
   const c = parent.getChildByName(name, ns);

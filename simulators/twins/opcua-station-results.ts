@@ -3,7 +3,7 @@ import { DataType, VariantArrayType, coerceLocalizedText, type BaseNode, type Ex
 import type { Curve, EchemResult } from '../../src/domain/index.ts';
 import { CONDITION_VARIABLES, LABLOOP_NAMESPACE, RESULT_NAMES, arrayUnit, segmentName } from '../../drivers/electrochem/node-map.ts';
 import type { CoreRun } from '../echem/station-core.ts';
-import { addMeasuredVariable, addPlainVariable, putValue } from './lads-address-space.ts';
+import { addMeasuredVariable, addPlainVariable, buildOnFirstLook, putValue } from './lads-address-space.ts';
 import { ReadOnlyFileNode } from './opcua-file.ts';
 
 /** What StartProgram received for a run (echoed into its result). */
@@ -26,8 +26,10 @@ export interface TemplateInfo {
  * SupervisoryJobId/TaskId, DeviceProgramRunId, Started/Stopped (wall clock), Properties, Samples, its ProgramTemplate,
  * a typed VariableSet (status, failure, instrument flags, conditions, one object per measured segment with its arrays
  * and parameters, plus the whole result as labloop JSON) and a FileSet (the curves as one CSV file). The newest
- * `retain` results are kept; older nodes are deleted. Result data are plain Double variables with an EngineeringUnits
- * property (an AnalogItemType per array would cost several times more to create, for every run).
+ * `retain` results are kept; older nodes are deleted. The VariableSet's typed members (all but the JSON) and the
+ * FileSet's file are built on the first Browse or TranslateBrowsePath that reaches them (`buildOnFirstLook`). Result
+ * data are plain Double variables with an EngineeringUnits property (an AnalogItemType per array would cost several
+ * times more to create, for every run).
  */
 export class StationResults {
   private readonly results: { runId: string; node: BaseNode; files: ReadOnlyFileNode[] }[] = [];
@@ -87,9 +89,15 @@ export class StationResults {
       putValue(template, 'Modified', this.nsLads, DataType.DateTime, this.template.created);
       putValue(template, 'Description', this.nsLads, DataType.LocalizedText, coerceLocalizedText(run.run.technique));
     }
-    this.addVariables(node.getComponentByName('VariableSet', this.nsLads) as UAObject, result);
-    const files = this.addFiles(node.getComponentByName('FileSet', this.nsLads) as UAObject, result);
-    this.results.push({ runId: run.runId, node, files });
+    // The whole result as labloop JSON is there at once (labloop's driver reads only that); the typed variables and
+    // the CSV file are built when a client first browses the VariableSet or FileSet (most results are never browsed).
+    const variableSet = node.getComponentByName('VariableSet', this.nsLads) as UAObject;
+    addPlainVariable(ns, variableSet, RESULT_NAMES.json, 'String', JSON.stringify(result), { description: 'the whole result as labloop JSON (sdl.result.echem.v1)' });
+    buildOnFirstLook(variableSet, () => this.addVariables(variableSet, result));
+    const entry = { runId: run.runId, node, files: [] as ReadOnlyFileNode[] };
+    const fileSet = node.getComponentByName('FileSet', this.nsLads) as UAObject;
+    buildOnFirstLook(fileSet, () => entry.files.push(...this.addFiles(fileSet, result)));
+    this.results.push(entry);
     while (this.results.length > this.retain) {
       const old = this.results.shift();
       if (old) as.deleteNode(old.node);
@@ -97,9 +105,9 @@ export class StationResults {
     // node-opcua bumps ResultSet.NodeVersion itself when a child is added or deleted (clients subscribe to it).
   }
 
+  /** The VariableSet after the JSON variable: status, failure, flags, duration, conditions, one object per segment. */
   private addVariables(set: UAObject, r: EchemResult): void {
     const ns = this.namespace;
-    addPlainVariable(ns, set, RESULT_NAMES.json, 'String', JSON.stringify(r), { description: 'the whole result as labloop JSON (sdl.result.echem.v1)' });
     addPlainVariable(ns, set, RESULT_NAMES.status, 'String', r.status, { description: 'succeeded | failed | cancelled' });
     addPlainVariable(ns, set, RESULT_NAMES.failureCode, 'String', r.failure?.code ?? '', { description: 'labloop failure code (empty when the run succeeded)' });
     addPlainVariable(ns, set, RESULT_NAMES.failureMessage, 'String', r.failure?.message ?? '');
