@@ -10,7 +10,14 @@ import path from 'node:path';
 const root = path.join(import.meta.dirname, '..');
 const started = new Date();
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // An install without development dependencies (npm ci --omit=dev) has no compiler: run from the sources.
+  process.stderr.write('build:js skipped: TypeScript is not installed; bin/labloop.js runs the sources through tsx\n');
+  process.exit(0);
+}
 const run = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (run.status !== 0) {
   process.stderr.write('build:js failed; bin/labloop.js keeps running the TypeScript sources through tsx\n');
