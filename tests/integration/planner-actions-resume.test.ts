@@ -2,15 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agents/agent.ts';
 import { CampaignLoop, type LoopRestore } from '../../agents/campaign-loop.ts';
 import { QuestionLeftOpenError } from '../../agents/planner/human-desk.ts';
-import { autoApproval, autoRecovery, type FlagDecision, type FlaggedTrial, type TrialExecutor } from '../../agents/trial-ports.ts';
+import { autoApproval, autoRecovery, type FlagDecision, type FlaggedTrial } from '../../agents/trial-ports.ts';
 import { loadStoredCampaign } from '../../src/app/campaign-restore.ts';
 import { silentLogger, type Observation, type Recipe, type Suggestion } from '../../src/domain/index.ts';
-import { DocumentBus, type LabDocument, type TrialOutcome } from '../../src/protocol/index.ts';
+import { DocumentBus, type LabDocument } from '../../src/protocol/index.ts';
 import { SafetyGate } from '../../src/safety/safety-gate.ts';
 import { attachDocumentSink, type Store } from '../../src/store/index.ts';
 import { InstantClock } from '../../simulators/clock.ts';
 import { openTempStore } from '../helpers/db.ts';
 import { defaultSpec, goodRecipe } from '../helpers/default-spec.ts';
+import { OneStationLab } from '../helpers/one-station-lab.ts';
 
 /**
  * ADR 0103: a re-measurement the planner's flag triage decides is a plannerAction document before it is queued, so a
@@ -43,33 +44,11 @@ class CountingAgent implements Agent {
 }
 
 /** One station; a run at FLAGGED_CHARGE comes back flagged `noisy`; `onRun` is called as each run starts. */
-class Lab implements TrialExecutor {
-  aborted = false;
-  private busy = false;
-  private waiters: (() => void)[] = [];
-  readonly ran: Recipe[] = [];
-  onRun: (() => void) | undefined;
-  constructor(private readonly clock: InstantClock) {}
-  availableStations() {
-    return this.busy ? [] : ['p1'];
-  }
-  usableStations() {
-    return 1;
-  }
-  async whileNotPaused() {}
-  stationsChanged() {
-    return new Promise<void>((r) => this.waiters.push(r));
-  }
-  async run(_station: string, req: { trialId: string; recipe: Recipe }): Promise<TrialOutcome> {
-    this.busy = true;
-    this.ran.push(req.recipe);
-    this.onRun?.();
-    await this.clock.sleep(1);
-    this.busy = false;
-    this.waiters.splice(0).forEach((w) => w());
+function flaggingLab(clock: InstantClock): OneStationLab {
+  return new OneStationLab(clock, (req) => {
     const flags = req.recipe['depositionCharge_mC_cm2'] === FLAGGED_CHARGE ? ['noisy'] : [];
     return { status: 'completed', runId: `r-${req.trialId}`, objectives: { eta10: 0.3 }, features: {}, flags };
-  }
+  });
 }
 
 const REMEASURE: FlagDecision = { remeasure: true, verdict: 'retry', actor: 'planner:llm:plannerCall:7', reason: 'noisy reading', proposer: 'llm' };
@@ -82,7 +61,7 @@ function startRun(store: Store, run: number, restore: { loop: LoopRestore; lastS
   if (restore) bus.resumeSequence(CAMPAIGN, restore.lastSeq);
   const sink = attachDocumentSink(bus, store);
   if (!restore) bus.publish(CAMPAIGN, 'campaignStart', { spec, seed: 1, resumed: false });
-  const lab = new Lab(clock);
+  const lab = flaggingLab(clock);
   const triaged: FlaggedTrial[] = [];
   let n = 0;
   let decide: (e: FlaggedTrial) => Promise<FlagDecision> = async () => REMEASURE;

@@ -6,15 +6,16 @@ import type { TriageVerdict } from '../../agents/planner/planner.ts';
 import { RulePlanner } from '../../agents/planner/rule-planner.ts';
 import { TriageRecovery } from '../../agents/planner/triage-recovery.ts';
 import { RegionQuarantines, type ActiveRegion } from '../../agents/region-quarantine.ts';
-import { autoApproval, autoRecovery, type FlagPolicy, type RecoveryPolicy, type TrialExecutor } from '../../agents/trial-ports.ts';
+import { autoApproval, autoRecovery, type FlagPolicy, type RecoveryPolicy } from '../../agents/trial-ports.ts';
 import { loadStoredCampaign } from '../../src/app/campaign-restore.ts';
 import { makeFailure, silentLogger, type CampaignSpec, type Observation, type Recipe, type Suggestion } from '../../src/domain/index.ts';
-import { DocumentBus, activeRegions, type LabDocument, type TrialOutcome } from '../../src/protocol/index.ts';
+import { DocumentBus, activeRegions, type LabDocument } from '../../src/protocol/index.ts';
 import { SafetyGate } from '../../src/safety/safety-gate.ts';
 import { attachDocumentSink, exportCampaign, type Store } from '../../src/store/index.ts';
 import { InstantClock } from '../../simulators/clock.ts';
 import { openTempStore } from '../helpers/db.ts';
 import { defaultSpec, goodRecipe } from '../helpers/default-spec.ts';
+import { OneStationLab } from '../helpers/one-station-lab.ts';
 
 /**
  * ADR 0106: a quarantine-region verdict of the planner's triage quarantines the ball of `regionRadius` (0.1) around the
@@ -62,37 +63,12 @@ class ScriptedAgent implements Agent {
 }
 
 /** One station; a run at `failAt` fails with a device timeout, a run at `flagAt` comes back flagged `noisy`. */
-class Lab implements TrialExecutor {
-  aborted = false;
-  private busy = false;
-  private waiters: (() => void)[] = [];
-  readonly ran: number[] = [];
-  onRun: ((charge: number) => void) | undefined;
-  constructor(
-    private readonly clock: InstantClock,
-    private readonly at: { failAt?: number; flagAt?: number } = {},
-  ) {}
-  availableStations() {
-    return this.busy ? [] : ['p1'];
-  }
-  usableStations() {
-    return 1;
-  }
-  async whileNotPaused() {}
-  stationsChanged() {
-    return new Promise<void>((r) => this.waiters.push(r));
-  }
-  async run(_station: string, req: { trialId: string; recipe: Recipe }): Promise<TrialOutcome> {
+function labWith(clock: InstantClock, at: { failAt?: number; flagAt?: number } = {}): OneStationLab {
+  return new OneStationLab(clock, (req) => {
     const c = charge(req.recipe);
-    this.busy = true;
-    this.ran.push(c);
-    this.onRun?.(c);
-    await this.clock.sleep(1);
-    this.busy = false;
-    this.waiters.splice(0).forEach((w) => w());
-    if (c === this.at.failAt) return { status: 'failed', runId: `r-${req.trialId}`, failure: makeFailure('COMMAND_TIMEOUT', 'the pipette did not answer') };
-    return { status: 'completed', runId: `r-${req.trialId}`, objectives: { eta10: 0.3 + c / 1000 }, features: {}, flags: c === this.at.flagAt ? ['noisy'] : [] };
-  }
+    if (c === at.failAt) return { status: 'failed', runId: `r-${req.trialId}`, failure: makeFailure('COMMAND_TIMEOUT', 'the pipette did not answer') };
+    return { status: 'completed', runId: `r-${req.trialId}`, objectives: { eta10: 0.3 + c / 1000 }, features: {}, flags: c === at.flagAt ? ['noisy'] : [] };
+  });
 }
 
 /** A planner whose triage answers `verdict` as a model would, counting its calls. */
@@ -116,7 +92,7 @@ function specAllowing(): CampaignSpec {
 function setup(opts: {
   spec: CampaignSpec;
   campaignId: string;
-  lab: Lab;
+  lab: OneStationLab;
   agent: (regionReady: Promise<void>) => ScriptedAgent;
   policies: (regions: RegionQuarantines, trialInfo: (id: string) => { recipe: Recipe } | undefined) => { recovery?: RecoveryPolicy; flags?: FlagPolicy };
   budget: number;
@@ -157,7 +133,7 @@ describe('region quarantine (ADR 0106)', () => {
   it('after a quarantine-region verdict on a failed step, a suggestion inside the region is refused and one outside is dispatched', async () => {
     const spec = specAllowing();
     const clock = new InstantClock();
-    const lab = new Lab(clock, { failAt: CENTRE });
+    const lab = labWith(clock, { failAt: CENTRE });
     const triage = answering('quarantine-region');
     const { loop, bus, docs, agent } = setup({
       spec, campaignId: 'c', lab, clock, budget: 3, run: 1,
@@ -170,7 +146,7 @@ describe('region quarantine (ADR 0106)', () => {
     expect(result.state).toBe('completed');
     expect(triage.calls()).toBe(1);
     // 45 and 50 lie inside the region around 40 and never reach the station; 100 and 130 lie outside and run.
-    expect(lab.ran).toEqual([CENTRE, 100, 130]);
+    expect(lab.ran.map(charge)).toEqual([CENTRE, 100, 130]);
     expect(result.progress).toMatchObject({ dispatched: 3, completed: 2, failed: 1, blocked: 2 });
     expect(blockedCharges(docs)).toEqual([{ charge: 45, code: 'REGION_QUARANTINED' }, { charge: 50, code: 'REGION_QUARANTINED' }]);
     const failedId = ofType(docs, 'trialState').find((d) => d.payload.to === 'failed')?.payload.trialId;
@@ -187,7 +163,7 @@ describe('region quarantine (ADR 0106)', () => {
   it('without quarantine-region among the allowed verdicts nothing is quarantined', async () => {
     const spec = defaultSpec();
     const clock = new InstantClock();
-    const lab = new Lab(clock, { failAt: CENTRE });
+    const lab = labWith(clock, { failAt: CENTRE });
     const triage = answering('quarantine-region');
     const { loop, bus, docs } = setup({
       spec, campaignId: 'c', lab, clock, budget: 3, run: 1,
@@ -196,7 +172,7 @@ describe('region quarantine (ADR 0106)', () => {
     });
     await loop.run();
     await bus.flush();
-    expect(lab.ran).toEqual([CENTRE, 45, 100]);
+    expect(lab.ran.map(charge)).toEqual([CENTRE, 45, 100]);
     expect(ofType(docs, 'regionQuarantine')).toEqual([]);
   });
 
@@ -214,7 +190,7 @@ describe('region quarantine (ADR 0106)', () => {
     // Run 1: the reading at 40 comes back flagged; the triage quarantines its region and keeps the measurement. The
     // next suggestion (45) is refused, 100 runs, and the campaign is paused as it starts.
     const clock1 = new InstantClock();
-    const lab1 = new Lab(clock1, { flagAt: CENTRE });
+    const lab1 = labWith(clock1, { flagAt: CENTRE });
     const triage = answering('quarantine-region');
     const run1 = setup({
       spec, campaignId, lab: lab1, clock: clock1, budget: 4, run: 1,
@@ -224,11 +200,11 @@ describe('region quarantine (ADR 0106)', () => {
     const sink1 = stored(store);
     sink1.attach(run1.bus);
     run1.bus.publish(campaignId, 'campaignStart', { spec, seed: 1, resumed: false });
-    lab1.onRun = (c) => c === 100 && run1.loop.pause('paused by the test');
+    lab1.onRun = (r) => charge(r.recipe) === 100 && run1.loop.pause('paused by the test');
     expect((await run1.loop.run()).state).toBe('paused');
     await run1.bus.flush();
     await sink1.flush();
-    expect(lab1.ran).toEqual([CENTRE, 100]);
+    expect(lab1.ran.map(charge)).toEqual([CENTRE, 100]);
     expect(triage.calls()).toBe(1);
     expect(blockedCharges(run1.docs)).toEqual([{ charge: 45, code: 'REGION_QUARANTINED' }]);
     const [region] = run1.regions.active();
@@ -244,7 +220,7 @@ describe('region quarantine (ADR 0106)', () => {
     expect(restored.regions).toEqual([region]);
     expect(restored.loop.triages).toEqual([]);
     const clock2 = new InstantClock();
-    const lab2 = new Lab(clock2);
+    const lab2 = labWith(clock2);
     let asked = 0;
     const run2 = setup({
       spec, campaignId, lab: lab2, clock: clock2, budget: 4, run: 2,
@@ -254,13 +230,13 @@ describe('region quarantine (ADR 0106)', () => {
     });
     const sink2 = stored(store);
     sink2.attach(run2.bus);
-    lab2.onRun = (c) => c === 110 && run2.regions.lift(region?.regionId ?? '', 'alice', 'the delamination was a bad batch of substrates');
+    lab2.onRun = (r) => charge(r.recipe) === 110 && run2.regions.lift(region?.regionId ?? '', 'alice', 'the delamination was a bad batch of substrates');
     const result2 = await run2.loop.run();
     await run2.bus.flush();
     await sink2.flush();
     expect(result2.state).toBe('completed');
     expect(asked).toBe(0);
-    expect(lab2.ran).toEqual([110, 48]);
+    expect(lab2.ran.map(charge)).toEqual([110, 48]);
     expect(blockedCharges(run2.docs)).toEqual([{ charge: 46, code: 'REGION_QUARANTINED' }]);
     const all = await store.documents.after(campaignId, 0, 10_000);
     expect(ofType(all, 'regionQuarantine').map((d) => d.payload.state)).toEqual(['active', 'lifted']);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../../agents/agent.ts';
 import { CampaignLoop } from '../../../agents/campaign-loop.ts';
-import { autoApproval, autoRecovery, type FlagDecision, type FlaggedTrial, type TrialExecutor } from '../../../agents/trial-ports.ts';
-import { silentLogger, type Observation, type Recipe, type Suggestion } from '../../../src/domain/index.ts';
-import { DocumentBus, type LabDocument, type TrialOutcome } from '../../../src/protocol/index.ts';
+import { autoApproval, autoRecovery, type FlagDecision, type FlaggedTrial } from '../../../agents/trial-ports.ts';
+import { silentLogger, type Observation, type Suggestion } from '../../../src/domain/index.ts';
+import { DocumentBus, type LabDocument } from '../../../src/protocol/index.ts';
 import { SafetyGate } from '../../../src/safety/safety-gate.ts';
 import { InstantClock } from '../../../simulators/clock.ts';
 import { defaultSpec, goodRecipe } from '../../helpers/default-spec.ts';
+import { OneStationLab } from '../../helpers/one-station-lab.ts';
 
 /** Suggests goodRecipe with a different deposition charge each time (so a re-measurement is recognisable). */
 class CountingAgent implements Agent {
@@ -25,34 +26,11 @@ class CountingAgent implements Agent {
 }
 
 /** One station; every run whose deposition charge is in `noisyCharges` comes back flagged `noisy`. */
-class Lab implements TrialExecutor {
-  aborted = false;
-  private busy = false;
-  private waiters: (() => void)[] = [];
-  readonly ran: Recipe[] = [];
-  constructor(
-    private readonly clock: InstantClock,
-    private readonly noisyCharges: number[],
-  ) {}
-  availableStations() {
-    return this.busy ? [] : ['p1'];
-  }
-  usableStations() {
-    return 1;
-  }
-  async whileNotPaused() {}
-  stationsChanged() {
-    return new Promise<void>((r) => this.waiters.push(r));
-  }
-  async run(_station: string, req: { trialId: string; recipe: Recipe }): Promise<TrialOutcome> {
-    this.busy = true;
-    this.ran.push(req.recipe);
-    await this.clock.sleep(1);
-    this.busy = false;
-    this.waiters.splice(0).forEach((w) => w());
-    const flags = this.noisyCharges.includes(Number(req.recipe['depositionCharge_mC_cm2'])) ? ['noisy'] : [];
-    return { status: 'completed', runId: `r${this.ran.length}`, objectives: { eta10: 0.3 }, features: {}, flags };
-  }
+function flaggingLab(clock: InstantClock, noisyCharges: number[]): OneStationLab {
+  return new OneStationLab(clock, (req, n) => {
+    const flags = noisyCharges.includes(Number(req.recipe['depositionCharge_mC_cm2'])) ? ['noisy'] : [];
+    return { status: 'completed', runId: `r${n}`, objectives: { eta10: 0.3 }, features: {}, flags };
+  });
 }
 
 function run(decide: (e: FlaggedTrial) => FlagDecision, budget = 6) {
@@ -61,7 +39,7 @@ function run(decide: (e: FlaggedTrial) => FlagDecision, budget = 6) {
   const bus = new DocumentBus();
   const docs: LabDocument[] = [];
   bus.subscribe((d) => void docs.push(d));
-  const lab = new Lab(clock, [21]);
+  const lab = flaggingLab(clock, [21]);
   const events: FlaggedTrial[] = [];
   let n = 0;
   const loop = new CampaignLoop({
