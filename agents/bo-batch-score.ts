@@ -114,7 +114,7 @@ function topRows(round: ScoringRound, X: Matrix, pending: Matrix, top: number): 
     const values = rows.map((r) => base[r] as number);
     let positive = false;
     for (const term of round.terms) {
-      const v = round.feas && term.source === round.feas ? feasibilityRows(round.feas, sub) : termRows(term, sub);
+      const v = termValues(round, term, sub).values;
       for (let i = 0; i < rows.length; i++) {
         if ((v[i] as number) > 0) positive = true;
         values[i] = (values[i] as number) + (v[i] as number);
@@ -134,6 +134,12 @@ function topRows(round: ScoringRound, X: Matrix, pending: Matrix, top: number): 
   return Int32Array.from(ranked.slice(0, top));
 }
 
+/** A term's values at every row: the feasibility model's batch log-probability when the term is that model. */
+function termValues(round: ScoringRound, term: ScoringRound['terms'][number], X: Matrix): { values: Float64Array; feasibility: boolean } {
+  if (round.feas && term.source === round.feas) return { values: feasibilityRows(round.feas, X), feasibility: true };
+  return { values: termRows(term, X), feasibility: false };
+}
+
 function feasibilityRows(feas: NonNullable<ScoringRound['feas']>, X: Matrix): Float64Array {
   return feas.logProbabilityBatch ? feas.logProbabilityBatch(X) : Float64Array.from({ length: X.n }, (_, i) => feas.logProbability(X.data.subarray(i * X.d, (i + 1) * X.d)));
 }
@@ -148,9 +154,8 @@ function acquisitionRows(round: ScoringRound, X: Matrix, pending: Matrix): { acq
   const acquisition = baseRows(round, X, pending);
   let feasibilityLog: Float64Array | undefined;
   for (const term of round.terms) {
-    let v: Float64Array;
-    if (round.feas && term.source === round.feas) v = feasibilityLog = feasibilityRows(round.feas, X);
-    else v = termRows(term, X);
+    const { values: v, feasibility } = termValues(round, term, X);
+    if (feasibility) feasibilityLog = v;
     for (let i = 0; i < X.n; i++) acquisition[i] = (acquisition[i] as number) + (v[i] as number);
   }
   return feasibilityLog ? { acquisition, feasibilityLog } : { acquisition };
