@@ -40,6 +40,8 @@ export const runInfoSchema = z.object({
     }),
     z.object({ kind: z.literal('stations'), file: z.string().min(1) }),
   ]),
+  /** A simulated operator refilled stocks that ran short (ADR 0113; a dry run's default); a resume keeps it. */
+  autoRefill: z.boolean().optional(),
   /** Virtual seconds of the simulated clock when the run began (dry runs on the instant clock; 0 for a fresh start). */
   virtualStart_s: z.number().nonnegative().default(0),
 });
