@@ -434,7 +434,8 @@ export class CampaignLoop {
         choice = 'retry';
       } else {
         try {
-          choice = (await idle(this.deps.recovery.decide(trial.id, failure, trial.attempt))).decision;
+          const attempt = trial.attempt - (this.deps.supply?.retries(trial.id) ?? 0);
+          choice = (await idle(this.deps.recovery.decide(trial.id, failure, attempt))).decision;
         } catch (e) {
           if (!this.pausing) throw e;
           // The campaign pauses while the decision waits (an operator's answer, ADR 0105): the trial stays awaiting

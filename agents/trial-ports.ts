@@ -29,6 +29,8 @@ export interface StockSupply {
    * dry run's simulated operator); otherwise the reason the campaign pauses with, naming the stocks.
    */
   resupply(trialId: string, sample: SamplePlan, failure: Failure): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** The trial's retries after a stock ran out, which do not count against its recovery retries. */
+  retries(trialId: string): number;
 }
 
 export type RecipeVerdict = { allowed: true; recipe: Recipe; sample: SamplePlan } | { allowed: false; recipe: Recipe; reasons: string[] };

@@ -55,6 +55,8 @@ export class StockKeeper implements StockSupply {
   private readonly inflight = new Map<string, InFlight>();
   /** Trials a device reported short while the tracker thought otherwise (retried once, then paused). */
   private readonly drifted = new Set<string>();
+  /** Retries per trial after a stock ran out (restored from the documents on resume). */
+  private readonly supplyRetries = new Map<string, number>();
   private readonly watch: StockWatch;
   private readonly stocks: ReadonlyMap<string, Stock>;
 
@@ -135,6 +137,7 @@ export class StockKeeper implements StockSupply {
    * simulated lab receives the refills recorded while no process ran (e.g. by `labloop refill`).
    */
   restore(ledger: StockLedger): void {
+    for (const [trialId, n] of Object.entries(ledger.supplyRetries)) this.supplyRetries.set(trialId, n);
     for (const stock of this.stocks.values()) {
       for (const g of this.groups) {
         const shared = this.groups.length === 1;
@@ -151,7 +154,17 @@ export class StockKeeper implements StockSupply {
     return shortStocks(failure) !== undefined;
   }
 
+  retries(trialId: string): number {
+    return this.supplyRetries.get(trialId) ?? 0;
+  }
+
   async resupply(trialId: string, sample: SamplePlan, failure: Failure): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const r = await this.check(trialId, sample, failure);
+    if (r.ok) this.supplyRetries.set(trialId, this.retries(trialId) + 1);
+    return r;
+  }
+
+  private async check(trialId: string, sample: SamplePlan, failure: Failure): Promise<{ ok: true } | { ok: false; reason: string }> {
     let short = this.shortages(sample);
     // The device found a stock short that the tracker thinks can supply the sample (the tracker drifted, or another
     // hand drew from it): retried once; reported again, it is short whatever the tracker says.

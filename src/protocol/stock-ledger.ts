@@ -1,3 +1,4 @@
+import type { Failure } from '../domain/index.ts';
 import type { LabDocument } from './documents.ts';
 
 /** What a campaign's `stock` documents say about its stock solutions (ADR 0113), µL per stock name. */
@@ -12,10 +13,14 @@ export interface StockLedger {
   refills: Record<string, number>;
   /** The `use` document of each run (`<trialId>#<attempt>`): a run recorded twice (replayed after a crash) counts once. */
   runs: Record<string, { station: string; drawn_uL: Record<string, number> }>;
+  /** Retries per trial after a stock ran out (they do not count against the trial's recovery retries). */
+  supplyRetries: Record<string, number>;
+  /** Trials whose latest `awaitingRecovery` was a stock running out. */
+  held: Record<string, boolean>;
 }
 
 export function emptyStockLedger(): StockLedger {
-  return { used_uL: {}, usedByStation_uL: {}, refilled_uL: {}, refills: {}, runs: {} };
+  return { used_uL: {}, usedByStation_uL: {}, refilled_uL: {}, refills: {}, runs: {}, supplyRetries: {}, held: {} };
 }
 
 function addDraws(ledger: StockLedger, station: string, drawn: Record<string, number>, sign: 1 | -1): void {
@@ -26,8 +31,21 @@ function addDraws(ledger: StockLedger, station: string, drawn: Record<string, nu
   }
 }
 
-/** Adds one document to the ledger (documents of other types and `low` warnings change nothing). */
+/** A trial failure that is a stock running out: held before dispatch, or INSUFFICIENT_LIQUID on a `stock:` source. */
+export function isSupplyFailure(failure: Failure | undefined): boolean {
+  if (!failure) return false;
+  if (failure.code === 'STOCK_LOW') return true;
+  return failure.code === 'INSUFFICIENT_LIQUID' && [failure.message, ...(failure.channels ?? []).map((c) => c.message)].some((m) => m.includes('stock:'));
+}
+
+/** Adds one document to the ledger (trial states count the retries after a stock ran out; `low` warnings change nothing). */
 export function addToStockLedger(ledger: StockLedger, doc: LabDocument): void {
+  if (doc.type === 'trialState') {
+    const p = doc.payload;
+    if (p.to === 'awaitingRecovery') ledger.held[p.trialId] = isSupplyFailure(p.failure);
+    else if (p.from === 'awaitingRecovery' && p.to === 'queued' && ledger.held[p.trialId]) ledger.supplyRetries[p.trialId] = (ledger.supplyRetries[p.trialId] ?? 0) + 1;
+    return;
+  }
   if (doc.type !== 'stock') return;
   const p = doc.payload;
   if (p.kind === 'use') {
