@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialExecutor } from '../../../agents/trial-ports.ts';
+import { EngineCampaignCommands } from '../../../src/app/console-commands.ts';
+import type { LabExecutor } from '../../../src/app/lab-executor.ts';
 import { StockKeeper, type StockRefillTarget } from '../../../src/app/stock-keeper.ts';
 import { makeFailure, silentLogger, type LiquidHandlerOperation, type Stock } from '../../../src/domain/index.ts';
 import { LiquidHandler } from '../../../src/devices/liquid-handler.ts';
 import { Potentiostat } from '../../../src/devices/potentiostat.ts';
 import { sampleTransferSteps, type SamplePlan } from '../../../src/devices/sample-preparation.ts';
 import { SharedReservoirs } from '../../../src/devices/volume-tracker.ts';
+import type { Engine } from '../../../src/engine/engine.ts';
 import { Station } from '../../../src/engine/station.ts';
 import { DocumentBus, stockLedger, type LabDocument } from '../../../src/protocol/index.ts';
 import type { TrialOutcome } from '../../../src/protocol/index.ts';
@@ -156,5 +159,26 @@ describe('StockKeeper', () => {
     await l.run('t8', 100);
     await l.bus.flush();
     expect(l.docs.flatMap((d) => (d.type === 'stock' && d.payload.kind === 'low' ? [[d.payload.stock, d.payload.samplesLeft, d.payload.usable_uL]] : []))).toEqual([['Ni', 7, 700]]);
+  });
+
+  it('takes an operator’s refill-stock command from the console: recorded, applied, an unknown stock refused', async () => {
+    const l = lab(undefined);
+    await l.run('t1', 900);
+    let notified = 0;
+    const commands = new EngineCampaignCommands({
+      campaignId: 'c',
+      bus: l.bus,
+      engine: { state: 'running' } as unknown as Engine,
+      executor: { notify: () => void notified++ } as unknown as LabExecutor,
+      stocks: l.keeper,
+      logger: silentLogger,
+    });
+    expect(await commands.execute({ action: 'refill-stock', campaignId: 'c', stock: 'Ni', volume_uL: 400, reason: 'topped up' }, 'alice')).toEqual({ accepted: true });
+    expect(l.ni()).toBe(1500);
+    expect(await commands.execute({ action: 'refill-stock', campaignId: 'c', stock: 'Co', toListed: true }, 'alice')).toEqual({ accepted: false, reason: 'no stock "Co" in this campaign' });
+    expect(notified).toBe(1);
+    await l.bus.flush();
+    const record = l.docs.flatMap((d) => (d.type === 'operatorAction' ? [[d.payload.action, d.payload.target, d.payload.accepted]] : d.type === 'stock' && d.payload.kind === 'refill' ? [[d.payload.actor, d.payload.volume_uL, d.payload.reason]] : []));
+    expect(record).toEqual([['refill-stock', 'stock:Ni', true], ['alice', 400, 'topped up'], ['refill-stock', 'stock:Co', false]]);
   });
 });
