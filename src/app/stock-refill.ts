@@ -41,7 +41,10 @@ export async function refillStoredCampaign(opts: RefillStoredOptions): Promise<{
   const added = 'toListed' in opts.amount ? room : Math.min(opts.amount.volume_uL, room);
   if (added <= 0) throw new StockRefillError(`stock:${stock.name} already holds its listed ${stock.volume} µL: nothing to refill`);
   const lease = await takeCampaignLease({ store, campaignId, spec: stored.spec, seed: stored.seed, logger, mode: 'resume' });
-  const bus = new DocumentBus(() => new Date(Math.max(Date.now(), stored.lastTimeMs)));
+  // A dry run on the instant clock keeps virtual time: the refill is stamped at its last document, so the resumed run's
+  // clock does not jump to the wall clock; any other run is stamped now.
+  const virtual = stored.runs.at(-1)?.clock === 'instant';
+  const bus = new DocumentBus(() => new Date(virtual ? stored.lastTimeMs : Math.max(Date.now(), stored.lastTimeMs)));
   bus.resumeSequence(campaignId, stored.lastSeq);
   let fenced: string | undefined;
   const sink = attachDocumentSink(bus, store, { logger, fence: { campaignId, owner: lease.owner, onFenced: (holder) => (fenced = holder ?? 'nobody') } });
