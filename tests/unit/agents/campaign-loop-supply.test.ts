@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../../../agents/agent.ts';
 import { CampaignLoop } from '../../../agents/campaign-loop.ts';
-import { autoApproval, autoRecovery, type StockSupply } from '../../../agents/trial-ports.ts';
+import { autoApproval, autoRecovery, type StockSupply, type TrialExecutor } from '../../../agents/trial-ports.ts';
 import { makeFailure, silentLogger, type Observation, type Suggestion } from '../../../src/domain/index.ts';
 import { isStockShortage } from '../../../src/devices/stock-supply.ts';
 import { DocumentBus, type LabDocument } from '../../../src/protocol/index.ts';
@@ -60,7 +60,8 @@ describe('campaign loop: a stock running out (ADR 0113)', () => {
           : { status: 'completed', runId: `r${n}`, objectives: { eta10: 0.3 }, features: {}, flags: [] },
     );
     const run = lab.run.bind(lab);
-    lab.run = (station, req) => (attempts.push(req.attempt), run(station, req));
+    const counted: TrialExecutor['run'] = (station, req) => (attempts.push(req.attempt), run(station, req));
+    lab.run = counted;
     const agent = new CountingAgent();
     const stocks = supply();
     let n = 0;

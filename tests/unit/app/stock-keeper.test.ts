@@ -178,7 +178,7 @@ describe('StockKeeper', () => {
     expect(await commands.execute({ action: 'refill-stock', campaignId: 'c', stock: 'Co', toListed: true }, 'alice')).toEqual({ accepted: false, reason: 'no stock "Co" in this campaign' });
     expect(notified).toBe(1);
     await l.bus.flush();
-    const record = l.docs.flatMap((d) => (d.type === 'operatorAction' ? [[d.payload.action, d.payload.target, d.payload.accepted]] : d.type === 'stock' && d.payload.kind === 'refill' ? [[d.payload.actor, d.payload.volume_uL, d.payload.reason]] : []));
+    const record = l.docs.flatMap((d): unknown[][] => (d.type === 'operatorAction' ? [[d.payload.action, d.payload.target, d.payload.accepted]] : d.type === 'stock' && d.payload.kind === 'refill' ? [[d.payload.actor, d.payload.volume_uL, d.payload.reason]] : []));
     expect(record).toEqual([['refill-stock', 'stock:Ni', true], ['alice', 400, 'topped up'], ['refill-stock', 'stock:Co', false]]);
   });
 });
