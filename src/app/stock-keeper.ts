@@ -248,11 +248,16 @@ export class StockKeeper implements StockSupply {
   }
 }
 
-/** What a run's device steps (commandIds starting with `prefix`) drew from each stock, as the liquid handler recorded it. */
+/**
+ * What a run's device steps (commandIds starting with `prefix`) drew from each stock, as the liquid handler recorded
+ * it. A station runs one trial at a time, so the run's records are the last ones of its liquid handler's history.
+ */
 function drawnBy(station: Station, prefix: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of station.liquidHandler.history) {
-    if (!r.commandId.startsWith(prefix)) continue;
+  const history = station.liquidHandler.history;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const r = history[i];
+    if (!r?.commandId.startsWith(prefix)) break;
     for (const d of r.dispensed) if (d.source.startsWith('stock:')) out.set(d.source.slice(6), (out.get(d.source.slice(6)) ?? 0) + d.volume);
   }
   return out;
