@@ -56,6 +56,8 @@ export interface CampaignLoopDeps {
   regions?: Pick<RegionQuarantines, 'refusal'>;
   /** Stock solutions as a supply (ADR 0113): a stock running out holds its trial for a refill, never fails it. */
   supply?: StockSupply;
+  /** Told once when the campaign starts pausing (a signal, a stock to refill), before trials in flight finish. */
+  onPause?: (reason: string) => void;
 }
 
 /**
@@ -106,6 +108,7 @@ export class CampaignLoop {
   pause(reason = 'paused'): void {
     if (this.pausing) return;
     this.pausing = reason;
+    this.deps.onPause?.(reason);
     this.wakePause?.();
   }
 

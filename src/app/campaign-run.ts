@@ -381,13 +381,14 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       ...(triage ? { flags: triage.flags } : {}),
       regions,
       supply: stocks,
+      // A pause (a signal, a stock to refill) does not wait for operators (ADR 0105): open questions stay open, and
+      // the resumed run asks them again.
+      onPause: () => {
+        questions?.suspend('the campaign paused');
+        consoleHandle?.decisions?.suspend('the campaign paused');
+      },
     });
-    const onPause = (): void => {
-      loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
-      // The pause does not wait for operators (ADR 0105): open questions stay open, and the resumed run asks them again.
-      questions?.suspend('the campaign paused');
-      consoleHandle?.decisions?.suspend('the campaign paused');
-    };
+    const onPause = (): void => loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
     if (opts.pause?.aborted) onPause();
     opts.pause?.addEventListener('abort', onPause, { once: true });
     const result = await loop.run();
