@@ -156,6 +156,8 @@ export interface CampaignRunSummary {
   landscapeSeed?: number;
   /** The campaign's agent as it ended (benchmarks judge its model against the simulator's truth). */
   agent: Agent;
+  /** The stocks' tracked volumes as the run ended, µL per stock (ADR 0113). */
+  stockVolumes: Record<string, number>;
 }
 
 interface LabHandle {
@@ -432,6 +434,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       rows: exported.rows,
       ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
       agent: agent.current(),
+      stockVolumes: Object.fromEntries(spec.stocks.map((st) => [st.name, stocks.volume(st.name)])),
     };
   } finally {
     opts.onCommands?.(undefined);

@@ -74,21 +74,25 @@ describe('a stock that runs out pauses the campaign for a refill (ADR 0113)', ()
     expect(docs.filter((d) => d.type === 'stock' && d.payload.kind === 'low' && d.payload.stock === 'complexant').length).toBe(1);
     const before = ledgerVolume(stockLedger(docs), complexant);
     expect(worldComplexant(id)).toBeCloseTo(before, 6);
+    expect(first.stockVolumes['complexant']).toBeCloseTo(before, 6);
 
     const refill = await refillStoredCampaign({ store, campaignId: id, stock: 'complexant', amount: { toListed: true }, actor: 'cli', logger: silentLogger });
     expect(refill.added_uL).toBeCloseTo(complexant.volume - before, 6);
     await expect(refillStoredCampaign({ store, campaignId: id, stock: 'cobalt', amount: { volume_uL: 10 }, actor: 'cli', logger: silentLogger })).rejects.toThrow(/no stock "cobalt"/);
 
-    const resumed = await resumeCampaign({ campaignId: id, config: config(), logger: silentLogger, outDir: path.join(dir, id), store });
+    let summary = await resumeCampaign({ campaignId: id, config: config(), logger: silentLogger, outDir: path.join(dir, id), store });
     docs = await docsOf(id);
+    // The resumed run's tracker started at the volume before the pause plus the refill: it ends where the world is.
+    expect(summary.stockVolumes['complexant']).toBeCloseTo(worldComplexant(id), 6);
     // Each further shortage pauses again; the operator refills and resumes until the budget is spent.
     let rounds = 0;
-    let result = resumed.result;
-    while (result.state === 'paused' && rounds++ < 5) {
-      expect(result.reason).toMatch(/^STOCK_LOW: stock:complexant/);
+    while (summary.result.state === 'paused' && rounds++ < 5) {
+      expect(summary.result.reason).toMatch(/^STOCK_LOW: stock:complexant/);
       await refillStoredCampaign({ store, campaignId: id, stock: 'complexant', amount: { toListed: true }, actor: 'cli', logger: silentLogger });
-      result = (await resumeCampaign({ campaignId: id, config: config(), logger: silentLogger, outDir: path.join(dir, id), store })).result;
+      summary = await resumeCampaign({ campaignId: id, config: config(), logger: silentLogger, outDir: path.join(dir, id), store });
+      expect(summary.stockVolumes['complexant']).toBeCloseTo(worldComplexant(id), 6);
     }
+    const result = summary.result;
     expect(result.state).toBe('completed');
     expect(result.progress.completed + result.progress.failed).toBe(BUDGET);
     docs = await docsOf(id);
@@ -129,4 +133,5 @@ describe('a stock that runs out pauses the campaign for a refill (ADR 0113)', ()
     expect(report?.remaining_uL).toBeCloseTo(1500 + (report?.refills.uL ?? 0) - (report?.consumed_uL ?? 0), 0);
     expect(worldComplexant(id)).toBeCloseTo(report?.remaining_uL ?? -1, 0);
   }, 120_000);
+
 });
