@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listCampaigns } from '../../src/app/campaign-listing.ts';
 import { resumeCampaign } from '../../src/app/campaign-resume.ts';
 import { runDryRun } from '../../src/app/dry-run.ts';
 import { SIMULATED_OPERATOR } from '../../src/app/stock-keeper.ts';
@@ -76,6 +77,8 @@ describe('a stock that runs out pauses the campaign for a refill (ADR 0113)', ()
     expect(worldComplexant(id)).toBeCloseTo(before, 6);
     expect(first.stockVolumes['complexant']).toBeCloseTo(before, 6);
 
+    // Listed as paused (waiting for a refill), not as awaiting an operator's recovery decision.
+    expect((await listCampaigns(store)).find((c) => c.id === id)).toMatchObject({ status: 'paused', awaitingRecovery: 0 });
     const refill = await refillStoredCampaign({ store, campaignId: id, stock: 'complexant', amount: { toListed: true }, actor: 'cli', logger: silentLogger });
     expect(refill.added_uL).toBeCloseTo(complexant.volume - before, 6);
     await expect(refillStoredCampaign({ store, campaignId: id, stock: 'cobalt', amount: { volume_uL: 10 }, actor: 'cli', logger: silentLogger })).rejects.toThrow(/no stock "cobalt"/);
