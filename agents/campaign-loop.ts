@@ -8,7 +8,7 @@ import { restoreLoop, type Restart } from './campaign-loop-restore.ts';
 import { clockPresence, type CampaignProgress, type CampaignResult, type Idle, type LoopRestore, type TrialRecord } from './campaign-loop-types.ts';
 import type { RegionQuarantines } from './region-quarantine.ts';
 import { DEFAULT_REQUALIFICATION, Requalification, type RequalificationPolicy } from './requalification.ts';
-import type { ApprovalDecision, ApprovalPolicy, FlagDecision, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, TrialExecutor } from './trial-ports.ts';
+import type { ApprovalDecision, ApprovalPolicy, FlagDecision, FlagPolicy, FlaggedTrial, RecipeGate, RecoveryDecision, RecoveryPolicy, StockSupply, TrialExecutor } from './trial-ports.ts';
 
 export type { CampaignProgress, CampaignResult, LoopRestore, RestoredTrial } from './campaign-loop-types.ts';
 
@@ -54,6 +54,10 @@ export interface CampaignLoopDeps {
    * (a blocked trial, REGION_QUARANTINED, observed as infeasible) and never dispatched.
    */
   regions?: Pick<RegionQuarantines, 'refusal'>;
+  /** Stock solutions as a supply (ADR 0113): a stock running out holds its trial for a refill, never fails it. */
+  supply?: StockSupply;
+  /** Told once when the campaign starts pausing (a signal, a stock to refill), before trials in flight finish. */
+  onPause?: (reason: string) => void;
 }
 
 /**
@@ -104,6 +108,7 @@ export class CampaignLoop {
   pause(reason = 'paused'): void {
     if (this.pausing) return;
     this.pausing = reason;
+    this.deps.onPause?.(reason);
     this.wakePause?.();
   }
 
@@ -425,9 +430,15 @@ export class CampaignLoop {
         this.parked.delete(trial.id);
         this.progress.awaitingRecovery = this.parked.size;
         choice = decided;
+      } else if (this.deps.supply?.isShortage(failure)) {
+        // A stock ran out (ADR 0113): nothing to decide; retried once the stocks can supply it, else the campaign pauses.
+        const supplied = await idle(this.deps.supply.resupply(trial.id, sample, failure));
+        if (!supplied.ok) return this.pause(supplied.reason);
+        choice = 'retry';
       } else {
         try {
-          choice = (await idle(this.deps.recovery.decide(trial.id, failure, trial.attempt))).decision;
+          const attempt = trial.attempt - (this.deps.supply?.retries(trial.id) ?? 0);
+          choice = (await idle(this.deps.recovery.decide(trial.id, failure, attempt))).decision;
         } catch (e) {
           if (!this.pausing) throw e;
           // The campaign pauses while the decision waits (an operator's answer, ADR 0105): the trial stays awaiting

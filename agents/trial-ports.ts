@@ -15,6 +15,24 @@ export interface TrialExecutor {
   stationsChanged(): Promise<void>;
 }
 
+/**
+ * Stock solutions as a supply (ADR 0113). The executor holds a trial the stocks cannot supply before its liquid
+ * handling is dispatched (its run fails with STOCK_LOW, nothing sent), and a device's INSUFFICIENT_LIQUID on a stock is
+ * the same supply event: neither is a recipe failure nor a fault of the station. The loop retries such a trial (a new
+ * attempt, new commandIds) once the stocks can supply it, or pauses the campaign until an operator refills them.
+ */
+export interface StockSupply {
+  /** True when the failure is a stock running out. */
+  isShortage(failure: Failure): boolean;
+  /**
+   * Whether the stocks can supply the trial's sample again (now, or after a refill by the lab's own operator, e.g. a
+   * dry run's simulated operator); otherwise the reason the campaign pauses with, naming the stocks.
+   */
+  resupply(trialId: string, sample: SamplePlan, failure: Failure): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** The trial's retries after a stock ran out, which do not count against its recovery retries. */
+  retries(trialId: string): number;
+}
+
 export type RecipeVerdict = { allowed: true; recipe: Recipe; sample: SamplePlan } | { allowed: false; recipe: Recipe; reasons: string[] };
 
 /** The safety gate as the loop sees it. */

@@ -23,6 +23,8 @@ interface Reservoir {
 export class SimulatedWorld {
   private readonly reservoirs = new Map<string, Reservoir>();
   private readonly cells = new Map<string, CellContents>();
+  /** Total refilled into each stock, µL: a resumed lab adds only the refills it has not received yet. */
+  private readonly refilled = new Map<string, number>();
 
   constructor(stocks: readonly Stock[]) {
     for (const s of stocks) this.reservoirs.set(s.name, { species: s.species, concentration: s.concentration, volume: s.volume });
@@ -30,6 +32,20 @@ export class SimulatedWorld {
 
   stockVolume(name: string): number | undefined {
     return this.reservoirs.get(name)?.volume;
+  }
+
+  /** An operator pours `volume` µL into a stock (ADR 0113). Returns false for an unknown stock. */
+  refill(name: string, volume: number): boolean {
+    const r = this.reservoirs.get(name);
+    if (!r) return false;
+    r.volume += volume;
+    this.refilled.set(name, (this.refilled.get(name) ?? 0) + volume);
+    return true;
+  }
+
+  /** Everything refilled into a stock so far, µL. */
+  refilledVolume(name: string): number {
+    return this.refilled.get(name) ?? 0;
   }
 
   hasLocation(location: string): boolean {
@@ -85,6 +101,7 @@ export class SimulatedWorld {
   snapshot(): WorldSnapshot {
     return {
       stocks: Object.fromEntries([...this.reservoirs].map(([name, r]) => [name, r.volume])),
+      refilled: Object.fromEntries(this.refilled),
       cells: Object.fromEntries([...this.cells].map(([id, c]) => [id, { volume: c.volume, amounts: { ...c.amounts } }])),
     };
   }
@@ -96,6 +113,8 @@ export class SimulatedWorld {
       const r = this.reservoirs.get(name);
       if (r) r.volume = volume;
     }
+    this.refilled.clear();
+    for (const [name, volume] of Object.entries(state.refilled ?? {})) if (typeof volume === 'number') this.refilled.set(name, volume);
     this.cells.clear();
     for (const [id, c] of Object.entries(state.cells)) this.cells.set(id, { volume: c.volume, amounts: { ...c.amounts } });
     return true;
@@ -105,6 +124,8 @@ export class SimulatedWorld {
 export interface WorldSnapshot {
   stocks: Record<string, number>;
   cells: Record<string, CellContents>;
+  /** Total refilled per stock, µL (absent in snapshots written before refills were recorded). */
+  refilled?: Record<string, number>;
 }
 
 function isSnapshot(x: unknown): x is WorldSnapshot {

@@ -1,7 +1,7 @@
 import type { LoopRestore, RestoredTrial } from '../../agents/campaign-loop.ts';
 import type { FlaggedTrial } from '../../agents/trial-ports.ts';
 import { makeFailure, type CampaignSpec, type Failure, type Observation, type Suggestion } from '../domain/index.ts';
-import { activeRegions, type ActiveRegion, type LabDocument, type RunInfo } from '../protocol/index.ts';
+import { activeRegions, stockLedger, type ActiveRegion, type LabDocument, type RunInfo, type StockLedger } from '../protocol/index.ts';
 import type { Store } from '../store/store.ts';
 import { CampaignNotResumableError } from './campaign-identity.ts';
 
@@ -21,6 +21,8 @@ export interface StoredCampaign {
   quarantined: Map<string, string>;
   /** Regions of the search space quarantined and not lifted when the campaign stopped (ADR 0106). */
   regions: ActiveRegion[];
+  /** What the stock documents say: drawn and refilled per stock (ADR 0113); a resumed run's tracked volumes start from it. */
+  stocks: StockLedger;
   /** Trials waiting for an operator because one of their device steps had an unknown fate. */
   awaitingRecovery: { trialId: string; index: number; station?: string | undefined; message: string }[];
 }
@@ -121,6 +123,7 @@ export async function loadStoredCampaign(store: Store, campaignId: string): Prom
     loop: { trials: restored, observations, excluded: [...excluded], remeasures: remeasures.map((s) => ({ suggestion: s, dispatched: proposed.has(s.id) })), triages: [...triages.values()] },
     quarantined,
     regions: activeRegions(docs),
+    stocks: stockLedger(docs),
     awaitingRecovery,
   };
 }

@@ -83,6 +83,7 @@ export async function resumeCampaign(opts: ResumeOptions): Promise<CampaignRunSu
       clock: last.clock,
       lab,
       kind: last.kind,
+      autoRefill: last.autoRefill,
       store,
       resume: { stored, decisions, operator: opts.operator },
       onProgress: opts.onProgress,

@@ -45,6 +45,7 @@ import { exportResults } from './export-results.ts';
 import type { StationsFile } from './external-stations.ts';
 import { createIdFactory, createSeededIdFactory } from './ids.ts';
 import { LabExecutor } from './lab-executor.ts';
+import { StockKeeper, type StockRefillTarget } from './stock-keeper.ts';
 import type { LabTransport } from './simulated-lab.ts';
 
 /** Virtual time 0 of a dry run on the instant clock, as a date: documents and ids take their time from it. */
@@ -124,6 +125,8 @@ export interface CampaignRunOptions {
   /** Extra training rows for a generative agent's generator (warm start from a related campaign or data set). */
   priorObservations?: readonly Observation[] | undefined;
   onQuarantine?: ((quarantine: { campaignId: string; station: string; message: string }, commands: CampaignCommands) => void) | undefined;
+  /** A simulated operator refills a stock to its listed volume whenever it runs short (ADR 0113; dry runs). */
+  autoRefill?: boolean | undefined;
   /** Batch-check options instead of the defaults (tests exercise its mechanics at ADR 0050's sensitivity). */
   batchWatch?: Partial<BatchWatchOptions> | undefined;
   /**
@@ -153,11 +156,15 @@ export interface CampaignRunSummary {
   landscapeSeed?: number;
   /** The campaign's agent as it ended (benchmarks judge its model against the simulator's truth). */
   agent: Agent;
+  /** The stocks' tracked volumes as the run ended, µL per stock (ADR 0113). */
+  stockVolumes: Record<string, number>;
 }
 
 interface LabHandle {
   stations: Station[];
   replaceElectrolyte?: (stationId: string) => void;
+  /** The simulated lab's stocks, which receive every refill. */
+  stocks?: StockRefillTarget;
   close(): Promise<void>;
 }
 
@@ -263,6 +270,9 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     const replaceElectrolyte = lab.replaceElectrolyte;
     // An operator's release of a simulated station is its maintenance: the cell gets a fresh electrolyte batch.
     const executor = new LabExecutor(engine, lab.stations, spec.protocol, replaceElectrolyte ? { onRelease: replaceElectrolyte } : {});
+    // Stock solutions as a supply (ADR 0113): a resumed run's tracked volumes are rebuilt from the stock documents.
+    const stocks = new StockKeeper({ spec, stations: lab.stations, bus, campaignId, logger: logger.child({ component: 'stocks' }), lab: lab.stocks, autoRefill: opts.autoRefill });
+    if (resume) stocks.restore(resume.stocks);
     // Regions of the search space a triage quarantined (ADR 0106): a resumed run starts with those its documents left active.
     const regions = new RegionQuarantines({
       spec,
@@ -281,7 +291,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     questions = modules.planning && answerable ? new modules.planning.PlannerQuestions(bus, campaignId, (spec.strategy.planner ?? plannerStrategySchema.parse({})).questionTimeout_min * 60_000) : undefined;
     if (opts.console && modules.startDryRunConsole) {
       const humanApproval = spec.strategy.approval === 'human';
-      consoleHandle = await modules.startDryRunConsole({ campaignId, bus, store, engine, executor, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
+      consoleHandle = await modules.startDryRunConsole({ campaignId, bus, store, engine, executor, stocks, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
     }
     const operator = opts.resume?.operator;
     if (operator) bus.publish(campaignId, 'operatorAction', { actor: operator.actor, action: 'resume', accepted: true, reason: operator.via });
@@ -311,11 +321,11 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       const { EngineCampaignCommands, startCommandQueuePoller } = commandModules;
       // Consoles in other processes (`labloop serve`) queue commands in the database; they run through the same
       // command API as the in-process console.
-      const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, regions, logger: logger.child({ component: 'console-commands', via: 'database' }) });
+      const commands = new EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, regions, stocks, logger: logger.child({ component: 'console-commands', via: 'database' }) });
       poller = startCommandQueuePoller({ store, owner: lease.owner, campaignId, commands, logger });
     }
-    if (opts.onCommands && commandModules) opts.onCommands(new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, regions, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
-    if (opts.onQuarantine && commandModules) watchQuarantines(bus, campaignId, opts.onQuarantine, new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, regions, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
+    if (opts.onCommands && commandModules) opts.onCommands(new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, questions, regions, stocks, logger: logger.child({ component: 'console-commands', via: 'host' }) }));
+    if (opts.onQuarantine && commandModules) watchQuarantines(bus, campaignId, opts.onQuarantine, new commandModules.EngineCampaignCommands({ campaignId, bus, engine, executor, decisions, regions, stocks, logger: logger.child({ component: 'console-commands', via: 'operator' }) }));
     // The batch check takes a contaminated stretch out of the agent's data: the agent is rebuilt without it.
     // The hybrid agent's planner lives as long as the campaign (its call and token budget is per campaign); every job
     // it answers is a plannerCall document.
@@ -347,7 +357,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       campaignId,
       agent,
       bus,
-      executor,
+      executor: stocks.executor(executor),
       gate,
       approvals: consoleHandle?.approvals ?? autoApproval,
       recovery,
@@ -372,13 +382,15 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       estimator: agent,
       ...(triage ? { flags: triage.flags } : {}),
       regions,
+      supply: stocks,
+      // A pause (a signal, a stock to refill) does not wait for operators (ADR 0105): open questions stay open, and
+      // the resumed run asks them again.
+      onPause: () => {
+        questions?.suspend('the campaign paused');
+        consoleHandle?.decisions?.suspend('the campaign paused');
+      },
     });
-    const onPause = (): void => {
-      loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
-      // The pause does not wait for operators (ADR 0105): open questions stay open, and the resumed run asks them again.
-      questions?.suspend('the campaign paused');
-      consoleHandle?.decisions?.suspend('the campaign paused');
-    };
+    const onPause = (): void => loop.pause('paused by signal: trials in flight finished; continue with `labloop resume`');
     if (opts.pause?.aborted) onPause();
     opts.pause?.addEventListener('abort', onPause, { once: true });
     const result = await loop.run();
@@ -422,6 +434,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
       rows: exported.rows,
       ...(landscapeSeed !== undefined ? { landscapeSeed } : {}),
       agent: agent.current(),
+      stockVolumes: Object.fromEntries(spec.stocks.map((st) => [st.name, stocks.volume(st.name)])),
     };
   } finally {
     opts.onCommands?.(undefined);
@@ -519,7 +532,7 @@ function runInfo(opts: CampaignRunOptions, runId: string, virtualStart_s: number
           ...(journal ? { journal } : {}),
         }
       : { kind: 'stations', file: opts.lab.path ? path.resolve(opts.lab.path) : '<stations file>' };
-  return { runId, kind: opts.kind, clock: opts.clock, lab, virtualStart_s };
+  return { runId, kind: opts.kind, clock: opts.clock, lab, virtualStart_s, ...(opts.autoRefill ? { autoRefill: true } : {}) };
 }
 
 /** summary.md: the planner's end-of-campaign report, phrased from facts computed from the store. */

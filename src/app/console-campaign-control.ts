@@ -5,6 +5,7 @@ import type { CampaignCommands, CommandOutcome, ConsoleCommand, DormantStatus, P
 import type { Logger } from '../domain/index.ts';
 import type { Store } from '../store/store.ts';
 import { abortStoredCampaign } from './campaign-abort.ts';
+import { refillStoredCampaign } from './stock-refill.ts';
 import { listCampaigns } from './campaign-listing.ts';
 import { isDeadLocalOwner, resumeCampaign } from './campaign-resume.ts';
 
@@ -98,6 +99,13 @@ export class ServeCampaignControl implements CampaignCommands {
           const abandoned = await abortStoredCampaign({ store: this.opts.store, campaignId: id, actor, reason: cmd.reason, logger: this.logger });
           await this.refresh();
           return { accepted: true, detail: `campaign aborted; ${abandoned.length} open trial(s) abandoned` };
+        } catch (e) {
+          return { accepted: false, reason: (e as Error).message };
+        }
+      case 'refill-stock':
+        try {
+          const r = await refillStoredCampaign({ store: this.opts.store, campaignId: id, stock: cmd.stock, amount: cmd.toListed ? { toListed: true } : { volume_uL: cmd.volume_uL ?? 0 }, actor, reason: cmd.reason, logger: this.logger });
+          return { accepted: true, detail: `stock:${cmd.stock} +${r.added_uL.toFixed(1)} µL recorded; resume the campaign to continue` };
         } catch (e) {
           return { accepted: false, reason: (e as Error).message };
         }

@@ -7,6 +7,7 @@ import type { DocumentBus } from '../protocol/index.ts';
 import type { OperatorDecisions } from './console-decisions.ts';
 import type { PlannerQuestions } from './planner-questions.ts';
 import type { LabExecutor } from './lab-executor.ts';
+import type { StockKeeper } from './stock-keeper.ts';
 
 export interface EngineCommandsDeps {
   campaignId: string;
@@ -19,6 +20,8 @@ export interface EngineCommandsDeps {
   questions?: PlannerQuestions | undefined;
   /** The campaign's quarantined regions of the search space (ADR 0106), which `lift-region` lifts. */
   regions?: Pick<RegionQuarantines, 'has' | 'lift'> | undefined;
+  /** The campaign's stock solutions, which `refill-stock` refills (ADR 0113). */
+  stocks?: Pick<StockKeeper, 'hasStock' | 'refill'> | undefined;
   logger: Logger;
 }
 
@@ -87,6 +90,9 @@ export class EngineCampaignCommands implements CampaignCommands {
       }
       case 'lift-region':
         return this.deps.regions?.has(cmd.regionId) ? undefined : `no quarantined region "${cmd.regionId}"`;
+      case 'refill-stock':
+        if (!this.deps.stocks) return 'this run does not track its stocks';
+        return this.deps.stocks.hasStock(cmd.stock) ? undefined : `no stock "${cmd.stock}" in this campaign`;
     }
   }
 
@@ -134,6 +140,10 @@ export class EngineCampaignCommands implements CampaignCommands {
       }
       case 'lift-region':
         this.deps.regions?.lift(cmd.regionId, actor, cmd.reason);
+        return;
+      case 'refill-stock':
+        this.deps.stocks?.refill(cmd.stock, cmd.toListed ? { toListed: true } : { volume_uL: cmd.volume_uL ?? 0 }, actor, cmd.reason);
+        executor.notify();
         return;
     }
   }

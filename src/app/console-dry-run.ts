@@ -9,6 +9,7 @@ import { OperatorDecisions } from './console-decisions.ts';
 import type { PlannerQuestions } from './planner-questions.ts';
 import { storeConsoleReader } from './console-reader.ts';
 import type { LabExecutor } from './lab-executor.ts';
+import type { StockKeeper } from './stock-keeper.ts';
 
 /** `labloop dry-run --console [port]`: the console beside a running dry run. */
 export interface DryRunConsoleOptions {
@@ -32,6 +33,8 @@ export interface DryRunConsoleDeps {
   store: Store;
   engine: Engine;
   executor: LabExecutor;
+  /** The campaign's stock solutions (`refill-stock`, ADR 0113). */
+  stocks?: StockKeeper | undefined;
   logger: Logger;
   /** Operators approve suggestions and decide recoveries (the campaign's `strategy.approval: human`). */
   humanApproval: boolean;
@@ -58,7 +61,7 @@ export async function startDryRunConsole(deps: DryRunConsoleDeps): Promise<DryRu
   const { campaignId, options, logger } = deps;
   await ensureWebBuilt({ logger });
   const decisions = deps.humanApproval ? new OperatorDecisions() : undefined;
-  const commands = new EngineCampaignCommands({ campaignId, bus: deps.bus, engine: deps.engine, executor: deps.executor, decisions, questions: deps.questions, logger: logger.child({ component: 'console-commands' }) });
+  const commands = new EngineCampaignCommands({ campaignId, bus: deps.bus, engine: deps.engine, executor: deps.executor, decisions, questions: deps.questions, stocks: deps.stocks, logger: logger.child({ component: 'console-commands' }) });
   const start = options.thread === 'main' ? startConsoleServer : startConsoleWorker;
   const server = await start({
     controlled: [campaignId],

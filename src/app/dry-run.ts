@@ -53,6 +53,11 @@ export interface DryRunOptions {
   landscapeSeed?: number | undefined;
   /** Extra training rows for a generative agent's generator (warm start). */
   priorObservations?: readonly Observation[] | undefined;
+  /**
+   * A simulated operator refills a stock to its listed volume whenever it runs short (ADR 0113). Default: on with the
+   * simulated lab, off with external stations (nobody simulated can pour into them).
+   */
+  autoRefill?: boolean | undefined;
   /** Batch-check options instead of the defaults (tests). */
   batchWatch?: CampaignRunOptions['batchWatch'];
   /** Wraps every agent the run builds (benchmarks time the agent's calls). */
@@ -67,6 +72,7 @@ export function runDryRun(opts: DryRunOptions): Promise<DryRunSummary> {
   return runCampaign({
     ...common,
     kind: 'dry-run',
+    autoRefill: common.autoRefill ?? !stations,
     lab: stations ? { kind: 'stations', file: stations, path: stationsPath } : { kind: 'simulated', transport, faultRate, faults, landscapeSeed, journalDir },
   });
 }

@@ -9,11 +9,13 @@ import type { FaultInjector } from '../../simulators/fault-injector.ts';
 import { Rng, type CampaignSpec, type Clock, type Logger } from '../domain/index.ts';
 import type { LiquidHandlerBackend } from '../devices/backends.ts';
 import { LiquidHandler } from '../devices/liquid-handler.ts';
+import { SharedReservoirs } from '../devices/volume-tracker.ts';
 import { Potentiostat } from '../devices/potentiostat.ts';
 import { Station } from '../engine/station.ts';
 import type { BrokerConnection } from './broker-connection.ts';
 import { ElectrolyteSupply } from './electrolyte-supply.ts';
 import { startPotentiostats } from './simulated-potentiostats.ts';
+import type { StockRefillTarget } from './stock-keeper.ts';
 
 /** `twin`: drivers speak MQTT and OPC UA to simulated instruments; `sim`: in-process simulator backends. */
 export type LabTransport = 'twin' | 'sim';
@@ -46,6 +48,8 @@ export interface SimulatedLab {
   world: SimulatedWorld;
   /** An operator replaced the electrolyte of a station pair's cell: its next run measures in a fresh, clean batch. */
   replaceElectrolyte(stationId: string): void;
+  /** An operator poured liquid into a stock (ADR 0113): the world's reservoir receives it, and its state file records it. */
+  stocks: StockRefillTarget;
   close(): Promise<void>;
 }
 
@@ -112,17 +116,25 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
     const landscape = new OerLandscape({ seed: opts.landscapeSeed ?? OER_LANDSCAPE_DEFAULT_SEED });
     const potentiostats = await startPotentiostats({ ...opts, faults: electrolyte, world, rng: rng.fork('potentiostats'), cells: pairIds, pkiFolder: opts.pkiFolder, landscape, journalDir: opts.journalDir });
     closers.push(() => potentiostats.close());
+    // The pairs draw from the world's one set of stocks: their liquid handlers share the tracked reservoirs (ADR 0113).
+    const reservoirs = new SharedReservoirs();
     const stations = pairIds.map((id, i) => {
       const lh = lhBackends[i];
       const ps = potentiostats.backends[i];
       if (!lh || !ps) throw new Error(`station ${id} is missing a device`);
-      return new Station(id, id, new LiquidHandler(lh, spec.stocks), new Potentiostat(ps));
+      return new Station(id, id, new LiquidHandler(lh, spec.stocks, { sharedReservoirs: reservoirs }), new Potentiostat(ps));
     });
     const replaceElectrolyte = (stationId: string): void => {
       const station = stations.find((st) => st.id === stationId);
       if (station) electrolyte.replace(station.potentiostat.deviceId);
     };
-    return { stations, world, replaceElectrolyte, close };
+    const stocks: StockRefillTarget = {
+      refillStock: (stock, volume) => {
+        if (world.refill(stock, volume)) worldFile?.write(world.snapshot());
+      },
+      refilledVolume: (stock) => world.refilledVolume(stock),
+    };
+    return { stations, world, replaceElectrolyte, stocks, close };
   } catch (e) {
     await close();
     throw e;

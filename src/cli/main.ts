@@ -54,6 +54,7 @@ export function buildProgram(): Command {
     .option('--stations-file <file>', 'connect to the external station pairs listed in this YAML/JSON file instead of simulating a lab')
     .option('--id <campaign-id>', "the campaign's id (default <campaign file id>-seed<seed>); an existing id is refused — resume it instead")
     .option('--drain-timeout <s>', 'after the first SIGINT/SIGTERM, wait this long for trials in flight', positiveInt('--drain-timeout'), 60)
+    .option('--no-auto-refill', 'pause when a stock runs short instead of letting a simulated operator refill it to its listed volume')
     .action(async (campaign: string, opts: Record<string, unknown>) => {
       const { runDryRunCommand } = await import('./dry-run-command.ts');
       await runDryRunCommand(campaign, opts);
@@ -90,6 +91,20 @@ export function buildProgram(): Command {
     .action(async (campaignId: string, opts: Record<string, unknown>) => {
       const { runResumeCommand } = await import('./resume-command.ts');
       await runResumeCommand(campaignId, opts);
+    });
+
+  program
+    .command('refill')
+    .description('Record an operator\'s refill of a stock of a campaign no process runs (paused because a stock ran short); then `labloop resume` it.')
+    .argument('<campaign-id>', 'campaign id (see `labloop campaigns`)')
+    .option('--stock <name>', 'the stock refilled (its name in the campaign file)')
+    .option('--volume <uL>', 'volume added, µL (the stock holds at most its listed volume)')
+    .option('--full', 'refilled up to its listed volume')
+    .option('--reason <text>', 'a note recorded with the refill')
+    .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .action(async (campaignId: string, opts: Record<string, unknown>) => {
+      const { runRefillCommand } = await import('./refill-command.ts');
+      await runRefillCommand(campaignId, opts);
     });
 
   program

@@ -48,6 +48,15 @@ export const consoleCommandSchema = z.discriminatedUnion('action', [
   strictObject({ action: z.literal('release'), ...base, station: id('station') }),
   /** Returns a quarantined region of the search space to the campaign's search (ADR 0106). */
   strictObject({ action: z.literal('lift-region'), ...base, regionId: id('regionId'), reason: text(500).optional() }),
+  /** An operator refilled a stock solution (ADR 0113): by `volume_uL`, or up to its listed volume (`toListed`). */
+  strictObject({
+    action: z.literal('refill-stock'),
+    ...base,
+    stock: id('stock'),
+    volume_uL: z.number({ error: 'volume_uL must be a number' }).positive('volume_uL must be positive').max(1e8, 'volume_uL is too large').optional(),
+    toListed: z.literal(true, { error: 'toListed must be true when given' }).optional(),
+    reason: text(500).optional(),
+  }).refine((c) => (c.volume_uL === undefined) !== (c.toListed === undefined), { message: 'give either volume_uL or toListed: true', path: ['volume_uL'] }),
   /** An operator's answer to a planner question (ADR 0076): approve or reject what it asks. */
   strictObject({ action: z.literal('answer'), ...base, requestId: id('requestId'), approved: z.boolean({ error: 'approved must be true or false' }), reason: text(500).optional() }),
 ]);
@@ -65,6 +74,7 @@ export const ACTION_ROLE: Readonly<Record<ConsoleAction, Role>> = {
   quarantine: 'operator',
   release: 'operator',
   'lift-region': 'operator',
+  'refill-stock': 'operator',
   answer: 'operator',
 };
 
@@ -74,6 +84,7 @@ export function commandTarget(cmd: ConsoleCommand): string | undefined {
   if ('station' in cmd) return cmd.station;
   if ('regionId' in cmd) return cmd.regionId;
   if ('requestId' in cmd) return cmd.requestId;
+  if ('stock' in cmd) return `stock:${cmd.stock}`;
   return undefined;
 }
 

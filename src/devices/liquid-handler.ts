@@ -16,7 +16,7 @@ import { Deck } from './labware.ts';
 import { LIQUID_HANDLER_VENDOR_CODES } from './liquid-handler-codes.ts';
 import { operationRecord, type OperationOutcome, type OperationRecord } from './operation-records.ts';
 import { PIPETTE_LIMITS } from './sample-preparation.ts';
-import { VolumeTracker, type ChannelError, type Contents, type TrackerLimits, type Transaction } from './volume-tracker.ts';
+import { VolumeTracker, type SharedReservoirs, type ChannelError, type Contents, type TrackerLimits, type Transaction } from './volume-tracker.ts';
 
 export interface LiquidHandlerOptions {
   /** Dead volume of each reservoir when the deck is built from stock solutions, µL. Default 500. */
@@ -27,6 +27,8 @@ export interface LiquidHandlerOptions {
   /** Operation records kept in `history`. Default 1000. */
   historySize?: number;
   logger?: Logger;
+  /** Reservoirs this handler shares with others (one set of stock solutions for the lab); default: its own. */
+  sharedReservoirs?: SharedReservoirs;
 }
 
 export const DEFAULT_TRACKER_LIMITS: TrackerLimits = { channels: 8, minVolume: PIPETTE_LIMITS.minVolume, maxVolume: PIPETTE_LIMITS.maxVolume, maxTransferVolume: 5000 };
@@ -54,7 +56,7 @@ export class LiquidHandler {
 
   constructor(readonly backend: LiquidHandlerBackend, deck: Deck | readonly Stock[], options: LiquidHandlerOptions = {}) {
     this.deck = deck instanceof Deck ? deck : Deck.fromStocks(deck, options.deadVolume !== undefined ? { deadVolume: options.deadVolume } : {});
-    this.tracker = new VolumeTracker(this.deck, { ...DEFAULT_TRACKER_LIMITS, ...options.limits });
+    this.tracker = new VolumeTracker(this.deck, { ...DEFAULT_TRACKER_LIMITS, ...options.limits }, options.sharedReservoirs);
     this.logger = (options.logger ?? silentLogger).child({ component: 'liquid-handler', deviceId: backend.deviceId });
     this.lookup_s = options.lookup_s ?? 10;
     this.historySize = options.historySize ?? 1000;

@@ -16,16 +16,30 @@ export type { ChannelError, Contents, TrackerLimits, TipState, Change } from './
 type Dispensed = OperationResult['dispensed'];
 const TOLERANCE = 1e-6;
 
+/**
+ * Reservoirs several liquid handlers draw from (a lab with one set of stock solutions, ADR 0113): their volumes and the
+ * open transactions of every handler that shares them, so one handler sees what the others drew and reserved. Each
+ * handler keeps its own cells (distinct locations), tips and tip racks.
+ */
+export class SharedReservoirs {
+  /** @internal */
+  readonly contents = new Map<string, { volume: number; amounts: Record<string, number> }>();
+  /** @internal */
+  readonly open = new Set<Transaction>();
+}
+
 export class VolumeTracker {
-  private readonly contents = new Map<string, { volume: number; amounts: Record<string, number> }>();
+  private readonly contents: Map<string, { volume: number; amounts: Record<string, number> }>;
   private readonly tips: TipState[];
   private readonly rackTips = new Map<string, number>();
   private readonly uncertain = new Set<string>();
-  /** Open transactions (their draws are reserved). */
-  readonly open = new Set<Transaction>();
+  /** Open transactions (their draws are reserved); with shared reservoirs, those of every handler sharing them. */
+  readonly open: Set<Transaction>;
 
-  constructor(readonly deck: Deck, readonly limits: TrackerLimits) {
-    for (const r of deck.reservoirs()) this.contents.set(r.location, { volume: r.initialVolume, amounts: {} });
+  constructor(readonly deck: Deck, readonly limits: TrackerLimits, shared?: SharedReservoirs) {
+    this.contents = shared?.contents ?? new Map();
+    this.open = shared?.open ?? new Set();
+    for (const r of deck.reservoirs()) if (!this.contents.has(r.location)) this.contents.set(r.location, { volume: r.initialVolume, amounts: {} });
     for (const t of deck.tipRacks()) this.rackTips.set(t.location, t.tips);
     this.tips = Array.from({ length: limits.channels }, () => ({ mounted: false }));
   }
@@ -91,12 +105,23 @@ export class VolumeTracker {
     this.rackTips.set(rack, tips);
   }
 
-  /** Adds liquid to a reservoir (an operator refill), µL. */
-  refill(location: string, volume: number): void {
+  /** Adds liquid to a reservoir (an operator refill), at most up to its capacity; returns the volume added, µL. */
+  refill(location: string, volume: number): number {
     const info = this.deck.resolve(location);
     if (info?.kind !== 'reservoir') throw new Error(`${location} is not a reservoir`);
     const c = this.contents.get(location) ?? { volume: 0, amounts: {} };
-    c.volume = Math.min(info.capacity, c.volume + volume);
+    const before = c.volume;
+    c.volume = Math.min(info.capacity, c.volume + Math.max(0, volume));
+    this.contents.set(location, c);
+    return c.volume - before;
+  }
+
+  /** Sets a reservoir's committed volume (a resumed run restores what its records say the reservoir holds), µL. */
+  setVolume(location: string, volume: number): void {
+    const info = this.deck.resolve(location);
+    if (info?.kind !== 'reservoir') throw new Error(`${location} is not a reservoir`);
+    const c = this.contents.get(location) ?? { volume: 0, amounts: {} };
+    c.volume = Math.max(0, volume);
     this.contents.set(location, c);
   }
 

@@ -58,6 +58,9 @@ export const FAILURE_CODES = {
   // The recipe lies in a region of the search space the campaign quarantined (a triage verdict, ADR 0106): refused
   // before dispatch like a safety refusal, but by the campaign's own rule, not the safety envelope.
   REGION_QUARANTINED: { retryable: false, recoverable: true, kind: 'campaign' },
+  // A stock cannot supply the trial's sample (ADR 0113): a supply event, not a fault of the recipe or the station. The
+  // trial is held before its liquid handling is dispatched and retried once the stock is refilled.
+  STOCK_LOW: { retryable: true, recoverable: true, kind: 'supply' },
   ANALYSIS_FAILED: { retryable: false, recoverable: true, kind: 'analysis' },
   ABORTED: { retryable: false, recoverable: true, kind: 'engine' },
   INTERNAL: { retryable: false, recoverable: true, kind: 'engine' },

@@ -10,6 +10,7 @@ import {
   type Recipe,
 } from '../domain/index.ts';
 import type { CommandOptions } from '../devices/backends.ts';
+import { isStockShortage } from '../devices/stock-supply.ts';
 import type { DocumentBus, MeasurementWriter, Msg, Plan, TrialOutcome } from '../protocol/index.ts';
 import type { SafetyGate } from '../safety/safety-gate.ts';
 import { EngineStateMachine, type EngineState } from './engine-state.ts';
@@ -209,6 +210,11 @@ export class Engine {
         const failure = toFailure(e);
         const kind = FAILURE_CODES[failure.code].kind;
         if (failure.code === 'ABORTED' || kind === 'chemistry' || kind === 'safety') throw new DeviceError(failure);
+        // A stock ran out (ADR 0113): a supply event, recorded but no fault of the station; the campaign waits for a refill.
+        if (isStockShortage(failure)) {
+          this.deps.bus.publish(this.deps.campaignId, 'fault', { trialId: request.trialId, station: station.id, device, failure, attempt });
+          throw new DeviceError(failure);
+        }
         const consecutive = station.recordFault(device);
         this.deps.bus.publish(this.deps.campaignId, 'fault', { trialId: request.trialId, station: station.id, device, failure, attempt });
         if (consecutive >= policy.quarantineAfter || !failure.recoverable) {

@@ -40,6 +40,8 @@ export const runInfoSchema = z.object({
     }),
     z.object({ kind: z.literal('stations'), file: z.string().min(1) }),
   ]),
+  /** A simulated operator refilled stocks that ran short (ADR 0113; a dry run's default); a resume keeps it. */
+  autoRefill: z.boolean().optional(),
   /** Virtual seconds of the simulated clock when the run began (dry runs on the instant clock; 0 for a fresh start). */
   virtualStart_s: z.number().nonnegative().default(0),
 });
@@ -259,6 +261,36 @@ const payloads = {
       actor: z.string().max(200),
     }),
     strictObject({ state: z.literal('lifted'), regionId: z.string().min(1).max(200), actor: z.string().max(200), reason: z.string().max(1000).optional() }),
+  ]),
+  /**
+   * Stock solutions (ADR 0113). `refill`: an operator (or a dry run's simulated operator) added `volume_uL` to a stock,
+   * the volume actually added (`toListed`: topped up to its listed volume); a resumed run adds it to the tracked volume.
+   * `use`: what one run of a trial drew from each stock, as the liquid handler reported it; a resumed run subtracts it.
+   * `low`: a stock's usable volume fell below what about the next samples need (the early warning).
+   */
+  stock: z.discriminatedUnion('kind', [
+    strictObject({
+      kind: z.literal('refill'),
+      stock: z.string().min(1).max(200),
+      volume_uL: z.number().nonnegative().finite(),
+      toListed: z.boolean().default(false),
+      actor: z.string().min(1).max(200),
+      reason: z.string().max(1000).optional(),
+    }),
+    strictObject({
+      kind: z.literal('use'),
+      trialId: z.string(),
+      station: z.string(),
+      attempt: z.number().int().nonnegative(),
+      drawn_uL: z.record(z.string(), z.number().nonnegative().finite()),
+    }),
+    strictObject({
+      kind: z.literal('low'),
+      stock: z.string().min(1).max(200),
+      usable_uL: z.number().finite(),
+      meanDraw_uL: z.number().positive().finite(),
+      samplesLeft: z.number().int().nonnegative(),
+    }),
   ]),
   /** A device step failed (possibly retried); the trial-level outcome is in trialState. */
   fault: z.object({ trialId: z.string().optional(), station: z.string(), device: z.string(), failure: failureSchema, attempt: z.number().int() }),

@@ -1,5 +1,5 @@
 import { recipeKeys, type Recipe, type Suggestion, type Trial, type TrialStatus } from '../domain/index.ts';
-import { activeRegions, type ActiveRegion, type DocumentPayload } from '../protocol/index.ts';
+import { activeRegions, ledgerVolume, stockLedger, type ActiveRegion, type DocumentPayload } from '../protocol/index.ts';
 import type { CampaignRecord } from './repositories/campaigns.ts';
 import type { Store } from './store.ts';
 
@@ -47,6 +47,11 @@ export interface CampaignExport {
    * radius in the agents' feature space, the trial and the triage's reason.
    */
   regionQuarantines: ActiveRegion[];
+  /**
+   * Per stock solution (ADR 0113), from the `stock` documents: listed volume, µL drawn by the liquid handlers, refills
+   * (count and µL added) and what is left by the records; early warnings issued. What a campaign of this size needs.
+   */
+  stocks: ExportStock[];
   /** Every suggestion with the model snapshot it was made from and its predictions, in order. */
   suggestions: ExportSuggestion[];
   /** Every model snapshot (hyper-parameters, noise, lengthscales, leave-one-out RMSE; parity points left out). */
@@ -57,6 +62,15 @@ export interface CampaignExport {
   gapless: boolean;
   observationCount: number;
   exportedAt: string;
+}
+
+export interface ExportStock {
+  stock: string;
+  listed_uL: number;
+  consumed_uL: number;
+  refills: { count: number; uL: number };
+  remaining_uL: number;
+  lowWarnings: number;
 }
 
 export interface ExportSuggestion {
@@ -96,7 +110,7 @@ export class CampaignNotFoundError extends Error {
 export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' | 'documents' | 'observations' | 'suggestions' | 'modelSnapshots'>, campaignId: string): Promise<CampaignExport> {
   const campaign = await store.campaigns.get(campaignId);
   if (campaign === undefined) throw new CampaignNotFoundError(campaignId);
-  const [trials, seq, observations, estimates, regions, suggestions, snapshots] = await Promise.all([
+  const [trials, seq, observations, estimates, regions, suggestions, snapshots, stockDocs] = await Promise.all([
     store.trials.list(campaignId),
     store.documents.checkSequence(campaignId),
     store.observations.list(campaignId),
@@ -104,7 +118,17 @@ export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' |
     store.documents.ofType(campaignId, 'regionQuarantine'),
     store.suggestions.list(campaignId),
     store.modelSnapshots.list(campaignId),
+    store.documents.ofType(campaignId, 'stock'),
   ]);
+  const ledger = stockLedger(stockDocs);
+  const stocks: ExportStock[] = campaign.spec.stocks.map((st) => ({
+    stock: st.name,
+    listed_uL: st.volume,
+    consumed_uL: round1(ledger.used_uL[st.name] ?? 0),
+    refills: { count: ledger.refills[st.name] ?? 0, uL: round1(ledger.refilled_uL[st.name] ?? 0) },
+    remaining_uL: round1(ledgerVolume(ledger, st)),
+    lowWarnings: stockDocs.filter((d) => d.payload.kind === 'low' && d.payload.stock === st.name).length,
+  }));
   const exported = trials.map(toExportTrial);
   const { columns, recipeColumn, objectiveColumn, bestColumn } = resultColumns(campaign, exported);
   const best = bestValues(campaign, exported);
@@ -137,6 +161,7 @@ export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' |
     best,
     ...(bestConfirmed ? { bestConfirmed } : {}),
     regionQuarantines: activeRegions(regions),
+    stocks,
     suggestions: suggestions.map((sg) => ({
       trialId: sg.trialId,
       suggestionId: sg.id,
@@ -211,3 +236,5 @@ function bestValues(campaign: CampaignRecord, trials: readonly ExportTrial[]): R
   }
   return best;
 }
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;

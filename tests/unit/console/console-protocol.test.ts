@@ -13,6 +13,8 @@ describe('console wire contract', () => {
       { action: 'quarantine', campaignId: 'c-1', station: 'pair1', message: 'leak' },
       { action: 'release', campaignId: 'c-1', station: 'pair1' },
       { action: 'lift-region', campaignId: 'c-1', regionId: 'region-01ABC', reason: 'substrate batch was bad' },
+      { action: 'refill-stock', campaignId: 'c-1', stock: 'complexant', volume_uL: 50_000 },
+      { action: 'refill-stock', campaignId: 'c-1', stock: 'complexant', toListed: true, reason: 'new bottle' },
     ];
     for (const c of ok) expect(consoleCommandSchema.safeParse(c).success, JSON.stringify(c)).toBe(true);
   });
@@ -27,6 +29,11 @@ describe('console wire contract', () => {
       [{ action: 'abort', campaignId: 'c', reason: 'x'.repeat(600) }, /reason/],
       [{ action: 'lift-region', campaignId: 'c' }, /regionId/],
       [{ action: 'lift-region', campaignId: 'c', regionId: 'r', radius: 0.2 }, /radius/],
+      [{ action: 'refill-stock', campaignId: 'c', volume_uL: 10 }, /stock/],
+      [{ action: 'refill-stock', campaignId: 'c', stock: 'Ni' }, /either volume_uL or toListed/],
+      [{ action: 'refill-stock', campaignId: 'c', stock: 'Ni', volume_uL: 10, toListed: true }, /either volume_uL or toListed/],
+      [{ action: 'refill-stock', campaignId: 'c', stock: 'Ni', volume_uL: -5 }, /volume_uL/],
+      [{ action: 'refill-stock', campaignId: 'c', stock: 'Ni', toListed: false }, /toListed/],
       ['pause', /expected object|Invalid input/i],
       [null, /expected object|Invalid input/i],
     ];

@@ -11,7 +11,7 @@ import { InstantClock } from '../../../simulators/clock.ts';
 import { FakeLiquidHandlerBackend, FakePotentiostatBackend } from '../../helpers/fake-backends.ts';
 import { defaultSpec, goodRecipe } from '../../helpers/default-spec.ts';
 
-function setup(opts: { quarantineAfter?: number; maxRetries?: number } = {}) {
+function setup(opts: { quarantineAfter?: number; maxRetries?: number; lowNi?: boolean } = {}) {
   const spec = defaultSpec();
   const bus = new DocumentBus();
   const docs: LabDocument[] = [];
@@ -20,7 +20,9 @@ function setup(opts: { quarantineAfter?: number; maxRetries?: number } = {}) {
   let n = 0;
   const lhBackend = new FakeLiquidHandlerBackend();
   const psBackend = new FakePotentiostatBackend();
-  const station = new Station('pair1', 'pair1', new LiquidHandler(lhBackend, spec.stocks), new Potentiostat(psBackend));
+  // lowNi: the liquid handler's Ni reservoir holds 520 µL, 20 µL above its dead volume.
+  const stocks = opts.lowNi ? spec.stocks.map((s) => (s.name === 'Ni' ? { ...s, volume: 520 } : s)) : spec.stocks;
+  const station = new Station('pair1', 'pair1', new LiquidHandler(lhBackend, stocks), new Potentiostat(psBackend));
   const gate = new SafetyGate(spec);
   const engine = new Engine({
     campaignId: 'c1',
@@ -77,6 +79,21 @@ describe('engine', () => {
     expect(outcome).toMatchObject({ status: 'failed', failure: { code: 'NO_FILM', retryable: false } });
     expect(lhBackend.received.map((r) => r.op.kind)).toEqual(['wash_cell', 'run_protocol', 'wash_cell']);
     expect(station.consecutiveFaults).toBe(0);
+  });
+
+  it('records a stock running out as a fault but no fault of the station: no retry, no quarantine (ADR 0113)', async () => {
+    const { run, lhBackend, psBackend, station, docs, bus } = setup({ lowNi: true, quarantineAfter: 1, maxRetries: 3 });
+    const outcome = await run();
+    await bus.flush();
+    expect(outcome.status).toBe('failed');
+    expect(outcome.status === 'failed' && outcome.failure.code).toBe('INSUFFICIENT_LIQUID');
+    expect(outcome.status === 'failed' && outcome.failure.message).toMatch(/stock:Ni has 20\.0 µL usable/);
+    // The frontend refused the sample before motion: only the washes reached the device, no measurement ran.
+    expect(lhBackend.received.map((r) => r.op.kind)).toEqual(['wash_cell', 'wash_cell']);
+    expect(psBackend.received).toEqual([]);
+    expect(station.quarantined).toBe(false);
+    expect(station.consecutiveFaults).toBe(0);
+    expect(docs.filter((d) => d.type === 'fault').map((d) => d.type === 'fault' && d.payload.failure.code)).toEqual(['INSUFFICIENT_LIQUID']);
   });
 
   it('quarantines a station after K consecutive device faults', async () => {

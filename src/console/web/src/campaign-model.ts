@@ -202,6 +202,13 @@ export class CampaignModel {
         this.push(doc, 'warn', `region ${p.regionId} quarantined (radius ${p.radius} around trial ${p.trialId}'s recipe) by ${p.actor} — ${p.reason}`);
         return;
       }
+      case 'stock': {
+        // ADR 0113: the early warning and refills show in the event log; what each run drew does not.
+        const p = doc.payload;
+        if (p.kind === 'low') this.push(doc, 'warn', `stock:${p.stock} ≈ ${p.samplesLeft} samples left (${p.usable_uL.toFixed(0)} µL usable, ${p.meanDraw_uL.toFixed(0)} µL per sample)`);
+        else if (p.kind === 'refill') this.push(doc, 'action', `stock:${p.stock} refilled +${p.volume_uL.toFixed(0)} µL by ${p.actor}${p.reason ? ` — ${p.reason}` : ''}`);
+        return;
+      }
       case 'operatorAction': {
         const p = doc.payload;
         this.push(doc, p.accepted ? 'action' : 'warn', `${p.actor}: ${p.action}${p.target ? ` ${p.target}` : ''} ${p.accepted ? 'accepted' : 'refused'}${p.reason ? ` — ${p.reason}` : ''}`);
