@@ -6,11 +6,14 @@
  * measured value. No agent's GP sees the prior rows (ADR 0083). Arms, paired on seeds (same initial rows):
  *   bo            the BO agent, cold
  *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
- *   prior-warm    BO + the prior sampler with the sibling rows
+ *   prior-warm    BO + the prior sampler with the sibling rows (fixed share)
+ *   prior-warm-adaptive  the same with the adaptive share (ADR 0113)
  * Metrics per campaign: evaluations to the first row of the target's top 1 % and top 5 % (budget + 1 when none), Top%
  * (of the top 5 %) at the budget, the pool rank of the best row found.
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
- *     [--q 4] [--init 5] [--datasets /work/shared/datasets] [--json bench/results/pools-warm-….json]
+ *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive] [--datasets /work/shared/datasets]
+ *     [--json bench/results/pools-warm-….json]
+ * `--arms` picks arms (default: all); the paired columns need `bo` among them.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     budget: { type: 'string', default: '100' },
     q: { type: 'string', default: '4' },
     init: { type: 'string', default: '5' },
+    arms: { type: 'string' },
     datasets: { type: 'string' },
     json: { type: 'string' },
   },
@@ -71,11 +75,15 @@ function priorRows(): { rows: Observation[]; unmatched: number } {
 const prior = priorRows();
 log(`${sibling.name} → ${target.name}: ${prior.rows.length} sibling rows are target compositions (${prior.unmatched} are not)`);
 const priorArm = resolveArm('bo-prior') as AgentArm;
-const arms: { name: string; arm: AgentArm; prior: boolean }[] = [
+const allArms: { name: string; arm: AgentArm; prior: boolean }[] = [
   { name: 'bo', arm: resolveArm('agent-bo') as AgentArm, prior: false },
   { name: 'prior-cold', arm: priorArm, prior: false },
   { name: 'prior-warm', arm: priorArm, prior: true },
+  { name: 'prior-warm-adaptive', arm: resolveArm('bo-prior-adaptive') as AgentArm, prior: true },
 ];
+const wanted = args.arms?.split(',').map((a) => a.trim());
+const arms = wanted ? allArms.filter((a) => wanted.includes(a.name)) : allArms;
+if (arms.length === 0) throw new Error(`--arms: none of ${args.arms} is one of ${allArms.map((a) => a.name).join(', ')}`);
 const rank = new Int32Array(target.N);
 Array.from({ length: target.N }, (_, i) => i)
   .sort((a, b) => (target.y[b] as number) - (target.y[a] as number))
