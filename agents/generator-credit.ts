@@ -48,7 +48,9 @@ export function generatorCredit(spec: CampaignSpec, observations: readonly Obser
     if (s !== undefined && s >= threshold) rec.topQuartile++;
   }
   const pNotWorse = betaNotWorse(1 + generative.topQuartile, 1 + generative.results - generative.topQuartile, 1 + bo.topQuartile, 1 + bo.results - bo.topQuartile);
-  return { generative, bo, pNotWorse, credit: Math.min(1, 2 * pNotWorse), feasible: values.length };
+  // Within the integration's rounding of 1/2 (equal records) the credit is exactly 1, so the fixed rule applies.
+  const credit = 2 * pNotWorse > 1 - 1e-6 ? 1 : 2 * pNotWorse;
+  return { generative, bo, pNotWorse, credit, feasible: values.length };
 }
 
 const GRID = 2000;
