@@ -10,7 +10,7 @@ export interface SourceRecord {
 export interface GeneratorCredit {
   generative: SourceRecord;
   bo: SourceRecord;
-  /** P(θ_generative ≥ θ_bo), θ a source's rate of landing in the top quartile, Beta(1 + hits, 1 + misses) each. */
+  /** P(θ_generative ≥ θ_bo), θ a source's rate of landing in the top quartile, Beta(1 + hits, 3 + misses) each. */
   pNotWorse: number;
   /** min(1, 2·pNotWorse): 1 while the evidence does not say the generator is worse. */
   credit: number;
@@ -23,7 +23,10 @@ export interface GeneratorCredit {
  * each with its `proposer`; results of other proposers (the initial design, confirmations) count only in the ranking.
  * A result is a hit when it is feasible and among the ⌈F/4⌉ best of the F feasible results by the primary objective
  * (ties with the quartile's last value count as hits); an infeasible result is a miss. The quartile is taken afresh
- * at every call, so an early hit that later results push out of it stops counting.
+ * at every call, so an early hit that later results push out of it stops counting. Each source's rate has the prior
+ * Beta(1, 3), mean 1/4: a source of which nothing is known is taken to land in the top quartile as often as an average
+ * result does. (A uniform prior, mean 1/2, made a source with no results — BO's own, when the generator holds every
+ * place of batches of one — look better than a generator doing well, ADR 0113.)
  */
 export function generatorCredit(spec: CampaignSpec, observations: readonly Observation[]): GeneratorCredit {
   const primary = spec.objectives[0];
@@ -47,11 +50,20 @@ export function generatorCredit(spec: CampaignSpec, observations: readonly Obser
     const s = score(o);
     if (s !== undefined && s >= threshold) rec.topQuartile++;
   }
-  const pNotWorse = betaNotWorse(1 + generative.topQuartile, 1 + generative.results - generative.topQuartile, 1 + bo.topQuartile, 1 + bo.results - bo.topQuartile);
+  const pNotWorse = betaNotWorse(
+    PRIOR_HITS + generative.topQuartile,
+    PRIOR_MISSES + generative.results - generative.topQuartile,
+    PRIOR_HITS + bo.topQuartile,
+    PRIOR_MISSES + bo.results - bo.topQuartile,
+  );
   // Within the integration's rounding of 1/2 (equal records) the credit is exactly 1, so the fixed rule applies.
   const credit = 2 * pNotWorse > 1 - 1e-6 ? 1 : 2 * pNotWorse;
   return { generative, bo, pNotWorse, credit, feasible: values.length };
 }
+
+/** The prior of each source's top-quartile rate: Beta(1, 3), the rate of an average result (1/4). */
+const PRIOR_HITS = 1;
+const PRIOR_MISSES = 3;
 
 const GRID = 2000;
 

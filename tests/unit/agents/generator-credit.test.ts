@@ -54,6 +54,18 @@ describe('generatorCredit', () => {
     expect(c.bo.topQuartile).toBe(0);
     expect(c.credit).toBe(1);
   });
+
+  it('takes a source without results at the average rate (1/4): a generator at that rate holding every place keeps full credit', () => {
+    // 12 feasible results, top quartile 3: sobol's 0.1 and the generator's 0.2 and 0.3; BO has no results (batches of one, all the generator's).
+    const o = [obs(0, 'sobol', 0.1), obs(1, 'sobol', 0.5), obs(2, 'sobol', 0.6), obs(3, 'sobol', 0.7), ...[0.2, 0.3, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85].map((v, i) => obs(4 + i, 'generative', v))];
+    const c = generatorCredit(spec, o);
+    expect(c.generative).toEqual({ results: 8, topQuartile: 2 });
+    expect(c.bo.results).toBe(0);
+    expect(c.credit).toBe(1);
+    // No hit in 10 results: the credit falls, and BO gets places to show what it does.
+    const none = generatorCredit(spec, [...o.slice(0, 4), ...Array.from({ length: 10 }, (_, i) => obs(20 + i, 'generative', 0.9 + i / 100))]);
+    expect(none.credit).toBeLessThan(0.5);
+  });
 });
 
 describe('generatorPlaces', () => {
