@@ -52,7 +52,12 @@ export async function restoreLoop(r: LoopRestore, host: RestoreHost): Promise<nu
     else if (t.status === 'blocked') progress.blocked++;
     if (t.status !== 'blocked' && (t.approved || t.status === 'proposed')) progress.dispatched++;
   }
-  if (r.observations.length > 0) await host.agent.ingest(r.observations);
+  // Stored observations do not keep their proposer: it comes back from the trial records.
+  const withProposer = r.observations.map((o) => {
+    const proposer = o.proposer ?? host.trials.get(o.trialId)?.suggestion.proposer;
+    return proposer ? { ...o, proposer } : o;
+  });
+  if (withProposer.length > 0) await host.agent.ingest(withProposer);
   if (r.excluded.length > 0) await host.training?.exclude(r.excluded);
   for (const id of r.excluded) host.contaminated.add(id);
   // In-flight trials go back to the station their steps may have reached first; the others take any free one.

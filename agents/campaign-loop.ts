@@ -593,6 +593,7 @@ export class CampaignLoop {
       objectives: o.objectives ?? {},
       failureCode: o.failureCode,
       qualityFlags: o.flags ?? [],
+      proposer: trial.suggestion.proposer,
     };
     try {
       await this.deps.agent.ingest([observation]);

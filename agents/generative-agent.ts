@@ -6,6 +6,10 @@ import { loadModel, type LoadedModel, type TrainedModel, type TrainRequest } fro
 import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { toSnapshotDocument } from './generative-snapshot.ts';
+import { generatorCredit, generatorPlaces, type GeneratorCredit } from './generator-credit.ts';
+
+/** `agent` of the snapshot documents that record the generator's credit and share (ADR 0113). */
+export const GENERATOR_SHARE_AGENT = 'generative-share';
 
 /**
  * Trains generators away from the caller's thread (a worker thread in production, inline in tests). The request is
@@ -38,6 +42,11 @@ export interface GenerativeAgentDeps {
  * pick pending for the next); BO's `suggestAmong` fills the rest among its own optima and the remaining samples.
  * (Left to compete freely, samples almost never beat the acquisition's own optimiser, so the generator would change
  * nothing.) Chosen samples keep proposer `generative` and the generator snapshot id as `sourceId`.
+ *
+ * With `adaptiveShare` (ADR 0113) the ⌈share·n⌉ places are a maximum: they are scaled by the generator's credit, how
+ * its own proposals have fared against BO's own in this campaign (observations' `proposer`; prior rows do not count),
+ * never below `minShare·n` on average. Each round's share and credit are a `generative-share` snapshot document and
+ * part of the batch's rationales.
  */
 export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDeps): JudgingAgent {
   const settings = generativeStrategySchema.parse(deps.settings ?? {});
@@ -50,6 +59,8 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   let rounds = 0;
   let snapshots: ModelSnapshot[] = [];
   let samplingReady: Promise<unknown> | undefined;
+  let carry = 0;
+  let shareDoc: ModelSnapshot | undefined;
 
   const retrainIfDue = async (): Promise<void> => {
     const rows = [...prior, ...observations];
@@ -133,6 +144,16 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
     return out;
   };
 
+  /** The generator's places in a batch of n: fixed ⌈share·n⌉, or scaled by its credit (recorded in a snapshot). */
+  const placesFor = (n: number): { reserved: number; note?: string } => {
+    if (!settings.adaptiveShare) return { reserved: Math.min(n, Math.ceil(settings.share * n)) };
+    const credit = generatorCredit(ctx.spec, observations);
+    const p = generatorPlaces(n, settings.share, settings.minShare, credit.credit, carry);
+    carry = p.carry;
+    shareDoc = shareSnapshot(ctx.newId(), observations.length, settings.share, n, p, credit);
+    return { reserved: p.places, note: shareNote(n, p.places, credit) };
+  };
+
   return {
     name: 'generative',
     async ingest(obs: Observation[]) {
@@ -144,21 +165,56 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
       await retrainIfDue();
       const external = candidates(pending);
       if (external.length === 0) return judge.suggest(n, pending);
-      const reserved = Math.min(n, Math.ceil(settings.share * n));
+      const { reserved, note } = placesFor(n);
       const chosen = await pickGenerated(reserved, pending, external);
-      if (chosen.length === n) return chosen.map((s) => s.suggestion);
-      const left = external.filter((c) => !chosen.some((s) => s.sourceIndex === c));
-      const rest = await judge.suggestAmong(n - chosen.length, [...pending, ...chosen.map((s) => s.suggestion.recipe)], left, { maxExternal: n - chosen.length });
-      return [...chosen.map((s) => s.suggestion), ...rest];
+      const batch =
+        chosen.length === n
+          ? chosen.map((s) => s.suggestion)
+          : [
+              ...chosen.map((s) => s.suggestion),
+              ...(await judge.suggestAmong(n - chosen.length, [...pending, ...chosen.map((s) => s.suggestion.recipe)], external.filter((c) => !chosen.some((s) => s.sourceIndex === c)), {
+                maxExternal: n - chosen.length,
+              })),
+            ];
+      return note === undefined ? batch : batch.map((s) => ({ ...s, rationale: `${s.rationale}; ${note}` }));
     },
     report(): AgentReport {
       const inner = judge.report();
-      return { ...inner, name: 'generative', snapshots: [...snapshots] };
+      return { ...inner, name: 'generative', snapshots: [...snapshots, ...(shareDoc ? [shareDoc] : [])] };
     },
     score: (recipes: readonly Recipe[], pending: readonly Recipe[]): Promise<ScoredCandidate[]> => judge.score(recipes, pending),
     suggestAmong: (n: number, pending: readonly Recipe[], external: readonly ExternalCandidate[], opts?: SuggestAmongOptions) =>
       judge.suggestAmong(n, pending, external, opts),
   };
+}
+
+/** The round's share and credit as a snapshot document (campaign.json's `modelSnapshots` show why the share moved). */
+function shareSnapshot(snapshotId: string, n: number, maxShare: number, batch: number, p: { places: number; carry: number; target: number }, c: GeneratorCredit): ModelSnapshot {
+  return {
+    snapshotId,
+    agent: GENERATOR_SHARE_AGENT,
+    n,
+    hyperparameters: {
+      maxShare,
+      batch,
+      places: p.places,
+      targetPlaces: round3(p.target),
+      carry: round3(p.carry),
+      credit: round3(c.credit),
+      pNotWorse: round3(c.pNotWorse),
+      feasible: c.feasible,
+      generative: { ...c.generative },
+      bo: { ...c.bo },
+    },
+  };
+}
+
+function shareNote(n: number, places: number, c: GeneratorCredit): string {
+  return `generator places ${places} of ${n} (credit ${round3(c.credit)}: top-quartile results generative ${c.generative.topQuartile}/${c.generative.results}, bo ${c.bo.topQuartile}/${c.bo.results})`;
+}
+
+function round3(x: number): number {
+  return Number(x.toFixed(3));
 }
 
 /** Identity of a recipe to 6 significant digits (duplicates among samples are dropped). */

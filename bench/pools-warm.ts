@@ -6,11 +6,14 @@
  * measured value. No agent's GP sees the prior rows (ADR 0083). Arms, paired on seeds (same initial rows):
  *   bo            the BO agent, cold
  *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
- *   prior-warm    BO + the prior sampler with the sibling rows
+ *   prior-warm    BO + the prior sampler with the sibling rows (fixed share)
+ *   prior-warm-adaptive  the same with the adaptive share (ADR 0113)
  * Metrics per campaign: evaluations to the first row of the target's top 1 % and top 5 % (budget + 1 when none), Top%
  * (of the top 5 %) at the budget, the pool rank of the best row found.
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
- *     [--q 4] [--init 5] [--datasets /work/shared/datasets] [--json bench/results/pools-warm-….json]
+ *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive] [--datasets /work/shared/datasets]
+ *     [--json bench/results/pools-warm-….json]
+ * `--arms` picks arms (default: all); the paired columns need `bo` among them.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     budget: { type: 'string', default: '100' },
     q: { type: 'string', default: '4' },
     init: { type: 'string', default: '5' },
+    arms: { type: 'string' },
     datasets: { type: 'string' },
     json: { type: 'string' },
   },
@@ -71,11 +75,15 @@ function priorRows(): { rows: Observation[]; unmatched: number } {
 const prior = priorRows();
 log(`${sibling.name} → ${target.name}: ${prior.rows.length} sibling rows are target compositions (${prior.unmatched} are not)`);
 const priorArm = resolveArm('bo-prior') as AgentArm;
-const arms: { name: string; arm: AgentArm; prior: boolean }[] = [
+const allArms: { name: string; arm: AgentArm; prior: boolean }[] = [
   { name: 'bo', arm: resolveArm('agent-bo') as AgentArm, prior: false },
   { name: 'prior-cold', arm: priorArm, prior: false },
   { name: 'prior-warm', arm: priorArm, prior: true },
+  { name: 'prior-warm-adaptive', arm: resolveArm('bo-prior-adaptive') as AgentArm, prior: true },
 ];
+const wanted = args.arms?.split(',').map((a) => a.trim());
+const arms = wanted ? allArms.filter((a) => wanted.includes(a.name)) : allArms;
+if (arms.length === 0) throw new Error(`--arms: none of ${args.arms} is one of ${allArms.map((a) => a.name).join(', ')}`);
 const rank = new Int32Array(target.N);
 Array.from({ length: target.N }, (_, i) => i)
   .sort((a, b) => (target.y[b] as number) - (target.y[a] as number))
@@ -88,6 +96,8 @@ interface Row {
   firstTop1: number;
   topAtEnd: number;
   bestRank: number;
+  /** Share of the campaign's picks (after the initial rows) proposed by the generator. */
+  generatedShare: number;
   cpuS: number;
 }
 const results: Row[] = [];
@@ -105,18 +115,19 @@ for (let seed = seedBase; seed < seedBase + Number(args.seeds); seed++)
       firstTop1: first1 < 0 ? budget + 1 : first1 + 1,
       topAtEnd: t.order.reduce((s, i) => s + (target.isTop[i] ?? 0), 0) / target.K,
       bestRank: Math.min(...t.order.map((i) => rank[i] as number)),
+      generatedShare: t.proposers.length > 0 ? t.proposers.filter((p) => p === 'generative').length / t.proposers.length : 0,
       cpuS: t.cpuMs / 1000,
     };
     results.push(row);
-    log(`${a.name} seed ${seed}: first top-1 % row at ${row.firstTop1}, first top-5 % row at ${row.firstTop}, Top% ${row.topAtEnd.toFixed(2)}, best rank ${row.bestRank}, ${row.cpuS.toFixed(1)} s CPU`);
+    log(`${a.name} seed ${seed}: first top-1 % row at ${row.firstTop1}, first top-5 % row at ${row.firstTop}, Top% ${row.topAtEnd.toFixed(2)}, best rank ${row.bestRank}, generator's share of picks ${row.generatedShare.toFixed(2)}, ${row.cpuS.toFixed(1)} s CPU`);
     if (args.json) writeFileSync(args.json, `${JSON.stringify({ target: target.name, prior: sibling.name, priorRows: prior.rows.length, budget, q, init, results }, null, 2)}\n`);
   }
 
 const out: string[] = [
   `### Warm start on ${target.name} from ${sibling.name} (${prior.rows.length} sibling rows as prior rows; q = ${q}, ${init} initial rows, budget ${budget}, seeds ${seedBase}–${seedBase + Number(args.seeds) - 1})`,
   '',
-  '| arm | level | campaigns | evaluations to the first row of the level (median) | none found | Δ vs bo (median, 95 % CI) | better / worse / same | ratio of medians bo ÷ arm | Top% at the budget (median) | best row\'s pool rank (median) | CPU s (median) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| arm | level | campaigns | evaluations to the first row of the level (median) | none found | Δ vs bo (median, 95 % CI) | better / worse / same | ratio of medians bo ÷ arm | Top% at the budget (median) | best row\'s pool rank (median) | generator\'s share of picks (mean) | CPU s (median) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 const fmt = (v: number): string => (v > budget ? `> ${budget}` : String(v));
 for (const a of arms)
@@ -131,7 +142,7 @@ for (const a of arms)
     const ci = a.name === 'bo' ? null : bootstrapCi(diffs, (s) => median(s), { reps: 4000, seed: 11 });
     const ratio = median(pairs.map((p) => p.b)) / median(pairs.map((p) => p.a));
     out.push(
-      `| ${a.name} | ${level === 'firstTop1' ? 'top 1 %' : 'top 5 %'} | ${rs.length} | ${fmt(median(rs.map((r) => r[level])))} | ${rs.filter((r) => r[level] > budget).length} | ${ci ? `${median(diffs)} [${ci[0]}, ${ci[1]}]` : '–'} | ${ci ? `${diffs.filter((d) => d < 0).length} / ${diffs.filter((d) => d > 0).length} / ${diffs.filter((d) => d === 0).length}` : '–'} | ${ci ? `${ratio.toFixed(2)}×` : '–'} | ${median(rs.map((r) => r.topAtEnd)).toFixed(2)} | ${median(rs.map((r) => r.bestRank))} | ${median(rs.map((r) => r.cpuS)).toFixed(1)} |`,
+      `| ${a.name} | ${level === 'firstTop1' ? 'top 1 %' : 'top 5 %'} | ${rs.length} | ${fmt(median(rs.map((r) => r[level])))} | ${rs.filter((r) => r[level] > budget).length} | ${ci ? `${median(diffs)} [${ci[0]}, ${ci[1]}]` : '–'} | ${ci ? `${diffs.filter((d) => d < 0).length} / ${diffs.filter((d) => d > 0).length} / ${diffs.filter((d) => d === 0).length}` : '–'} | ${ci ? `${ratio.toFixed(2)}×` : '–'} | ${median(rs.map((r) => r.topAtEnd)).toFixed(2)} | ${median(rs.map((r) => r.bestRank))} | ${(rs.reduce((s, r) => s + r.generatedShare, 0) / Math.max(1, rs.length)).toFixed(2)} | ${median(rs.map((r) => r.cpuS)).toFixed(1)} |`,
     );
   }
 process.stdout.write(`${out.join('\n')}\n`);

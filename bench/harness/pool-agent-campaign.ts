@@ -1,7 +1,7 @@
 import type { Agent } from '../../agents/agent.ts';
 import { loadAgentFactory } from '../../src/app/agent-factory.ts';
 import type { AgentServices } from '../../src/app/agents.ts';
-import { silentLogger, type Observation, type Recipe } from '../../src/domain/index.ts';
+import { silentLogger, type Observation, type Recipe, type Suggestion } from '../../src/domain/index.ts';
 import type { AgentArm } from './arms.ts';
 import { requiredHits } from './metrics.ts';
 import type { Pool } from './pool.ts';
@@ -87,11 +87,13 @@ export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'
     const suggestions = await agent.suggest(want, []);
     const r1 = performance.now();
     const picks: number[] = [];
+    const pickedBy: Suggestion['proposer'][] = [];
     for (const s of suggestions.slice(0, want)) {
       const near = nearestRow(pool, pool.encode(campaign.rawInputs(s.recipe as Recipe)), taken);
       if (near.index < 0) break;
       taken[near.index] = 1;
       picks.push(near.index);
+      pickedBy.push(s.proposer);
       trace.snapDistance.push(near.distance);
       trace.proposers.push(s.proposer);
     }
@@ -103,7 +105,9 @@ export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'
       order.push(i);
       hits += pool.isTop[i] ?? 0;
     }
-    await agent.ingest(picks.map((i) => campaign.observation(i)));
+    // The row's result is credited to the proposer of the recipe snapped to it (the generative agent weighs its
+    // sources by them, ADR 0113), as the campaign loop credits a trial's result to its suggestion's proposer.
+    await agent.ingest(picks.map((i, k) => ({ ...campaign.observation(i), proposer: pickedBy[k] as Suggestion['proposer'] })));
   }
   const cpu = process.cpuUsage(cpu0);
   trace.cpuMs = (cpu.user + cpu.system) / 1000;

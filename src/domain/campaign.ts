@@ -138,8 +138,20 @@ export const GENERATIVE_MODELS = ['cvae', 'wgan', 'ddpm', 'prior'] as const;
 /** `strategy.generative` (ADR 0083): the generator a `generative` agent mixes into BO's batches. */
 export const generativeStrategySchema = strictObject({
   model: z.enum(GENERATIVE_MODELS).default('cvae'),
-  /** At most this fraction of each batch (rounded up) may come from the generator; BO's acquisition picks among all. */
+  /**
+   * At most this fraction of each batch (rounded up) goes to the generator's samples, the best of them by BO's
+   * acquisition; BO fills the rest. With `adaptiveShare` it is the maximum.
+   */
   share: z.number().min(0).max(1).default(0.5),
+  /**
+   * Scale the generator's places by its credit in this campaign (ADR 0113): the posterior probability, under a
+   * Beta(1, 3) prior per source (mean 1/4), that the generator's proposals land in the campaign's top quartile at least
+   * as often as BO's own (infeasible results count as misses); credit = min(1, 2·P). Fractional places carry over to
+   * later batches. false: always ⌈share·n⌉ places (ADR 0083).
+   */
+  adaptiveShare: z.boolean().default(true),
+  /** With `adaptiveShare`: the generator's least share of a batch, on average over batches, so it can earn credit back. */
+  minShare: z.number().min(0).max(1).default(0.1),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */

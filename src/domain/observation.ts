@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recipeSchema } from './recipe.ts';
 import { failureCodeSchema } from './failure.ts';
+import { proposerSchema } from './suggestion.ts';
 
 /**
  * What an agent learns from one finished trial. A failed trial is an observation too: `feasible: false` with its
@@ -16,5 +17,10 @@ export const observationSchema = z.object({
   noiseVariance: z.record(z.string(), z.number().nonnegative()).optional(),
   failureCode: failureCodeSchema.optional(),
   qualityFlags: z.array(z.string()).default([]),
+  /**
+   * Who proposed the trial's recipe (its suggestion's proposer), when known: the campaign loop sets it, a resumed loop
+   * restores it from the trial records. Agents that weigh their sources by outcome read it (ADR 0113).
+   */
+  proposer: proposerSchema.optional(),
 });
 export type Observation = z.infer<typeof observationSchema>;

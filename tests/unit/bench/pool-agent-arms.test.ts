@@ -68,7 +68,7 @@ describe('agent arms on a pool', () => {
   });
 
   it('takes strategy overrides and refuses unknown options', () => {
-    expect(agentArm('bo-cvae(generative.samples=64)').strategy).toEqual({ agent: 'generative', generative: { model: 'cvae', share: 0.5, trainingSteps: 300, retrainEvery: 8, samples: 64 } });
+    expect(agentArm('bo-cvae(generative.samples=64)').strategy).toEqual({ agent: 'generative', generative: { model: 'cvae', share: 0.5, adaptiveShare: false, trainingSteps: 300, retrainEvery: 8, samples: 64 } });
     expect(() => poolCampaign(pool, { strategy: agentArm('agent-bo(noSuchKnob=1)').strategy, trials: 10, initialTrials: 5 })).toThrow(/noSuchKnob/);
   });
 
