@@ -8,7 +8,7 @@ import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOpti
 import { toSnapshotDocument } from './generative-snapshot.ts';
 import { generatorCredit, generatorPlaces, type GeneratorCredit } from './generator-credit.ts';
 
-/** `agent` of the snapshot documents that record the generator's credit and share (ADR 0113). */
+/** `agent` of the snapshot documents that record the generator's credit and share (ADR 0115). */
 export const GENERATOR_SHARE_AGENT = 'generative-share';
 
 /**
@@ -43,7 +43,7 @@ export interface GenerativeAgentDeps {
  * (Left to compete freely, samples almost never beat the acquisition's own optimiser, so the generator would change
  * nothing.) Chosen samples keep proposer `generative` and the generator snapshot id as `sourceId`.
  *
- * With `adaptiveShare` (ADR 0113) the ⌈share·n⌉ places are a maximum: they are scaled by the generator's credit, how
+ * With `adaptiveShare` (ADR 0115) the ⌈share·n⌉ places are a maximum: they are scaled by the generator's credit, how
  * its own proposals have fared against BO's own in this campaign (observations' `proposer`; prior rows do not count),
  * never below `minShare·n` on average. Each round's share and credit are a `generative-share` snapshot document and
  * part of the batch's rationales.

@@ -6,7 +6,7 @@ export interface SourceRecord {
   topQuartile: number;
 }
 
-/** The generator's credit (ADR 0113): how its proposals fared against BO's own, and the places it gets for it. */
+/** The generator's credit (ADR 0115): how its proposals fared against BO's own, and the places it gets for it. */
 export interface GeneratorCredit {
   generative: SourceRecord;
   bo: SourceRecord;
@@ -26,7 +26,7 @@ export interface GeneratorCredit {
  * at every call, so an early hit that later results push out of it stops counting. Each source's rate has the prior
  * Beta(1, 3), mean 1/4: a source of which nothing is known is taken to land in the top quartile as often as an average
  * result does. (A uniform prior, mean 1/2, made a source with no results — BO's own, when the generator holds every
- * place of batches of one — look better than a generator doing well, ADR 0113.)
+ * place of batches of one — look better than a generator doing well, ADR 0115.)
  */
 export function generatorCredit(spec: CampaignSpec, observations: readonly Observation[]): GeneratorCredit {
   const primary = spec.objectives[0];
@@ -105,7 +105,7 @@ function gridDensity(a: number, b: number): Float64Array {
 }
 
 /**
- * The generator's places in a batch of `n` (ADR 0113): its fixed places R = min(n, ⌈share·n⌉) scaled by its credit,
+ * The generator's places in a batch of `n` (ADR 0115): its fixed places R = min(n, ⌈share·n⌉) scaled by its credit,
  * at least `minShare·n`, at most R; fractional places accumulate in `carry` (in [0, 1)) and become a whole place when
  * they add up. Credit 1 gives exactly R, the fixed rule. Returns the places and the new carry.
  */

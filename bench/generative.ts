@@ -257,7 +257,7 @@ if (sections.has('warm')) {
   const truth = landscapeTruth(LANDSCAPE);
   const config = loadConfig({}, { logLevel: 'silent' });
   const priorSampler = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: false, retrainEvery: 8, minObservations: 5 } };
-  // ADR 0113: the same sampler with the adaptive share (0.5 the maximum, at least 0.1).
+  // ADR 0115: the same sampler with the adaptive share (0.5 the maximum, at least 0.1).
   const priorAdaptive = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, retrainEvery: 8, minObservations: 5 } };
   const allArms: { key: string; name: string; strategy: Record<string, unknown>; prior: boolean }[] = [
     { key: 'bo', name: 'bo (cold)', strategy: {}, prior: false },

@@ -7,7 +7,7 @@
  *   bo            the BO agent, cold
  *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
  *   prior-warm    BO + the prior sampler with the sibling rows (fixed share)
- *   prior-warm-adaptive  the same with the adaptive share (ADR 0113)
+ *   prior-warm-adaptive  the same with the adaptive share (ADR 0115)
  * Metrics per campaign: evaluations to the first row of the target's top 1 % and top 5 % (budget + 1 when none), Top%
  * (of the top 5 %) at the budget, the pool rank of the best row found.
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]

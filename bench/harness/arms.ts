@@ -188,10 +188,10 @@ function agentArms(): Record<string, AgentArm> {
   return Object.fromEntries([
     arm('agent-bo', 'BO alone: the BoAgent of `strategy.agent: bo` (campaign defaults)', { agent: 'bo' }),
     arm('bo-cvae', 'BO + CVAE: `strategy.agent: generative`, model cvae, fixed share 0.5 (300 steps, retrained every 8)', { agent: 'generative', generative: { model: 'cvae', share: 0.5, adaptiveShare: false, ...cheap } }),
-    arm('bo-cvae-adaptive', 'BO + CVAE with the adaptive share (ADR 0113): as bo-cvae, share 0.5 the maximum, scaled by the generator\'s credit, at least 0.1', { agent: 'generative', generative: { model: 'cvae', share: 0.5, adaptiveShare: true, minShare: 0.1, ...cheap } }),
+    arm('bo-cvae-adaptive', 'BO + CVAE with the adaptive share (ADR 0115): as bo-cvae, share 0.5 the maximum, scaled by the generator\'s credit, at least 0.1', { agent: 'generative', generative: { model: 'cvae', share: 0.5, adaptiveShare: true, minShare: 0.1, ...cheap } }),
     arm('cvae-only', 'CVAE alone: as bo-cvae with share 1 (every proposal is the acquisition-best CVAE sample)', { agent: 'generative', generative: { model: 'cvae', share: 1, adaptiveShare: false, ...cheap } }),
     arm('bo-prior', 'BO + prior sampler: `generative.model: prior` (KDE over good observed recipes), fixed share 0.5', { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: false, retrainEvery: 8 } }),
-    arm('bo-prior-adaptive', 'BO + prior sampler with the adaptive share (ADR 0113): as bo-prior, share 0.5 the maximum, at least 0.1', { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, retrainEvery: 8 } }),
+    arm('bo-prior-adaptive', 'BO + prior sampler with the adaptive share (ADR 0115): as bo-prior, share 0.5 the maximum, at least 0.1', { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, retrainEvery: 8 } }),
     arm('prior-only', 'prior sampler alone: `generative.model: prior`, share 1', { agent: 'generative', generative: { model: 'prior', share: 1, adaptiveShare: false, retrainEvery: 8 } }),
     arm('hybrid', 'hybrid: `strategy.agent: hybrid`, BO judging the planner\'s candidates (the deterministic rule planner unless LABLOOP_LLM_BASE_URL is set)', { agent: 'hybrid' }),
   ]);

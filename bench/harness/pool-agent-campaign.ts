@@ -106,7 +106,7 @@ export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'
       hits += pool.isTop[i] ?? 0;
     }
     // The row's result is credited to the proposer of the recipe snapped to it (the generative agent weighs its
-    // sources by them, ADR 0113), as the campaign loop credits a trial's result to its suggestion's proposer.
+    // sources by them, ADR 0115), as the campaign loop credits a trial's result to its suggestion's proposer.
     await agent.ingest(picks.map((i, k) => ({ ...campaign.observation(i), proposer: pickedBy[k] as Suggestion['proposer'] })));
   }
   const cpu = process.cpuUsage(cpu0);

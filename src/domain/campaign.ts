@@ -144,7 +144,7 @@ export const generativeStrategySchema = strictObject({
    */
   share: z.number().min(0).max(1).default(0.5),
   /**
-   * Scale the generator's places by its credit in this campaign (ADR 0113): the posterior probability, under a
+   * Scale the generator's places by its credit in this campaign (ADR 0115): the posterior probability, under a
    * Beta(1, 3) prior per source (mean 1/4), that the generator's proposals land in the campaign's top quartile at least
    * as often as BO's own (infeasible results count as misses); credit = min(1, 2·P). Fractional places carry over to
    * later batches. false: always ⌈share·n⌉ places (ADR 0083).

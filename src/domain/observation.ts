@@ -19,7 +19,7 @@ export const observationSchema = z.object({
   qualityFlags: z.array(z.string()).default([]),
   /**
    * Who proposed the trial's recipe (its suggestion's proposer), when known: the campaign loop sets it, a resumed loop
-   * restores it from the trial records. Agents that weigh their sources by outcome read it (ADR 0113).
+   * restores it from the trial records. Agents that weigh their sources by outcome read it (ADR 0115).
    */
   proposer: proposerSchema.optional(),
 });

@@ -40,7 +40,7 @@ describe('dry run with the generative agent over the MQTT and OPC UA twins', () 
       const snaps = await store.modelSnapshots.list(run.campaignId);
       const generative = snaps.filter((s) => s.agent === 'generative:cvae');
       expect(generative.length).toBeGreaterThanOrEqual(2);
-      // The adaptive share's rounds are stored too (ADR 0113): what the credit was and how many places it gave.
+      // The adaptive share's rounds are stored too (ADR 0115): what the credit was and how many places it gave.
       const shares = snaps.filter((s) => s.agent === 'generative-share');
       expect(shares.length).toBeGreaterThan(0);
       expect(shares.at(-1)?.hyperparameters).toMatchObject({ maxShare: 1, generative: { results: expect.any(Number) }, bo: { results: expect.any(Number) } });

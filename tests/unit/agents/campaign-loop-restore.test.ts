@@ -5,7 +5,7 @@ import type { TrialRecord } from '../../../agents/campaign-loop-types.ts';
 import type { Observation } from '../../../src/domain/index.ts';
 
 describe('restoreLoop', () => {
-  it('gives the restored observations their trials\' proposers again (stored observations do not keep them; ADR 0113)', async () => {
+  it('gives the restored observations their trials\' proposers again (stored observations do not keep them; ADR 0115)', async () => {
     const ingested: Observation[] = [];
     const agent: Agent = { name: 'a', ingest: async (o) => void ingested.push(...o), suggest: async () => [], report: () => ({ name: 'a', observations: 0 }) };
     const host: RestoreHost = {

@@ -121,7 +121,7 @@ describe('campaign loop', () => {
     expect(first).toEqual(['proposed', 'approved', 'queued', 'running', 'completed']);
     expect(docs.at(-1)).toMatchObject({ type: 'campaignState', payload: { state: 'completed' } });
     expect(result.progress.best?.value).toBeCloseTo(0.32, 10);
-    // Each result is credited to its suggestion's proposer (ADR 0113).
+    // Each result is credited to its suggestion's proposer (ADR 0115).
     expect(agent.ingested.map((o) => o.proposer)).toEqual(['human', 'human', 'human', 'human']);
   });
 

@@ -60,7 +60,7 @@ async function campaign(opts: { seed: number; rounds: number; generated: (i: num
   return { places, batches, agent };
 }
 
-describe('generative agent, adaptive share (ADR 0113)', () => {
+describe('generative agent, adaptive share (ADR 0115)', () => {
   it('a generator whose proposals always do worse than BO\'s loses its places down to the floor', async () => {
     const { places, batches, agent } = await campaign({ seed: 3, rounds: 20, generated: (k) => 0.9 + k / 1000, own: (k) => 0.1 + k / 1000 });
     expect(places[0]).toBe(2);
