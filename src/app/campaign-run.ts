@@ -185,7 +185,6 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
   const runId = newId();
   // Only the modules this run uses, loaded before anything starts (ADR 0095).
   const modules = await loadRunModules(spec, { console: opts.console !== undefined });
-  preloadLab(opts.lab);
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, pgliteDir: opts.dbDir ?? config.pgliteDir, pgliteTemplateCacheDir: config.pgliteCacheDir, logger }));
   // The campaign's lease (ADR 0032): taken before anything runs, renewed by heartbeat, released at the end. Losing it
   // to another process aborts the run here. A new campaign id that is already stored is refused.
@@ -480,15 +479,6 @@ async function startLiveListing(store: Store, pgliteDir: string, campaignId: str
     logger.warn({ err: (e as Error).message }, 'live campaign listing unavailable');
     return undefined;
   }
-}
-
-/**
- * Starts loading a simulated lab's modules (MQTT and OPC UA for the twins) without waiting: they load while the store
- * opens, whose new PGlite folder is copied on the thread pool. `startLab` imports them again and reports any failure.
- */
-function preloadLab(source: CampaignRunOptions['lab']): void {
-  if (source.kind !== 'simulated') return;
-  import('./simulated-lab.ts').then((m) => m.loadLabModules(source.transport)).catch(() => {});
 }
 
 /** The simulated lab of a dry run, or the external stations of a stations file. */

@@ -14,7 +14,7 @@ import { Potentiostat } from '../devices/potentiostat.ts';
 import { Station } from '../engine/station.ts';
 import type { BrokerConnection } from './broker-connection.ts';
 import { ElectrolyteSupply } from './electrolyte-supply.ts';
-import { loadOpcuaTwinModules, startPotentiostats } from './simulated-potentiostats.ts';
+import { startPotentiostats } from './simulated-potentiostats.ts';
 import type { StockRefillTarget } from './stock-keeper.ts';
 
 /** `twin`: drivers speak MQTT and OPC UA to simulated instruments; `sim`: in-process simulator backends. */
@@ -53,17 +53,6 @@ export interface SimulatedLab {
   close(): Promise<void>;
 }
 
-const loadMqttTwinModules = () =>
-  Promise.all([import('../../drivers/liquid-handler/mqtt-backend.ts'), import('../../simulators/embedded-broker.ts'), import('../../simulators/twins/mqtt-liquid-handler.ts')]);
-
-/**
- * Loads the modules a lab on `transport` needs (MQTT and OPC UA for the twins), so a caller can overlap them with other
- * start-up work such as opening the store; `startSimulatedLab` then finds them cached.
- */
-export async function loadLabModules(transport: LabTransport): Promise<void> {
-  if (transport === 'twin') await Promise.all([loadMqttTwinModules(), loadOpcuaTwinModules()]);
-}
-
 /**
  * A complete simulated lab: one SimulatedWorld (stocks and cells), and per station pair a liquid handler and an
  * electrochemical station — either protocol twins reached through the real drivers, or in-process simulators.
@@ -90,7 +79,11 @@ export async function startSimulatedLab(opts: SimulatedLabOptions): Promise<Simu
     let lhBackends: LiquidHandlerBackend[];
     if (opts.transport === 'twin') {
       // MQTT (broker, twin and driver) is loaded only for the twins (ADR 0095).
-      const [{ LiquidHandlerMqttBackend }, { startEmbeddedBroker }, { MqttLiquidHandlerTwin }] = await loadMqttTwinModules();
+      const [{ LiquidHandlerMqttBackend }, { startEmbeddedBroker }, { MqttLiquidHandlerTwin }] = await Promise.all([
+        import('../../drivers/liquid-handler/mqtt-backend.ts'),
+        import('../../simulators/embedded-broker.ts'),
+        import('../../simulators/twins/mqtt-liquid-handler.ts'),
+      ]);
       let broker = opts.broker;
       if (!broker) {
         const embedded = await startEmbeddedBroker({ logger });

@@ -45,10 +45,6 @@ export interface PotentiostatFleet {
   close(): Promise<void>;
 }
 
-/** The OPC UA driver, client and station twin (node-opcua): what a twin lab's stations load, cached after the first call. */
-export const loadOpcuaTwinModules = () =>
-  Promise.all([import('../../drivers/electrochem/opcua-backend.ts'), import('../../drivers/transport/opcua-client.ts'), import('../../simulators/twins/opcua-station.ts')]);
-
 /**
  * One electrochemical station per cell. `sim`: in-process simulators. `twin`: one OPC UA server (LADS model) hosting
  * every station on loopback, reached through the real OPC UA driver over one shared client session.
@@ -71,7 +67,11 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
     return { backends, close: async () => void (await Promise.all(backends.map((b) => b.stop()))) };
   }
   // OPC UA (server and client) is loaded only for the twins: a `sim` run never pays for it (ADR 0095).
-  const [{ PotentiostatOpcuaBackend }, { OpcuaClientTransport }, { OpcuaStationTwin }] = await loadOpcuaTwinModules();
+  const [{ PotentiostatOpcuaBackend }, { OpcuaClientTransport }, { OpcuaStationTwin }] = await Promise.all([
+    import('../../drivers/electrochem/opcua-backend.ts'),
+    import('../../drivers/transport/opcua-client.ts'),
+    import('../../simulators/twins/opcua-station.ts'),
+  ]);
   const cores = coreOptions.map((o) => new EchemStationCore(o));
   const twin = new OpcuaStationTwin({
     stations: cores.map((core) => ({ deviceId: core.deviceId, core })),

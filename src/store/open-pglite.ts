@@ -51,7 +51,7 @@ export async function openPglite(opts: PgliteOpenOptions): Promise<OpenedPglite>
     const useTemplate = isNew && opts.initialData === undefined && template !== undefined && hasTemplate(template);
     let load: Blob | undefined;
     if (isNew && opts.initialData !== undefined) load = opts.initialData;
-    else if (useTemplate && dir !== undefined) await copyTemplateFolder(template, dir);
+    else if (useTemplate && dir !== undefined) copyTemplateFolder(template, dir);
     else if (useTemplate) load = readTemplateTarball(template);
     const source = !isNew ? 'folder' : opts.initialData !== undefined ? 'initialData' : useTemplate ? 'template' : 'initdb';
     client = await withTimeout(

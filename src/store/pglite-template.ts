@@ -1,6 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { cp } from 'node:fs/promises';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../domain/index.ts';
@@ -31,12 +30,9 @@ export function readTemplateTarball(t: PgliteTemplate): Blob {
   return new Blob([readFileSync(t.tarball)]);
 }
 
-/**
- * Copies the template folder into a new database folder (which must not hold a database yet). The copy runs on the
- * thread pool, so the caller's thread can load modules meanwhile (a dry run loads its lab's).
- */
-export async function copyTemplateFolder(t: PgliteTemplate, dir: string): Promise<void> {
-  await cp(t.folder, dir, { recursive: true, force: false, errorOnExist: false });
+/** Copies the template folder into a new database folder (which must not hold a database yet). */
+export function copyTemplateFolder(t: PgliteTemplate, dir: string): void {
+  cpSync(t.folder, dir, { recursive: true, force: false, errorOnExist: false });
 }
 
 /**
