@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { z } from 'zod';
 import type { Store } from '../store/store.ts';
-import { isSupplyFailure } from '../protocol/index.ts';
+import { isStockShortage } from '../domain/index.ts';
 
 /**
  * One line of `labloop campaigns`. `status` is the stored state refined by what a resume would find: `interrupted`
@@ -36,7 +36,7 @@ export async function listCampaigns(store: Store, now: Date = new Date()): Promi
     }
     let awaiting = c.trialCounts.awaitingRecovery ?? 0;
     // A trial held for a stock refill (ADR 0113) waits for the refill, not for an operator's recovery decision.
-    if (c.state === 'paused' && awaiting > 0) awaiting = (await store.trials.list(c.id)).filter((t) => t.status === 'awaitingRecovery' && !isSupplyFailure(t.failure)).length;
+    if (c.state === 'paused' && awaiting > 0) awaiting = (await store.trials.list(c.id)).filter((t) => t.status === 'awaitingRecovery' && !isStockShortage(t.failure)).length;
     const leaseLive = c.leaseExpiresAt !== undefined && c.leaseExpiresAt.getTime() > now.getTime();
     const status = c.state === 'running' && !leaseLive ? 'interrupted' : c.state === 'paused' && awaiting > 0 ? 'awaiting-recovery' : c.state;
     out.push({

@@ -1,7 +1,7 @@
 import type { StockSupply, TrialExecutor } from '../../agents/trial-ports.ts';
-import { makeFailure, type CampaignSpec, type Failure, type Logger, type Stock } from '../domain/index.ts';
+import { isStockShortage, makeFailure, shortStocks, type CampaignSpec, type Failure, type Logger, type Stock } from '../domain/index.ts';
 import type { SamplePlan } from '../devices/sample-preparation.ts';
-import { StockWatch, drawsByStock, shortStocks, stockLowReason, stockShortages, type StockShortage, type StockWatchOptions } from '../devices/stock-supply.ts';
+import { StockWatch, drawsByStock, stockLowReason, stockShortages, type StockShortage, type StockWatchOptions } from '../devices/stock-supply.ts';
 import type { Station } from '../engine/station.ts';
 import { ledgerVolume, type DocumentBus, type StockLedger } from '../protocol/index.ts';
 
@@ -151,7 +151,7 @@ export class StockKeeper implements StockSupply {
   }
 
   isShortage(failure: Failure): boolean {
-    return shortStocks(failure) !== undefined;
+    return isStockShortage(failure);
   }
 
   retries(trialId: string): number {

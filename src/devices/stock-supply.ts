@@ -1,9 +1,9 @@
-import type { Failure } from '../domain/index.ts';
 import type { StockDraw } from './sample-preparation.ts';
 
 /**
  * Stock solutions as a supply (ADR 0113): whether the stocks can supply a sample right now, the reason a campaign
- * pauses for a refill, whether a device's failure is a stock running out, and the early warning before it does.
+ * pauses for a refill, and the early warning before a stock runs out (whether a failure is a stock running out:
+ * `shortStocks` in src/domain/failure.ts).
  * Pure: volumes come in through callbacks (the liquid handler's tracked usable volumes). Volumes in µL; stocks by
  * name (`Stock.name`, the deck location without its `stock:` prefix).
  */
@@ -37,27 +37,6 @@ export function stockShortages(draws: readonly StockDraw[], usable: (stock: stri
 export function stockLowReason(shortages: readonly StockShortage[]): string {
   const parts = shortages.map((s) => `stock:${s.stock} holds ${round(s.usable_uL)} µL usable, ${round(s.needed_uL)} µL needed`);
   return `STOCK_LOW: ${parts.join('; ')}; refill ${shortages.length === 1 ? 'it' : 'them'} and resume`;
-}
-
-const STOCK_LOCATION = /stock:([A-Za-z0-9_][A-Za-z0-9_-]*)/g;
-
-/**
- * The stocks a supply failure names: a hold before dispatch (STOCK_LOW) or a device's INSUFFICIENT_LIQUID on a
- * `stock:<name>` source (the frontend's refusal before motion, or the instrument's own). Undefined when the failure is
- * not a stock running out (another code, or INSUFFICIENT_LIQUID that names no stock).
- */
-export function shortStocks(failure: Failure): string[] | undefined {
-  if (failure.code !== 'STOCK_LOW' && failure.code !== 'INSUFFICIENT_LIQUID') return undefined;
-  const texts = [failure.message, ...(failure.channels ?? []).map((c) => c.message)];
-  const names = new Set<string>();
-  for (const t of texts) for (const m of t.matchAll(STOCK_LOCATION)) if (m[1]) names.add(m[1]);
-  if (names.size === 0) return failure.code === 'STOCK_LOW' ? [] : undefined;
-  return [...names];
-}
-
-/** True when the failure is a stock running out: a supply event, not a fault of the recipe or the station. */
-export function isStockShortage(failure: Failure): boolean {
-  return shortStocks(failure) !== undefined;
 }
 
 /** A stock about to run out: usable now, the recent mean draw per sample and the samples that leaves. */

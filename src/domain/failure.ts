@@ -97,3 +97,24 @@ export class DeviceError extends Error {
     return new DeviceError(makeFailure(code, message, extra));
   }
 }
+
+const STOCK_LOCATION = /stock:([A-Za-z0-9_][A-Za-z0-9_-]*)/g;
+
+/**
+ * The stocks a supply failure names: a hold before dispatch (STOCK_LOW) or a device's INSUFFICIENT_LIQUID on a
+ * `stock:<name>` source (the frontend's refusal before motion, or the instrument's own). Undefined when the failure is
+ * not a stock running out (another code, or INSUFFICIENT_LIQUID that names no stock).
+ */
+export function shortStocks(failure: Failure): string[] | undefined {
+  if (failure.code !== 'STOCK_LOW' && failure.code !== 'INSUFFICIENT_LIQUID') return undefined;
+  const texts = [failure.message, ...(failure.channels ?? []).map((c) => c.message)];
+  const names = new Set<string>();
+  for (const t of texts) for (const m of t.matchAll(STOCK_LOCATION)) if (m[1]) names.add(m[1]);
+  if (names.size === 0) return failure.code === 'STOCK_LOW' ? [] : undefined;
+  return [...names];
+}
+
+/** True when the failure is a stock running out: a supply event, not a fault of the recipe or the station. */
+export function isStockShortage(failure: Failure | undefined): boolean {
+  return failure !== undefined && shortStocks(failure) !== undefined;
+}

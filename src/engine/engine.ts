@@ -1,6 +1,7 @@
 import {
   DeviceError,
   FAILURE_CODES,
+  isStockShortage,
   makeFailure,
   type Clock,
   type EchemResult,
@@ -10,7 +11,6 @@ import {
   type Recipe,
 } from '../domain/index.ts';
 import type { CommandOptions } from '../devices/backends.ts';
-import { isStockShortage } from '../devices/stock-supply.ts';
 import type { DocumentBus, MeasurementWriter, Msg, Plan, TrialOutcome } from '../protocol/index.ts';
 import type { SafetyGate } from '../safety/safety-gate.ts';
 import { EngineStateMachine, type EngineState } from './engine-state.ts';

@@ -1,4 +1,4 @@
-import type { Failure } from '../domain/index.ts';
+import { isStockShortage } from '../domain/index.ts';
 import type { LabDocument } from './documents.ts';
 
 /** What a campaign's `stock` documents say about its stock solutions (ADR 0113), µL per stock name. */
@@ -31,18 +31,11 @@ function addDraws(ledger: StockLedger, station: string, drawn: Record<string, nu
   }
 }
 
-/** A trial failure that is a stock running out: held before dispatch, or INSUFFICIENT_LIQUID on a `stock:` source. */
-export function isSupplyFailure(failure: Failure | undefined): boolean {
-  if (!failure) return false;
-  if (failure.code === 'STOCK_LOW') return true;
-  return failure.code === 'INSUFFICIENT_LIQUID' && [failure.message, ...(failure.channels ?? []).map((c) => c.message)].some((m) => m.includes('stock:'));
-}
-
 /** Adds one document to the ledger (trial states count the retries after a stock ran out; `low` warnings change nothing). */
 export function addToStockLedger(ledger: StockLedger, doc: LabDocument): void {
   if (doc.type === 'trialState') {
     const p = doc.payload;
-    if (p.to === 'awaitingRecovery') ledger.held[p.trialId] = isSupplyFailure(p.failure);
+    if (p.to === 'awaitingRecovery') ledger.held[p.trialId] = isStockShortage(p.failure);
     else if (p.from === 'awaitingRecovery' && p.to === 'queued' && ledger.held[p.trialId]) ledger.supplyRetries[p.trialId] = (ledger.supplyRetries[p.trialId] ?? 0) + 1;
     return;
   }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { makeFailure } from '../../../src/domain/index.ts';
+import { isStockShortage, makeFailure, shortStocks } from '../../../src/domain/index.ts';
 import { Deck } from '../../../src/devices/labware.ts';
 import { ops } from '../../../src/devices/operation-records.ts';
 import type { StockDraw } from '../../../src/devices/sample-preparation.ts';
-import { StockWatch, drawsByStock, isStockShortage, shortStocks, stockLowReason, stockShortages } from '../../../src/devices/stock-supply.ts';
+import { StockWatch, drawsByStock, stockLowReason, stockShortages } from '../../../src/devices/stock-supply.ts';
 import { SharedReservoirs, VolumeTracker } from '../../../src/devices/volume-tracker.ts';
 
 const draw = (stock: string, volume: number): StockDraw => ({ stock, species: stock, volume });
