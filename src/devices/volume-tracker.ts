@@ -107,22 +107,24 @@ export class VolumeTracker {
 
   /** Adds liquid to a reservoir (an operator refill), at most up to its capacity; returns the volume added, µL. */
   refill(location: string, volume: number): number {
-    const info = this.deck.resolve(location);
-    if (info?.kind !== 'reservoir') throw new Error(`${location} is not a reservoir`);
-    const c = this.contents.get(location) ?? { volume: 0, amounts: {} };
-    const before = c.volume;
-    c.volume = Math.min(info.capacity, c.volume + Math.max(0, volume));
-    this.contents.set(location, c);
-    return c.volume - before;
+    const { capacity, contents } = this.reservoir(location);
+    const before = contents.volume;
+    contents.volume = Math.min(capacity, contents.volume + Math.max(0, volume));
+    return contents.volume - before;
   }
 
   /** Sets a reservoir's committed volume (a resumed run restores what its records say the reservoir holds), µL. */
   setVolume(location: string, volume: number): void {
+    this.reservoir(location).contents.volume = Math.max(0, volume);
+  }
+
+  /** A reservoir's capacity and its tracked contents (created empty when untracked); throws for any other location. */
+  private reservoir(location: string): { capacity: number; contents: { volume: number; amounts: Record<string, number> } } {
     const info = this.deck.resolve(location);
     if (info?.kind !== 'reservoir') throw new Error(`${location} is not a reservoir`);
-    const c = this.contents.get(location) ?? { volume: 0, amounts: {} };
-    c.volume = Math.max(0, volume);
-    this.contents.set(location, c);
+    let contents = this.contents.get(location);
+    if (!contents) this.contents.set(location, (contents = { volume: 0, amounts: {} }));
+    return { capacity: info.capacity, contents };
   }
 
   begin(): Transaction {
