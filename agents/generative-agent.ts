@@ -167,15 +167,10 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
       if (external.length === 0) return judge.suggest(n, pending);
       const { reserved, note } = placesFor(n);
       const chosen = await pickGenerated(reserved, pending, external);
-      const batch =
-        chosen.length === n
-          ? chosen.map((s) => s.suggestion)
-          : [
-              ...chosen.map((s) => s.suggestion),
-              ...(await judge.suggestAmong(n - chosen.length, [...pending, ...chosen.map((s) => s.suggestion.recipe)], external.filter((c) => !chosen.some((s) => s.sourceIndex === c)), {
-                maxExternal: n - chosen.length,
-              })),
-            ];
+      const picked = chosen.map((s) => s.suggestion);
+      const left = external.filter((c) => !chosen.some((s) => s.sourceIndex === c));
+      const rest = chosen.length === n ? [] : await judge.suggestAmong(n - chosen.length, [...pending, ...picked.map((s) => s.recipe)], left, { maxExternal: n - chosen.length });
+      const batch = [...picked, ...rest];
       return note === undefined ? batch : batch.map((s) => ({ ...s, rationale: `${s.rationale}; ${note}` }));
     },
     report(): AgentReport {
