@@ -273,13 +273,15 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // Stock solutions as a supply (ADR 0113): a resumed run's tracked volumes are rebuilt from the stock documents.
     const stocks = new StockKeeper({ spec, stations: lab.stations, bus, campaignId, logger: logger.child({ component: 'stocks' }), lab: lab.stocks, autoRefill: opts.autoRefill });
     if (resume) stocks.restore(resume.stocks);
+    // The planner's settings (defaults when the campaign names none): the region radius and the question timeout.
+    const plannerSettings = spec.strategy.planner ?? plannerStrategySchema.parse({});
     // Regions of the search space a triage quarantined (ADR 0106): a resumed run starts with those its documents left active.
     const regions = new RegionQuarantines({
       spec,
       bus,
       campaignId,
       newId,
-      radius: (spec.strategy.planner ?? plannerStrategySchema.parse({})).regionRadius,
+      radius: plannerSettings.regionRadius,
       restored: resume?.regions ?? [],
       logger: logger.child({ component: 'region-quarantine' }),
     });
@@ -288,7 +290,7 @@ export async function runCampaign(opts: CampaignRunOptions): Promise<CampaignRun
     // whose answers come back through the command queue (ADR 0102). Without any nobody could answer: ask-human is not
     // offered.
     const answerable = opts.console !== undefined || opts.onCommands !== undefined || store.kind === 'postgres';
-    questions = modules.planning && answerable ? new modules.planning.PlannerQuestions(bus, campaignId, (spec.strategy.planner ?? plannerStrategySchema.parse({})).questionTimeout_min * 60_000) : undefined;
+    questions = modules.planning && answerable ? new modules.planning.PlannerQuestions(bus, campaignId, plannerSettings.questionTimeout_min * 60_000) : undefined;
     if (opts.console && modules.startDryRunConsole) {
       const humanApproval = spec.strategy.approval === 'human';
       consoleHandle = await modules.startDryRunConsole({ campaignId, bus, store, engine, executor, stocks, logger, humanApproval, questions, signal: opts.signal, options: opts.console });
