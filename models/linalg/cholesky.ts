@@ -44,6 +44,16 @@ export function cholesky(A: Matrix, opts: CholeskyOptions = {}, out?: Matrix): C
   throw new NotPositiveDefiniteError(`matrix of size ${n} is not positive definite even with jitter ${maxJitter.toExponential(2)}`);
 }
 
+/**
+ * Factorises the symmetric n×n `A` where it stands, without jitter: the lower triangle is read and overwritten by L,
+ * the upper triangle zeroed — the same arithmetic as `cholesky`'s first attempt. False when A is not numerically
+ * positive definite; A is then spoilt and must be rebuilt for a retry with jitter.
+ */
+export function choleskyInPlace(A: Matrix): boolean {
+  if (A.n !== A.d) throw new RangeError(`cholesky needs a square matrix, got ${A.n}×${A.d}`);
+  return tryFactor(A.data, A.data, A.n, 0);
+}
+
 /** Σ_{k<len} a[aOff+k]·b[bOff+k], four accumulators (about twice as fast in V8 as the plain loop). */
 export function dotRange(a: Float64Array, aOff: number, b: Float64Array, bOff: number, len: number): number {
   let s0 = 0;
@@ -258,34 +268,4 @@ export function choleskyRankOneUpdate(L: Matrix, xIn: ArrayLike<number>): void {
       x[i] = c * (x[i] as number) - s * lik;
     }
   }
-}
-
-/**
- * Extends the factor of an n×n matrix A to the factor of [[A, C], [Cᵀ, S]] (m points appended at once), in
- * O(n²·m + m³): B = L⁻¹C, then the factor of the Schur complement S − BᵀB (with the same jitter policy as `cholesky`).
- * `C` is n×m; only the lower triangle of the m×m `S` is read.
- */
-export function choleskyAppendBlock(L: Matrix, C: Matrix, S: Matrix): Matrix {
-  const n = L.n;
-  const m = C.d;
-  if (C.n !== n) throw new RangeError(`choleskyAppendBlock: C has ${C.n} rows, expected ${n}`);
-  if (S.n !== m || S.d !== m) throw new RangeError(`choleskyAppendBlock: S must be ${m}×${m}`);
-  const B = solveLowerMatrix(L, C);
-  const schur = zeros(m, m);
-  for (let a = 0; a < m; a++)
-    for (let b = 0; b <= a; b++) {
-      let s = S.data[a * m + b] as number;
-      for (let i = 0; i < n; i++) s -= (B.data[i * m + a] as number) * (B.data[i * m + b] as number);
-      schur.data[a * m + b] = s;
-    }
-  const Ls = cholesky(schur, { initialRelativeJitter: 1e-10, maxRelativeJitter: 1e-6 }).L;
-  const N = n + m;
-  const out = zeros(N, N);
-  for (let i = 0; i < n; i++) out.data.set(L.data.subarray(i * n, i * n + i + 1), i * N);
-  for (let a = 0; a < m; a++) {
-    const r = (n + a) * N;
-    for (let i = 0; i < n; i++) out.data[r + i] = B.data[i * m + a] as number;
-    for (let b = 0; b <= a; b++) out.data[r + n + b] = Ls.data[a * m + b] as number;
-  }
-  return out;
 }

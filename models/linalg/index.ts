@@ -1,2 +1,3 @@
 export * from './matrix.ts';
 export * from './cholesky.ts';
+export * from './lower-factor.ts';

@@ -1,4 +1,5 @@
-import { dotRange, type Matrix } from '../linalg/index.ts';
+import type { Matrix } from '../linalg/index.ts';
+import { forwardSquaredNorm } from '../linalg/lower-factor.ts';
 import type { KernelKind } from './kernels.ts';
 import type { GaussianProcess } from './gp.ts';
 
@@ -54,18 +55,6 @@ export function scaledRow(X: Matrix, r: number, sqrtInvL2: Float64Array, q: Floa
   for (let j = 0; j < X.d; j++) q[j] = (X.data[off + j] as number) * (sqrtInvL2[j] as number);
 }
 
-/** ‖L⁻¹b‖² for lower-triangular L (n×n, row-major), using `v` (length n) as scratch. */
-export function forwardSquaredNorm(L: Float64Array, n: number, b: Float64Array, v: Float64Array): number {
-  let vv = 0;
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const vi = ((b[i] as number) - dotRange(L, ri, v, 0, i)) / (L[ri + i] as number);
-    v[i] = vi;
-    vv += vi * vi;
-  }
-  return vv;
-}
-
 /** Posterior mean and latent variance of `gp` at every row of X (m × gp.d). */
 export function posteriorRows(gp: GaussianProcess, X: Matrix): RowPosterior {
   const n = gp.n;
@@ -75,7 +64,7 @@ export function posteriorRows(gp: GaussianProcess, X: Matrix): RowPosterior {
   const w = gp.inverseSquaredLengthscales.map(Math.sqrt);
   const Xs = scaleRows(gp.X.data, n, gp.inverseSquaredLengthscales);
   const q = new Float64Array(d);
-  const L = gp.L.data;
+  const L = gp.factor;
   const alpha = gp.alpha;
   const k = new Float64Array(n);
   const v = new Float64Array(n);
@@ -87,7 +76,7 @@ export function posteriorRows(gp: GaussianProcess, X: Matrix): RowPosterior {
     let mu = mu0;
     for (let i = 0; i < n; i++) mu += (k[i] as number) * (alpha[i] as number);
     mean[r] = mu;
-    variance[r] = Math.max(s2 - forwardSquaredNorm(L, n, k, v), 1e-12 * s2);
+    variance[r] = Math.max(s2 - forwardSquaredNorm(L, k, v), 1e-12 * s2);
   }
   return { mean, variance };
 }

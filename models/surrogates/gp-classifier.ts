@@ -2,7 +2,8 @@ import { Rng } from '../../src/domain/random.ts';
 import { inverseFromCholesky, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
-import { forwardSquaredNorm, kernelColumn, scaledRow, scaleRows } from './gp-batch.ts';
+import { forwardSquaredNorm, lowerFactor } from '../linalg/lower-factor.ts';
+import { kernelColumn, scaledRow, scaleRows } from './gp-batch.ts';
 import { dLogNormCdf, logNormCdf, normQuantile } from '../stats/normal.ts';
 import { laplaceMode } from './laplace.ts';
 import { subsampleKeeping } from './subsample.ts';
@@ -271,6 +272,7 @@ export function fitGpClassifier(X: Matrix, positive: ArrayLike<boolean>, opts: G
       const w = invL2.map(Math.sqrt);
       const Xs = scaleRows(Xt.data, n, invL2);
       const q = new Float64Array(d);
+      const Lf = lowerFactor(L);
       for (let r = 0; r < Xq.n; r++) {
         scaledRow(Xq, r, w, q);
         kernelColumn('rbf', s2, d, Xs, n, q, k);
@@ -279,7 +281,7 @@ export function fitGpClassifier(X: Matrix, positive: ArrayLike<boolean>, opts: G
           mean += (k[i] as number) * (gradLog[i] as number);
           wk[i] = (k[i] as number) * (sqrtW[i] as number);
         }
-        const variance = Math.max(s2 - forwardSquaredNorm(L.data, n, wk, v), 1e-12);
+        const variance = Math.max(s2 - forwardSquaredNorm(Lf, wk, v), 1e-12);
         out[r] = logNormCdf(mean / Math.sqrt(1 + variance));
       }
       return out;

@@ -1,5 +1,6 @@
 import { Rng } from '../../src/domain/random.ts';
-import { cholesky, choleskyAppendBlock, choleskySolve, invertLower, selectRows, solveLower, solveLowerMatrix, solveLowerTranspose, zeros } from '../linalg/index.ts';
+import { choleskyInPlace, cholesky, invertLower, selectRows, zeros } from '../linalg/index.ts';
+import { appendBlock, backSolve, forwardSolve, forwardSolveMatrix, lowerFactor, toMatrix, type LowerFactor } from '../linalg/lower-factor.ts';
 import type { Matrix } from '../linalg/index.ts';
 import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
 import { fitStandardizer, type Standardizer } from '../transforms/outcome.ts';
@@ -85,8 +86,8 @@ export class GaussianProcess {
   readonly hyperparameters: GpHyperparameters;
   /** Noise variance per training point, model space. */
   readonly noiseModel: Float64Array;
-  /** Cholesky factor of K + noise (n×n). */
-  readonly L: Matrix;
+  /** Cholesky factor of K + noise: the fitted one, plus appended rows for fantasies (see lower-factor.ts). */
+  readonly factor: LowerFactor;
   /** K⁻¹(y − c). */
   readonly alpha: Float64Array;
   /** MAP loss −(log p(y|θ) + log p(θ))/n of the fitted hyper-parameters on the fit set (NaN when not fitted). */
@@ -100,7 +101,7 @@ export class GaussianProcess {
     hyper: GpHyperparameters,
     noiseModel: Float64Array,
     fitLoss: number,
-    factor?: { L: Matrix; alpha: Float64Array },
+    factor?: { L: LowerFactor; alpha: Float64Array },
   ) {
     this.X = X;
     this.yModel = yModel;
@@ -110,19 +111,32 @@ export class GaussianProcess {
     this.fitLoss = fitLoss;
     this.invL2 = Float64Array.from(hyper.lengthscales, (l) => 1 / (l * l));
     if (factor) {
-      this.L = factor.L;
+      this.factor = factor.L;
       this.alpha = factor.alpha;
       return;
     }
+    // Factorised where it is built (one n×n block instead of two); with jitter from a fresh copy when that fails.
+    const K = this.covariance();
+    this.factor = lowerFactor(choleskyInPlace(K) ? K : cholesky(this.covariance()).L);
+    const r = Float64Array.from(yModel, (v) => v - hyper.mean);
+    this.alpha = backSolve(this.factor, forwardSolve(this.factor, r));
+  }
+
+  /** K + noise of the training inputs (lower triangle and diagonal). */
+  private covariance(): Matrix {
+    const { X, noiseModel } = this;
     const n = X.n;
     const K = zeros(n, n);
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < i; k++) K.data[i * n + k] = this.kernel(X.data, i * X.d, X.data, k * X.d);
-      K.data[i * n + i] = hyper.outputscale + (noiseModel[i] as number);
+      K.data[i * n + i] = this.hyperparameters.outputscale + (noiseModel[i] as number);
     }
-    this.L = cholesky(K).L;
-    const r = Float64Array.from(yModel, (v) => v - hyper.mean);
-    this.alpha = choleskySolve(this.L, r);
+    return K;
+  }
+
+  /** Cholesky factor of K + noise as one n×n matrix (built on demand for a fantasised model). */
+  get L(): Matrix {
+    return toMatrix(this.factor);
   }
 
   /** Fits hyper-parameters by MAP (unless `fixedHyperparameters`) and conditions on (X, y). */
@@ -177,7 +191,7 @@ export class GaussianProcess {
     noise.set(this.noiseModel);
     // The factor of the augmented covariance by a block append (O(n²·p) instead of O((n + p)³)); with targets at the
     // posterior mean the weights are α' = [α; 0] exactly (k_pᵀα = μ(x_p) − c).
-    let factor: { L: Matrix; alpha: Float64Array } | undefined;
+    let factor: { L: LowerFactor; alpha: Float64Array } | undefined;
     try {
       const m = Xp.n;
       const C = zeros(this.n, m);
@@ -189,7 +203,7 @@ export class GaussianProcess {
       }
       const alpha = new Float64Array(this.n + m);
       alpha.set(this.alpha);
-      factor = { L: choleskyAppendBlock(this.L, C, S), alpha };
+      factor = { L: appendBlock(this.factor, C, S), alpha };
     } catch {
       factor = undefined; // numerically indefinite: refactorise from scratch below
     }
@@ -248,12 +262,12 @@ export class GaussianProcess {
     }
     let mean = this.hyperparameters.mean;
     for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
-    const v = solveLower(this.L, k);
+    const v = forwardSolve(this.factor, k);
     let vv = 0;
     for (let i = 0; i < n; i++) vv += (v[i] as number) ** 2;
     const variance = Math.max(s2 - vv, 1e-12 * s2);
     if (!kd) return { mean, variance };
-    const w = solveLowerTranspose(this.L, v);
+    const w = backSolve(this.factor, v);
     const dMean = new Float64Array(d);
     const dVariance = new Float64Array(d);
     for (let i = 0; i < n; i++) {
@@ -287,7 +301,7 @@ export class GaussianProcess {
       const b = Math.min(block, m - start);
       const Kx = zeros(n, b);
       for (let i = 0; i < n; i++) for (let c = 0; c < b; c++) Kx.data[i * b + c] = this.kernel(this.X.data, i * this.d, Xq.data, (start + c) * Xq.d);
-      const V = solveLowerMatrix(this.L, Kx);
+      const V = forwardSolveMatrix(this.factor, Kx);
       for (let c = 0; c < b; c++) {
         let mu = this.hyperparameters.mean;
         let vv = 0;
@@ -308,7 +322,7 @@ export class GaussianProcess {
     const m = Xq.n;
     const Kx = zeros(this.n, m);
     for (let i = 0; i < this.n; i++) for (let c = 0; c < m; c++) Kx.data[i * m + c] = this.kernel(this.X.data, i * this.d, Xq.data, c * Xq.d);
-    const V = solveLowerMatrix(this.L, Kx);
+    const V = forwardSolveMatrix(this.factor, Kx);
     const mean = new Float64Array(m);
     for (let c = 0; c < m; c++) {
       let s = this.hyperparameters.mean;

@@ -3,7 +3,10 @@ import { Rng } from '../../../../src/domain/random.ts';
 import {
   cholesky,
   choleskyAppend,
-  choleskyAppendBlock,
+  choleskyInPlace,
+  appendBlock,
+  lowerFactor,
+  toMatrix,
   choleskyRankOneUpdate,
   choleskySolve,
   fromRows,
@@ -36,6 +39,18 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('cholesky', () => {
+  it('factorises in place as the first attempt of cholesky, and says when that fails', () => {
+    const A = randomSpd(9, new Rng(8));
+    const K = { n: 9, d: 9, data: A.data.slice() };
+    expect(choleskyInPlace(K)).toBe(true);
+    expect(Array.from(K.data)).toEqual(Array.from(cholesky(A).L.data));
+    const indefinite = fromRows([
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(choleskyInPlace(indefinite)).toBe(false);
+  });
+
   it('factorises a hand-computed 3×3 matrix exactly', () => {
     const A = fromRows([
       [4, 12, -16],
@@ -119,7 +134,7 @@ describe('cholesky', () => {
       for (let i = 0; i < n; i++) for (let a = 0; a < m; a++) C.data[i * m + a] = A.data[i * N + n + a] as number;
       const S = zeros(m, m);
       for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) S.data[a * m + b] = A.data[(n + a) * N + n + b] as number;
-      const appended = choleskyAppendBlock(cholesky(sub).L, C, S);
+      const appended = toMatrix(appendBlock(lowerFactor(cholesky(sub).L), C, S));
       expect(maxAbsDiff(appended.data, cholesky(A).L.data)).toBeLessThan(1e-10);
     }
   });
