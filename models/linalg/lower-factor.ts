@@ -76,13 +76,14 @@ export function backSolve(f: LowerFactor, b: ArrayLike<number>): Float64Array {
   return x;
 }
 
-/** Solves L·X = B for every column of B (n×m); returns X (as `solveLowerMatrix`). */
-export function forwardSolveMatrix(f: LowerFactor, B: Matrix): Matrix {
+/** Solves L·X = B for every column of B (n×m); returns X (as `solveLowerMatrix`), written into `out` when given. */
+export function forwardSolveMatrix(f: LowerFactor, B: Matrix, out?: Matrix): Matrix {
   const { n, tail } = f;
   const n0 = f.base.n;
   const m = B.d;
   if (B.n !== n) throw new RangeError(`forwardSolveMatrix shape mismatch ${n} vs ${B.n}×${B.d}`);
-  const X = zeros(n, m);
+  if (out && (out.n !== n || out.d !== m)) throw new RangeError('forwardSolveMatrix output buffer has the wrong shape');
+  const X = out ?? zeros(n, m);
   const x = X.data;
   for (let i = 0; i < n; i++) {
     const l = i < n0 ? f.base.data : tail;

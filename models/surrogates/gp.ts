@@ -297,11 +297,14 @@ export class GaussianProcess {
     const crossCov = opts.withCrossCovariance ? zeros(n, m) : undefined;
     const s2 = this.hyperparameters.outputscale;
     const block = 128;
+    // One pair of n×block buffers for every block (the last one uses a prefix of them).
+    const kxData = new Float64Array(n * Math.min(block, m));
+    const vData = new Float64Array(kxData.length);
     for (let start = 0; start < m; start += block) {
       const b = Math.min(block, m - start);
-      const Kx = zeros(n, b);
+      const Kx = { n, d: b, data: kxData.subarray(0, n * b) };
       for (let i = 0; i < n; i++) for (let c = 0; c < b; c++) Kx.data[i * b + c] = this.kernel(this.X.data, i * this.d, Xq.data, (start + c) * Xq.d);
-      const V = forwardSolveMatrix(this.factor, Kx);
+      const V = forwardSolveMatrix(this.factor, Kx, { n, d: b, data: vData.subarray(0, n * b) });
       for (let c = 0; c < b; c++) {
         let mu = this.hyperparameters.mean;
         let vv = 0;
