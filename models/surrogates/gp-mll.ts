@@ -60,21 +60,6 @@ export function thetaLayout(d: number, learnNoise: boolean, learnOutputscale: bo
   return { d, lengthscales, mean: lengthscales, noise, outputscale, size };
 }
 
-/** Pairwise squared coordinate differences, (n(n−1)/2)×d, pairs (i > k) in row order. */
-export function pairwiseSquaredDiffs(X: Matrix): Float64Array {
-  const { n, d } = X;
-  const out = new Float64Array(((n * (n - 1)) / 2) * d);
-  let p = 0;
-  for (let i = 1; i < n; i++)
-    for (let k = 0; k < i; k++) {
-      for (let j = 0; j < d; j++) {
-        const diff = (X.data[i * d + j] as number) - (X.data[k * d + j] as number);
-        out[p++] = diff * diff;
-      }
-    }
-  return out;
-}
-
 export interface MllEvaluator {
   layout: ThetaLayout;
   /** Loss and gradient (written into `grad` when given); +Infinity when K cannot be factorised. */
@@ -87,7 +72,7 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
   const layout = thetaLayout(d, problem.fixedNoise === undefined, problem.learnOutputscale, lengthscaleGroupCount(d, problem.groups));
   const nLs = layout.lengthscales;
   const group = Int32Array.from({ length: d }, (_, j) => problem.groups?.[j] ?? j);
-  const D2 = pairwiseSquaredDiffs(X);
+  const Xd = X.data;
   const lsPriors: LogNormal[] = Array.from({ length: nLs }, (_, g) => problem.priors?.lengthscale?.[g] ?? lengthscalePrior(d));
   const noisePrior = problem.priors?.noise ?? NOISE_PRIOR;
   const outputscalePrior = problem.priors?.outputscale;
@@ -110,9 +95,15 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
     let p = 0;
     for (let i = 1; i < n; i++) {
       for (let k = 0; k < i; k++) {
+        // Squared differences are recomputed per evaluation: storing them for every pair took (n(n−1)/2)·d doubles
+        // (5 MB at n = 300, d = 14) per fit, allocated anew for every fit of a campaign (issue 14's memory).
         let r2 = 0;
-        const off = p * d;
-        for (let j = 0; j < d; j++) r2 += (D2[off + j] as number) * (invL2[j] as number);
+        const oi = i * d;
+        const ok = k * d;
+        for (let j = 0; j < d; j++) {
+          const diff = (Xd[oi + j] as number) - (Xd[ok + j] as number);
+          r2 += diff * diff * (invL2[j] as number);
+        }
         const kv = kernelValue(kernel, r2);
         Kf[p] = kv;
         if (grad) Kd[p] = kernelDerivR2(kernel, r2);
@@ -157,8 +148,12 @@ export function createMllEvaluator(problem: MllProblem): MllEvaluator {
         // Off-diagonal pairs count twice in the trace.
         const coef = 2 * w * s2 * (Kd[p] as number);
         sumWKf += 2 * w * (Kf[p] as number);
-        const off = p * d;
-        for (let j = 0; j < d; j++) gl[j] = (gl[j] as number) + coef * (D2[off + j] as number);
+        const oi = i * d;
+        const ok = k * d;
+        for (let j = 0; j < d; j++) {
+          const diff = (Xd[oi + j] as number) - (Xd[ok + j] as number);
+          gl[j] = (gl[j] as number) + coef * (diff * diff);
+        }
         p++;
       }
     }
