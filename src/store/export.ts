@@ -117,7 +117,7 @@ export async function exportCampaign(store: Pick<Store, 'campaigns' | 'trials' |
     store.documents.ofType(campaignId, 'bestEstimate'),
     store.documents.ofType(campaignId, 'regionQuarantine'),
     store.suggestions.list(campaignId),
-    store.modelSnapshots.list(campaignId),
+    store.modelSnapshots.summaries(campaignId),
     store.documents.ofType(campaignId, 'stock'),
   ]);
   const ledger = stockLedger(stockDocs);

@@ -168,6 +168,10 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       expect(Object.keys(stations[0]!.devices).sort()).toEqual(['pair-1-lh', 'pair-1-pstat']);
 
       expect(await store.modelSnapshots.latest(id)).toMatchObject({ id: `${id}-snap-1`, agent: 'sobol', hyperparameters: { lengthscale: [0.5, 0.2] } });
+      // Summaries are the snapshots without their parity points, which the export does not read.
+      const snapshots = await store.modelSnapshots.list(id);
+      expect(snapshots[0]?.parity).toHaveLength(2);
+      expect(await store.modelSnapshots.summaries(id)).toEqual(snapshots.map(({ parity: _parity, ...rest }) => rest));
       expect(await store.operatorActions.list(id)).toMatchObject([{ actor: 'ada', action: 'quarantine', target: 'pair-1', accepted: true }]);
 
       const summary = (await store.campaigns.list()).find((c) => c.id === id);

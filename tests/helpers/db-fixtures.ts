@@ -50,7 +50,7 @@ export function publishScenario(bus: DocumentBus, campaignId: string, seed = 7):
   });
   const spec = testSpec(campaignId);
   bus.publish(campaignId, 'campaignStart', { spec, seed, resumed: false });
-  bus.publish(campaignId, 'modelSnapshot', { snapshotId: `${campaignId}-snap-1`, agent: 'sobol', n: 0, hyperparameters: { lengthscale: [0.5, 0.2] } });
+  bus.publish(campaignId, 'modelSnapshot', { snapshotId: `${campaignId}-snap-1`, agent: 'sobol', n: 2, hyperparameters: { lengthscale: [0.5, 0.2] }, looRmse: 0.01, parity: [{ observed: 0.31, predicted: 0.32, sd: 0.01 }, { observed: 0.4, predicted: 0.39, sd: 0.02 }] });
   const trials: ScenarioTrial[] = [
     { status: 'completed', objectives: { eta10: 0.351, tafel: 48.25 } },
     { status: 'completed', objectives: { eta10: 0.3125, tafel: 41 } },

@@ -57,7 +57,7 @@ const fakeStore = {
   },
   observations: { list: async () => [{}, {}, {}] },
   suggestions: { list: async () => [{ id: 's0', trialId: 't0', proposer: 'bo', rationale: '', recipe: {}, modelSnapshotId: 'm1', acquisitionValue: 1.5, predicted: { eta10: { mean: 0.4, sd: 0.02 } } }] },
-  modelSnapshots: { list: async () => [{ id: 'm1', seq: 7, agent: 'bo', n: 5, hyperparameters: { eta10: { noise: 0.1 } }, looRmse: 0.02, parity: [{ observed: 1, predicted: 1, sd: 1 }] }] },
+  modelSnapshots: { summaries: async () => [{ id: 'm1', seq: 7, agent: 'bo', n: 5, hyperparameters: { eta10: { noise: 0.1 } }, looRmse: 0.02 }] },
 } as unknown as Parameters<typeof exportCampaign>[0];
 
 describe('exportCampaign', () => {
