@@ -103,83 +103,6 @@ function tryFactor(a: Float64Array, l: Float64Array, n: number, jitter: number):
   return true;
 }
 
-/** Solves L·x = b for lower-triangular L (n×n); returns a new vector. */
-export function solveLower(L: Matrix, b: ArrayLike<number>): Float64Array {
-  const n = L.n;
-  const x = new Float64Array(n);
-  const l = L.data;
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    x[i] = ((b[i] as number) - dotRange(l, ri, x, 0, i)) / (l[ri + i] as number);
-  }
-  return x;
-}
-
-/** Solves Lᵀ·x = b for lower-triangular L (n×n); returns a new vector. */
-export function solveLowerTranspose(L: Matrix, b: ArrayLike<number>): Float64Array {
-  const n = L.n;
-  const x = Float64Array.from(b as ArrayLike<number>);
-  const l = L.data;
-  for (let i = n - 1; i >= 0; i--) {
-    const xi = (x[i] as number) / (l[i * n + i] as number);
-    x[i] = xi;
-    // Column i of Lᵀ above the diagonal is row i of L left of the diagonal.
-    axpyRange(x, 0, -xi, l, i * n, i);
-  }
-  return x;
-}
-
-/** Solves (L·Lᵀ)·x = b; returns a new vector. */
-export function choleskySolve(L: Matrix, b: ArrayLike<number>): Float64Array {
-  return solveLowerTranspose(L, solveLower(L, b));
-}
-
-/**
- * Solves L·X = B for every column of B (n×m); returns X (n×m). Row-oriented, so each step reads contiguous rows.
- */
-export function solveLowerMatrix(L: Matrix, B: Matrix): Matrix {
-  const n = L.n;
-  const m = B.d;
-  if (B.n !== n) throw new RangeError(`solveLowerMatrix shape mismatch ${n} vs ${B.n}×${B.d}`);
-  const X = zeros(n, m);
-  const x = X.data;
-  const l = L.data;
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const xi = i * m;
-    for (let c = 0; c < m; c++) x[xi + c] = B.data[xi + c] as number;
-    for (let k = 0; k < i; k++) {
-      const lik = l[ri + k] as number;
-      if (lik !== 0) axpyRange(x, xi, -lik, x, k * m, m);
-    }
-    const inv = 1 / (l[ri + i] as number);
-    for (let c = 0; c < m; c++) x[xi + c] = (x[xi + c] as number) * inv;
-  }
-  return X;
-}
-
-/** Solves Lᵀ·X = B for every column of B (n×m); returns X (n×m). */
-export function solveLowerTransposeMatrix(L: Matrix, B: Matrix): Matrix {
-  const n = L.n;
-  const m = B.d;
-  if (B.n !== n) throw new RangeError(`solveLowerTransposeMatrix shape mismatch ${n} vs ${B.n}×${B.d}`);
-  const X = { n, d: m, data: B.data.slice() };
-  const x = X.data;
-  const l = L.data;
-  for (let i = n - 1; i >= 0; i--) {
-    const ri = i * n;
-    const xi = i * m;
-    const inv = 1 / (l[ri + i] as number);
-    for (let c = 0; c < m; c++) x[xi + c] = (x[xi + c] as number) * inv;
-    // Row i of L (left of the diagonal) is column i of Lᵀ above the diagonal.
-    for (let k = 0; k < i; k++) {
-      const lik = l[ri + k] as number;
-      if (lik !== 0) axpyRange(x, k * m, -lik, x, xi, m);
-    }
-  }
-  return X;
-}
-
 /** log det(L·Lᵀ) = 2 Σ log L_ii. */
 export function logDetFromCholesky(L: Matrix): number {
   let s = 0;
@@ -227,25 +150,6 @@ export function inverseFromCholesky(L: Matrix, work?: Matrix, out?: Matrix): Mat
     }
   }
   return res;
-}
-
-/**
- * Extends the factor of an n×n matrix A to the factor of [[A, k], [kᵀ, kappa]] (a new point appended), in O(n²).
- * Throws NotPositiveDefiniteError when the Schur complement kappa − |L⁻¹k|² is not positive.
- */
-export function choleskyAppend(L: Matrix, k: ArrayLike<number>, kappa: number): Matrix {
-  const n = L.n;
-  if (k.length !== n) throw new RangeError(`choleskyAppend: k has length ${k.length}, expected ${n}`);
-  const l = solveLower(L, k);
-  let s = kappa;
-  for (let i = 0; i < n; i++) s -= (l[i] as number) ** 2;
-  if (!(s > 0)) throw new NotPositiveDefiniteError(`appended point makes the matrix indefinite (Schur complement ${s})`);
-  const m = n + 1;
-  const out = zeros(m, m);
-  for (let i = 0; i < n; i++) out.data.set(L.data.subarray(i * n, i * n + i + 1), i * m);
-  out.data.set(l, n * m);
-  out.data[n * m + n] = Math.sqrt(s);
-  return out;
 }
 
 /**

@@ -93,6 +93,7 @@ export class GaussianProcess {
   /** MAP loss −(log p(y|θ) + log p(θ))/n of the fitted hyper-parameters on the fit set (NaN when not fitted). */
   readonly fitLoss: number;
   private readonly invL2: Float64Array;
+  private wholeFactor: Matrix | undefined;
 
   private constructor(
     X: Matrix,
@@ -134,9 +135,10 @@ export class GaussianProcess {
     return K;
   }
 
-  /** Cholesky factor of K + noise as one n×n matrix (built on demand for a fantasised model). */
+  /** Cholesky factor of K + noise as one n×n matrix (built on the first request for a fantasised model). */
   get L(): Matrix {
-    return toMatrix(this.factor);
+    this.wholeFactor ??= toMatrix(this.factor);
+    return this.wholeFactor;
   }
 
   /** Fits hyper-parameters by MAP (unless `fixedHyperparameters`) and conditions on (X, y). */

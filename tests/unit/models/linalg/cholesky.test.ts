@@ -21,16 +21,8 @@ import {
   solveLowerTranspose,
   transpose,
   zeros,
-  type Matrix,
 } from '../../../../models/linalg/index.ts';
-
-function randomSpd(n: number, rng: Rng): Matrix {
-  const B = zeros(n, n);
-  for (let i = 0; i < B.data.length; i++) B.data[i] = rng.normal();
-  const A = matmul(B, transpose(B));
-  for (let i = 0; i < n; i++) A.data[i * n + i] = (A.data[i * n + i] as number) + n * 0.1;
-  return A;
-}
+import { randomSpd } from '../../../helpers/random-spd.ts';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;

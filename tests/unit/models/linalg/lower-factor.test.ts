@@ -15,19 +15,7 @@ import {
   zeros,
   type Matrix,
 } from '../../../../models/linalg/index.ts';
-
-function randomSpd(n: number, rng: Rng): Matrix {
-  const B = zeros(n, n);
-  for (let i = 0; i < n * n; i++) B.data[i] = rng.normal();
-  const A = zeros(n, n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) {
-      let s = i === j ? n : 0;
-      for (let k = 0; k < n; k++) s += (B.data[i * n + k] as number) * (B.data[j * n + k] as number);
-      A.data[i * n + j] = s;
-    }
-  return A;
-}
+import { randomSpd } from '../../../helpers/random-spd.ts';
 
 /** Of the leading `to`×`to` block of A: the rows `from`…`to`−1 as an append to the leading `from`×`from` block. */
 function appended(A: Matrix, from: number, to: number): { C: Matrix; S: Matrix } {
