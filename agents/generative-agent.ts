@@ -7,9 +7,13 @@ import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { toSnapshotDocument } from './generative-snapshot.ts';
 import { generatorCredit, generatorPlaces, type GeneratorCredit } from './generator-credit.ts';
+import { checkPrior, type PriorCheck } from './prior-check.ts';
 
 /** `agent` of the snapshot documents that record the generator's credit and share (ADR 0115). */
 export const GENERATOR_SHARE_AGENT = 'generative-share';
+
+/** Below this factor of the prior check the prior rows stop training the generator (ADR 0116). */
+const PRIOR_KEEP_FACTOR = 0.5;
 
 /**
  * Trains generators away from the caller's thread (a worker thread in production, inline in tests). The request is
@@ -45,7 +49,9 @@ export interface GenerativeAgentDeps {
  *
  * With `adaptiveShare` (ADR 0115) the ⌈share·n⌉ places are a maximum: they are scaled by the generator's credit, how
  * its own proposals have fared against BO's own in this campaign (observations' `proposer`; prior rows do not count),
- * never below `minShare·n` on average. Each round's share and credit are a `generative-share` snapshot document and
+ * never below `minShare·n` on average. With prior rows and `priorCheck` (ADR 0116) the credit is multiplied by the
+ * round's check of the prior against this campaign's results, and the prior rows leave the generator's training while
+ * that check's factor is below 1/2. Each round's share, credit and check are a `generative-share` snapshot document and
  * part of the batch's rationales.
  */
 export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDeps): JudgingAgent {
@@ -61,11 +67,27 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   let samplingReady: Promise<unknown> | undefined;
   let carry = 0;
   let shareDoc: ModelSnapshot | undefined;
+  /** This round's check of the prior rows against the campaign's results (ADR 0116); undefined when not checked. */
+  let check: PriorCheck | undefined;
+  /** Whether the generator's current model was trained with the prior rows. */
+  let trainedWithPrior = false;
+  const checking = settings.adaptiveShare && settings.priorCheck && prior.length > 0;
+  /** The prior rows train the generator unless the check's factor has fallen below 1/2. */
+  const usePrior = (): boolean => !check || check.factor >= PRIOR_KEEP_FACTOR;
 
   const retrainIfDue = async (): Promise<void> => {
-    const rows = [...prior, ...observations];
-    if (rows.filter((o) => o.feasible).length < settings.minObservations) return;
-    if (model && observations.length - trainedAt < settings.retrainEvery) return;
+    const withPrior = usePrior();
+    const rows = [...(withPrior ? prior : []), ...observations];
+    if (rows.filter((o) => o.feasible).length < settings.minObservations) {
+      // Without the prior rows too few results remain to train on: the old model, if any, goes (it was the prior's).
+      if (model && trainedWithPrior && !withPrior) {
+        model.dispose();
+        model = undefined;
+        snapshots = [];
+      }
+      return;
+    }
+    if (model && observations.length - trainedAt < settings.retrainEvery && trainedWithPrior === withPrior) return;
     samplingReady ??= deps.prepareSampling();
     await samplingReady;
     const snapshotId = ctx.newId();
@@ -84,6 +106,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
     model?.dispose();
     model = loadModel(ctx.spec, trained);
     trainedAt = observations.length;
+    trainedWithPrior = withPrior;
     snapshots = [toSnapshotDocument(trained)];
     log.info(
       { snapshotId, model: settings.model, rows: rows.length, backend: trained.snapshot.backend, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
@@ -148,10 +171,10 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   const placesFor = (n: number): { reserved: number; note?: string } => {
     if (!settings.adaptiveShare) return { reserved: Math.min(n, Math.ceil(settings.share * n)) };
     const credit = generatorCredit(ctx.spec, observations);
-    const p = generatorPlaces(n, settings.share, settings.minShare, credit.credit, carry);
+    const p = generatorPlaces(n, settings.share, settings.minShare, credit.credit * (check?.factor ?? 1), carry);
     carry = p.carry;
-    shareDoc = shareSnapshot(ctx.newId(), observations.length, settings.share, n, p, credit);
-    return { reserved: p.places, note: shareNote(n, p.places, credit) };
+    shareDoc = shareSnapshot(ctx.newId(), observations.length, settings.share, n, p, credit, check && { ...check, priorRowsInTraining: trainedWithPrior });
+    return { reserved: p.places, note: shareNote(n, p.places, credit, check) };
   };
 
   return {
@@ -162,6 +185,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
     },
     async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
       rounds++;
+      if (checking) check = checkPrior(ctx.spec, prior, observations, (ctx.seed * 104_729 + rounds) >>> 0);
       await retrainIfDue();
       const external = candidates(pending);
       if (external.length === 0) return judge.suggest(n, pending);
@@ -184,7 +208,15 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
 }
 
 /** The round's share and credit as a snapshot document (campaign.json's `modelSnapshots` show why the share moved). */
-function shareSnapshot(snapshotId: string, n: number, maxShare: number, batch: number, p: { places: number; carry: number; target: number }, c: GeneratorCredit): ModelSnapshot {
+function shareSnapshot(
+  snapshotId: string,
+  n: number,
+  maxShare: number,
+  batch: number,
+  p: { places: number; carry: number; target: number },
+  c: GeneratorCredit,
+  prior?: PriorCheck & { priorRowsInTraining: boolean },
+): ModelSnapshot {
   return {
     snapshotId,
     agent: GENERATOR_SHARE_AGENT,
@@ -200,13 +232,29 @@ function shareSnapshot(snapshotId: string, n: number, maxShare: number, batch: n
       feasible: c.feasible,
       generative: { ...c.generative },
       bo: { ...c.bo },
+      ...(prior
+        ? {
+            priorCheck: {
+              results: prior.results,
+              pairs: prior.pairs,
+              priorAgreement: round3(prior.priorAgreement),
+              ownAgreement: round3(prior.ownAgreement),
+              relevance: round3(prior.relevance),
+              factor: round3(prior.factor),
+              priorRowsInTraining: prior.priorRowsInTraining,
+            },
+          }
+        : {}),
     },
   };
 }
 
-function shareNote(n: number, places: number, c: GeneratorCredit): string {
-  return `generator places ${places} of ${n} (credit ${round3(c.credit)}: top-quartile results generative ${c.generative.topQuartile}/${c.generative.results}, bo ${c.bo.topQuartile}/${c.bo.results})`;
+function shareNote(n: number, places: number, c: GeneratorCredit, prior?: PriorCheck): string {
+  const note = `generator places ${places} of ${n} (credit ${round3(c.credit)}: top-quartile results generative ${c.generative.topQuartile}/${c.generative.results}, bo ${c.bo.topQuartile}/${c.bo.results})`;
+  if (!prior) return note;
+  return `${note}; prior check: factor ${round3(prior.factor)} (the prior orders ${round3(prior.priorAgreement)} of ${prior.pairs} top-quartile pairs right, this campaign's own model ${round3(prior.ownAgreement)})`;
 }
+
 
 function round3(x: number): number {
   return Number(x.toFixed(3));

@@ -8,10 +8,11 @@
  *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
  *   prior-warm    BO + the prior sampler with the sibling rows (fixed share)
  *   prior-warm-adaptive  the same with the adaptive share (ADR 0115)
+ *   prior-warm-checked   the same with the check of the prior against the campaign's results (ADR 0116)
  * Metrics per campaign: evaluations to the first row of the target's top 1 % and top 5 % (budget + 1 when none), Top%
  * (of the top 5 %) at the budget, the pool rank of the best row found.
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
- *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive] [--datasets /work/shared/datasets]
+ *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive,prior-warm-checked] [--datasets /work/shared/datasets]
  *     [--json bench/results/pools-warm-….json]
  * `--arms` picks arms (default: all); the paired columns need `bo` among them.
  */
@@ -80,6 +81,7 @@ const allArms: { name: string; arm: AgentArm; prior: boolean }[] = [
   { name: 'prior-cold', arm: priorArm, prior: false },
   { name: 'prior-warm', arm: priorArm, prior: true },
   { name: 'prior-warm-adaptive', arm: resolveArm('bo-prior-adaptive') as AgentArm, prior: true },
+  { name: 'prior-warm-checked', arm: resolveArm('bo-prior-checked') as AgentArm, prior: true },
 ];
 const wanted = args.arms?.split(',').map((a) => a.trim());
 const arms = wanted ? allArms.filter((a) => wanted.includes(a.name)) : allArms;

@@ -152,6 +152,13 @@ export const generativeStrategySchema = strictObject({
   adaptiveShare: z.boolean().default(true),
   /** With `adaptiveShare`: the generator's least share of a batch, on average over batches, so it can earn credit back. */
   minShare: z.number().min(0).max(1).default(0.1),
+  /**
+   * With `adaptiveShare` and prior rows (a warm start): check the prior against this campaign's results every round
+   * (ADR 0116) — does a model of the prior rows order the campaign's top-quartile results above the others better
+   * than the campaign's own leave-one-out model? The generator's places are scaled by min(1, 2·P(prior better)), and
+   * the prior rows leave the generator's training while that factor is below 1/2. false: the prior is trusted as given.
+   */
+  priorCheck: z.boolean().default(true),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */
