@@ -14,7 +14,8 @@
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
  *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive,prior-warm-checked] [--datasets /work/shared/datasets]
  *     [--json bench/results/pools-warm-….json]
- * `--arms` picks arms (default: all); the paired columns need `bo` among them.
+ * `--arms` picks arms (default: all); the paired columns need `bo` among them. `--warm-arms 'a;b'` adds warm arms by
+ * their arm specs (bench/harness/arms.ts, overrides allowed), e.g. 'bo-prior-checked(generative.share=0.75)'.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     q: { type: 'string', default: '4' },
     init: { type: 'string', default: '5' },
     arms: { type: 'string' },
+    'warm-arms': { type: 'string' },
     datasets: { type: 'string' },
     json: { type: 'string' },
   },
@@ -83,8 +85,10 @@ const allArms: { name: string; arm: AgentArm; prior: boolean }[] = [
   { name: 'prior-warm-adaptive', arm: resolveArm('bo-prior-adaptive') as AgentArm, prior: true },
   { name: 'prior-warm-checked', arm: resolveArm('bo-prior-checked') as AgentArm, prior: true },
 ];
+// Extra warm arms by their arm specs, overrides allowed, separated by ';': e.g. 'bo-prior-checked(generative.share=0.75)'.
+const extra = (args['warm-arms'] ?? '').split(';').map((a) => a.trim()).filter(Boolean).map((a) => ({ name: a, arm: resolveArm(a) as AgentArm, prior: true }));
 const wanted = args.arms?.split(',').map((a) => a.trim());
-const arms = wanted ? allArms.filter((a) => wanted.includes(a.name)) : allArms;
+const arms = [...(wanted ? allArms.filter((a) => wanted.includes(a.name)) : allArms), ...extra];
 if (arms.length === 0) throw new Error(`--arms: none of ${args.arms} is one of ${allArms.map((a) => a.name).join(', ')}`);
 const rank = new Int32Array(target.N);
 Array.from({ length: target.N }, (_, i) => i)
