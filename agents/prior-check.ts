@@ -105,9 +105,10 @@ function misorder(better: number, worse: number): number {
 }
 
 /**
- * Nadaraya–Watson regression on rows X (n×F) with values y: a Gaussian kernel of bandwidth h = max(0.1, median
- * nearest-neighbour distance among the rows). `skip` leaves one row out. Far from every row the prediction is the
- * nearest rows' values (the weights are normalised in log space, so they never all underflow).
+ * Nadaraya–Watson regression on rows X (n×F) with values y, shrunk to their mean: a Gaussian kernel of bandwidth
+ * h = max(0.1, median nearest-neighbour distance among the rows), and the mean of y counted as one more row of
+ * weight 1 at every point, so that far from every row (where the rows say nothing) the prediction is the mean, not
+ * the nearest row's value. `skip` leaves one row out (its value stays in the mean: a constant shift, no ranking).
  */
 function kernelRegression(X: readonly Float64Array[], y: readonly number[]): (x: Float64Array, skip?: number) => number {
   const nn = X.map((a, i) => {
@@ -120,21 +121,22 @@ function kernelRegression(X: readonly Float64Array[], y: readonly number[]): (x:
   const finite = nn.filter(Number.isFinite).sort((a, b) => a - b);
   const h = Math.max(0.1, finite.length > 0 ? (finite[Math.floor(finite.length / 2)] as number) : 0.1);
   const inv = 1 / (2 * h * h);
+  const mean = y.reduce((a, b) => a + b, 0) / Math.max(1, y.length);
   return (x, skip = -1) => {
-    let max = -Infinity;
-    const logw = X.map((a, j) => (j === skip ? -Infinity : -dist2(a, x) * inv));
-    for (const l of logw) if (l > max) max = l;
-    let s = 0;
-    let w = 0;
-    logw.forEach((l, j) => {
-      if (l === -Infinity) return;
-      const e = Math.exp(l - max);
+    let s = MEAN_WEIGHT * mean;
+    let w = MEAN_WEIGHT;
+    X.forEach((a, j) => {
+      if (j === skip) return;
+      const e = Math.exp(-dist2(a, x) * inv);
       s += e * (y[j] as number);
       w += e;
     });
-    return w > 0 ? s / w : 0;
+    return s / w;
   };
 }
+
+/** Kernel weight of the mean in `kernelRegression`: that of one row at the point itself. */
+const MEAN_WEIGHT = 1;
 
 function dist2(a: Float64Array, b: Float64Array): number {
   let s = 0;
