@@ -171,9 +171,9 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   const placesFor = (n: number): { reserved: number; note?: string } => {
     if (!settings.adaptiveShare) return { reserved: Math.min(n, Math.ceil(settings.share * n)) };
     const credit = generatorCredit(ctx.spec, observations);
-    const p = generatorPlaces(n, settings.share, settings.minShare, credit.credit * (check?.factor ?? 1), carry);
+    const p = generatorPlaces(n, settings.share, settings.minShare, credit.credit * (check ? check.factor * trustRamp(check.results, settings.priorTrustAfter) : 1), carry);
     carry = p.carry;
-    shareDoc = shareSnapshot(ctx.newId(), observations.length, settings.share, n, p, credit, check && { ...check, priorRowsInTraining: trainedWithPrior });
+    shareDoc = shareSnapshot(ctx.newId(), observations.length, settings.share, n, p, credit, check && { ...check, priorRowsInTraining: trainedWithPrior, trust: trustRamp(check.results, settings.priorTrustAfter) });
     return { reserved: p.places, note: shareNote(n, p.places, credit, check) };
   };
 
@@ -207,6 +207,11 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   };
 }
 
+/** The share of its places a checked prior may hold after `results` feasible results: min(1, results/after) (ADR 0116). */
+export function trustRamp(results: number, after: number): number {
+  return after <= 0 ? 1 : Math.min(1, results / after);
+}
+
 /** The round's share and credit as a snapshot document (campaign.json's `modelSnapshots` show why the share moved). */
 function shareSnapshot(
   snapshotId: string,
@@ -215,7 +220,7 @@ function shareSnapshot(
   batch: number,
   p: { places: number; carry: number; target: number },
   c: GeneratorCredit,
-  prior?: PriorCheck & { priorRowsInTraining: boolean },
+  prior?: PriorCheck & { priorRowsInTraining: boolean; trust: number },
 ): ModelSnapshot {
   return {
     snapshotId,
@@ -241,6 +246,7 @@ function shareSnapshot(
               ownAgreement: round3(prior.ownAgreement),
               relevance: round3(prior.relevance),
               factor: round3(prior.factor),
+              trust: round3(prior.trust),
               priorRowsInTraining: prior.priorRowsInTraining,
             },
           }

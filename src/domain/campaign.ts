@@ -159,6 +159,12 @@ export const generativeStrategySchema = strictObject({
    * the prior rows leave the generator's training while that factor is below 1/2. false: the prior is trusted as given.
    */
   priorCheck: z.boolean().default(true),
+  /**
+   * With `priorCheck`: the prior earns its places with this campaign's evidence — the generator's places are also
+   * scaled by min(1, F/priorTrustAfter), F the campaign's feasible results (ADR 0116), so a prior that the check cannot
+   * yet judge does not steer the first batches. 0: trusted from the first batch.
+   */
+  priorTrustAfter: z.number().int().min(0).max(10_000).default(24),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */
