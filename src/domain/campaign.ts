@@ -160,11 +160,12 @@ export const generativeStrategySchema = strictObject({
    */
   priorCheck: z.boolean().default(true),
   /**
-   * With `priorCheck`: the prior earns its places with this campaign's evidence — the generator's places are also
-   * scaled by min(1, F/priorTrustAfter), F the campaign's feasible results (ADR 0116), so a prior that the check cannot
-   * yet judge does not steer the first batches. 0: trusted from the first batch.
+   * With `priorCheck`: ramp the prior's places in — the generator's places are also scaled by min(1, F/priorTrustAfter),
+   * F the campaign's feasible results (ADR 0116), so a prior the check cannot judge yet steers the first batches less.
+   * 0 (default): no ramp. A ramp of 24 protected a plate whose optimum the prior rows miss but lost the warm start's
+   * gain on the sibling plate and on the simulator (ADR 0116), so it is off by default.
    */
-  priorTrustAfter: z.number().int().min(0).max(10_000).default(24),
+  priorTrustAfter: z.number().int().min(0).max(10_000).default(0),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */
