@@ -7,7 +7,7 @@ import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { toSnapshotDocument } from './generative-snapshot.ts';
 import { generatorCredit, generatorPlaces, type GeneratorCredit } from './generator-credit.ts';
-import { checkPrior, type PriorCheck } from './prior-check.ts';
+import { checkPrior, trustRamp, type PriorCheck } from './prior-check.ts';
 
 /** `agent` of the snapshot documents that record the generator's credit and share (ADR 0115). */
 export const GENERATOR_SHARE_AGENT = 'generative-share';
@@ -205,11 +205,6 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
     suggestAmong: (n: number, pending: readonly Recipe[], external: readonly ExternalCandidate[], opts?: SuggestAmongOptions) =>
       judge.suggestAmong(n, pending, external, opts),
   };
-}
-
-/** The share of its places a checked prior may hold after `results` feasible results: min(1, results/after) (ADR 0116). */
-export function trustRamp(results: number, after: number): number {
-  return after <= 0 ? 1 : Math.min(1, results / after);
 }
 
 /** The round's share and credit as a snapshot document (campaign.json's `modelSnapshots` show why the share moved). */

@@ -18,6 +18,14 @@ export interface PriorCheck {
   factor: number;
 }
 
+/**
+ * The part of its places a checked prior may hold after `results` feasible results of the campaign (ADR 0116,
+ * `priorTrustAfter`): min(1, results/after); 1 when `after` is 0 (no ramp).
+ */
+export function trustRamp(results: number, after: number): number {
+  return after <= 0 ? 1 : Math.min(1, results / after);
+}
+
 /** Resamples of the campaign's results behind `relevance`. */
 const RESAMPLES = 200;
 

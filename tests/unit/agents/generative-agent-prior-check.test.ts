@@ -74,6 +74,15 @@ describe('generative agent, check of the prior (ADR 0116)', () => {
     expect(batches.at(-1)?.every((s) => /prior check: factor [\d.]+ \(the prior orders [\d.]+ of \d+ top-quartile pairs right/.test(s.rationale))).toBe(true);
   });
 
+  it('priorTrustAfter ramps a right prior\'s places in over the first results', async () => {
+    const ramped = await campaign({ seed: 3, rounds: 10, priorValue: (t) => 0.2 + t, settings: { priorTrustAfter: 40 } });
+    const plain = await campaign({ seed: 3, rounds: 10, priorValue: (t) => 0.2 + t });
+    const early = (p: number[]) => p.slice(0, 4).reduce((a, b) => a + b, 0);
+    expect(early(ramped.places)).toBeLessThan(early(plain.places));
+    expect(ramped.share?.['priorCheck']).toMatchObject({ trust: 1 });
+    expect((plain.share?.['priorCheck'] as { trust: number }).trust).toBe(1);
+  });
+
   it('priorCheck false trusts the prior as given (ADR 0115 alone)', async () => {
     const { share } = await campaign({ seed: 3, rounds: 6, priorValue: (t) => -t, settings: { priorCheck: false } });
     expect(share?.['priorCheck']).toBeUndefined();
@@ -89,7 +98,9 @@ describe('generative agent, check of the prior (ADR 0116)', () => {
 
   it('strategy.generative.priorCheck: on by default, a boolean, strict', () => {
     const parse = (generative: Record<string, unknown>) => campaignSpecSchema.parse({ ...base, strategy: { ...base.strategy, agent: 'generative', generative } });
-    expect(parse({}).strategy.generative).toMatchObject({ priorCheck: true });
+    expect(parse({}).strategy.generative).toMatchObject({ priorCheck: true, priorTrustAfter: 0 });
+    expect(() => parse({ priorTrustAfter: -1 })).toThrow();
+    expect(() => parse({ priorTrustAfter: 2.5 })).toThrow();
     expect(parse({ priorCheck: false }).strategy.generative?.priorCheck).toBe(false);
     expect(() => parse({ priorCheck: 'yes' })).toThrow();
     expect(() => parse({ priorChecks: true })).toThrow(/priorChecks/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPrior } from '../../../agents/prior-check.ts';
+import { checkPrior, trustRamp } from '../../../agents/prior-check.ts';
 import type { Observation } from '../../../src/domain/index.ts';
 import { defaultSpec } from '../../helpers/default-spec.ts';
 import { syntheticLandscape, uniformObservations } from '../../helpers/generative-fixtures.ts';
@@ -42,5 +42,12 @@ describe('checkPrior (ADR 0116)', () => {
     const prior = priorRows((t) => t + 0.05 * Math.sin(40 * t));
     const few = results.slice(0, 10);
     expect(checkPrior(spec, prior, few, 7)).toEqual(checkPrior(spec, prior, few, 7));
+  });
+
+  it('trustRamp: min(1, results/after), no ramp at 0', () => {
+    expect(trustRamp(12, 24)).toBe(0.5);
+    expect(trustRamp(30, 24)).toBe(1);
+    expect(trustRamp(0, 24)).toBe(0);
+    expect(trustRamp(3, 0)).toBe(1);
   });
 });
