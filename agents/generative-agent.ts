@@ -8,6 +8,7 @@ import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOpti
 import { toSnapshotDocument } from './generative-snapshot.ts';
 import { generatorCredit, generatorPlaces, type GeneratorCredit } from './generator-credit.ts';
 import { checkPrior, trustRamp, type PriorCheck } from './prior-check.ts';
+import { outsidePrior } from './prior-support.ts';
 
 /** `agent` of the snapshot documents that record the generator's credit and share (ADR 0115). */
 export const GENERATOR_SHARE_AGENT = 'generative-share';
@@ -74,6 +75,16 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   const checking = settings.adaptiveShare && settings.priorCheck && prior.length > 0;
   /** The prior rows train the generator unless the check's factor has fallen below 1/2. */
   const usePrior = (): boolean => !check || check.factor >= PRIOR_KEEP_FACTOR;
+  const outside = checking && settings.exploreOutsidePrior ? outsidePrior(ctx.spec, prior) : undefined;
+
+  /** Uniform recipes outside the prior rows' region, as BO candidates (ADR 0116); none unless exploring. */
+  const outsideCandidates = (pending: readonly Recipe[]): ExternalCandidate[] => {
+    if (!outside || !trainedWithPrior) return [];
+    const seen = new Set([...observations.map((o) => key(o.recipe)), ...pending.map(key)]);
+    return outside(settings.samples, (ctx.seed * 7_727 + rounds) >>> 0)
+      .filter((r) => !seen.has(key(r)))
+      .map((recipe) => ({ recipe, proposer: 'bo', rationale: 'BO\'s pick among uniform samples outside the prior rows\' region (ADR 0116)' }));
+  };
 
   const retrainIfDue = async (): Promise<void> => {
     const withPrior = usePrior();
@@ -135,8 +146,9 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   };
 
   /**
-   * The generator's `k` best samples by BO's acquisition, chosen greedily (each pick joins the pending recipes before
-   * the next is scored). Before BO has a model every score is 0 and the samples are taken in order.
+   * The `k` best of `external` (the generator's samples, or the recipes outside the prior's region) by BO's
+   * acquisition, chosen greedily (each pick joins the pending recipes before the next is scored); each keeps its
+   * candidate's proposer. Before BO has a model every score is 0 and the samples are taken in order.
    */
   const pickGenerated = async (k: number, pending: readonly Recipe[], external: readonly ExternalCandidate[]) => {
     const out: { suggestion: Suggestion; sourceIndex: ExternalCandidate }[] = [];
@@ -155,7 +167,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
         suggestion: {
           id: ctx.newId(),
           recipe: s.recipe,
-          proposer: 'generative',
+          proposer: c.proposer,
           rationale: `${c.rationale}; best of ${external.length} samples by the acquisition`,
           acquisitionValue: s.acquisitionValue,
           ...(Object.keys(s.predicted).length > 0 ? { predicted: s.predicted } : {}),
@@ -190,7 +202,10 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
       const external = candidates(pending);
       if (external.length === 0) return judge.suggest(n, pending);
       const { reserved, note } = placesFor(n);
-      const chosen = await pickGenerated(reserved, pending, external);
+      const generated = await pickGenerated(reserved, pending, external);
+      const explore = n - generated.length >= 2 ? outsideCandidates([...pending, ...generated.map((g) => g.suggestion.recipe)]) : [];
+      const explored = explore.length > 0 ? await pickGenerated(1, [...pending, ...generated.map((g) => g.suggestion.recipe)], explore) : [];
+      const chosen = [...generated, ...explored];
       const picked = chosen.map((s) => s.suggestion);
       const left = external.filter((c) => !chosen.some((s) => s.sourceIndex === c));
       const rest = chosen.length === n ? [] : await judge.suggestAmong(n - chosen.length, [...pending, ...picked.map((s) => s.recipe)], left, { maxExternal: n - chosen.length });

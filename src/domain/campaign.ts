@@ -166,6 +166,13 @@ export const generativeStrategySchema = strictObject({
    * gain on the sibling plate and on the simulator (ADR 0116), so it is off by default.
    */
   priorTrustAfter: z.number().int().min(0).max(10_000).default(0),
+  /**
+   * With `priorCheck`, while the prior rows train the generator and a batch has at least two places besides the
+   * generator's: give one of them to the recipe BO's acquisition rates best among uniform samples outside the prior
+   * rows' region (farther from every prior row than the check's bandwidth; ADR 0116), so the campaign keeps results
+   * where the prior says nothing.
+   */
+  exploreOutsidePrior: z.boolean().default(false),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */
