@@ -263,7 +263,7 @@ if (sections.has('warm')) {
   const priorChecked = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, priorCheck: true, priorTrustAfter: 0, retrainEvery: 8, minObservations: 5 } };
   // The same with the prior's places ramped in over the campaign's first 24 results.
   const priorRamped = { agent: 'generative', generative: { ...priorChecked.generative, priorTrustAfter: 24 } };
-  // The same with one place of each batch of 3 or more outside the prior rows' region (batches of one: no change).
+  // The same with one of BO's places outside the prior rows' region when it holds two or more (batches of one: no change).
   const priorExplore = { agent: 'generative', generative: { ...priorChecked.generative, exploreOutsidePrior: true } };
   const allArms: { key: string; name: string; strategy: Record<string, unknown>; prior: boolean }[] = [
     { key: 'bo', name: 'bo (cold)', strategy: {}, prior: false },
