@@ -5,16 +5,16 @@ import { createSearchSpace } from '../models/transforms/search-space.ts';
 /**
  * Recipes of the campaign's space that the prior rows say nothing about (ADR 0116). The returned function draws `m`
  * uniform recipes of the search space (Rng(`seed`)) and keeps those whose features (unit cube, presence indicators
- * off) are farther than h from every prior row, h = max(0.1, the median distance from a prior row to its nearest
- * neighbour) — the bandwidth of the check's prior model, beyond which that model predicts the prior's mean. A prior
- * that covers only part of the space (e.g. compositions without one element) leaves the rest; BO's acquisition picks
- * among them, so the campaign keeps evidence from outside the prior's region and the check can see a better region
- * there. Kept recipes come in draw order; none without prior rows.
+ * off) are farther than 3h from every prior row, h = max(0.1, the median distance from a prior row to its nearest
+ * neighbour) — the bandwidth of the check's prior model, which 3h away predicts the prior's mean (kernel weight
+ * e^−4.5 per row against the mean's 1). A prior that covers only part of the space (e.g. compositions without one
+ * element) leaves the rest; one whose rows spread over the whole space leaves only scattered gaps, so unless at least
+ * `MIN_OUTSIDE` of the draws are kept none is returned. Kept recipes come in draw order; none without prior rows.
  */
 export function outsidePrior(spec: Pick<CampaignSpec, 'parameters' | 'constraints'>, prior: readonly Observation[]): (m: number, seed: number) => Recipe[] {
   const space = createSearchSpace(spec, { presence: false });
   const rows = prior.map((o) => space.encode(o.recipe));
-  const h = rows.length > 0 ? supportRadius(rows) : 0;
+  const r = rows.length > 0 ? 3 * supportRadius(rows) : 0;
   return (m, seed) => {
     if (rows.length === 0) return [];
     const rng = new Rng(seed).fork('outside-prior');
@@ -22,11 +22,14 @@ export function outsidePrior(spec: Pick<CampaignSpec, 'parameters' | 'constraint
     for (let i = 0; i < m; i++) {
       const recipe = space.decode(space.toFeatures(space.fromUnit(Array.from({ length: space.unitDim }, () => rng.next()))));
       const x = space.encode(recipe);
-      if (rows.every((r) => dist2(r, x) > h * h)) out.push(recipe);
+      if (rows.every((p) => dist2(p, x) > r * r)) out.push(recipe);
     }
-    return out;
+    return out.length >= MIN_OUTSIDE * m ? out : [];
   };
 }
+
+/** The least share of uniform draws outside the prior's region for it to count as a region, not gaps. */
+const MIN_OUTSIDE = 0.1;
 
 /** max(0.1, median nearest-neighbour distance among the rows). */
 function supportRadius(rows: readonly Float64Array[]): number {
