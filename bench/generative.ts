@@ -260,7 +260,7 @@ if (sections.has('warm')) {
   // ADR 0115: the same sampler with the adaptive share (0.5 the maximum, at least 0.1).
   const priorAdaptive = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, priorCheck: false, retrainEvery: 8, minObservations: 5 } };
   // ADR 0116: the adaptive sampler with the check of the prior against the campaign's results.
-  const priorChecked = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, priorCheck: true, priorTrustAfter: 0, retrainEvery: 8, minObservations: 5 } };
+  const priorChecked = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, priorCheck: true, priorTrustAfter: 0, exploreOutsidePrior: false, retrainEvery: 8, minObservations: 5 } };
   // The same with the prior's places ramped in over the campaign's first 24 results.
   const priorRamped = { agent: 'generative', generative: { ...priorChecked.generative, priorTrustAfter: 24 } };
   // The same with one of BO's places outside the prior rows' region when it holds two or more (batches of one: no change).

@@ -169,10 +169,11 @@ export const generativeStrategySchema = strictObject({
   /**
    * With `priorCheck`, while the prior rows train the generator and a batch has at least two places besides the
    * generator's: give one of them to the recipe BO's acquisition rates best among uniform samples outside the prior
-   * rows' region (farther from every prior row than the check's bandwidth; ADR 0116), so the campaign keeps results
-   * where the prior says nothing.
+   * rows' region (farther than three of the check's bandwidths from every prior row, when at least a tenth of the
+   * space is; ADR 0116), so the campaign keeps results where the prior says nothing and BO is not drawn wholly into
+   * the prior's region. false: BO's places stay its own.
    */
-  exploreOutsidePrior: z.boolean().default(false),
+  exploreOutsidePrior: z.boolean().default(true),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */

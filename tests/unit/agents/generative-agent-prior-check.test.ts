@@ -98,7 +98,8 @@ describe('generative agent, check of the prior (ADR 0116)', () => {
 
   it('strategy.generative.priorCheck: on by default, a boolean, strict', () => {
     const parse = (generative: Record<string, unknown>) => campaignSpecSchema.parse({ ...base, strategy: { ...base.strategy, agent: 'generative', generative } });
-    expect(parse({}).strategy.generative).toMatchObject({ priorCheck: true, priorTrustAfter: 0 });
+    expect(parse({}).strategy.generative).toMatchObject({ priorCheck: true, priorTrustAfter: 0, exploreOutsidePrior: true });
+    expect(() => parse({ exploreOutsidePrior: 1 })).toThrow();
     expect(() => parse({ priorTrustAfter: -1 })).toThrow();
     expect(() => parse({ priorTrustAfter: 2.5 })).toThrow();
     expect(parse({ priorCheck: false }).strategy.generative?.priorCheck).toBe(false);
