@@ -7,9 +7,14 @@ import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { toSnapshotDocument } from './generative-snapshot.ts';
 import { generatorCredit, generatorPlaces, type GeneratorCredit } from './generator-credit.ts';
+import { checkPrior, trustRamp, type PriorCheck } from './prior-check.ts';
+import { outsidePrior } from './prior-support.ts';
 
 /** `agent` of the snapshot documents that record the generator's credit and share (ADR 0115). */
 export const GENERATOR_SHARE_AGENT = 'generative-share';
+
+/** Below this factor of the prior check the prior rows stop training the generator (ADR 0116). */
+const PRIOR_KEEP_FACTOR = 0.5;
 
 /**
  * Trains generators away from the caller's thread (a worker thread in production, inline in tests). The request is
@@ -45,7 +50,9 @@ export interface GenerativeAgentDeps {
  *
  * With `adaptiveShare` (ADR 0115) the ⌈share·n⌉ places are a maximum: they are scaled by the generator's credit, how
  * its own proposals have fared against BO's own in this campaign (observations' `proposer`; prior rows do not count),
- * never below `minShare·n` on average. Each round's share and credit are a `generative-share` snapshot document and
+ * never below `minShare·n` on average. With prior rows and `priorCheck` (ADR 0116) the credit is multiplied by the
+ * round's check of the prior against this campaign's results, and the prior rows leave the generator's training while
+ * that check's factor is below 1/2. Each round's share, credit and check are a `generative-share` snapshot document and
  * part of the batch's rationales.
  */
 export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDeps): JudgingAgent {
@@ -61,11 +68,37 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   let samplingReady: Promise<unknown> | undefined;
   let carry = 0;
   let shareDoc: ModelSnapshot | undefined;
+  /** This round's check of the prior rows against the campaign's results (ADR 0116); undefined when not checked. */
+  let check: PriorCheck | undefined;
+  /** Whether the generator's current model was trained with the prior rows. */
+  let trainedWithPrior = false;
+  const checking = settings.adaptiveShare && settings.priorCheck && prior.length > 0;
+  /** The prior rows train the generator unless the check's factor has fallen below 1/2. */
+  const usePrior = (): boolean => !check || check.factor >= PRIOR_KEEP_FACTOR;
+  const outside = checking && settings.exploreOutsidePrior ? outsidePrior(ctx.spec, prior) : undefined;
+
+  /** Uniform recipes outside the prior rows' region, as BO candidates (ADR 0116); none unless exploring. */
+  const outsideCandidates = (pending: readonly Recipe[]): ExternalCandidate[] => {
+    if (!outside || !trainedWithPrior) return [];
+    const seen = new Set([...observations.map((o) => key(o.recipe)), ...pending.map(key)]);
+    return outside(settings.samples, (ctx.seed * 7_727 + rounds) >>> 0)
+      .filter((r) => !seen.has(key(r)))
+      .map((recipe) => ({ recipe, proposer: 'bo', rationale: 'BO\'s pick among uniform samples outside the prior rows\' region (ADR 0116)' }));
+  };
 
   const retrainIfDue = async (): Promise<void> => {
-    const rows = [...prior, ...observations];
-    if (rows.filter((o) => o.feasible).length < settings.minObservations) return;
-    if (model && observations.length - trainedAt < settings.retrainEvery) return;
+    const withPrior = usePrior();
+    const rows = [...(withPrior ? prior : []), ...observations];
+    if (rows.filter((o) => o.feasible).length < settings.minObservations) {
+      // Without the prior rows too few results remain to train on: the old model, if any, goes (it was the prior's).
+      if (model && trainedWithPrior && !withPrior) {
+        model.dispose();
+        model = undefined;
+        snapshots = [];
+      }
+      return;
+    }
+    if (model && observations.length - trainedAt < settings.retrainEvery && trainedWithPrior === withPrior) return;
     samplingReady ??= deps.prepareSampling();
     await samplingReady;
     const snapshotId = ctx.newId();
@@ -84,6 +117,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
     model?.dispose();
     model = loadModel(ctx.spec, trained);
     trainedAt = observations.length;
+    trainedWithPrior = withPrior;
     snapshots = [toSnapshotDocument(trained)];
     log.info(
       { snapshotId, model: settings.model, rows: rows.length, backend: trained.snapshot.backend, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
@@ -112,8 +146,9 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   };
 
   /**
-   * The generator's `k` best samples by BO's acquisition, chosen greedily (each pick joins the pending recipes before
-   * the next is scored). Before BO has a model every score is 0 and the samples are taken in order.
+   * The `k` best of `external` (the generator's samples, or the recipes outside the prior's region) by BO's
+   * acquisition, chosen greedily (each pick joins the pending recipes before the next is scored); each keeps its
+   * candidate's proposer. Before BO has a model every score is 0 and the samples are taken in order.
    */
   const pickGenerated = async (k: number, pending: readonly Recipe[], external: readonly ExternalCandidate[]) => {
     const out: { suggestion: Suggestion; sourceIndex: ExternalCandidate }[] = [];
@@ -132,7 +167,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
         suggestion: {
           id: ctx.newId(),
           recipe: s.recipe,
-          proposer: 'generative',
+          proposer: c.proposer,
           rationale: `${c.rationale}; best of ${external.length} samples by the acquisition`,
           acquisitionValue: s.acquisitionValue,
           ...(Object.keys(s.predicted).length > 0 ? { predicted: s.predicted } : {}),
@@ -148,10 +183,10 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   const placesFor = (n: number): { reserved: number; note?: string } => {
     if (!settings.adaptiveShare) return { reserved: Math.min(n, Math.ceil(settings.share * n)) };
     const credit = generatorCredit(ctx.spec, observations);
-    const p = generatorPlaces(n, settings.share, settings.minShare, credit.credit, carry);
+    const p = generatorPlaces(n, settings.share, settings.minShare, credit.credit * (check ? check.factor * trustRamp(check.results, settings.priorTrustAfter) : 1), carry);
     carry = p.carry;
-    shareDoc = shareSnapshot(ctx.newId(), observations.length, settings.share, n, p, credit);
-    return { reserved: p.places, note: shareNote(n, p.places, credit) };
+    shareDoc = shareSnapshot(ctx.newId(), observations.length, settings.share, n, p, credit, check && { ...check, priorRowsInTraining: trainedWithPrior, trust: trustRamp(check.results, settings.priorTrustAfter) });
+    return { reserved: p.places, note: shareNote(n, p.places, credit, check) };
   };
 
   return {
@@ -162,11 +197,15 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
     },
     async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
       rounds++;
+      if (checking) check = checkPrior(ctx.spec, prior, observations, (ctx.seed * 104_729 + rounds) >>> 0);
       await retrainIfDue();
       const external = candidates(pending);
       if (external.length === 0) return judge.suggest(n, pending);
       const { reserved, note } = placesFor(n);
-      const chosen = await pickGenerated(reserved, pending, external);
+      const generated = await pickGenerated(reserved, pending, external);
+      const explore = n - generated.length >= 2 ? outsideCandidates([...pending, ...generated.map((g) => g.suggestion.recipe)]) : [];
+      const explored = explore.length > 0 ? await pickGenerated(1, [...pending, ...generated.map((g) => g.suggestion.recipe)], explore) : [];
+      const chosen = [...generated, ...explored];
       const picked = chosen.map((s) => s.suggestion);
       const left = external.filter((c) => !chosen.some((s) => s.sourceIndex === c));
       const rest = chosen.length === n ? [] : await judge.suggestAmong(n - chosen.length, [...pending, ...picked.map((s) => s.recipe)], left, { maxExternal: n - chosen.length });
@@ -184,7 +223,15 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
 }
 
 /** The round's share and credit as a snapshot document (campaign.json's `modelSnapshots` show why the share moved). */
-function shareSnapshot(snapshotId: string, n: number, maxShare: number, batch: number, p: { places: number; carry: number; target: number }, c: GeneratorCredit): ModelSnapshot {
+function shareSnapshot(
+  snapshotId: string,
+  n: number,
+  maxShare: number,
+  batch: number,
+  p: { places: number; carry: number; target: number },
+  c: GeneratorCredit,
+  prior?: PriorCheck & { priorRowsInTraining: boolean; trust: number },
+): ModelSnapshot {
   return {
     snapshotId,
     agent: GENERATOR_SHARE_AGENT,
@@ -200,13 +247,30 @@ function shareSnapshot(snapshotId: string, n: number, maxShare: number, batch: n
       feasible: c.feasible,
       generative: { ...c.generative },
       bo: { ...c.bo },
+      ...(prior
+        ? {
+            priorCheck: {
+              results: prior.results,
+              pairs: prior.pairs,
+              priorAgreement: round3(prior.priorAgreement),
+              ownAgreement: round3(prior.ownAgreement),
+              relevance: round3(prior.relevance),
+              factor: round3(prior.factor),
+              trust: round3(prior.trust),
+              priorRowsInTraining: prior.priorRowsInTraining,
+            },
+          }
+        : {}),
     },
   };
 }
 
-function shareNote(n: number, places: number, c: GeneratorCredit): string {
-  return `generator places ${places} of ${n} (credit ${round3(c.credit)}: top-quartile results generative ${c.generative.topQuartile}/${c.generative.results}, bo ${c.bo.topQuartile}/${c.bo.results})`;
+function shareNote(n: number, places: number, c: GeneratorCredit, prior?: PriorCheck): string {
+  const note = `generator places ${places} of ${n} (credit ${round3(c.credit)}: top-quartile results generative ${c.generative.topQuartile}/${c.generative.results}, bo ${c.bo.topQuartile}/${c.bo.results})`;
+  if (!prior) return note;
+  return `${note}; prior check: factor ${round3(prior.factor)} (the prior orders ${round3(prior.priorAgreement)} of ${prior.pairs} top-quartile pairs right, this campaign's own model ${round3(prior.ownAgreement)})`;
 }
+
 
 function round3(x: number): number {
   return Number(x.toFixed(3));

@@ -6,7 +6,7 @@
  *           on its best tenth; samples judged by the noise-free landscape (hit rate, W1, COV-R/COV-P, …)
  *   warm    warm start: dry runs on landscape 2026, the generator pre-trained on rows of a related landscape
  *           (--prior-landscape, default 2027), against cold BO and the control cold BO + prior sampler, paired on seeds
- *           (judged by the truth, as bench:lab); --arms bo,bo+prior-cold,bo+prior,bo+prior-adaptive,bo+cvae picks arms
+ *           (judged by the truth, as bench:lab); --arms bo,bo+prior-cold,bo+prior,bo+prior-adaptive,bo+prior-checked,bo+prior-ramped,bo+prior-explore,bo+cvae picks arms
  *   diversity  q = 8 batch diversity and quality of BO, BO + prior sampler, BO + CVAE after the same 24 truth rows
  * Usage: npm run bench:generative -- [--sections timing,models,warm] [--seeds 1-3] [--trials 48] [--arms …] [--name suffix] [--out dir]
  */
@@ -258,13 +258,22 @@ if (sections.has('warm')) {
   const config = loadConfig({}, { logLevel: 'silent' });
   const priorSampler = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: false, retrainEvery: 8, minObservations: 5 } };
   // ADR 0115: the same sampler with the adaptive share (0.5 the maximum, at least 0.1).
-  const priorAdaptive = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, retrainEvery: 8, minObservations: 5 } };
+  const priorAdaptive = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, priorCheck: false, retrainEvery: 8, minObservations: 5 } };
+  // ADR 0116: the adaptive sampler with the check of the prior against the campaign's results.
+  const priorChecked = { agent: 'generative', generative: { model: 'prior', share: 0.5, adaptiveShare: true, minShare: 0.1, priorCheck: true, priorTrustAfter: 0, exploreOutsidePrior: false, retrainEvery: 8, minObservations: 5 } };
+  // The same with the prior's places ramped in over the campaign's first 24 results.
+  const priorRamped = { agent: 'generative', generative: { ...priorChecked.generative, priorTrustAfter: 24 } };
+  // The same with one of BO's places outside the prior rows' region when it holds two or more (batches of one: no change).
+  const priorExplore = { agent: 'generative', generative: { ...priorChecked.generative, exploreOutsidePrior: true } };
   const allArms: { key: string; name: string; strategy: Record<string, unknown>; prior: boolean }[] = [
     { key: 'bo', name: 'bo (cold)', strategy: {}, prior: false },
     // The control: the same sampler in the loop without the related rows (separates the data from the proposals).
     { key: 'bo+prior-cold', name: 'bo+prior (cold)', strategy: priorSampler, prior: false },
     { key: 'bo+prior', name: 'bo+prior (warm)', strategy: priorSampler, prior: true },
     { key: 'bo+prior-adaptive', name: 'bo+prior adaptive (warm)', strategy: priorAdaptive, prior: true },
+    { key: 'bo+prior-checked', name: 'bo+prior checked (warm)', strategy: priorChecked, prior: true },
+    { key: 'bo+prior-ramped', name: 'bo+prior checked, ramp 24 (warm)', strategy: priorRamped, prior: true },
+    { key: 'bo+prior-explore', name: 'bo+prior checked, explore outside (warm)', strategy: priorExplore, prior: true },
     { key: 'bo+cvae', name: 'bo+cvae (warm)', strategy: { agent: 'generative', generative: { model: 'cvae', share: 0.5, adaptiveShare: false, retrainEvery: 8, trainingSteps: 400, minObservations: 5 } }, prior: true },
   ];
   const wanted = args.arms?.split(',').map((a) => a.trim());

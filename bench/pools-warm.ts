@@ -8,12 +8,16 @@
  *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
  *   prior-warm    BO + the prior sampler with the sibling rows (fixed share)
  *   prior-warm-adaptive  the same with the adaptive share (ADR 0115)
+ *   prior-warm-checked   the same with the check of the prior against the campaign's results (ADR 0116)
+ *   prior-warm-ramped    the same, the prior's places also ramped in over the first 24 results (ADR 0116)
+ *   prior-warm-explore   prior-warm-checked, one place a batch to BO's pick outside the prior rows' region (ADR 0116)
  * Metrics per campaign: evaluations to the first row of the target's top 1 % and top 5 % (budget + 1 when none), Top%
  * (of the top 5 %) at the budget, the pool rank of the best row found.
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
- *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive] [--datasets /work/shared/datasets]
+ *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive,prior-warm-checked,prior-warm-ramped,prior-warm-explore] [--datasets /work/shared/datasets]
  *     [--json bench/results/pools-warm-….json]
- * `--arms` picks arms (default: all); the paired columns need `bo` among them.
+ * `--arms` picks arms (default: all); the paired columns need `bo` among them. `--warm-arms 'a;b'` adds warm arms by
+ * their arm specs (bench/harness/arms.ts, overrides allowed), e.g. 'bo-prior-checked(generative.share=0.75)'.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -35,6 +39,7 @@ const { values: args } = parseArgs({
     q: { type: 'string', default: '4' },
     init: { type: 'string', default: '5' },
     arms: { type: 'string' },
+    'warm-arms': { type: 'string' },
     datasets: { type: 'string' },
     json: { type: 'string' },
   },
@@ -80,9 +85,14 @@ const allArms: { name: string; arm: AgentArm; prior: boolean }[] = [
   { name: 'prior-cold', arm: priorArm, prior: false },
   { name: 'prior-warm', arm: priorArm, prior: true },
   { name: 'prior-warm-adaptive', arm: resolveArm('bo-prior-adaptive') as AgentArm, prior: true },
+  { name: 'prior-warm-checked', arm: resolveArm('bo-prior-checked') as AgentArm, prior: true },
+  { name: 'prior-warm-ramped', arm: resolveArm('bo-prior-ramped') as AgentArm, prior: true },
+  { name: 'prior-warm-explore', arm: resolveArm('bo-prior-explore') as AgentArm, prior: true },
 ];
+// Extra warm arms by their arm specs, overrides allowed, separated by ';': e.g. 'bo-prior-checked(generative.share=0.75)'.
+const extra = (args['warm-arms'] ?? '').split(';').map((a) => a.trim()).filter(Boolean).map((a) => ({ name: a, arm: resolveArm(a) as AgentArm, prior: true }));
 const wanted = args.arms?.split(',').map((a) => a.trim());
-const arms = wanted ? allArms.filter((a) => wanted.includes(a.name)) : allArms;
+const arms = [...(wanted ? allArms.filter((a) => wanted.includes(a.name)) : allArms), ...extra];
 if (arms.length === 0) throw new Error(`--arms: none of ${args.arms} is one of ${allArms.map((a) => a.name).join(', ')}`);
 const rank = new Int32Array(target.N);
 Array.from({ length: target.N }, (_, i) => i)

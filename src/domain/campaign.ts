@@ -152,6 +152,28 @@ export const generativeStrategySchema = strictObject({
   adaptiveShare: z.boolean().default(true),
   /** With `adaptiveShare`: the generator's least share of a batch, on average over batches, so it can earn credit back. */
   minShare: z.number().min(0).max(1).default(0.1),
+  /**
+   * With `adaptiveShare` and prior rows (a warm start): check the prior against this campaign's results every round
+   * (ADR 0116) — does a model of the prior rows order the campaign's top-quartile results above the others better
+   * than the campaign's own leave-one-out model? The generator's places are scaled by min(1, 2·P(prior better)), and
+   * the prior rows leave the generator's training while that factor is below 1/2. false: the prior is trusted as given.
+   */
+  priorCheck: z.boolean().default(true),
+  /**
+   * With `priorCheck`: ramp the prior's places in — the generator's places are also scaled by min(1, F/priorTrustAfter),
+   * F the campaign's feasible results (ADR 0116), so a prior the check cannot judge yet steers the first batches less.
+   * 0 (default): no ramp. A ramp of 24 protected a plate whose optimum the prior rows miss but lost the warm start's
+   * gain on the sibling plate and on the simulator (ADR 0116), so it is off by default.
+   */
+  priorTrustAfter: z.number().int().min(0).max(10_000).default(0),
+  /**
+   * With `priorCheck`, while the prior rows train the generator and a batch has at least two places besides the
+   * generator's: give one of them to the recipe BO's acquisition rates best among uniform samples outside the prior
+   * rows' region (farther than three of the check's bandwidths from every prior row, when at least a tenth of the
+   * space is; ADR 0116), so the campaign keeps results where the prior says nothing and BO is not drawn wholly into
+   * the prior's region. false: BO's places stay its own.
+   */
+  exploreOutsidePrior: z.boolean().default(true),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */
