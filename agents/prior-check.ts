@@ -119,15 +119,7 @@ function misorder(better: number, worse: number): number {
  * the nearest row's value. `skip` leaves one row out (its value stays in the mean: a constant shift, no ranking).
  */
 function kernelRegression(X: readonly Float64Array[], y: readonly number[]): (x: Float64Array, skip?: number) => number {
-  const nn = X.map((a, i) => {
-    let best = Infinity;
-    X.forEach((b, j) => {
-      if (j !== i) best = Math.min(best, dist2(a, b));
-    });
-    return Math.sqrt(best);
-  });
-  const finite = nn.filter(Number.isFinite).sort((a, b) => a - b);
-  const h = Math.max(0.1, finite.length > 0 ? (finite[Math.floor(finite.length / 2)] as number) : 0.1);
+  const h = bandwidth(X);
   const inv = 1 / (2 * h * h);
   const mean = y.reduce((a, b) => a + b, 0) / Math.max(1, y.length);
   return (x, skip = -1) => {
@@ -146,7 +138,21 @@ function kernelRegression(X: readonly Float64Array[], y: readonly number[]): (x:
 /** Kernel weight of the mean in `kernelRegression`: that of one row at the point itself. */
 const MEAN_WEIGHT = 1;
 
-function dist2(a: Float64Array, b: Float64Array): number {
+/** The kernel regressions' bandwidth for rows X: max(0.1, the median distance from a row to its nearest neighbour). */
+export function bandwidth(X: readonly Float64Array[]): number {
+  const nn = X.map((a, i) => {
+    let best = Infinity;
+    X.forEach((b, j) => {
+      if (j !== i) best = Math.min(best, dist2(a, b));
+    });
+    return Math.sqrt(best);
+  });
+  const finite = nn.filter(Number.isFinite).sort((a, b) => a - b);
+  return Math.max(0.1, finite.length > 0 ? (finite[Math.floor(finite.length / 2)] as number) : 0.1);
+}
+
+/** Squared Euclidean distance. */
+export function dist2(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let k = 0; k < a.length; k++) s += ((a[k] as number) - (b[k] as number)) ** 2;
   return s;

@@ -1,6 +1,7 @@
 import type { CampaignSpec, Observation, Recipe } from '../src/domain/index.ts';
 import { Rng } from '../src/domain/random.ts';
 import { createSearchSpace } from '../models/transforms/search-space.ts';
+import { bandwidth, dist2 } from './prior-check.ts';
 
 /**
  * Recipes of the campaign's space that the prior rows say nothing about (ADR 0116). The returned function draws `m`
@@ -14,7 +15,7 @@ import { createSearchSpace } from '../models/transforms/search-space.ts';
 export function outsidePrior(spec: Pick<CampaignSpec, 'parameters' | 'constraints'>, prior: readonly Observation[]): (m: number, seed: number) => Recipe[] {
   const space = createSearchSpace(spec, { presence: false });
   const rows = prior.map((o) => space.encode(o.recipe));
-  const r = rows.length > 0 ? 3 * supportRadius(rows) : 0;
+  const r = rows.length > 0 ? 3 * bandwidth(rows) : 0;
   return (m, seed) => {
     if (rows.length === 0) return [];
     const rng = new Rng(seed).fork('outside-prior');
@@ -30,22 +31,3 @@ export function outsidePrior(spec: Pick<CampaignSpec, 'parameters' | 'constraint
 
 /** The least share of uniform draws outside the prior's region for it to count as a region, not gaps. */
 const MIN_OUTSIDE = 0.1;
-
-/** max(0.1, median nearest-neighbour distance among the rows). */
-function supportRadius(rows: readonly Float64Array[]): number {
-  const nn = rows.map((a, i) => {
-    let best = Infinity;
-    rows.forEach((b, j) => {
-      if (j !== i) best = Math.min(best, dist2(a, b));
-    });
-    return Math.sqrt(best);
-  });
-  const finite = nn.filter(Number.isFinite).sort((a, b) => a - b);
-  return Math.max(0.1, finite.length > 0 ? (finite[Math.floor(finite.length / 2)] as number) : 0.1);
-}
-
-function dist2(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += ((a[k] as number) - (b[k] as number)) ** 2;
-  return s;
-}

@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentReport } from '../../../agents/agent.ts';
-import type { JudgingAgent } from '../../../agents/candidates.ts';
 import { createGenerativeAgent, GENERATOR_SHARE_AGENT } from '../../../agents/generative-agent.ts';
 import { createInlineTrainer } from '../../../src/app/generative-trainer.ts';
-import { campaignSpecSchema, type CampaignSpec, type Observation, type Recipe, type Suggestion } from '../../../src/domain/index.ts';
+import { campaignSpecSchema, type Observation, type Suggestion } from '../../../src/domain/index.ts';
 import { defaultSpec } from '../../helpers/default-spec.ts';
-import { uniformObservations } from '../../helpers/generative-fixtures.ts';
+import { uniformJudge, uniformObservations } from '../../helpers/generative-fixtures.ts';
 
 const base = defaultSpec();
 const spec = campaignSpecSchema.parse({ ...base, strategy: { ...base.strategy, agent: 'generative', generative: { model: 'prior', samples: 32, retrainEvery: 4 } } });
-
-/**
- * A judge that proposes uniform recipes as `bo` and rates every recipe alike (acquisition 0), so the generator's places
- * depend only on its share; it ignores what it ingests.
- */
-function fakeJudge(s: CampaignSpec, seed: number): JudgingAgent {
-  let round = 0;
-  let id = 0;
-  const own = (n: number): Suggestion[] =>
-    uniformObservations(s, () => 0, n, seed * 1000 + ++round).map((o) => ({ id: `bo${++id}`, recipe: o.recipe, proposer: 'bo', rationale: 'fake BO' }));
-  return {
-    name: 'fake-bo',
-    ingest: async () => undefined,
-    suggest: async (n: number) => own(n),
-    report: (): AgentReport => ({ name: 'fake-bo', observations: 0 }),
-    score: async (recipes: readonly Recipe[]) => recipes.map((recipe) => ({ recipe, acquisitionValue: 0, predicted: {} })),
-    suggestAmong: async (n: number) => own(n),
-  };
-}
 
 /**
  * A campaign of `rounds` batches of 4 in which the generator's proposals score `generated` and BO's `own` (eta10,
@@ -37,7 +16,7 @@ async function campaign(opts: { seed: number; rounds: number; generated: (i: num
   let i = 0;
   const ctx = { spec, seed: opts.seed, newId: () => `id${++i}` };
   const agent = createGenerativeAgent(ctx, {
-    judge: fakeJudge(spec, opts.seed),
+    judge: uniformJudge(spec, opts.seed),
     trainer: createInlineTrainer({ backend: 'wasm' }),
     prepareSampling: async () => undefined,
     settings: { ...spec.strategy.generative, ...opts.settings },
