@@ -42,7 +42,9 @@ export function storeConsoleReader(store: Store): ConsoleReader {
       }));
     },
     async modelSnapshots(campaignId) {
-      const rows = await store.modelSnapshots.list(campaignId);
+      // Parity points only for the newest snapshot that has them (what the console draws): a long campaign holds
+      // ≈ one snapshot per trial with up to a few hundred points each (ADR 0117).
+      const [rows, withParity] = await Promise.all([store.modelSnapshots.summaries(campaignId), store.modelSnapshots.latestWithParity(campaignId)]);
       return rows.map((r) => ({
         id: r.id,
         seq: r.seq,
@@ -50,7 +52,7 @@ export function storeConsoleReader(store: Store): ConsoleReader {
         n: r.n,
         hyperparameters: r.hyperparameters,
         looRmse: r.looRmse,
-        parity: r.parity,
+        parity: r.id === withParity?.id ? withParity.parity : undefined,
         createdAt: r.createdAt.toISOString(),
       }));
     },

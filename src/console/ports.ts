@@ -42,6 +42,7 @@ export interface ModelSnapshotView {
   n: number;
   hyperparameters: Record<string, unknown>;
   looRmse?: number | undefined;
+  /** Leave-one-out parity points; the store's reader sends them for the newest snapshot that has them only. */
   parity?: { observed: number; predicted: number; sd: number }[] | undefined;
   createdAt: string;
 }

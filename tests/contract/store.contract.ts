@@ -172,6 +172,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       const snapshots = await store.modelSnapshots.list(id);
       expect(snapshots[0]?.parity).toHaveLength(2);
       expect(await store.modelSnapshots.summaries(id)).toEqual(snapshots.map(({ parity: _parity, ...rest }) => rest));
+      expect((await store.modelSnapshots.latestWithParity(id))?.id).toBe(`${id}-snap-1`);
       expect(await store.operatorActions.list(id)).toMatchObject([{ actor: 'ada', action: 'quarantine', target: 'pair-1', accepted: true }]);
 
       const summary = (await store.campaigns.list()).find((c) => c.id === id);

@@ -1,4 +1,4 @@
-import { asc, desc, eq, getTableColumns } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db.ts';
 import { modelSnapshotsTable } from '../schema.ts';
@@ -27,6 +27,8 @@ export interface ModelSnapshotRepository {
    * was the run's largest allocation (issue 14's memory target).
    */
   summaries(campaignId: string): Promise<ModelSnapshotSummary[]>;
+  /** The newest snapshot that has parity points (the console's parity plot). */
+  latestWithParity(campaignId: string): Promise<ModelSnapshotRecord | undefined>;
   get(id: string): Promise<ModelSnapshotRecord | undefined>;
   latest(campaignId: string): Promise<ModelSnapshotRecord | undefined>;
 }
@@ -62,6 +64,15 @@ export function modelSnapshotRepository(db: Db): ModelSnapshotRepository {
       const { parity: _parity, ...columns } = getTableColumns(modelSnapshotsTable);
       const rows = await db.select(columns).from(modelSnapshotsTable).where(eq(modelSnapshotsTable.campaignId, campaignId)).orderBy(asc(modelSnapshotsTable.seq));
       return rows.map(toSummary);
+    },
+    async latestWithParity(campaignId) {
+      const [row] = await db
+        .select()
+        .from(modelSnapshotsTable)
+        .where(and(eq(modelSnapshotsTable.campaignId, campaignId), isNotNull(modelSnapshotsTable.parity)))
+        .orderBy(desc(modelSnapshotsTable.seq))
+        .limit(1);
+      return row === undefined ? undefined : toRecord(row);
     },
     async get(id) {
       const [row] = await db.select().from(modelSnapshotsTable).where(eq(modelSnapshotsTable.id, id));
