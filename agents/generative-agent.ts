@@ -7,7 +7,7 @@ import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { toSnapshotDocument } from './generative-snapshot.ts';
 import { generatorCredit, generatorPlaces, type GeneratorCredit } from './generator-credit.ts';
-import { checkPrior, trustRamp, type PriorCheck } from './prior-check.ts';
+import { createPriorCheck, trustRamp, type PriorCheck } from './prior-check.ts';
 import { outsidePrior } from './prior-support.ts';
 
 /** `agent` of the snapshot documents that record the generator's credit and share (ADR 0115). */
@@ -76,6 +76,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
   /** The prior rows train the generator unless the check's factor has fallen below 1/2. */
   const usePrior = (): boolean => !check || check.factor >= PRIOR_KEEP_FACTOR;
   const outside = checking && settings.exploreOutsidePrior ? outsidePrior(ctx.spec, prior) : undefined;
+  const checkAgainstPrior = checking ? createPriorCheck(ctx.spec, prior) : undefined;
 
   /** Uniform recipes outside the prior rows' region, as BO candidates (ADR 0116); none unless exploring. */
   const outsideCandidates = (pending: readonly Recipe[]): ExternalCandidate[] => {
@@ -197,7 +198,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
     },
     async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
       rounds++;
-      if (checking) check = checkPrior(ctx.spec, prior, observations, (ctx.seed * 104_729 + rounds) >>> 0);
+      if (checkAgainstPrior) check = checkAgainstPrior(observations, (ctx.seed * 104_729 + rounds) >>> 0);
       await retrainIfDue();
       const external = candidates(pending);
       if (external.length === 0) return judge.suggest(n, pending);

@@ -44,42 +44,51 @@ const RESAMPLES = 200;
  * prior rows, or fewer than 4 feasible results, nothing is known: relevance 1/2, factor 1. Deterministic for a seed.
  */
 export function checkPrior(spec: Pick<CampaignSpec, 'parameters' | 'constraints' | 'objectives'>, prior: readonly Observation[], observations: readonly Observation[], seed: number): PriorCheck {
+  return createPriorCheck(spec, prior)(observations, seed);
+}
+
+/**
+ * `checkPrior` with the prior's side — its rows' features and kernel model — built once: the prior rows stay the same
+ * for a whole campaign, only the campaign's results change from round to round.
+ */
+export function createPriorCheck(spec: Pick<CampaignSpec, 'parameters' | 'constraints' | 'objectives'>, prior: readonly Observation[]): (observations: readonly Observation[], seed: number) => PriorCheck {
   const primary = spec.objectives[0];
   const sign = primary?.direction === 'minimize' ? -1 : 1;
+  const space = createSearchSpace(spec, { presence: false });
   const rows = (obs: readonly Observation[]): { x: Float64Array; y: number }[] =>
     obs.flatMap((o) => {
       const v = primary ? o.objectives[primary.name] : undefined;
       return o.feasible && v !== undefined && Number.isFinite(v) ? [{ x: space.encode(o.recipe), y: sign * v }] : [];
     });
-  const space = createSearchSpace(spec, { presence: false });
-  const own = rows(observations);
-  const none: PriorCheck = { results: own.length, pairs: 0, priorAgreement: 0.5, ownAgreement: 0.5, relevance: 0.5, factor: 1 };
-  if (prior.length === 0 || own.length < 4) return none;
   const known = rows(prior);
-  if (known.length === 0) return none;
-  const X = own.map((r) => r.x);
-  const y = own.map((r) => r.y);
-  const priorModel = kernelRegression(known.map((r) => r.x), known.map((r) => r.y));
-  const ownModel = kernelRegression(X, y);
-  const byPrior = X.map((x) => priorModel(x));
-  const byOwn = X.map((x, i) => ownModel(x, i));
-  const all = y.map((_, i) => i);
-  const full = pairLosses(all, y, byPrior, byOwn);
-  const rng = new Rng(seed).fork('prior-check');
-  let wins = 0;
-  for (let b = 0; b < RESAMPLES; b++) {
-    const sample = all.map(() => rng.int(all.length));
-    const l = pairLosses(sample, y, byPrior, byOwn);
-    wins += l.prior < l.own ? 1 : l.prior === l.own ? 0.5 : 0;
-  }
-  const relevance = wins / RESAMPLES;
-  return {
-    results: own.length,
-    pairs: full.pairs,
-    priorAgreement: full.pairs > 0 ? 1 - full.prior / full.pairs : 0.5,
-    ownAgreement: full.pairs > 0 ? 1 - full.own / full.pairs : 0.5,
-    relevance,
-    factor: Math.min(1, 2 * relevance),
+  const priorModel = known.length > 0 ? kernelRegression(known.map((r) => r.x), known.map((r) => r.y)) : undefined;
+  return (observations, seed) => {
+    const own = rows(observations);
+    const none: PriorCheck = { results: own.length, pairs: 0, priorAgreement: 0.5, ownAgreement: 0.5, relevance: 0.5, factor: 1 };
+    if (!priorModel || own.length < 4) return none;
+    const X = own.map((r) => r.x);
+    const y = own.map((r) => r.y);
+    const ownModel = kernelRegression(X, y);
+    const byPrior = X.map((x) => priorModel(x));
+    const byOwn = X.map((x, i) => ownModel(x, i));
+    const all = y.map((_, i) => i);
+    const full = pairLosses(all, y, byPrior, byOwn);
+    const rng = new Rng(seed).fork('prior-check');
+    let wins = 0;
+    for (let b = 0; b < RESAMPLES; b++) {
+      const sample = all.map(() => rng.int(all.length));
+      const l = pairLosses(sample, y, byPrior, byOwn);
+      wins += l.prior < l.own ? 1 : l.prior === l.own ? 0.5 : 0;
+    }
+    const relevance = wins / RESAMPLES;
+    return {
+      results: own.length,
+      pairs: full.pairs,
+      priorAgreement: full.pairs > 0 ? 1 - full.prior / full.pairs : 0.5,
+      ownAgreement: full.pairs > 0 ? 1 - full.own / full.pairs : 0.5,
+      relevance,
+      factor: Math.min(1, 2 * relevance),
+    };
   };
 }
 
