@@ -32,6 +32,11 @@ export interface LaplaceOptions {
   damped?: boolean;
   /** Latent values f̃ to start from (length n; default 0). */
   start?: Float64Array;
+  /**
+   * n×n buffers for B and its factor, reused across calls (a hyper-parameter fit evaluates the mode hundreds of times);
+   * the returned `L` is then the workspace's and is overwritten by the next call with the same workspace.
+   */
+  workspace?: { B: Matrix; L: Matrix };
 }
 
 /** Probit log-likelihood derivatives at latent f for label t = ±1: d1 = ∂/∂f, w = −∂²/∂f², d3 = ∂³/∂f³. */
@@ -51,8 +56,9 @@ export function laplaceMode(K: Matrix, t: Float64Array, m0: number, opts: Laplac
   const sqrtW = new Float64Array(n);
   const gradLog = new Float64Array(n);
   const d3 = new Float64Array(n);
-  const B = zeros(n, n);
-  let L = zeros(n, n);
+  const B = opts.workspace?.B ?? zeros(n, n);
+  // One buffer for the factor of every Newton step: only the latest factor is read.
+  const L = opts.workspace?.L ?? zeros(n, n);
   let a = new Float64Array(n);
   /** Sets W½, ∇log p and ∇³log p at `fT` and factors B; false when B is not positive definite. */
   const factorAt = (): boolean => {
@@ -65,7 +71,7 @@ export function laplaceMode(K: Matrix, t: Float64Array, m0: number, opts: Laplac
     for (let i = 0; i < n; i++)
       for (let k = 0; k <= i; k++) B.data[i * n + k] = (i === k ? 1 : 0) + (sqrtW[i] as number) * (K.data[i * n + k] as number) * (sqrtW[k] as number);
     try {
-      L = cholesky(B).L;
+      cholesky(B, {}, L);
       return true;
     } catch {
       return false;
