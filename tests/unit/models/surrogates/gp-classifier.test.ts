@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src/domain/random.ts';
 import { zeros } from '../../../../models/linalg/index.ts';
-import { fitGpClassifier, laplaceEvidence } from '../../../../models/surrogates/gp-classifier.ts';
+import { evidenceWorkspace, fitGpClassifier, laplaceEvidence } from '../../../../models/surrogates/gp-classifier.ts';
 
 function data(n: number, d: number, seed: number, fail: (x: number[]) => boolean): { X: ReturnType<typeof zeros>; ok: boolean[] } {
   const rng = new Rng(seed);
@@ -31,6 +31,20 @@ describe('ARD GP classifier (Laplace)', () => {
       tm[j] = (tm[j] as number) - h;
       const fd = ((laplaceEvidence(problem, tp, false)?.logZ as number) - (laplaceEvidence(problem, tm, false)?.logZ as number)) / (2 * h);
       expect(Math.abs((r?.grad?.[j] as number) - fd)).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd)));
+    }
+  });
+
+  it('a reused workspace gives the same evidence, gradient and mode as fresh buffers, call after call', () => {
+    const { X, ok } = data(40, 3, 4, (x) => (x[0] as number) > 0.55);
+    const problem = { X, t: Float64Array.from(ok, (v) => (v ? 1 : -1)), m0: 0.2 };
+    const ws = evidenceWorkspace(40);
+    for (const theta of [Float64Array.of(-1, -0.5, 0, 0.7), Float64Array.of(0.3, -1.2, 0.4, 1.1), Float64Array.of(-1, -0.5, 0, 0.7)]) {
+      const fresh = laplaceEvidence(problem, theta, true);
+      const reused = laplaceEvidence(problem, theta, true, undefined, ws);
+      expect(reused?.logZ).toBe(fresh?.logZ);
+      expect(Array.from(reused?.grad ?? [])).toEqual(Array.from(fresh?.grad ?? []));
+      expect(Array.from(reused?.mode.L.data ?? [])).toEqual(Array.from(fresh?.mode.L.data ?? []));
+      expect(reused?.mode.L).toBe(ws.L);
     }
   });
 
