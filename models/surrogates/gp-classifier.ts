@@ -70,7 +70,7 @@ export interface EvidenceResult {
 /**
  * The n×n buffers of one evaluation of the evidence and its gradient. A hyper-parameter fit evaluates it a few hundred
  * times at the same n; reusing one workspace keeps those blocks (≈ 0.7 MB each at n = 300) from churning the
- * allocator's heap (issue 14's memory, ADR 0120).
+ * allocator's heap (issue 14's memory, ADR 0117).
  */
 export interface EvidenceWorkspace {
   K: Matrix;

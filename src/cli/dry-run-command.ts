@@ -8,6 +8,7 @@ import { finishRun } from './run-report.ts';
 import { UsageError } from './usage-error.ts';
 import { installStopSignals } from './stop-signals.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
+import { applyWasmCodePolicy } from '../app/wasm-code-policy.ts';
 
 interface DryRunFlags {
   out: string;
@@ -60,6 +61,8 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
   // External stations (`--stations-file`): the file decides the station pairs.
   const stations = flags.stationsFile ? await (await import('../app/external-stations.ts')).loadStationsFile(flags.stationsFile) : undefined;
   if (stations) spec = { ...spec, stations: { pairs: stations.pairs.length } };
+  // Before PGlite compiles: how V8 compiles the run's WebAssembly (ADR 0120).
+  applyWasmCodePolicy(spec);
   // The simulated lab pulls in node-opcua, aedes and PGlite: load it only once the input is known to be good.
   const { runDryRun } = await import('../app/dry-run.ts');
   // Warm start (ADR 0083): rows of a related campaign or data set train a generative agent's generator, never the GP.

@@ -7,6 +7,7 @@ import { finishRun } from './run-report.ts';
 import { UsageError } from './usage-error.ts';
 import { installStopSignals } from './stop-signals.ts';
 import { applyApprovalFlag, consoleOptionsFromFlags } from './serve-command.ts';
+import { applyWasmCodePolicy } from '../app/wasm-code-policy.ts';
 
 interface RunFlags {
   stations?: string;
@@ -38,6 +39,8 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   const stations = await loadStationsFile(flags.stations);
   const loaded = await loadCampaignFile(campaignFile);
   const spec = applyApprovalFlag({ ...loaded, stations: { pairs: stations.pairs.length } }, raw);
+  // Before PGlite compiles: how V8 compiles the run's WebAssembly (ADR 0120).
+  applyWasmCodePolicy(spec);
   const { runCampaign } = await import('../app/campaign-run.ts');
   const bar = flags.quiet ? undefined : createProgressBar(process.stderr, spec.objectives[0]?.unit ?? '');
   const { defaultCampaignId } = await import('../app/campaign-identity.ts');
