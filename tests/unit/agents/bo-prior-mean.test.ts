@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBoAgent } from '../../../agents/bo-agent.ts';
-import { priorMeanBasis } from '../../../agents/bo-prior-mean.ts';
+import { positivePart, priorMeanBasis } from '../../../agents/bo-prior-mean.ts';
 import { createSearchSpace } from '../../../models/transforms/search-space.ts';
 import { generativeStrategySchema, type CampaignSpec, type Observation, type Recipe } from '../../../src/domain/index.ts';
 import { defaultSpec } from '../../helpers/default-spec.ts';
@@ -84,9 +84,26 @@ describe('BO agent with a prior mean from related results (ADR 0118)', () => {
     const down = priorMeanBasis(minimised, space, rows)!;
     const at = space.encode({ a: 0.8, b: 0.2 });
     expect(up.value(at)).toBeGreaterThan(1);
-    expect(down.value(at)).toBeCloseTo(-up.value(at), 10);
+    // The positive part: where the prior is bad it says nothing (≈ 0), not "worse".
+    expect(down.value(at)).toBeGreaterThanOrEqual(0);
+    expect(down.value(at)).toBeLessThan(0.01);
     expect(priorMeanBasis(spec, space, [])).toBeUndefined();
     expect(priorMeanBasis(spec, space, rows.map((o) => ({ ...o, feasible: false })))).toBeUndefined();
+  });
+});
+
+describe('positivePart (ADR 0118)', () => {
+  it('is a smooth max(0, m) with the gradient of its value', () => {
+    const linear = { d: 1, value: (x: ArrayLike<number>, off = 0) => 3 * (x[off] as number), valueAndGradient: (x: ArrayLike<number>, g: Float64Array) => ((g[0] = 3), 3 * (x[0] as number)) };
+    const p = positivePart(linear);
+    expect(p.value([1])).toBeCloseTo(3, 5);
+    expect(p.value([-1])).toBeGreaterThan(0);
+    expect(p.value([-1])).toBeLessThan(1e-5);
+    const g = new Float64Array(1);
+    for (const x of [-0.2, 0, 0.05, 0.4]) {
+      expect(p.valueAndGradient([x], g)).toBeCloseTo(p.value([x]), 12);
+      expect(g[0]).toBeCloseTo((p.value([x + 1e-6]) - p.value([x - 1e-6])) / 2e-6, 5);
+    }
   });
 });
 
