@@ -33,6 +33,7 @@ const out = [
   '| --- | --- | --- | --- | --- | --- | --- |',
 ];
 const fmt = (v: number): string => (v > budget ? `> ${budget}` : String(v));
+const r2 = (v: number): number => Number(v.toFixed(2));
 for (const level of ['firstTop1', 'firstTop'] as const) {
   const a = seeds.map((s) => (arm.get(s) as Row)[level]);
   const b = seeds.map((s) => (ref.get(s) as Row)[level]);
@@ -41,7 +42,7 @@ for (const level of ['firstTop1', 'firstTop'] as const) {
   const dt = seeds.map((s) => (arm.get(s) as Row).topAtEnd - (ref.get(s) as Row).topAtEnd);
   const ct = bootstrapCi(dt, (x) => median(x), { reps: 4000, seed: 11 });
   out.push(
-    `| ${level === 'firstTop1' ? 'top 1 %' : 'top 5 %'} | ${fmt(median(b))} (${b.filter((v) => v > budget).length}) | ${fmt(median(a))} (${a.filter((v) => v > budget).length}) | ${median(d)} [${ci[0]}, ${ci[1]}] | ${d.filter((v) => v < 0).length} / ${d.filter((v) => v > 0).length} / ${d.filter((v) => v === 0).length} | ${(median(b) / median(a)).toFixed(2)}× | ${median(dt).toFixed(2)} [${ct[0].toFixed(2)}, ${ct[1].toFixed(2)}] |`,
+    `| ${level === 'firstTop1' ? 'top 1 %' : 'top 5 %'} | ${fmt(median(b))} (${b.filter((v) => v > budget).length}) | ${fmt(median(a))} (${a.filter((v) => v > budget).length}) | ${r2(median(d))} [${r2(ci[0])}, ${r2(ci[1])}] | ${d.filter((v) => v < 0).length} / ${d.filter((v) => v > 0).length} / ${d.filter((v) => v === 0).length} | ${(median(b) / median(a)).toFixed(2)}× | ${median(dt).toFixed(2)} [${ct[0].toFixed(2)}, ${ct[1].toFixed(2)}] |`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);
