@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBoAgent } from '../../../agents/bo-agent.ts';
 import { positivePart, priorMeanBasis } from '../../../agents/bo-prior-mean.ts';
 import { createSearchSpace } from '../../../models/transforms/search-space.ts';
+import { createAgent } from '../../../src/app/agents.ts';
 import { generativeStrategySchema, type CampaignSpec, type Observation, type Recipe } from '../../../src/domain/index.ts';
 import { defaultSpec } from '../../helpers/default-spec.ts';
 
@@ -108,6 +109,19 @@ describe('positivePart (ADR 0118)', () => {
 });
 
 describe('strategy.generative.priorMean (ADR 0118)', () => {
+  it('the composition root gives the generative agent\'s BO the prior rows only when asked', async () => {
+    const weightAfter = async (priorMean: boolean): Promise<number | undefined> => {
+      const s = { ...spec, strategy: { ...spec.strategy, agent: 'generative' as const, generative: generativeStrategySchema.parse({ model: 'prior', samples: 16, priorMean }) } };
+      let k = 0;
+      const agent = createAgent('generative', { spec: s, seed: 1, newId: () => `g${++k}` }, { priorObservations: grid(truth) });
+      await agent.ingest(grid(truth).filter((_, i) => i % 53 === 0).map((o, i) => ({ ...o, trialId: `r${i}`, proposer: 'sobol' })));
+      await agent.suggest(2, []);
+      return weightOf(agent.report().snapshot);
+    };
+    expect(await weightAfter(true)).toBeGreaterThan(0);
+    expect(await weightAfter(false)).toBeUndefined();
+  });
+
   it('defaults to off, takes a boolean only, and the schema stays strict', () => {
     expect(generativeStrategySchema.parse({}).priorMean).toBe(false);
     expect(generativeStrategySchema.parse({ priorMean: true }).priorMean).toBe(true);
