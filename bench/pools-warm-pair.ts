@@ -26,6 +26,7 @@ const of = (arm: string): Map<number, Row> => new Map(rows.filter((r) => r.arm =
 const ref = of(args.reference);
 const arm = of(args.arm);
 const seeds = [...arm.keys()].filter((s) => ref.has(s)).sort((a, b) => a - b);
+if (seeds.length === 0) throw new Error(`no seed ran both ${args.reference} and ${args.arm} in ${positionals.join(', ')}`);
 const out = [
   `${[...new Set(docs.map((d) => `${d.target} ← ${d.prior}`))].join(', ')}: ${args.arm} vs ${args.reference}, ${seeds.length} paired seeds (${seeds[0]}–${seeds[seeds.length - 1]})`,
   '',
