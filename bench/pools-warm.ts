@@ -3,7 +3,8 @@
  * generative ones given the sibling's results as prior rows. A sibling row becomes a prior row when its composition is
  * one of the target's: its inputs that the target lacks are 0 and the target pool holds a row with the same inputs
  * (the target's own inputs that the sibling lacks are 0 there); the prior row is that target recipe with the sibling's
- * measured value. No agent's GP sees the prior rows (ADR 0083), except through the prior mean of prior-warm-mean. Arms, paired on seeds (same initial rows):
+ * measured value. No agent's GP sees the prior rows (ADR 0083) except prior-warm-mean's, as its prior mean (ADR 0118).
+ * Arms, paired on seeds (same initial rows):
  *   bo            the BO agent, cold
  *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
  *   prior-warm    BO + the prior sampler with the sibling rows (fixed share)

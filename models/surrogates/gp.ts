@@ -475,8 +475,8 @@ function fitHyperparameters(
     lower[j] = Math.log(LENGTHSCALE_MIN);
     upper[j] = LOG_LS_MAX;
   }
-  lower[layout.mean] = -5;
-  upper[layout.mean] = 5;
+  lower[layout.mean] = MEAN_BOUNDS[0];
+  upper[layout.mean] = MEAN_BOUNDS[1];
   if (layout.noise !== undefined) {
     lower[layout.noise] = LOG_NOISE_EXCESS_MIN;
     upper[layout.noise] = LOG_NOISE_EXCESS_MAX;
