@@ -25,6 +25,7 @@ import { predictedAt, rankRows, scoreRows, type BatchJudge, type BatchScores } f
 import { gpPriorOptions, type BoGpPriors } from './bo-gp-priors.ts';
 import { spaceFillingCandidate } from '../models/acquisition/space-filling.ts';
 import { thompsonProposals, type BoThompsonOptions } from './bo-thompson.ts';
+import { priorMeanBasis } from './bo-prior-mean.ts';
 import { TrustRegion } from '../models/acquisition/trust-region.ts';
 
 /** An optimiser's optimum, or a space-filling exploration proposal with its mixture distance to the nearest measured. */
@@ -88,6 +89,8 @@ export interface BoAgentOptions {
   gpOptions?: Omit<GpFitOptions, 'kernel' | 'warmStart' | 'seed' | 'noiseVariance'>;
   /** Never propose a recipe already observed (default true). */
   excludeObserved?: boolean;
+  /** Related results whose kernel regression is the primary objective's GP prior mean, weight fitted (ADR 0118). */
+  priorMeanRows?: readonly Observation[];
   logger?: Logger;
 }
 
@@ -133,6 +136,9 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     space,
     (spec.derivedFeatures ?? []).filter((f) => f.ratio.every((k) => numericNames.has(k))),
   );
+  const priorMean = opts.priorMeanRows ? priorMeanBasis(spec, space, opts.priorMeanRows) : undefined;
+  // The prior mean is of the primary objective: its GP, and the acquisition's target when that is the objective warped.
+  const withPriorMean = (name: string): boolean => name === spec.objectives[0]?.name || (name === '__target' && spec.objectives.length === 1);
   const feasHyper = new Map<string, GpClassifierHyper>();
   const feasFailures = new Map<string, number>();
 
@@ -164,7 +170,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     const lengthscaleGroups = opts.shareMixtureLengthscales === false ? undefined : space.featureGroups;
     const maxFitPoints = opts.maxFitPoints ?? (X.n > 2 * LARGE_N ? 200 : undefined);
     const priors = gpPriorOptions(space, lengthscaleGroups, opts.gpPriors, primary);
-    const base = { lengthscaleGroups, ...priors, ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, seed, maxFitPoints, noiseVariance };
+    const base = { lengthscaleGroups, ...priors, ...opts.gpOptions, kernel: opts.kernel ?? DEFAULT_KERNEL, seed, maxFitPoints, noiseVariance, ...(priorMean && withPriorMean(name) ? { priorMean } : {}) };
     let gp = GaussianProcess.fit(X, y, { ...base, warmStart: prev });
     const every = opts.coldRefitEvery ?? 5;
     if (prev && every > 0 && fitCount % every === 0) {
@@ -188,6 +194,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
         mean: h.mean,
         outcomeMean: objectiveSign(obj) * gp.standardizer.mean,
         outcomeStd: gp.standardizer.std,
+        ...(h.priorWeight !== undefined ? { priorWeight: h.priorWeight } : {}),
       };
     });
     const first = gps[0] as GaussianProcess;

@@ -6,7 +6,7 @@
  *           on its best tenth; samples judged by the noise-free landscape (hit rate, W1, COV-R/COV-P, …)
  *   warm    warm start: dry runs on landscape 2026, the generator pre-trained on rows of a related landscape
  *           (--prior-landscape, default 2027), against cold BO and the control cold BO + prior sampler, paired on seeds
- *           (judged by the truth, as bench:lab); --arms bo,bo+prior-cold,bo+prior,bo+prior-adaptive,bo+prior-checked,bo+prior-ramped,bo+prior-explore,bo+cvae picks arms
+ *           (judged by the truth, as bench:lab); --arms bo,bo+prior-cold,bo+prior,bo+prior-adaptive,bo+prior-checked,bo+prior-ramped,bo+prior-explore,bo+prior-mean,bo+cvae picks arms
  *   diversity  q = 8 batch diversity and quality of BO, BO + prior sampler, BO + CVAE after the same 24 truth rows
  * Usage: npm run bench:generative -- [--sections timing,models,warm] [--seeds 1-3] [--trials 48] [--arms …] [--name suffix] [--out dir]
  */
@@ -265,6 +265,8 @@ if (sections.has('warm')) {
   const priorRamped = { agent: 'generative', generative: { ...priorChecked.generative, priorTrustAfter: 24 } };
   // The same with one of BO's places outside the prior rows' region when it holds two or more (batches of one: no change).
   const priorExplore = { agent: 'generative', generative: { ...priorChecked.generative, exploreOutsidePrior: true } };
+  // The same with the prior rows as BO's prior mean (ADR 0118).
+  const priorMean = { agent: 'generative', generative: { ...priorExplore.generative, priorMean: true } };
   const allArms: { key: string; name: string; strategy: Record<string, unknown>; prior: boolean }[] = [
     { key: 'bo', name: 'bo (cold)', strategy: {}, prior: false },
     // The control: the same sampler in the loop without the related rows (separates the data from the proposals).
@@ -274,6 +276,7 @@ if (sections.has('warm')) {
     { key: 'bo+prior-checked', name: 'bo+prior checked (warm)', strategy: priorChecked, prior: true },
     { key: 'bo+prior-ramped', name: 'bo+prior checked, ramp 24 (warm)', strategy: priorRamped, prior: true },
     { key: 'bo+prior-explore', name: 'bo+prior checked, explore outside (warm)', strategy: priorExplore, prior: true },
+    { key: 'bo+prior-mean', name: 'bo+prior checked, explore outside, prior mean (warm)', strategy: priorMean, prior: true },
     { key: 'bo+cvae', name: 'bo+cvae (warm)', strategy: { agent: 'generative', generative: { model: 'cvae', share: 0.5, adaptiveShare: false, retrainEvery: 8, trainingSteps: 400, minObservations: 5 } }, prior: true },
   ];
   const wanted = args.arms?.split(',').map((a) => a.trim());

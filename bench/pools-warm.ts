@@ -3,7 +3,8 @@
  * generative ones given the sibling's results as prior rows. A sibling row becomes a prior row when its composition is
  * one of the target's: its inputs that the target lacks are 0 and the target pool holds a row with the same inputs
  * (the target's own inputs that the sibling lacks are 0 there); the prior row is that target recipe with the sibling's
- * measured value. No agent's GP sees the prior rows (ADR 0083). Arms, paired on seeds (same initial rows):
+ * measured value. No agent's GP sees the prior rows (ADR 0083) except prior-warm-mean's, as its prior mean (ADR 0118).
+ * Arms, paired on seeds (same initial rows):
  *   bo            the BO agent, cold
  *   prior-cold    BO + the prior sampler (share 0.5) without the sibling rows: the control
  *   prior-warm    BO + the prior sampler with the sibling rows (fixed share)
@@ -11,10 +12,11 @@
  *   prior-warm-checked   the same with the check of the prior against the campaign's results (ADR 0116)
  *   prior-warm-ramped    the same, the prior's places also ramped in over the first 24 results (ADR 0116)
  *   prior-warm-explore   prior-warm-checked, one place a batch to BO's pick outside the prior rows' region (ADR 0116)
+ *   prior-warm-mean      prior-warm-explore, BO's GP with the prior rows' kernel regression as its prior mean (ADR 0118)
  * Metrics per campaign: evaluations to the first row of the target's top 1 % and top 5 % (budget + 1 when none), Top%
  * (of the top 5 %) at the budget, the pool rank of the best row found.
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
- *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive,prior-warm-checked,prior-warm-ramped,prior-warm-explore] [--datasets /work/shared/datasets]
+ *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive,prior-warm-checked,prior-warm-ramped,prior-warm-explore,prior-warm-mean] [--datasets /work/shared/datasets]
  *     [--json bench/results/pools-warm-….json]
  * `--arms` picks arms (default: all); the paired columns need `bo` among them. `--warm-arms 'a;b'` adds warm arms by
  * their arm specs (bench/harness/arms.ts, overrides allowed), e.g. 'bo-prior-checked(generative.share=0.75)'.
@@ -88,6 +90,7 @@ const allArms: { name: string; arm: AgentArm; prior: boolean }[] = [
   { name: 'prior-warm-checked', arm: resolveArm('bo-prior-checked') as AgentArm, prior: true },
   { name: 'prior-warm-ramped', arm: resolveArm('bo-prior-ramped') as AgentArm, prior: true },
   { name: 'prior-warm-explore', arm: resolveArm('bo-prior-explore') as AgentArm, prior: true },
+  { name: 'prior-warm-mean', arm: resolveArm('bo-prior-mean') as AgentArm, prior: true },
 ];
 // Extra warm arms by their arm specs, overrides allowed, separated by ';': e.g. 'bo-prior-checked(generative.share=0.75)'.
 const extra = (args['warm-arms'] ?? '').split(';').map((a) => a.trim()).filter(Boolean).map((a) => ({ name: a, arm: resolveArm(a) as AgentArm, prior: true }));

@@ -5,9 +5,10 @@ import type { GaussianProcess } from './gp.ts';
 
 /**
  * Marginal GP posteriors at many rows, fused and allocation-free (ADR 0085): per row the kernel column against the
- * training inputs, the mean kᵀα and the variance s² − ‖L⁻¹k‖² by one forward substitution into a scratch vector. The
- * arithmetic is that of `GaussianProcess.pointPosterior` per row (same values up to rounding), without its per-call
- * allocations and generic kernel calls; about 2 µs per row and GP at n ≈ 50 on this machine.
+ * training inputs, the mean c + kᵀα (plus a·h(x) with a prior mean, ADR 0118) and the variance s² − ‖L⁻¹k‖² by one
+ * forward substitution into a scratch vector. The arithmetic is that of `GaussianProcess.pointPosterior` per row (same
+ * values up to rounding), without its per-call allocations and generic kernel calls; about 2 µs per row and GP at
+ * n ≈ 50 on this machine.
  */
 export interface RowPosterior {
   /** Model-space means (length m). */
@@ -74,6 +75,7 @@ export function posteriorRows(gp: GaussianProcess, X: Matrix): RowPosterior {
     scaledRow(X, r, w, q);
     kernelColumn(kernel, s2, d, Xs, n, q, k);
     let mu = mu0;
+    if (gp.priorMean) mu += gp.meanOffset(X.data, r * X.d);
     for (let i = 0; i < n; i++) mu += (k[i] as number) * (alpha[i] as number);
     mean[r] = mu;
     variance[r] = Math.max(s2 - forwardSquaredNorm(L, k, v), 1e-12 * s2);

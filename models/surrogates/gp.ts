@@ -6,6 +6,8 @@ import { minimizeLbfgsb } from '../optimizers/lbfgsb.ts';
 import { fitStandardizer, type Standardizer } from '../transforms/outcome.ts';
 import { createMllEvaluator, lengthscaleGroupCount, thetaLayout } from './gp-mll.ts';
 import { kernelDerivR2, kernelValue, scaledSqDist, type KernelKind } from './kernels.ts';
+import { priorWeight } from './gp-prior-weight.ts';
+import type { MeanBasis } from './kernel-mean.ts';
 import { LENGTHSCALE_MIN, lengthscalePrior, logNormalMode, NOISE_FLOOR, NOISE_PRIOR, type HyperPriors, type LogNormal } from './priors.ts';
 
 /**
@@ -25,6 +27,11 @@ export interface GpHyperparameters {
   noise: number;
   /** Constant mean in model space. */
   mean: number;
+  /**
+   * Weight a of the prior-mean basis h (ADR 0118): the prior mean is mean + a·h(x). Present only on a GP fitted with
+   * `priorMean`.
+   */
+  priorWeight?: number;
 }
 
 export interface GpFitOptions {
@@ -58,8 +65,19 @@ export interface GpFitOptions {
   priors?: HyperPriors;
   /** Skip the MAP fit and use `warmStart` as is. */
   fixedHyperparameters?: boolean;
+  /**
+   * A prior mean from related data (ADR 0118): the GP's mean becomes c + a·h(x). The kernel hyper-parameters are fitted
+   * to y − a₀·h (a₀ the warm start's `priorWeight`, else 0), then c and a by generalised least squares under that
+   * kernel, a ~ N(0, 1) clipped to [0, 4] (`priorWeight`): a basis that does not explain the results fades to 0.
+   */
+  priorMean?: MeanBasis;
   seed?: number;
 }
+
+/** Bounds of the constant mean (model space). */
+const MEAN_BOUNDS = [-5, 5] as const;
+/** Prior sd and largest value of a prior-mean basis's weight (ADR 0118). */
+const PRIOR_WEIGHT = { sd: 1, max: 4 };
 
 export interface PointPosterior {
   /** Model-space posterior mean and latent variance. */
@@ -92,6 +110,8 @@ export class GaussianProcess {
   readonly alpha: Float64Array;
   /** MAP loss −(log p(y|θ) + log p(θ))/n of the fitted hyper-parameters on the fit set (NaN when not fitted). */
   readonly fitLoss: number;
+  /** The prior-mean basis h (ADR 0118), weighted by `hyperparameters.priorWeight`; undefined for a constant mean. */
+  readonly priorMean: MeanBasis | undefined;
   private readonly invL2: Float64Array;
   private wholeFactor: Matrix | undefined;
 
@@ -103,7 +123,9 @@ export class GaussianProcess {
     noiseModel: Float64Array,
     fitLoss: number,
     factor?: { L: LowerFactor; alpha: Float64Array },
+    priorMean?: MeanBasis,
   ) {
+    this.priorMean = priorMean;
     this.X = X;
     this.yModel = yModel;
     this.standardizer = standardizer;
@@ -119,8 +141,13 @@ export class GaussianProcess {
     // Factorised where it is built (one n×n block instead of two); with jitter from a fresh copy when that fails.
     const K = this.covariance();
     this.factor = lowerFactor(choleskyInPlace(K) ? K : cholesky(this.covariance()).L);
-    const r = Float64Array.from(yModel, (v) => v - hyper.mean);
+    const r = Float64Array.from(yModel, (v, i) => v - hyper.mean - this.meanOffset(X.data, i * X.d));
     this.alpha = backSolve(this.factor, forwardSolve(this.factor, r));
+  }
+
+  /** The prior-mean term a·h(x) at the row of `x` starting at `off` (model space); 0 without a prior mean. */
+  meanOffset(x: ArrayLike<number>, off = 0): number {
+    return this.priorMean ? (this.hyperparameters.priorWeight ?? 0) * this.priorMean.value(x, off) : 0;
   }
 
   /** K + noise of the training inputs (lower triangle and diagonal). */
@@ -164,14 +191,27 @@ export class GaussianProcess {
     }
     let hyper: GpHyperparameters;
     let fitLoss = NaN;
+    const basis = opts.priorMean;
     if (opts.fixedHyperparameters) {
       if (!opts.warmStart) throw new Error('fixedHyperparameters needs warmStart hyper-parameters');
-      hyper = { ...opts.warmStart, kernel };
+      const { priorWeight: a, ...h } = opts.warmStart;
+      hyper = { ...h, kernel, ...(basis ? { priorWeight: a ?? 0 } : {}) };
+    } else if (basis) {
+      const a0 = opts.warmStart?.priorWeight ?? 0;
+      const yFit = Float64Array.from(yModel, (v, i) => v - a0 * basis.value(X.data, i * X.d));
+      ({ hyper, loss: fitLoss } = fitHyperparameters(X, yFit, kernel, fixedNoise, opts));
     } else {
       ({ hyper, loss: fitLoss } = fitHyperparameters(X, yModel, kernel, fixedNoise, opts));
     }
     const noiseModel = fixedNoise ?? new Float64Array(X.n).fill(hyper.noise);
-    return new GaussianProcess(X, yModel, standardizer, hyper, noiseModel, fitLoss);
+    if (!basis || opts.fixedHyperparameters) return new GaussianProcess(X, yModel, standardizer, hyper, noiseModel, fitLoss, undefined, basis);
+    // c and a by generalised least squares under the fitted kernel (the factor does not depend on them).
+    const first = new GaussianProcess(X, yModel, standardizer, { ...hyper, priorWeight: 0 }, noiseModel, fitLoss, undefined, basis);
+    const h = Float64Array.from({ length: X.n }, (_, i) => basis.value(X.data, i * X.d));
+    const { weight, mean } = priorWeight(first.factor, yModel, h, { ...PRIOR_WEIGHT, meanBounds: MEAN_BOUNDS });
+    const r = Float64Array.from(yModel, (v, i) => v - mean - weight * (h[i] as number));
+    const alpha = backSolve(first.factor, forwardSolve(first.factor, r));
+    return new GaussianProcess(X, yModel, standardizer, { ...hyper, mean, priorWeight: weight }, noiseModel, fitLoss, { L: first.factor, alpha }, basis);
   }
 
   /**
@@ -209,7 +249,7 @@ export class GaussianProcess {
     } catch {
       factor = undefined; // numerically indefinite: refactorise from scratch below
     }
-    return new GaussianProcess(X, y, this.standardizer, this.hyperparameters, noise, NaN, factor);
+    return new GaussianProcess(X, y, this.standardizer, this.hyperparameters, noise, NaN, factor, this.priorMean);
   }
 
   /** The same model (hyper-parameters, standardisation) conditioned on the given training rows only. */
@@ -222,6 +262,8 @@ export class GaussianProcess {
       this.hyperparameters,
       Float64Array.from(idx, (i) => this.noiseModel[i] as number),
       this.fitLoss,
+      undefined,
+      this.priorMean,
     );
   }
 
@@ -263,6 +305,8 @@ export class GaussianProcess {
       if (kd) kd[i] = s2 * kernelDerivR2(kind, r2);
     }
     let mean = this.hyperparameters.mean;
+    const dPrior = kd && this.priorMean ? new Float64Array(d) : undefined;
+    if (this.priorMean) mean += (this.hyperparameters.priorWeight ?? 0) * (dPrior ? this.priorMean.valueAndGradient(x, dPrior) : this.priorMean.value(x));
     for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
     const v = forwardSolve(this.factor, k);
     let vv = 0;
@@ -282,6 +326,7 @@ export class GaussianProcess {
         dVariance[j] = (dVariance[j] as number) + gv * diff2;
       }
     }
+    if (dPrior) for (let j = 0; j < d; j++) dMean[j] = (dMean[j] as number) + (this.hyperparameters.priorWeight ?? 0) * (dPrior[j] as number);
     return { mean, variance, dMean, dVariance, k, kd };
   }
 
@@ -309,6 +354,7 @@ export class GaussianProcess {
       const V = forwardSolveMatrix(this.factor, Kx, { n, d: b, data: vData.subarray(0, n * b) });
       for (let c = 0; c < b; c++) {
         let mu = this.hyperparameters.mean;
+        if (this.priorMean) mu += this.meanOffset(Xq.data, (start + c) * Xq.d);
         let vv = 0;
         for (let i = 0; i < n; i++) {
           mu += (Kx.data[i * b + c] as number) * (this.alpha[i] as number);
@@ -331,6 +377,7 @@ export class GaussianProcess {
     const mean = new Float64Array(m);
     for (let c = 0; c < m; c++) {
       let s = this.hyperparameters.mean;
+      if (this.priorMean) s += this.meanOffset(Xq.data, c * Xq.d);
       for (let i = 0; i < this.n; i++) s += (Kx.data[i * m + c] as number) * (this.alpha[i] as number);
       mean[c] = s;
     }
@@ -428,8 +475,8 @@ function fitHyperparameters(
     lower[j] = Math.log(LENGTHSCALE_MIN);
     upper[j] = LOG_LS_MAX;
   }
-  lower[layout.mean] = -5;
-  upper[layout.mean] = 5;
+  lower[layout.mean] = MEAN_BOUNDS[0];
+  upper[layout.mean] = MEAN_BOUNDS[1];
   if (layout.noise !== undefined) {
     lower[layout.noise] = LOG_NOISE_EXCESS_MIN;
     upper[layout.noise] = LOG_NOISE_EXCESS_MAX;

@@ -58,8 +58,10 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
     case 'generative': {
       const backend = services.tfBackend ?? 'auto';
       const logger = services.logger ?? silentLogger;
+      // The warm start's prior rows as BO's prior mean (ADR 0118), when the campaign asks for it.
+      const priorMean = ctx.spec.strategy.generative?.priorMean === true && (services.priorObservations?.length ?? 0) > 0;
       return createGenerativeAgent(ctx, {
-        judge: createBo(ctx),
+        judge: createBo(ctx, priorMean && services.priorObservations ? { priorMeanRows: services.priorObservations } : {}),
         trainer: services.trainer ?? createInlineTrainer({ backend }),
         prepareSampling: async () => {
           const choice = await selectTfBackend(backend);

@@ -1,10 +1,13 @@
 import type { AgentContext } from '../../agents/agent.ts';
-import { createBoAgent } from '../../agents/bo-agent.ts';
+import { createBoAgent, type BoAgentOptions } from '../../agents/bo-agent.ts';
 import { createEvidenceBoAgent } from '../../agents/bo-evidence.ts';
 import type { JudgingAgent } from '../../agents/candidates.ts';
 
-/** The BO agent configured from the campaign's strategy (also the judge of the hybrid and generative agents). */
-export function createBo(ctx: AgentContext): JudgingAgent {
+/**
+ * The BO agent configured from the campaign's strategy (also the judge of the hybrid and generative agents); `extra`:
+ * what the campaign's run adds beyond its spec (a warm start's prior rows for the GP's prior mean, ADR 0118).
+ */
+export function createBo(ctx: AgentContext, extra: Pick<BoAgentOptions, 'priorMeanRows'> = {}): JudgingAgent {
   const s = ctx.spec.strategy;
   const create = s.encoding === 'evidence' ? createEvidenceBoAgent : createBoAgent;
   return create(ctx, {
@@ -19,5 +22,6 @@ export function createBo(ctx: AgentContext): JudgingAgent {
     ...(s.gpPriors !== undefined ? { gpPriors: s.gpPriors } : {}),
     ...(s.exploreShare !== undefined ? { exploreShare: s.exploreShare } : {}),
     ...(s.thompson !== undefined ? { thompson: s.thompson } : {}),
+    ...extra,
   });
 }

@@ -174,6 +174,13 @@ export const generativeStrategySchema = strictObject({
    * the prior's region. false: BO's places stay its own.
    */
   exploreOutsidePrior: z.boolean().default(true),
+  /**
+   * With prior rows (a warm start): BO's GP of the primary objective (and its acquisition target) takes a kernel
+   * regression of the prior rows as its prior mean, y ≈ c + a·m(x) + f(x), the weight a ≥ 0 fitted every round by
+   * generalised least squares under the GP's kernel, so a prior that does not explain this campaign's results fades
+   * (ADR 0118). false (default): no GP sees the prior rows.
+   */
+  priorMean: z.boolean().default(false),
   /** Candidates sampled per suggestion round. */
   samples: z.number().int().min(1).max(100_000).default(256),
   /** Retrain after this many new observations. */
