@@ -255,6 +255,11 @@ export const campaignSpecSchema = strictObject({
     strategy: strictObject({
         agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
+        /**
+         * The BO agent's initial design (ADR 0119): scrambled Sobol over the whole space (default) or `faces`, the
+         * mixtures stratified over the maximal support faces (exactly maxComponents present, or all components).
+         */
+        initialDesign: z.enum(['sobol', 'faces']).optional(),
         approval: z.enum(['auto', 'human']).default('auto'),
         maxRetries: z.number().int().nonnegative().default(1),
         quarantineAfter: z.number().int().positive().default(3),
@@ -311,7 +316,7 @@ export const campaignSpecSchema = strictObject({
             radius: z.number().positive().max(1).optional(),
             trustRegion: z.boolean().optional(),
             faceBonus: z.number().min(0).max(10).optional(),
-            globalFrom: z.enum(['faces', 'sobol']).optional(),
+            globalFrom: z.enum(['faces', 'sobol', 'maximalFaces']).optional(),
           })
           .optional(),
       })
