@@ -5,9 +5,9 @@ import { createFaceDesign } from './face-design.ts';
 import { createSobolDesign } from './sobol-agent.ts';
 
 /**
- * The BO agent's initial design (campaign `strategy.initialDesign`): `sobol` (default) is a scrambled-Sobol design of
- * the whole recipe space; `faces` stratifies the mixtures over the maximal support faces of every simplex parameter
- * (agents/face-design.ts, ADR 0119).
+ * The BO agent's initial design (campaign `strategy.initialDesign`): `faces` (the default, ADR 0119) stratifies the
+ * mixtures over the maximal support faces of every simplex parameter (agents/face-design.ts); a campaign without a
+ * simplex parameter gets the Sobol design unchanged. `sobol` is a scrambled-Sobol design of the whole recipe space.
  */
 export type InitialDesignKind = 'sobol' | 'faces';
 
@@ -18,7 +18,7 @@ export interface InitialDesignPoint {
 
 /** A generator of design points; `index` (1-based) numbers the point in its rationale. */
 export function createInitialDesign(kind: InitialDesignKind, spec: AgentContext['spec'], seed: number, space: SearchSpace): (index: number) => InitialDesignPoint {
-  if (kind === 'faces') {
+  if (kind === 'faces' && space.layout.some((b) => b.kind === 'simplex')) {
     const next = createFaceDesign(spec, seed, space);
     return (index) => {
       const p = next();

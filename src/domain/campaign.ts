@@ -256,8 +256,9 @@ export const campaignSpecSchema = strictObject({
         agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
         /**
-         * The BO agent's initial design (ADR 0119): scrambled Sobol over the whole space (default) or `faces`, the
-         * mixtures stratified over the maximal support faces (exactly maxComponents present, or all components).
+         * The BO agent's initial design (ADR 0119): `faces` (default) stratifies the mixtures over the maximal support
+         * faces (exactly maxComponents present, or all components), other parameters from scrambled Sobol; `sobol` is
+         * scrambled Sobol over the whole space (the default before ADR 0119). Without a mixture both are Sobol.
          */
         initialDesign: z.enum(['sobol', 'faces']).optional(),
         approval: z.enum(['auto', 'human']).default('auto'),
