@@ -8,15 +8,17 @@ import type { AgentContext } from './agent.ts';
 
 /**
  * An initial design stratified over the maximal support faces of every mixture (ADR 0119), campaign
- * `strategy.initialDesign: faces`. A maximal face of a simplex parameter is a set of exactly m present components,
+ * `strategy.initialDesign: faces` (the BO agent's default). A maximal face of a simplex parameter is a set of exactly m present components,
  * m = the largest support the campaign allows (maxComponents, at most the number of components, and no more than
  * ⌊1 / minFraction⌋ parts can each hold minFraction). Design point i of a simplex takes the i-th face of a seeded
  * shuffle of its maximal faces (a fresh shuffle each time every face has had its turn), so every maximal face gets
  * ⌊n / F⌋ or ⌈n / F⌉ of the first n points (F faces). Within the face the weights are uniform (each present
- * fraction ≥ minFraction exactly), from the simplex's own scrambled-Sobol coordinates; every other parameter comes
- * from the same scrambled-Sobol point as the Sobol design. A point that breaks a linear constraint is skipped (the
+ * fraction ≥ minFraction exactly), from the simplex's own coordinates of a scrambled-Sobol point (seeded on its own);
+ * every other parameter comes from the same point, decoded as the Sobol design decodes it. A point that breaks a linear constraint is skipped (the
  * sequence continues on the same face); a face with no valid point in 500 tries gives its turn to the next face.
  */
+
+/** A design point and the face it was drawn on. */
 export interface FaceDesignPoint {
   recipe: Recipe;
   /** Per simplex parameter (layout order), the names of its present components. */
