@@ -32,8 +32,8 @@ import { TrustRegion } from '../models/acquisition/trust-region.ts';
 type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number }; thompson?: boolean };
 
 /**
- * Bayesian-optimisation agent: an initial design (spec.strategy.initialTrials) spread over the mixtures' maximal support
- * faces with the other parameters from scrambled Sobol (ADR 0119; plain scrambled Sobol without a mixture), then an exact GP per
+ * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials; over the mixtures' maximal
+ * support faces with `initialDesign: 'faces'`, ADR 0119), then an exact GP per
  * objective (BoTorch priors, Matérn-5/2 with one lengthscale per simplex parameter and per other input column, warm-started refits) and by default UCB with β = 4 (LCB λ = 2);
  * pending trials and earlier batch members enter as posterior-mean fantasies, so UCB becomes GP-BUCB (ADR 0043).
  * LogEI / qLogNEI and Thompson sampling are options. Failure regions (a feasibility classifier learnt from failed
@@ -41,7 +41,7 @@ type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number }; thompso
  * weights per call). Every fit produces a model snapshot (hyper-parameters, n, leave-one-out RMSE and parity).
  */
 export interface BoAgentOptions {
-  /** Initial design: over the mixtures' maximal support faces (default, ADR 0119; Sobol without a mixture) or scrambled Sobol. */
+  /** Initial design: scrambled Sobol (default) or over the mixtures' maximal support faces (ADR 0119; Sobol without a mixture). */
   initialDesign?: InitialDesignKind;
   /** Default Matérn-5/2 (ADR 0043). */
   kernel?: KernelKind;
@@ -124,7 +124,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
   const space = createSearchSpace(spec, { presence: opts.mixturePresence ?? true });
   const warp = opts.outcomeWarp ?? 'auto';
   const log = (opts.logger ?? silentLogger).child({ agent: 'bo' });
-  const design = createInitialDesign(opts.initialDesign ?? 'faces', spec, ctx.seed, space);
+  const design = createInitialDesign(opts.initialDesign ?? 'sobol', spec, ctx.seed, space);
   const rng = new Rng(ctx.seed).fork('bo-agent');
   const observations: Observation[] = [];
   const warm = new Map<string, GpHyperparameters>();

@@ -8,7 +8,7 @@ import type { AgentContext } from './agent.ts';
 
 /**
  * An initial design stratified over the maximal support faces of every mixture (ADR 0119), campaign
- * `strategy.initialDesign: faces` (the BO agent's default). A maximal face of a simplex parameter is a set of exactly m present components,
+ * `strategy.initialDesign: faces` (an option; the BO agent's default is the Sobol design). A maximal face of a simplex parameter is a set of exactly m present components,
  * m = the largest support the campaign allows (maxComponents, at most the number of components, and no more than
  * ⌊1 / minFraction⌋ parts can each hold minFraction). Design point i of a simplex takes the i-th face of a seeded
  * shuffle of its maximal faces (a fresh shuffle each time every face has had its turn), so every maximal face gets

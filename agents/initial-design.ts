@@ -5,9 +5,9 @@ import { createFaceDesign } from './face-design.ts';
 import { createSobolDesign } from './sobol-agent.ts';
 
 /**
- * The BO agent's initial design (campaign `strategy.initialDesign`): `faces` (the default, ADR 0119) stratifies the
- * mixtures over the maximal support faces of every simplex parameter (agents/face-design.ts); a campaign without a
- * simplex parameter gets the Sobol design unchanged. `sobol` is a scrambled-Sobol design of the whole recipe space.
+ * The BO agent's initial design (campaign `strategy.initialDesign`): `sobol` (the default) is a scrambled-Sobol design
+ * of the whole recipe space; `faces` (ADR 0119) stratifies the mixtures over the maximal support faces of every simplex
+ * parameter (agents/face-design.ts), and gives a campaign without a simplex parameter the Sobol design unchanged.
  */
 export type InitialDesignKind = 'sobol' | 'faces';
 

@@ -256,9 +256,9 @@ export const campaignSpecSchema = strictObject({
         agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
         /**
-         * The BO agent's initial design (ADR 0119): `faces` (default) stratifies the mixtures over the maximal support
-         * faces (exactly maxComponents present, or all components), other parameters from scrambled Sobol; `sobol` is
-         * scrambled Sobol over the whole space (the default before ADR 0119). Without a mixture both are Sobol.
+         * The BO agent's initial design (ADR 0119): `sobol` (default) is scrambled Sobol over the whole space; `faces`
+         * stratifies the mixtures over the maximal support faces (exactly maxComponents present, or all components),
+         * other parameters from scrambled Sobol. Without a mixture both are Sobol.
          */
         initialDesign: z.enum(['sobol', 'faces']).optional(),
         approval: z.enum(['auto', 'human']).default('auto'),
