@@ -21,6 +21,7 @@ import { createSearchSpace, type SearchSpace } from '../models/transforms/search
 import type { AgentContext, AgentReport, ModelSnapshot } from './agent.ts';
 import type { ExternalCandidate, JudgingAgent, ScoredCandidate, SuggestAmongOptions } from './candidates.ts';
 import { createSobolDesign } from './sobol-agent.ts';
+import { createInitialDesign, type InitialDesignKind } from './initial-design.ts';
 import { predictedAt, rankRows, scoreRows, type BatchJudge, type BatchScores } from './bo-batch-score.ts';
 import { gpPriorOptions, type BoGpPriors } from './bo-gp-priors.ts';
 import { spaceFillingCandidate } from '../models/acquisition/space-filling.ts';
@@ -32,7 +33,8 @@ import { TrustRegion } from '../models/acquisition/trust-region.ts';
 type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number }; thompson?: boolean };
 
 /**
- * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials), then an exact GP per
+ * Bayesian-optimisation agent: a scrambled-Sobol initial design (spec.strategy.initialTrials; over the mixtures' maximal
+ * support faces with `initialDesign: 'faces'`, ADR 0119), then an exact GP per
  * objective (BoTorch priors, Matérn-5/2 with one lengthscale per simplex parameter and per other input column, warm-started refits) and by default UCB with β = 4 (LCB λ = 2);
  * pending trials and earlier batch members enter as posterior-mean fantasies, so UCB becomes GP-BUCB (ADR 0043).
  * LogEI / qLogNEI and Thompson sampling are options. Failure regions (a feasibility classifier learnt from failed
@@ -40,6 +42,8 @@ type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number }; thompso
  * weights per call). Every fit produces a model snapshot (hyper-parameters, n, leave-one-out RMSE and parity).
  */
 export interface BoAgentOptions {
+  /** Initial design: scrambled Sobol (default) or over the mixtures' maximal support faces (ADR 0119; Sobol without a mixture). */
+  initialDesign?: InitialDesignKind;
   /** Default Matérn-5/2 (ADR 0043). */
   kernel?: KernelKind;
   /** 'auto' (= 'ucb'): UCB, with pending trials and batch members as fantasies (GP-BUCB). 'qLogNEI': LogEI at q = 1 without pending trials, qLogNEI otherwise. 'logEI': LogEI, pending ignored. */
@@ -123,7 +127,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
   const space = createSearchSpace(spec, { presence: opts.mixturePresence ?? true });
   const warp = opts.outcomeWarp ?? 'auto';
   const log = (opts.logger ?? silentLogger).child({ agent: 'bo' });
-  const design = createSobolDesign(spec, ctx.seed, space);
+  const design = createInitialDesign(opts.initialDesign ?? 'sobol', spec, ctx.seed, space);
   const rng = new Rng(ctx.seed).fork('bo-agent');
   const observations: Observation[] = [];
   const warm = new Map<string, GpHyperparameters>();
@@ -492,8 +496,8 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     const designLeft = Math.max(0, spec.strategy.initialTrials - Math.max(designIssued, observations.length));
     const nDesign = nFeasible === 0 ? n : Math.min(n, designLeft);
     for (let i = 0; i < nDesign; i++) {
-      designIssued++;
-      out.push({ id: ctx.newId(), recipe: design(), proposer: 'sobol', rationale: `Initial space-filling design point ${designIssued} (scrambled Sobol).` });
+      const p = design(++designIssued);
+      out.push({ id: ctx.newId(), recipe: p.recipe, proposer: 'sobol', rationale: p.rationale });
     }
     return out;
   };

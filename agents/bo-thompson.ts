@@ -7,7 +7,7 @@ import { thompsonCandidates } from '../models/acquisition/thompson-candidates.ts
 import { isExcluded, type AcquisitionOptimum } from '../models/optimizers/optimize-acquisition.ts';
 import type { GaussianProcess } from '../models/surrogates/gp.ts';
 import type { SearchSpace } from '../models/transforms/search-space.ts';
-import { createSobolDesign } from './sobol-agent.ts';
+import { createInitialDesign, type InitialDesignKind } from './initial-design.ts';
 
 /**
  * Thompson sampling over the dispensable set (ADR 0053), campaign `strategy.thompson`: a candidate set of `global`
@@ -39,9 +39,10 @@ export interface BoThompsonOptions {
   /**
    * Where the global candidates come from: `faces` (default) draws them per support face of the dispensable set;
    * `sobol` takes them from a scrambled-Sobol design of the whole recipe space, as the plain `acquisition: thompson`
-   * sampler does, which puts more of them into large faces such as the 4-metal ones (ADR 0053, diagnosis).
+   * sampler does, which puts more of them into large faces such as the 4-metal ones (ADR 0053, diagnosis);
+   * `maximalFaces` draws them uniformly on the maximal support faces in turn (agents/face-design.ts, ADR 0119).
    */
-  globalFrom?: 'faces' | 'sobol';
+  globalFrom?: 'faces' | 'sobol' | 'maximalFaces';
 }
 
 /** Key of the set of present mixture components of a feature row (every simplex block). */
@@ -97,8 +98,9 @@ export function thompsonProposals(a: {
   const o = a.options;
   const centres = leadingRows(a.target, a.X, o.centres ?? 3).map((i) => a.X.data.slice(i * a.X.d, (i + 1) * a.X.d));
   const global = o.global ?? 512;
-  const sobolRows = o.globalFrom === 'sobol' ? sobolCandidates(a.space, global, a.rng.int(2 ** 30)) : [];
-  const rows = [...sobolRows, ...thompsonCandidates(a.space, { global: o.globalFrom === 'sobol' ? 0 : global, centres, perCentre: o.perCentre ?? 128, radius: o.radius ?? 0.1, rng: a.rng })];
+  const designed = o.globalFrom === 'sobol' || o.globalFrom === 'maximalFaces';
+  const designRows = designed ? designCandidates(a.space, o.globalFrom === 'sobol' ? 'sobol' : 'faces', global, a.rng.int(2 ** 30)) : [];
+  const rows = [...designRows, ...thompsonCandidates(a.space, { global: designed ? 0 : global, centres, perCentre: o.perCentre ?? 128, radius: o.radius ?? 0.1, rng: a.rng })];
   if (rows.length === 0) return [];
   const C = fromRows(rows);
   const bonus = o.faceBonus ?? 0;
@@ -113,8 +115,8 @@ export function thompsonProposals(a: {
   });
 }
 
-/** `n` recipes of a scrambled-Sobol design of the whole space (valid and dispensable by construction), encoded. */
-function sobolCandidates(space: SearchSpace, n: number, seed: number): Float64Array[] {
-  const design = createSobolDesign(space.spec as Parameters<typeof createSobolDesign>[0], seed, space);
-  return Array.from({ length: n }, () => space.encode(design()));
+/** `n` recipes of a seeded initial-style design (valid and dispensable by construction), encoded. */
+function designCandidates(space: SearchSpace, kind: InitialDesignKind, n: number, seed: number): Float64Array[] {
+  const design = createInitialDesign(kind, space.spec as Parameters<typeof createInitialDesign>[1], seed, space);
+  return Array.from({ length: n }, (_, i) => space.encode(design(i + 1).recipe));
 }

@@ -11,6 +11,7 @@ export function createBo(ctx: AgentContext, extra: Pick<BoAgentOptions, 'priorMe
   const s = ctx.spec.strategy;
   const create = s.encoding === 'evidence' ? createEvidenceBoAgent : createBoAgent;
   return create(ctx, {
+    ...(s.initialDesign !== undefined ? { initialDesign: s.initialDesign } : {}),
     ...(s.acquisition !== undefined ? { acquisition: s.acquisition } : {}),
     ...(s.ucbBeta !== undefined ? { ucbBeta: s.ucbBeta } : {}),
     ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),

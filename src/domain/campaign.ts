@@ -262,6 +262,12 @@ export const campaignSpecSchema = strictObject({
     strategy: strictObject({
         agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
+        /**
+         * The BO agent's initial design (ADR 0119): `sobol` (default) is scrambled Sobol over the whole space; `faces`
+         * stratifies the mixtures over the maximal support faces (exactly maxComponents present, or all components),
+         * other parameters from scrambled Sobol. Without a mixture both are Sobol.
+         */
+        initialDesign: z.enum(['sobol', 'faces']).optional(),
         approval: z.enum(['auto', 'human']).default('auto'),
         maxRetries: z.number().int().nonnegative().default(1),
         quarantineAfter: z.number().int().positive().default(3),
@@ -318,7 +324,7 @@ export const campaignSpecSchema = strictObject({
             radius: z.number().positive().max(1).optional(),
             trustRegion: z.boolean().optional(),
             faceBonus: z.number().min(0).max(10).optional(),
-            globalFrom: z.enum(['faces', 'sobol']).optional(),
+            globalFrom: z.enum(['faces', 'sobol', 'maximalFaces']).optional(),
           })
           .optional(),
       })
