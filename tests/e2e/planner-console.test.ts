@@ -64,9 +64,11 @@ describe('planner transcripts, metrics and questions in the console', () => {
       const requestId = (await open.getAttribute('data-request')) ?? '';
       expect(requestId).toContain(':triage:');
       expect(await open.textContent()).toContain('two faults on one ink');
-      await open.locator('button[data-answer=approve]').click();
-      await expect.poll(() => page.locator('#command-status').getAttribute('data-ok')).toBe('true');
+      // The question is addressed by its id: `open` is re-resolved on every use, and a question asked meanwhile can
+      // become the first open one (several faults can ask at once).
       const answered = page.locator(`#planner-questions li[data-request="${requestId}"]`);
+      await answered.locator('button[data-answer=approve]').click();
+      await expect.poll(() => page.locator('#command-status').getAttribute('data-ok')).toBe('true');
       await expect.poll(() => answered.getAttribute('data-state'), { timeout: 15_000 }).toBe('answered');
       expect(await answered.textContent()).toContain('approved by ada');
 
