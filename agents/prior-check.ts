@@ -1,6 +1,8 @@
 import type { CampaignSpec, Observation } from '../src/domain/index.ts';
 import { Rng } from '../src/domain/random.ts';
 import { createSearchSpace } from '../models/transforms/search-space.ts';
+import { fromRows } from '../models/linalg/index.ts';
+import { medianNearestNeighbour } from '../models/surrogates/kernel-mean.ts';
 
 /** What the check of the prior against the target found in one round (ADR 0116). */
 export interface PriorCheck {
@@ -149,15 +151,7 @@ const MEAN_WEIGHT = 1;
 
 /** The kernel regressions' bandwidth for rows X: max(0.1, the median distance from a row to its nearest neighbour). */
 export function bandwidth(X: readonly Float64Array[]): number {
-  const nn = X.map((a, i) => {
-    let best = Infinity;
-    X.forEach((b, j) => {
-      if (j !== i) best = Math.min(best, dist2(a, b));
-    });
-    return Math.sqrt(best);
-  });
-  const finite = nn.filter(Number.isFinite).sort((a, b) => a - b);
-  return Math.max(0.1, finite.length > 0 ? (finite[Math.floor(finite.length / 2)] as number) : 0.1);
+  return medianNearestNeighbour(fromRows([...X]));
 }
 
 /** Squared Euclidean distance. */
