@@ -192,22 +192,23 @@ export class GaussianProcess {
     let hyper: GpHyperparameters;
     let fitLoss = NaN;
     const basis = opts.priorMean;
+    // The basis at the training inputs, evaluated once per fit (fixed hyper-parameters keep the warm start's weight).
+    const h = basis && !opts.fixedHyperparameters ? Float64Array.from({ length: X.n }, (_, i) => basis.value(X.data, i * X.d)) : undefined;
     if (opts.fixedHyperparameters) {
       if (!opts.warmStart) throw new Error('fixedHyperparameters needs warmStart hyper-parameters');
-      const { priorWeight: a, ...h } = opts.warmStart;
-      hyper = { ...h, kernel, ...(basis ? { priorWeight: a ?? 0 } : {}) };
-    } else if (basis) {
+      const { priorWeight: a, ...rest } = opts.warmStart;
+      hyper = { ...rest, kernel, ...(basis ? { priorWeight: a ?? 0 } : {}) };
+    } else if (h) {
       const a0 = opts.warmStart?.priorWeight ?? 0;
-      const yFit = Float64Array.from(yModel, (v, i) => v - a0 * basis.value(X.data, i * X.d));
+      const yFit = Float64Array.from(yModel, (v, i) => v - a0 * (h[i] as number));
       ({ hyper, loss: fitLoss } = fitHyperparameters(X, yFit, kernel, fixedNoise, opts));
     } else {
       ({ hyper, loss: fitLoss } = fitHyperparameters(X, yModel, kernel, fixedNoise, opts));
     }
     const noiseModel = fixedNoise ?? new Float64Array(X.n).fill(hyper.noise);
-    if (!basis || opts.fixedHyperparameters) return new GaussianProcess(X, yModel, standardizer, hyper, noiseModel, fitLoss, undefined, basis);
-    // c and a by generalised least squares under the fitted kernel (the factor does not depend on them).
-    const first = new GaussianProcess(X, yModel, standardizer, { ...hyper, priorWeight: 0 }, noiseModel, fitLoss, undefined, basis);
-    const h = Float64Array.from({ length: X.n }, (_, i) => basis.value(X.data, i * X.d));
+    if (!h) return new GaussianProcess(X, yModel, standardizer, hyper, noiseModel, fitLoss, undefined, basis);
+    // c and a by generalised least squares under the fitted kernel: only the factor is needed, which depends on neither.
+    const first = new GaussianProcess(X, yModel, standardizer, hyper, noiseModel, fitLoss);
     const { weight, mean } = priorWeight(first.factor, yModel, h, { ...PRIOR_WEIGHT, meanBounds: MEAN_BOUNDS });
     const r = Float64Array.from(yModel, (v, i) => v - mean - weight * (h[i] as number));
     const alpha = backSolve(first.factor, forwardSolve(first.factor, r));
