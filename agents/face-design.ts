@@ -88,19 +88,12 @@ export function createFaceDesign(spec: AgentContext['spec'], seed: number, space
       const supports = cycles.map((next) => next());
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const unit = engine ? engine.draw(1).data : Float64Array.from({ length: ud }, () => rng.next());
-        const recipe = space.decode(createChart(space, { supports, cats: categoriesOf(space, unit) }).toFeatures(chartCoordinates(space, unit, supports)));
+        const recipe = space.decode(createChart(space, { supports, cats: space.fromUnit(unit).cats }).toFeatures(chartCoordinates(space, unit, supports)));
         if (validateRecipe(spec, recipe).length === 0) return { recipe, faces: simplexes.map((b, j) => (supports[j] as number[]).map((i) => b.components[i] as string)) };
       }
     }
     throw new Error(`no valid recipe on ${FACE_TRIES} maximal faces (${ATTEMPTS} design points each): are the linear constraints satisfiable?`);
   };
-}
-
-/** Categories from the trailing unit coordinates, as the Sobol design picks them. */
-function categoriesOf(space: SearchSpace, unit: ArrayLike<number>): Int32Array {
-  const cats = new Int32Array(space.categoryCounts.length);
-  for (const b of space.layout) if (b.kind === 'categorical') cats[b.index] = Math.min(b.choices - 1, Math.floor((unit[space.searchDim + b.index] as number) * b.choices));
-  return cats;
 }
 
 /** Chart coordinates for the given supports: numbers as they are, per simplex |S| − 1 stick-breaking coordinates. */
