@@ -54,6 +54,12 @@ export interface OpcuaConnectionOptions {
   logger?: Logger;
 }
 
+/**
+ * Publishing interval a monitor asks for, ms. A run's end reaches the driver at the next publish after it, so the
+ * interval bounds how long a trial waits once its measurement is over (ADR 0121); a server revises it up to its minimum.
+ */
+export const MONITOR_PUBLISHING_INTERVAL_MS = 10;
+
 /** A path element: namespace URI + browse name. */
 export type PathElement = readonly [namespaceUri: string, name: string];
 
@@ -119,6 +125,11 @@ export class OpcuaClientTransport {
   private nextReopen = 0;
   private reopenDelay_ms = 0;
   private everConnected = false;
+
+  /** The monitor subscription's publishing interval as the server revised it, ms; undefined before `monitor`. */
+  get publishingInterval_ms(): number | undefined {
+    return this.subscription?.publishingInterval;
+  }
 
   get namespaceArray(): readonly string[] {
     return this.namespaces;
@@ -327,13 +338,17 @@ export class OpcuaClientTransport {
     return new OpaqueStructure(new NodeId(NodeId.NodeIdType.NUMERIC, binaryEncodingId, this.namespaceIndex(namespaceUri)), encodeStringFields(fields));
   }
 
-  /** Calls `onChange` whenever one of the values changes (one shared subscription). Returns a function that stops it. */
-  async monitor(nodeIds: readonly NodeId[], onChange: (index: number, value: DataValue) => void, publishingInterval_ms = 20): Promise<() => Promise<void>> {
+  /**
+   * Calls `onChange` whenever one of the values changes (one shared subscription). Returns a function that stops it.
+   * The keep-alive (≈ 0.4 s) and the lifetime (≈ 12 s) are asked for in wall time whatever the publishing interval;
+   * a server revises the interval up to its own minimum (node-opcua's is 50 ms).
+   */
+  async monitor(nodeIds: readonly NodeId[], onChange: (index: number, value: DataValue) => void, publishingInterval_ms = MONITOR_PUBLISHING_INTERVAL_MS): Promise<() => Promise<void>> {
     if (!this.subscription) {
       this.subscription = await this.req((s) => s.createSubscription2({
         requestedPublishingInterval: publishingInterval_ms,
-        requestedLifetimeCount: 600,
-        requestedMaxKeepAliveCount: 20,
+        requestedLifetimeCount: Math.ceil(12_000 / publishingInterval_ms),
+        requestedMaxKeepAliveCount: Math.ceil(400 / publishingInterval_ms),
         maxNotificationsPerPublish: 1000,
         publishingEnabled: true,
         priority: 10,

@@ -5,6 +5,7 @@ import {
   DataType,
   OPCUACertificateManager,
   OPCUAServer,
+  Subscription,
   UserNameIdentityToken,
   X509IdentityToken,
   coerceLocalizedText,
@@ -55,8 +56,17 @@ export interface OpcuaStationTwinOptions {
   allowAnonymous?: boolean;
   anonymousRole?: Role;
   retainResults?: number;
+  /**
+   * Shortest publishing interval granted to a subscription, ms (default 10; node-opcua's own floor is 50). node-opcua
+   * keeps it as a static of its Subscription class, so it holds for every OPC UA server in the process: the twins
+   * are the only ones labloop hosts (ADR 0121).
+   */
+  minimumPublishingInterval_ms?: number;
   logger?: Logger;
 }
+
+/** A station twin grants publishing intervals down to this, ms: a run's end is published within it (ADR 0121). */
+export const TWIN_MINIMUM_PUBLISHING_INTERVAL_MS = 10;
 
 /**
  * An electrochemical-station twin: a real node-opcua server modelled on LADS (the LADS, DI and Machinery nodesets
@@ -93,6 +103,7 @@ export class OpcuaStationTwin {
     const users = new Map((o.users ?? []).map((u) => [u.username, u]));
     const secured = modes.filter((m) => m !== 'None');
     const policies = secured.length > 0 ? (o.securityPolicies ?? [...SECURE_POLICIES]) : [];
+    Subscription.minimumPublishingInterval = o.minimumPublishingInterval_ms ?? TWIN_MINIMUM_PUBLISHING_INTERVAL_MS;
     const server = new OPCUAServer({
       port: o.port ?? 0,
       host,
