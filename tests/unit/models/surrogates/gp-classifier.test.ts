@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src/domain/random.ts';
-import { zeros } from '../../../../models/linalg/index.ts';
-import { evidenceWorkspace, fitGpClassifier, laplaceEvidence } from '../../../../models/surrogates/gp-classifier.ts';
+import { solveLower, solveLowerTranspose, zeros, type Matrix } from '../../../../models/linalg/index.ts';
+import { dLogNormCdf, logNormCdf, normQuantile } from '../../../../models/stats/normal.ts';
+import { evidenceWorkspace, fitGpClassifier, laplaceEvidence, type GpClassifierHyper } from '../../../../models/surrogates/gp-classifier.ts';
 
 function data(n: number, d: number, seed: number, fail: (x: number[]) => boolean): { X: ReturnType<typeof zeros>; ok: boolean[] } {
   const rng = new Rng(seed);
@@ -75,5 +76,90 @@ describe('ARD GP classifier (Laplace)', () => {
     // Fixed hyper-parameters reproduce the fitted model.
     const again = fitGpClassifier(X, ok, { hyper: model.hyper });
     expect(again.logProbability(x)).toBeCloseTo(model.logProbability(x), 10);
+  });
+});
+
+/**
+ * log P(positive) and its input gradient by the plain formulas (new vectors, `solveLower` / `solveLowerTranspose`),
+ * from the Laplace mode at the classifier's hyper-parameters: the reference that `logProbability`'s allocation-free
+ * loops must reproduce to the bit.
+ */
+function referenceLogProbability(X: Matrix, ok: boolean[], hyper: GpClassifierHyper, x: ArrayLike<number>, grad?: Float64Array): number {
+  const { n, d } = X;
+  const t = Float64Array.from(ok, (v) => (v ? 1 : -1));
+  const nPos = ok.filter((v) => v).length;
+  const m0 = normQuantile((nPos + 1) / (n + 2)) * Math.SQRT2;
+  const theta = Float64Array.from([...hyper.lengthscales.map(Math.log), Math.log(hyper.outputscale)]);
+  const fit = laplaceEvidence({ X, t, m0 }, theta, false);
+  if (!fit) throw new Error('Laplace approximation failed');
+  const { gradLog, sqrtW, L } = fit.mode;
+  const ls = theta.subarray(0, d).map(Math.exp);
+  const invL2 = ls.map((l) => 1 / (l * l));
+  const s2 = Math.exp(theta[d] as number);
+  const k = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let r2 = 0;
+    for (let j = 0; j < d; j++) r2 += ((x[j] as number) - (X.data[i * d + j] as number)) ** 2 * (invL2[j] as number);
+    k[i] = s2 * Math.exp(-0.5 * r2);
+  }
+  let mean = m0;
+  for (let i = 0; i < n; i++) mean += (k[i] as number) * (gradLog[i] as number);
+  const v = solveLower(L, Float64Array.from(k, (kv, i) => kv * (sqrtW[i] as number)));
+  let vv = 0;
+  for (let i = 0; i < n; i++) vv += (v[i] as number) ** 2;
+  const variance = Math.max(s2 - vv, 1e-12);
+  const denom = Math.sqrt(1 + variance);
+  const zeta = mean / denom;
+  if (grad) {
+    const u = solveLowerTranspose(L, v);
+    for (let i = 0; i < n; i++) u[i] = (u[i] as number) * (sqrtW[i] as number);
+    grad.fill(0);
+    const dMean = new Float64Array(d);
+    const dVar = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      const gm = (gradLog[i] as number) * (k[i] as number);
+      const gv = -2 * (u[i] as number) * (k[i] as number);
+      for (let j = 0; j < d; j++) {
+        const dk = -((x[j] as number) - (X.data[i * d + j] as number)) * (invL2[j] as number);
+        dMean[j] = (dMean[j] as number) + gm * dk;
+        dVar[j] = (dVar[j] as number) + gv * dk;
+      }
+    }
+    const dl = dLogNormCdf(zeta);
+    for (let j = 0; j < d; j++) grad[j] = dl * ((dMean[j] as number) / denom - (mean * (dVar[j] as number)) / (2 * denom * (1 + variance)));
+  }
+  return logNormCdf(zeta);
+}
+
+/** Object.is on every entry, reporting the first index that differs. */
+function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) if (!Object.is(actual[i], expected[i])) expect.fail(`${what}[${i}]: ${actual[i]} !== ${expected[i]}`);
+}
+
+describe('logProbability without per-call allocations', () => {
+  it('gives bit for bit the values and gradients of the plain formulas, call after call', () => {
+    const d = 6;
+    const { X, ok } = data(60, d, 11, (x) => (x[0] as number) + (x[3] as number) > 1.1);
+    // Hyper-parameters inside the fit's bounds, so the classifier's θ is their logarithm exactly as the reference's.
+    const hyper = { lengthscales: [0.3, 0.9, 1.7, 0.45, 2.5, 1.1], outputscale: 2.3 };
+    const model = fitGpClassifier(X, ok, { hyper });
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 200; trial++) {
+      // Inside the unit cube, and some points well outside it (tiny kernel values, variance near s²).
+      const spread = trial % 4 === 3 ? 4 : 1;
+      const x = Float64Array.from({ length: d }, () => spread * rng.next() - (spread - 1) / 2);
+      const expectedGrad = new Float64Array(d);
+      const expected = referenceLogProbability(X, ok, hyper, x, expectedGrad);
+      expectSameBits([model.logProbability(x)], [expected], 'value without grad');
+      const grad = new Float64Array(d).fill(NaN);
+      expectSameBits([model.logProbability(x, grad)], [expected], 'value with grad');
+      expectSameBits(grad, expectedGrad, 'grad');
+      // A second call (a number[] query this time) must not see the first call's scratch, nor change its gradient.
+      const again = new Float64Array(d);
+      expectSameBits([model.logProbability(Array.from(x), again)], [expected], 'repeated value');
+      expectSameBits(again, expectedGrad, 'repeated grad');
+      expectSameBits(grad, expectedGrad, 'first grad after the repeat');
+    }
   });
 });
