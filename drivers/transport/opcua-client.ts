@@ -97,6 +97,7 @@ export class OpcuaClientTransport {
   private client: OPCUAClient | undefined;
   private session: ClientSession | undefined;
   private subscription: ClientSubscription | undefined;
+  private subscribing: Promise<ClientSubscription> | undefined;
   private namespaces: string[] = [];
   private readonly logger: Logger;
 
@@ -344,20 +345,12 @@ export class OpcuaClientTransport {
    * a server revises the interval up to its own minimum (node-opcua's is 50 ms).
    */
   async monitor(nodeIds: readonly NodeId[], onChange: (index: number, value: DataValue) => void, publishingInterval_ms = MONITOR_PUBLISHING_INTERVAL_MS): Promise<() => Promise<void>> {
-    if (!this.subscription) {
-      this.subscription = await this.req((s) => s.createSubscription2({
-        requestedPublishingInterval: publishingInterval_ms,
-        requestedLifetimeCount: Math.ceil(12_000 / publishingInterval_ms),
-        requestedMaxKeepAliveCount: Math.ceil(400 / publishingInterval_ms),
-        maxNotificationsPerPublish: 1000,
-        publishingEnabled: true,
-        priority: 10,
-      }));
-    }
+    // Units set up concurrently share the one subscription: the first creates it, the others wait for it.
+    const subscription = this.subscription ?? (await (this.subscribing ??= this.createSubscription(publishingInterval_ms)));
     const items = await Promise.all(
       nodeIds.map(async (nodeId, i) => {
         const item = ClientMonitoredItem.create(
-          this.subscription as ClientSubscription,
+          subscription,
           { nodeId, attributeId: AttributeIds.Value },
           { samplingInterval: 0, discardOldest: true, queueSize: 10 },
           TimestampsToReturn.Neither,
@@ -369,6 +362,25 @@ export class OpcuaClientTransport {
     return async () => {
       await Promise.all(items.map((it) => it.terminate().catch(() => undefined)));
     };
+  }
+
+  private async createSubscription(publishingInterval_ms: number): Promise<ClientSubscription> {
+    try {
+      const subscription = await this.req((s) =>
+        s.createSubscription2({
+          requestedPublishingInterval: publishingInterval_ms,
+          requestedLifetimeCount: Math.ceil(12_000 / publishingInterval_ms),
+          requestedMaxKeepAliveCount: Math.ceil(400 / publishingInterval_ms),
+          maxNotificationsPerPublish: 1000,
+          publishingEnabled: true,
+          priority: 10,
+        }),
+      );
+      this.subscription = subscription;
+      return subscription;
+    } finally {
+      this.subscribing = undefined;
+    }
   }
 
   async close(): Promise<void> {

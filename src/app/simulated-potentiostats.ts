@@ -93,7 +93,8 @@ export async function startPotentiostats(opts: PotentiostatFleetOptions): Promis
   try {
     await transport.connect();
     const backends = cores.map((core) => new PotentiostatOpcuaBackend({ deviceId: core.deviceId, unit: core.cellId, transport, logger: opts.logger.child({ driver: core.deviceId }) }));
-    for (const b of backends) await b.setup();
+    // The units are found and watched over one session, their requests in flight together.
+    await Promise.all(backends.map((b) => b.setup()));
     return {
       backends,
       endpointUrl: twin.endpointUrl,
