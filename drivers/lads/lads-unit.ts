@@ -260,10 +260,11 @@ export class LadsUnitClient {
         void this.abort().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'abort failed'));
         abortTimer = setTimeout(() => finish(() => reject(DeviceError.of('ABORTED', `run ${runId} aborted; it did not end in time`))), (w.abortGrace_s ?? 10) * 1000);
       };
-      // Polls start 2 ms after the start and double (a short run ends before the first publish cycle); once the
-      // subscription has delivered a change during this wait it is known to work, and polls drop to the longest interval.
+      // Polls start one publishing interval after the start (a sooner poll only duplicates what the subscription
+      // delivers within that cycle; 2 ms before it exists) and double; once the subscription has delivered a change
+      // during this wait it is known to work, and polls drop to the longest interval.
       const longest = w.poll_ms ?? 500;
-      let delay = 2;
+      let delay = Math.max(2, this.t.publishingInterval_ms ?? 2);
       let poll: NodeJS.Timeout;
       const notified = (): void => {
         delay = longest;
