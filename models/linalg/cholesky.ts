@@ -151,25 +151,3 @@ export function inverseFromCholesky(L: Matrix, work?: Matrix, out?: Matrix): Mat
   }
   return res;
 }
-
-/**
- * Rank-one update in place: given L with A = L·Lᵀ, overwrites L with the factor of A + x·xᵀ (O(n²)). `x` is consumed.
- */
-export function choleskyRankOneUpdate(L: Matrix, xIn: ArrayLike<number>): void {
-  const n = L.n;
-  const x = Float64Array.from(xIn as ArrayLike<number>);
-  const l = L.data;
-  for (let k = 0; k < n; k++) {
-    const lkk = l[k * n + k] as number;
-    const xk = x[k] as number;
-    const r = Math.hypot(lkk, xk);
-    const c = r / lkk;
-    const s = xk / lkk;
-    l[k * n + k] = r;
-    for (let i = k + 1; i < n; i++) {
-      const lik = ((l[i * n + k] as number) + s * (x[i] as number)) / c;
-      l[i * n + k] = lik;
-      x[i] = c * (x[i] as number) - s * lik;
-    }
-  }
-}

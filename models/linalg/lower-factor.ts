@@ -1,4 +1,4 @@
-import { axpyRange, cholesky, dotRange, NotPositiveDefiniteError } from './cholesky.ts';
+import { axpyRange, cholesky, dotRange } from './cholesky.ts';
 import { zeros, type Matrix } from './matrix.ts';
 
 /**
@@ -185,24 +185,4 @@ export function solveLowerTransposeMatrix(L: Matrix, B: Matrix): Matrix {
     }
   }
   return X;
-}
-
-
-/**
- * Extends the factor of an n×n matrix A to the factor of [[A, k], [kᵀ, kappa]] (a new point appended), in O(n²).
- * Throws NotPositiveDefiniteError when the Schur complement kappa − |L⁻¹k|² is not positive.
- */
-export function choleskyAppend(L: Matrix, k: ArrayLike<number>, kappa: number): Matrix {
-  const n = L.n;
-  if (k.length !== n) throw new RangeError(`choleskyAppend: k has length ${k.length}, expected ${n}`);
-  const l = solveLower(L, k);
-  let s = kappa;
-  for (let i = 0; i < n; i++) s -= (l[i] as number) ** 2;
-  if (!(s > 0)) throw new NotPositiveDefiniteError(`appended point makes the matrix indefinite (Schur complement ${s})`);
-  const m = n + 1;
-  const out = zeros(m, m);
-  for (let i = 0; i < n; i++) out.data.set(L.data.subarray(i * n, i * n + i + 1), i * m);
-  out.data.set(l, n * m);
-  out.data[n * m + n] = Math.sqrt(s);
-  return out;
 }

@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src/domain/random.ts';
 import {
   cholesky,
-  choleskyAppend,
   choleskyInPlace,
   appendBlock,
   lowerFactor,
   toMatrix,
-  choleskyRankOneUpdate,
   choleskySolve,
   fromRows,
   inverseFromCholesky,
@@ -103,17 +101,6 @@ describe('cholesky', () => {
     expect(() => cholesky(A)).toThrow(NotPositiveDefiniteError);
   });
 
-  it('appends a point and matches a full refactorisation', () => {
-    const rng = new Rng(3);
-    const A = randomSpd(9, rng);
-    const n = 8;
-    const sub = zeros(n, n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sub.data[i * n + j] = A.data[i * 9 + j] as number;
-    const k = Array.from({ length: n }, (_, i) => A.data[i * 9 + 8] as number);
-    const appended = choleskyAppend(cholesky(sub).L, k, A.data[80] as number);
-    expect(maxAbsDiff(appended.data, cholesky(A).L.data)).toBeLessThan(1e-10);
-  });
-
   it('appends a block of points and matches a full refactorisation', () => {
     const rng = new Rng(5);
     const N = 12;
@@ -129,16 +116,5 @@ describe('cholesky', () => {
       const appended = toMatrix(appendBlock(lowerFactor(cholesky(sub).L), C, S));
       expect(maxAbsDiff(appended.data, cholesky(A).L.data)).toBeLessThan(1e-10);
     }
-  });
-
-  it('rank-one update matches the factor of A + xxᵀ', () => {
-    const rng = new Rng(4);
-    const A = randomSpd(7, rng);
-    const x = Array.from({ length: 7 }, () => rng.normal());
-    const { L } = cholesky(A);
-    choleskyRankOneUpdate(L, x);
-    const B = zeros(7, 7);
-    for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) B.data[i * 7 + j] = (A.data[i * 7 + j] as number) + (x[i] as number) * (x[j] as number);
-    expect(maxAbsDiff(L.data, cholesky(B).L.data)).toBeLessThan(1e-10);
   });
 });
