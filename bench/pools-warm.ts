@@ -26,7 +26,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Observation } from '../src/domain/index.ts';
 import { resolveArm, type AgentArm } from './harness/arms.ts';
-import { bootstrapCi, median } from './harness/metrics.ts';
+import { bootstrapCi, experimentsTo, median } from './harness/metrics.ts';
 import { loadPool, type Pool } from './harness/pool.ts';
 import { poolCampaign } from './harness/pool-agent-spec.ts';
 import { runAgentPoolCampaign } from './harness/pool-agent-campaign.ts';
@@ -103,17 +103,6 @@ Array.from({ length: target.N }, (_, i) => i)
   .sort((a, b) => (target.y[b] as number) - (target.y[a] as number))
   .forEach((i, k) => (rank[i] = k + 1));
 
-/** Evaluations until `share` of the target's top 5 % rows have been found (budget + 1 when not reached). */
-function evaluationsToTopShare(order: readonly number[], share: number): number {
-  const need = Math.ceil(share * target.K);
-  let found = 0;
-  for (let k = 0; k < order.length; k++) {
-    found += target.isTop[order[k] as number] ?? 0;
-    if (found >= need) return k + 1;
-  }
-  return budget + 1;
-}
-
 interface Row {
   arm: string;
   seed: number;
@@ -141,8 +130,8 @@ for (let seed = seedBase; seed < seedBase + Number(args.seeds); seed++)
       seed,
       firstTop: first < 0 ? budget + 1 : first + 1,
       firstTop1: first1 < 0 ? budget + 1 : first1 + 1,
-      toTop50: evaluationsToTopShare(t.order, 0.5),
-      toTop80: evaluationsToTopShare(t.order, 0.8),
+      toTop50: experimentsTo(t.order, target.isTop, target.K, 0.5) ?? budget + 1,
+      toTop80: experimentsTo(t.order, target.isTop, target.K, 0.8) ?? budget + 1,
       topAtEnd: t.order.reduce((s, i) => s + (target.isTop[i] ?? 0), 0) / target.K,
       bestRank: Math.min(...t.order.map((i) => rank[i] as number)),
       generatedShare: t.proposers.length > 0 ? t.proposers.filter((p) => p === 'generative').length / t.proposers.length : 0,
