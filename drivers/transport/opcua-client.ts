@@ -364,20 +364,34 @@ export class OpcuaClientTransport {
     };
   }
 
+  /**
+   * Creates the monitor subscription. An answer that arrives on a session the transport has meanwhile replaced (the
+   * connection was lost and re-opened in between) names a subscription of the closed session: it is dropped and the
+   * subscription is created again on the new session (one more attempt).
+   */
   private async createSubscription(publishingInterval_ms: number): Promise<ClientSubscription> {
     try {
-      const subscription = await this.req((s) =>
-        s.createSubscription2({
-          requestedPublishingInterval: publishingInterval_ms,
-          requestedLifetimeCount: Math.ceil(12_000 / publishingInterval_ms),
-          requestedMaxKeepAliveCount: Math.ceil(400 / publishingInterval_ms),
-          maxNotificationsPerPublish: 1000,
-          publishingEnabled: true,
-          priority: 10,
-        }),
-      );
-      this.subscription = subscription;
-      return subscription;
+      for (let attempt = 1; ; attempt++) {
+        let asked: ClientSession | undefined;
+        const subscription = await this.req((s) => {
+          asked = s;
+          return s.createSubscription2({
+            requestedPublishingInterval: publishingInterval_ms,
+            requestedLifetimeCount: Math.ceil(12_000 / publishingInterval_ms),
+            requestedMaxKeepAliveCount: Math.ceil(400 / publishingInterval_ms),
+            maxNotificationsPerPublish: 1000,
+            publishingEnabled: true,
+            priority: 10,
+          });
+        });
+        if (asked === this.session && !this.stale) {
+          this.subscription = subscription;
+          return subscription;
+        }
+        await withTimeout(subscription.terminate().catch(() => undefined), 1000, 'terminate a subscription of a closed session').catch(() => undefined);
+        if (attempt >= 2) throw new Error('OPC UA session re-opened twice while the monitor subscription was being created');
+        this.logger.info('OPC UA session re-opened while subscribing; subscribing again on the new session');
+      }
     } finally {
       this.subscribing = undefined;
     }
