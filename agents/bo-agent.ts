@@ -28,6 +28,7 @@ import { spaceFillingCandidate } from '../models/acquisition/space-filling.ts';
 import { thompsonProposals, type BoThompsonOptions } from './bo-thompson.ts';
 import { priorMeanBasis } from './bo-prior-mean.ts';
 import { TrustRegion } from '../models/acquisition/trust-region.ts';
+import { RecipeLibrary } from './recipe-library.ts';
 
 /** An optimiser's optimum, or a space-filling exploration proposal with its mixture distance to the nearest measured. */
 type OwnOptimum = AcquisitionOptimum & { explore?: { distance: number }; thompson?: boolean };
@@ -95,6 +96,13 @@ export interface BoAgentOptions {
   excludeObserved?: boolean;
   /** Related results whose kernel regression is the primary objective's GP prior mean, weight fitted (ADR 0118). */
   priorMeanRows?: readonly Observation[];
+  /**
+   * A finite library of recipes (a printed plate, a benchmark pool): every proposal is one of its rows not yet observed
+   * or pending — the acquisition is maximised over those rows, design points and external candidates are moved to the
+   * nearest of them — and the campaign's space only encodes them (ADR 0122). Thompson sampling and the space-filling
+   * share do not apply. When every row is spent, no proposal is made.
+   */
+  library?: readonly Recipe[];
   logger?: Logger;
 }
 
@@ -141,6 +149,19 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     (spec.derivedFeatures ?? []).filter((f) => f.ratio.every((k) => numericNames.has(k))),
   );
   const priorMean = opts.priorMeanRows ? priorMeanBasis(spec, space, opts.priorMeanRows) : undefined;
+  const library = opts.library ? new RecipeLibrary(space, opts.library) : undefined;
+  /** The library's rows not observed (feasible or not) and not among `pending` encodings. */
+  const libraryAvailable = (lib: RecipeLibrary, pending: Iterable<ArrayLike<number>>): number[] => {
+    const spent: ArrayLike<number>[] = [...pending];
+    for (const o of observations) {
+      try {
+        spent.push(lib.encode(o.recipe));
+      } catch {
+        // validated on ingest: cannot happen
+      }
+    }
+    return lib.available(spent);
+  };
   // The prior mean is of the primary objective: its GP, and the acquisition's target when that is the objective warped.
   const withPriorMean = (name: string): boolean => name === spec.objectives[0]?.name || (name === '__target' && spec.objectives.length === 1);
   const feasHyper = new Map<string, GpClassifierHyper>();
@@ -345,6 +366,24 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     return { id: ctx.newId(), recipe: o.recipe, proposer: 'bo' as const, rationale, acquisitionValue: o.value, modelSnapshotId: snapshot?.snapshotId, predicted };
   };
 
+  /** Greedy batch over the library's unspent rows by the round's acquisition, earlier members as pending (ADR 0122). */
+  const libraryOptima = (lib: RecipeLibrary, m: RoundModel, q: number, pendingX: Matrix): OwnOptimum[] => {
+    let avail = libraryAvailable(lib, matrixRows(pendingX));
+    const out: OwnOptimum[] = [];
+    let p = pendingX;
+    const objectives = spec.objectives.map((o) => ({ name: o.name, sign: objectiveSign(o) }));
+    while (out.length < q && avail.length > 0) {
+      const { index, scores } = rankRows(m, objectives, lib.gather(avail), p, 1);
+      const k = index[0] as number;
+      const row = avail[k] as number;
+      const features = lib.row(row);
+      out.push({ features, recipe: lib.recipes[row] as Recipe, value: scores.acquisition[0] as number });
+      p = appendRow(p, features);
+      avail = avail.filter((_, i) => i !== k);
+    }
+    return out;
+  };
+
   // Thompson places accrue `thompson.share` per proposal when the acquisition is not Thompson itself (ADR 0053).
   let thompsonCredit = 0;
   const trustRegion = opts.thompson?.trustRegion ? new TrustRegion(opts.thompson.radius !== undefined ? { initial: opts.thompson.radius } : {}) : undefined;
@@ -376,6 +415,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
   // Exploration places accrue `exploreShare` per proposal; a whole one becomes a space-filling proposal (ADR 0052).
   let exploreCredit = 0;
   const ownOptima = (m: RoundModel, q: number, pendingX: Matrix): OwnOptimum[] => {
+    if (library) return libraryOptima(library, m, q, pendingX);
     const share = Math.min(0.5, Math.max(0, opts.exploreShare ?? 0));
     exploreCredit += share * q;
     const nExplore = Math.min(q, Math.floor(exploreCredit + 1e-9));
@@ -412,7 +452,13 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
       const recipe = normaliseRecipe(spec, c.recipe);
       const issues = validateRecipe(spec, recipe);
       if (issues.length > 0) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-      const features = space.encode(recipe);
+      let features = space.encode(recipe);
+      if (library) {
+        const row = library.nearest(features, libraryAvailable(library, []));
+        if (row < 0) throw new Error('every row of the library is spent');
+        features = library.row(row);
+        return { candidate: { ...c, recipe: library.recipes[row] as Recipe }, features };
+      }
       return { candidate: { ...c, recipe: space.decode(features) }, features };
     } catch (e) {
       log.warn({ proposer: c.proposer, err: (e as Error).message }, 'external candidate is not a recipe of this search space; ignored');
@@ -488,16 +534,25 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     return out;
   };
 
-  const designSuggestions = (n: number): Suggestion[] => {
+  const designSuggestions = (n: number, pending: readonly Recipe[]): Suggestion[] => {
     const nFeasible = observations.filter((o) => o.feasible).length;
     const out: Suggestion[] = [];
     // Observations count towards the design too, so an agent rebuilt from stored observations (a resumed campaign)
     // does not start a second initial design.
     const designLeft = Math.max(0, spec.strategy.initialTrials - Math.max(designIssued, observations.length));
     const nDesign = nFeasible === 0 ? n : Math.min(n, designLeft);
+    // With a library, each design point becomes the nearest row not yet observed, pending or chosen.
+    const taken = library ? matrixRows(encodeAll(pending, 'pending')) : [];
     for (let i = 0; i < nDesign; i++) {
       const p = design(++designIssued);
-      out.push({ id: ctx.newId(), recipe: p.recipe, proposer: 'sobol', rationale: p.rationale });
+      if (!library) {
+        out.push({ id: ctx.newId(), recipe: p.recipe, proposer: 'sobol', rationale: p.rationale });
+        continue;
+      }
+      const row = library.nearest(space.encode(p.recipe), libraryAvailable(library, taken));
+      if (row < 0) break;
+      taken.push(library.row(row));
+      out.push({ id: ctx.newId(), recipe: library.recipes[row] as Recipe, proposer: 'sobol', rationale: `${p.rationale} Moved to the nearest recipe of the library (row ${row + 1}).` });
     }
     return out;
   };
@@ -510,7 +565,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     },
     async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
       if (!(n > 0)) return [];
-      const out = designSuggestions(n);
+      const out = designSuggestions(n, pending);
       if (out.length < n) {
         const t0 = performance.now();
         out.push(...boSuggest(n - out.length, [...pending, ...out.map((s) => s.recipe)]));
@@ -521,7 +576,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     async suggestAmong(n: number, pending: readonly Recipe[], external: readonly ExternalCandidate[], o: SuggestAmongOptions = {}): Promise<Suggestion[]> {
       if (!(n > 0)) return [];
       const maxExternal = Math.max(0, Math.min(n, o.maxExternal ?? n));
-      const design = designSuggestions(n);
+      const design = designSuggestions(n, pending);
       // During the initial design there is no model to judge by: external candidates (in the caller's order) take up
       // to maxExternal of the design's places, which is where a planner's or a prior model's knowledge helps most.
       const out: Suggestion[] = [];
@@ -541,10 +596,22 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
       return out;
     },
     async score(recipes: readonly Recipe[], pending: readonly Recipe[]): Promise<ScoredCandidate[]> {
-      if (!observations.some((obs) => obs.feasible)) return recipes.map((recipe) => ({ recipe, acquisitionValue: 0, predicted: {} }));
+      // With a library each recipe is judged as the nearest row not observed or pending (the nearest row of all, scored
+      // −∞, once every row is spent).
+      const avail = library ? libraryAvailable(library, matrixRows(encodeAll(pending, 'pending'))) : [];
+      const spentOut = new Set<number>();
+      const encode = (r: Recipe): Float64Array => {
+        const f = space.encode(normaliseRecipe(spec, r));
+        if (!library) return f;
+        const row = avail.length > 0 ? library.nearest(f, avail) : library.nearest(f, Array.from({ length: library.size }, (_, i) => i));
+        if (avail.length === 0) spentOut.add(row);
+        return library.row(row);
+      };
+      if (!observations.some((obs) => obs.feasible)) return recipes.map((recipe) => ({ recipe: library ? space.decode(encode(recipe)) : recipe, acquisitionValue: 0, predicted: {} }));
       if (recipes.length === 0) return [];
-      const X = fromRows(recipes.map((r) => space.encode(normaliseRecipe(spec, r))));
+      const X = fromRows(recipes.map(encode));
       const s = scoreFeatures(X, pending);
+      if (spentOut.size > 0) s.acquisition.fill(-Infinity);
       return recipes.map((_, i) => {
         const scored: ScoredCandidate = { recipe: space.decode(X.data.subarray(i * X.d, (i + 1) * X.d)), acquisitionValue: s.acquisition[i] as number, predicted: predictedAt(s, i) };
         if (s.feasibility) scored.feasibility = s.feasibility[i] as number;
@@ -618,4 +685,9 @@ export function validateObservations(spec: Pick<CampaignSpec, 'objectives'>, spa
     }
   }
   if (problems.length > 0) throw new InvalidObservationError(problems);
+}
+
+/** The rows of a matrix as views. */
+function matrixRows(X: Matrix): Float64Array[] {
+  return Array.from({ length: X.n }, (_, i) => X.data.subarray(i * X.d, (i + 1) * X.d));
 }

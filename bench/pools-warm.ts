@@ -18,7 +18,12 @@
  * Top% (of the top 5 %) at the budget, the pool rank of the best row found.
  *   node --import tsx bench/pools-warm.ts --target oer-3860 --prior oer-3851 [--seeds 20] [--seed-base 0] [--budget 100]
  *     [--q 4] [--init 5] [--arms bo,prior-cold,prior-warm,prior-warm-adaptive,prior-warm-checked,prior-warm-ramped,prior-warm-explore,prior-warm-mean] [--datasets /work/shared/datasets]
- *     [--json bench/results/pools-warm-….json]
+ *     [--json bench/results/pools-warm-….json] [--select snap|library] [--stop-at 0.8]
+ * `--stop-at L` ends a campaign once the Top% level L is reached (default 1: at the budget or when the whole top 5 %
+ * is found); "Top% at the budget" then reads L for those campaigns.
+ * `--select library` gives the agents the target pool's rows as their recipe library, so they propose only rows not
+ * yet evaluated; the default `snap` moves each continuous proposal to the nearest unevaluated row (ADR 0122: once an
+ * agent's favoured region is used up, snapping stops following its acquisition).
  * `--arms` picks arms (default: all); the paired columns need `bo` among them. `--warm-arms 'a;b'` adds warm arms by
  * their arm specs (bench/harness/arms.ts, overrides allowed), e.g. 'bo-prior-checked(generative.share=0.75)'.
  */
@@ -45,8 +50,14 @@ const { values: args } = parseArgs({
     'warm-arms': { type: 'string' },
     datasets: { type: 'string' },
     json: { type: 'string' },
+    select: { type: 'string', default: 'snap' },
+    'stop-at': { type: 'string', default: '1' },
   },
 });
+const stopAtTop = Number(args['stop-at']);
+if (!(stopAtTop > 0 && stopAtTop <= 1)) throw new Error(`--stop-at: a Top% level in (0, 1], not '${args['stop-at']}'`);
+if (args.select !== 'snap' && args.select !== 'library') throw new Error(`--select: 'snap' or 'library', not '${args.select}'`);
+const select = args.select;
 const datasets = args.datasets ?? defaultDatasetsDir();
 const load = (name: string): Pool => loadPool(loadSpecFile(resolveSpecPath(name), datasets).pool);
 const target = load(args.target as string);
@@ -121,7 +132,7 @@ const results: Row[] = [];
 const seedBase = Number(args['seed-base']);
 for (let seed = seedBase; seed < seedBase + Number(args.seeds); seed++)
   for (const a of arms) {
-    const t = await runAgentPoolCampaign({ pool: target, arm: a.arm, seed, q, init, budget, ...(a.prior ? { priorObservations: prior.rows } : {}) });
+    const t = await runAgentPoolCampaign({ pool: target, arm: a.arm, seed, q, init, budget, select, stopAtTop, ...(a.prior ? { priorObservations: prior.rows } : {}) });
     const first = t.order.findIndex((i) => target.isTop[i] === 1);
     const top1 = Math.ceil(0.01 * target.N);
     const first1 = t.order.findIndex((i) => (rank[i] as number) <= top1);
@@ -139,7 +150,7 @@ for (let seed = seedBase; seed < seedBase + Number(args.seeds); seed++)
     };
     results.push(row);
     log(`${a.name} seed ${seed}: first top-1 % row at ${row.firstTop1}, first top-5 % row at ${row.firstTop}, Top% ${row.topAtEnd.toFixed(2)}, best rank ${row.bestRank}, generator's share of picks ${row.generatedShare.toFixed(2)}, ${row.cpuS.toFixed(1)} s CPU`);
-    if (args.json) writeFileSync(args.json, `${JSON.stringify({ target: target.name, prior: sibling.name, priorRows: prior.rows.length, budget, q, init, results }, null, 2)}\n`);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify({ target: target.name, prior: sibling.name, priorRows: prior.rows.length, budget, q, init, select, stopAtTop, results }, null, 2)}\n`);
   }
 
 const out: string[] = [

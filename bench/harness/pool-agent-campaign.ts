@@ -12,7 +12,12 @@ import { initialIndices, type PoolCampaignOptions, type PoolCampaignTrace } from
  * One pool campaign run by one of the project's agents (an `AgentArm`): the same initial rows as every other arm at
  * this seed (ingested as observations), then rounds of `agent.suggest(q)`; each suggested recipe is snapped to the
  * nearest unevaluated pool row (Euclidean distance in the pool's unit-cube features), whose recorded value the agent
- * then ingests. Snapping, not pool scoring: the agents propose continuous recipes; the snap distance is recorded.
+ * then ingests; the snap distance is recorded.
+ * - `select: 'snap'` (default): the agents propose continuous recipes. Once the region an agent favours is used up,
+ *   every proposal lands on an evaluated recipe and the snap walks outward from it (on OER 3860 from ≈ 200 picks on
+ *   every snap is ≥ 0.2 away): the picks stop following the acquisition (ADR 0122).
+ * - `select: 'library'`: the pool's rows are the agent's recipe library (services.library): it proposes only rows not
+ *   yet evaluated, so every snap is exact.
  */
 export interface AgentCampaignTrace extends PoolCampaignTrace {
   /** Distance from each proposed recipe to the row it was snapped to (unit-cube features). */
@@ -28,11 +33,11 @@ async function plannerServices(): Promise<AgentServices> {
   return { planner: createPlanner({ config: loadConfig(), logger: silentLogger }) };
 }
 
-async function createArmAgent(arm: AgentArm, campaign: PoolCampaign, seed: number, priorObservations?: readonly Observation[]): Promise<Agent> {
+async function createArmAgent(arm: AgentArm, campaign: PoolCampaign, seed: number, priorObservations?: readonly Observation[], library?: readonly Recipe[]): Promise<Agent> {
   const kind = campaign.spec.strategy.agent;
   const factory = await loadAgentFactory(kind);
   let id = 0;
-  const services: AgentServices = { logger: silentLogger, ...(kind === 'hybrid' ? await plannerServices() : {}), ...(priorObservations ? { priorObservations } : {}) };
+  const services: AgentServices = { logger: silentLogger, ...(kind === 'hybrid' ? await plannerServices() : {}), ...(priorObservations ? { priorObservations } : {}), ...(library ? { library } : {}) };
   return factory({ spec: campaign.spec, seed, newId: () => `${arm.name}-${seed}-${++id}` }, services);
 }
 
@@ -57,7 +62,7 @@ function nearestRow(pool: Pool, x: Float64Array, taken: Uint8Array): { index: nu
  * `priorObservations`: earlier results as recipes of this pool's campaign (a warm start), handed to the agent as the
  * services' prior rows — the generative agent trains its generator on them, no agent's GP sees them (ADR 0083).
  */
-export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'> & { arm: AgentArm; priorObservations?: readonly Observation[] }): Promise<AgentCampaignTrace> {
+export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'> & { arm: AgentArm; priorObservations?: readonly Observation[]; select?: 'snap' | 'library' }): Promise<AgentCampaignTrace> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const { pool, arm, seed, q } = opts;
@@ -66,7 +71,8 @@ export async function runAgentPoolCampaign(opts: Omit<PoolCampaignOptions, 'arm'
   const init = Math.min(opts.init, budget);
   const order = initialIndices(pool.N, init, seed);
   const campaign = poolCampaign(pool, { strategy: arm.strategy, trials: budget, initialTrials: init });
-  const agent = await createArmAgent(arm, campaign, seed, opts.priorObservations);
+  const library = opts.select === 'library' ? Array.from({ length: pool.N }, (_, i) => campaign.observation(i).recipe) : undefined;
+  const agent = await createArmAgent(arm, campaign, seed, opts.priorObservations, library);
   const taken = new Uint8Array(pool.N);
   for (const i of order) taken[i] = 1;
   await agent.ingest(order.map((i) => campaign.observation(i)));

@@ -14,7 +14,7 @@ export async function loadAgentFactory(kind: CampaignSpec['strategy']['agent']):
     case 'bo':
     case 'sobol-gp': {
       const { createBo } = await import('./bo-factory.ts');
-      return (ctx) => createBo(ctx);
+      return (ctx, services) => createBo(ctx, services.library ? { library: services.library } : {});
     }
     case 'sobol': {
       const { createSobolAgent } = await import('../../agents/sobol-agent.ts');

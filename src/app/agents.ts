@@ -7,7 +7,7 @@ import { RulePlanner } from '../../agents/planner/rule-planner.ts';
 import { createRandomAgent } from '../../agents/random-agent.ts';
 import { createSobolAgent } from '../../agents/sobol-agent.ts';
 import { selectTfBackend, type TfBackendPreference } from '../../models/generative/tf-backend.ts';
-import { plannerStrategySchema, type CampaignSpec, type Logger, type Observation } from '../domain/index.ts';
+import { plannerStrategySchema, type CampaignSpec, type Logger, type Observation, type Recipe } from '../domain/index.ts';
 import { silentLogger } from '../domain/logger.ts';
 import { SafetyGate } from '../safety/safety-gate.ts';
 import { createBo } from './bo-factory.ts';
@@ -29,6 +29,8 @@ export interface AgentServices {
   trainer?: GeneratorTrainer;
   /** Extra training rows for a generator (warm start). */
   priorObservations?: readonly Observation[];
+  /** The only recipes the BO agent (alone or as the hybrid's or generator's judge) may propose (ADR 0122). */
+  library?: readonly Recipe[];
   logger?: Logger;
 }
 
@@ -37,9 +39,9 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
   switch (kind) {
     case 'bo':
     case 'sobol-gp':
-      return createBo(ctx);
+      return createBo(ctx, libraryOf(services));
     case 'hybrid': {
-      const judge = createBo(ctx);
+      const judge = createBo(ctx, libraryOf(services));
       const strategy = ctx.spec.strategy.planner ?? plannerStrategySchema.parse({});
       const planner = services.planner ?? new RulePlanner({ gateFor: (spec) => new SafetyGate(spec) });
       const resumeAt = services.plannerResumeAt?.();
@@ -61,7 +63,7 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
       // The warm start's prior rows as BO's prior mean (ADR 0118), when the campaign asks for it.
       const priorMean = ctx.spec.strategy.generative?.priorMean === true && (services.priorObservations?.length ?? 0) > 0;
       return createGenerativeAgent(ctx, {
-        judge: createBo(ctx, priorMean && services.priorObservations ? { priorMeanRows: services.priorObservations } : {}),
+        judge: createBo(ctx, { ...(priorMean && services.priorObservations ? { priorMeanRows: services.priorObservations } : {}), ...libraryOf(services) }),
         trainer: services.trainer ?? createInlineTrainer({ backend }),
         prepareSampling: async () => {
           const choice = await selectTfBackend(backend);
@@ -78,4 +80,8 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
     case 'random':
       return createRandomAgent(ctx);
   }
+}
+
+function libraryOf(services: AgentServices): { library?: readonly Recipe[] } {
+  return services.library ? { library: services.library } : {};
 }

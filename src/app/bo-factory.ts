@@ -5,9 +5,10 @@ import type { JudgingAgent } from '../../agents/candidates.ts';
 
 /**
  * The BO agent configured from the campaign's strategy (also the judge of the hybrid and generative agents); `extra`:
- * what the campaign's run adds beyond its spec (a warm start's prior rows for the GP's prior mean, ADR 0118).
+ * what the campaign's run adds beyond its spec (a warm start's prior rows for the GP's prior mean, ADR 0118; a recipe
+ * library to choose from, ADR 0122).
  */
-export function createBo(ctx: AgentContext, extra: Pick<BoAgentOptions, 'priorMeanRows'> = {}): JudgingAgent {
+export function createBo(ctx: AgentContext, extra: Pick<BoAgentOptions, 'priorMeanRows' | 'library'> = {}): JudgingAgent {
   const s = ctx.spec.strategy;
   const create = s.encoding === 'evidence' ? createEvidenceBoAgent : createBoAgent;
   return create(ctx, {

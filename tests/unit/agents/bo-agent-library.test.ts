@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { campaignSpecSchema, type CampaignSpec, type Observation, type Recipe } from '../../../src/domain/index.ts';
+import { createBoAgent } from '../../../agents/bo-agent.ts';
+import { RecipeLibrary } from '../../../agents/recipe-library.ts';
+import { createSearchSpace } from '../../../models/transforms/search-space.ts';
+import { Rng } from '../../../src/domain/random.ts';
+
+const oer: CampaignSpec = campaignSpecSchema.parse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { agent: 'bo', initialTrials: 4, approval: 'auto', maxRetries: 1 } });
+const ctx = (seed = 1) => {
+  let k = 0;
+  return { spec: oer, seed, newId: () => `id-${++k}` };
+};
+const fast = { rawSamples: 64, restarts: 2 };
+
+/** Lower is better; best near Ni 0.5, Fe 0.3. */
+const eta10 = (r: Recipe): number => 0.3 + 0.4 * ((r.Ni as number) - 0.5) ** 2 + 0.6 * ((r.Fe as number) - 0.3) ** 2 + 0.2 * (r.Ce as number);
+const observe = (recipe: Recipe, i: number): Observation => ({ trialId: `t${i}`, recipe, feasible: true, objectives: { eta10: eta10(recipe) }, qualityFlags: [] });
+
+/** A plate of 60 Ni–Fe–Co inks on a 10 % grid (every present metal ≥ 10 %), fixed process conditions. */
+function plate(): Recipe[] {
+  const out: Recipe[] = [];
+  for (let ni = 1; ni <= 8; ni++)
+    for (let fe = 1; ni + fe <= 9; fe++) out.push({ Ni: ni / 10, Fe: fe / 10, Co: (10 - ni - fe) / 10, Ce: 0, Mn: 0, totalMetal: 50, complexant: 10, depositionCharge_mC_cm2: 30, annealTemperature: 150 });
+  return out;
+}
+
+const sameRecipe = (a: Recipe, b: Recipe): boolean => Object.keys(b).every((k) => Math.abs((a[k] as number) - (b[k] as number)) < 1e-9);
+const rowOf = (rows: readonly Recipe[], r: Recipe): number => rows.findIndex((x) => sameRecipe(r, x));
+
+describe('a BO agent with a recipe library (ADR 0122)', () => {
+  it('proposes only library rows, never one observed or pending, until the library is spent', async () => {
+    const rows = plate();
+    const agent = createBoAgent(ctx(), { ...fast, library: rows });
+    const seen = new Set<number>();
+    let i = 0;
+    for (;;) {
+      const pending = [rows[0] as Recipe];
+      const batch = await agent.suggest(4, pending);
+      for (const s of batch) {
+        const row = rowOf(rows, s.recipe);
+        expect(row, JSON.stringify(s.recipe)).toBeGreaterThanOrEqual(0);
+        expect(row).not.toBe(0);
+        expect(seen.has(row)).toBe(false);
+        seen.add(row);
+      }
+      if (batch.length === 0) break;
+      await agent.ingest(batch.map((s) => observe(s.recipe, i++)));
+    }
+    // Every row but the pending one was proposed exactly once.
+    expect(seen.size).toBe(rows.length - 1);
+  }, 120_000);
+
+  it('moves design points and external candidates to the nearest unspent row, and finds the best row', async () => {
+    const rows = plate();
+    const agent = createBoAgent(ctx(3), { ...fast, library: rows });
+    const design = await agent.suggest(4, []);
+    expect(design.every((s) => s.proposer === 'sobol' && rowOf(rows, s.recipe) >= 0)).toBe(true);
+    expect(design[0]!.rationale).toMatch(/nearest recipe of the library/);
+    await agent.ingest(design.map((s, i) => observe(s.recipe, i)));
+    const off = { ...(rows[20] as Recipe), Ni: (rows[20]!.Ni as number) + 0.02, Co: (rows[20]!.Co as number) - 0.02 };
+    const batch = await agent.suggestAmong(4, [], [{ recipe: off, proposer: 'llm', rationale: 'Near row 21.' }], { maxExternal: 1 });
+    const llm = batch.filter((s) => s.proposer === 'llm');
+    for (const s of llm) expect(rowOf(rows, s.recipe)).toBe(20);
+    expect(batch.every((s) => rowOf(rows, s.recipe) >= 0)).toBe(true);
+    // Twelve more rounds of 4 find the library's best row (Ni 0.5, Fe 0.3, Co 0.2).
+    let n = 4;
+    await agent.ingest(batch.map((s) => observe(s.recipe, n++)));
+    const observed = [...design, ...batch].map((s) => s.recipe);
+    for (let round = 0; round < 8; round++) {
+      const b = await agent.suggest(4, []);
+      observed.push(...b.map((s) => s.recipe));
+      await agent.ingest(b.map((s) => observe(s.recipe, n++)));
+    }
+    const best = rows.reduce((a, r) => (eta10(r) < eta10(a) ? r : a));
+    expect(observed.some((r) => sameRecipe(r, best))).toBe(true);
+  }, 120_000);
+
+  it('judges a candidate as the nearest row not observed or pending', async () => {
+    const rows = plate();
+    const agent = createBoAgent(ctx(2), { ...fast, library: rows });
+    const design = await agent.suggest(4, []);
+    await agent.ingest(design.map((s, i) => observe(s.recipe, i)));
+    const observedRow = rowOf(rows, design[0]!.recipe);
+    const [same, pendingNear] = await agent.score([design[0]!.recipe, rows[30] as Recipe], [rows[30] as Recipe]);
+    // Neither the observed row nor the pending one is offered back: each candidate becomes another, nearby row.
+    expect(rowOf(rows, same!.recipe)).toBeGreaterThanOrEqual(0);
+    expect(rowOf(rows, same!.recipe)).not.toBe(observedRow);
+    expect(rowOf(rows, pendingNear!.recipe)).toBeGreaterThanOrEqual(0);
+    expect(rowOf(rows, pendingNear!.recipe)).not.toBe(30);
+    expect(Number.isFinite(same!.acquisitionValue)).toBe(true);
+  });
+
+  it('treats rows with the same encoding as one and refuses an empty library or a recipe outside the space', () => {
+    const space = createSearchSpace(oer);
+    const rows = plate();
+    const lib = new RecipeLibrary(space, [...rows, { ...(rows[5] as Recipe) }]);
+    expect(lib.size).toBe(rows.length + 1);
+    expect(lib.available([space.encode(rows[5] as Recipe)])).toHaveLength(rows.length - 1);
+    expect(() => new RecipeLibrary(space, [])).toThrow(/at least one recipe/);
+    expect(() => new RecipeLibrary(space, [{ ...(rows[0] as Recipe), totalMetal: 'lots' as unknown as number }])).toThrow(/library row 1/);
+    const rng = new Rng(1);
+    const probe = space.encode(rows[7] as Recipe).map((v) => v + 1e-4 * rng.next());
+    expect(lib.nearest(probe, lib.available([]))).toBe(7);
+  });
+});
