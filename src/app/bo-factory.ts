@@ -24,6 +24,7 @@ export function createBo(ctx: AgentContext, extra: Pick<BoAgentOptions, 'priorMe
     ...(s.gpPriors !== undefined ? { gpPriors: s.gpPriors } : {}),
     ...(s.exploreShare !== undefined ? { exploreShare: s.exploreShare } : {}),
     ...(s.thompson !== undefined ? { thompson: s.thompson } : {}),
+    ...(ctx.spec.library ? { library: ctx.spec.library } : {}),
     ...extra,
   });
 }

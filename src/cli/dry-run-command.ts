@@ -26,12 +26,14 @@ interface DryRunFlags {
   landscapeSeed?: number;
   drainTimeout?: number;
   prior?: string;
+  library?: string;
 }
 
 /** Applies CLI overrides to the campaign (budget, station pairs, agent). */
 export function applyOverrides(spec: CampaignSpec, flags: Pick<DryRunFlags, 'trials' | 'stations' | 'agent'>): CampaignSpec {
   const agent = flags.agent;
   if (agent !== undefined && !(AGENT_KINDS as readonly string[]).includes(agent)) throw new UsageError(`--agent must be ${AGENT_KINDS.join(', ')}, not "${agent}"`);
+  if (spec.library && (agent === 'random' || agent === 'sobol')) throw new UsageError(`--agent ${agent} cannot choose from the campaign's recipe library: use bo, sobol-gp, hybrid or generative`);
   return {
     ...spec,
     budget: { ...spec.budget, trials: flags.trials ?? spec.budget.trials },
@@ -49,7 +51,10 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
     throw new UsageError((e as Error).message);
   }
   const config = loadConfig(process.env, flags.db ? { pgliteDir: flags.db } : {});
-  let spec = applyApprovalFlag(applyOverrides(await loadCampaignFile(campaignFile), flags), raw);
+  const overridden = applyOverrides(await loadCampaignFile(campaignFile), flags);
+  // A recipe library from a CSV (ADR 0122), checked with the campaign as overridden (its agent among others).
+  const withLibrary = flags.library !== undefined ? await (await import('../app/recipe-library-file.ts')).withLibraryFile(overridden, flags.library) : overridden;
+  let spec = applyApprovalFlag(withLibrary, raw);
   const logger = createLogger(config.logLevel, logOutputOf(raw, config));
   const controller = new AbortController();
   // Console flags are checked before anything heavy loads, so a refusal (no tokens, bad port) comes at once.

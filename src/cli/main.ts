@@ -11,7 +11,7 @@ import { CampaignPausedError, EXIT, UsageError } from './usage-error.ts';
 export { CampaignPausedError, EXIT, UsageError };
 
 /** Errors that mean "this command cannot do that with this input" (exit 2), not "the run failed" (exit 1). */
-const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError', 'PlanRefusedError']);
+const USAGE_ERRORS = new Set(['CampaignExistsError', 'CampaignNotResumableError', 'CampaignNotFoundError', 'PlanRefusedError', 'LibraryFileError']);
 /** A broker or station that refuses our credentials or whose certificate we cannot trust: fixed in the configuration. */
 const REFUSED_CONFIGURATION = new Set(['ACCESS_DENIED', 'UNTRUSTED_CERTIFICATE']);
 
@@ -46,6 +46,7 @@ export function buildProgram(): Command {
     .option('--agent <name>', 'override the campaign strategy: bo | sobol-gp | sobol | random | hybrid | generative')
     .option('--landscape-seed <n>', "seed of the simulated lab's hidden landscape (2026: the canonical one)", nonNegativeInt('--landscape-seed'), 2026)
     .option('--prior <file>', "warm start: a CSV of earlier results (the campaign's parameter and objective columns) that trains the generative agent's generator")
+    .option('--library <file>', "a CSV of the only recipes the campaign may run (the campaign's parameter columns; a printed plate, pre-made inks)")
     .option('--fault-rate <p>', 'inject every catalogued device fault with this total probability per operation', probability('--fault-rate'), 0)
     .option('--quiet', 'no progress bar')
     .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'folder for results.csv, campaign.json and the best-so-far plot', 'out')
     .option('--seed <n>', 'seed of every random source', nonNegativeInt('--seed'), 1)
     .option('--db <dir>', 'PGlite folder (ignored when DATABASE_URL is set)')
+    .option('--library <file>', "a CSV of the only recipes the campaign may run (the campaign's parameter columns; a printed plate, pre-made inks)")
     .option('--quiet', 'no progress bar')
     .option('--console [port]', 'serve the monitoring console beside the run (default port 7070)')
     .option('--approval <mode>', 'auto | human: operators approve each suggestion in the console (needs --console)')

@@ -17,6 +17,7 @@ interface RunFlags {
   id?: string;
   quiet?: boolean;
   drainTimeout?: number;
+  library?: string;
 }
 
 /**
@@ -37,7 +38,8 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   (await import('../../drivers/transport/opcua-diagnostics.ts')).routeOpcuaDiagnostics(logger);
   const { loadStationsFile } = await import('../app/external-stations.ts');
   const stations = await loadStationsFile(flags.stations);
-  const loaded = await loadCampaignFile(campaignFile);
+  const file = await loadCampaignFile(campaignFile);
+  const loaded = flags.library !== undefined ? await (await import('../app/recipe-library-file.ts')).withLibraryFile(file, flags.library) : file;
   const spec = applyApprovalFlag({ ...loaded, stations: { pairs: stations.pairs.length } }, raw);
   // Before PGlite compiles: how V8 compiles the run's WebAssembly (ADR 0120).
   applyWasmCodePolicy(spec);

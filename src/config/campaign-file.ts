@@ -1,4 +1,5 @@
 import { campaignSpecSchema, type CampaignSpec } from '../domain/index.ts';
+import { libraryIssues } from '../domain/recipe.ts';
 import { DocumentFileError, parseDocument, readDocument, type FileIssue } from './document-file.ts';
 
 export { formatZodIssues } from './document-file.ts';
@@ -13,7 +14,11 @@ export class CampaignFileError extends DocumentFileError {
 
 /** Parses a campaign from YAML (or JSON) text; throws CampaignFileError with every problem. */
 export function parseCampaign(text: string, file = '<campaign>'): CampaignSpec {
-  return parseDocument(text, campaignSpecSchema, (issues) => new CampaignFileError(file, issues));
+  const spec = parseDocument(text, campaignSpecSchema, (issues) => new CampaignFileError(file, issues));
+  // Rows of a recipe library must be recipes of the space (bounds, simplex sums, constraints).
+  const issues = libraryIssues(spec);
+  if (issues.length > 0) throw new CampaignFileError(file, issues);
+  return spec;
 }
 
 export async function loadCampaignFile(file: string): Promise<CampaignSpec> {

@@ -225,6 +225,9 @@ export const plannerStrategySchema = strictObject({
 });
 export type PlannerStrategy = z.infer<typeof plannerStrategySchema>;
 
+/** Most rows a campaign's recipe library may hold (it is stored with the campaign). */
+export const LIBRARY_MAX_ROWS = 50_000;
+
 export const campaignSpecSchema = strictObject({
     schema: z.literal('labloop.campaign.v1').default('labloop.campaign.v1'),
     id,
@@ -259,6 +262,13 @@ export const campaignSpecSchema = strictObject({
     safety: safetyEnvelopeSchema,
     /** Domain features for the feasibility model (ADR 0048). */
     derivedFeatures: z.array(derivedFeatureSchema).optional(),
+    /**
+     * A recipe library (ADR 0122): the only recipes the campaign may run — a printed composition plate, a rack of
+     * pre-made inks. Each row names every parameter (simplex components by component). The BO agent (alone, or as the
+     * hybrid's or generative agent's judge) proposes only rows not yet run or pending. `labloop dry-run|run --library
+     * plate.csv` fills it from a CSV.
+     */
+    library: z.array(z.record(z.string(), z.union([z.number().finite(), z.string()]))).min(1).max(LIBRARY_MAX_ROWS).optional(),
     strategy: strictObject({
         agent: z.enum(AGENT_KINDS).default('bo'),
         initialTrials: z.number().int().positive().default(5),
@@ -365,6 +375,19 @@ export const campaignSpecSchema = strictObject({
       const den = numeric.get(f.ratio[1]);
       if (den && den.low <= 0) ctx.addIssue({ code: 'custom', path: ['derivedFeatures', i, 'ratio', 1], message: `the denominator "${f.ratio[1]}" must be positive (low > 0)` });
     });
+    if (spec.library) {
+      const keys = new Set(recipeKeys(spec));
+      const agent = spec.strategy.agent;
+      if (agent === 'random' || agent === 'sobol')
+        ctx.addIssue({ code: 'custom', path: ['strategy', 'agent'], message: `the ${agent} agent cannot choose from a recipe library: use bo, sobol-gp, hybrid or generative` });
+      for (const [i, row] of spec.library.entries()) {
+        const missing = [...keys].filter((k) => !(k in row));
+        const unknown = Object.keys(row).filter((k) => !keys.has(k));
+        if (missing.length > 0) ctx.addIssue({ code: 'custom', path: ['library', i], message: `lacks ${missing.join(', ')}` });
+        for (const k of unknown) ctx.addIssue({ code: 'custom', path: ['library', i, k], message: `unknown parameter "${k}"` });
+        if (missing.length + unknown.length > 0) break; // one bad row is enough to say what is wrong
+      }
+    }
     const [lo, hi] = spec.safety.potentialWindow_V_RHE;
     if (!(lo < hi)) ctx.addIssue({ code: 'custom', path: ['safety', 'potentialWindow_V_RHE'], message: 'window must be [low, high] with low < high' });
   });

@@ -32,6 +32,21 @@ export function validateRecipe(spec: Pick<CampaignSpec, 'parameters' | 'constrai
   return issues;
 }
 
+/**
+ * Problems of a campaign's recipe library (ADR 0122): every row must be a valid recipe of the space. Paths are
+ * `library.<row index>.<field>`; at most `limit` problems are listed.
+ */
+export function libraryIssues(spec: Pick<CampaignSpec, 'parameters' | 'constraints' | 'library'>, limit = 10): RecipeIssue[] {
+  const out: RecipeIssue[] = [];
+  for (const [i, row] of (spec.library ?? []).entries()) {
+    for (const issue of validateRecipe(spec, row)) {
+      out.push({ path: `library.${i}.${issue.path}`, message: issue.message });
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
+
 function checkParameter(p: Parameter, recipe: Recipe, num: (k: string) => number | undefined, issues: RecipeIssue[]): void {
   switch (p.type) {
     case 'continuous':
