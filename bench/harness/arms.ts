@@ -78,8 +78,12 @@ export interface AgentArm {
 export type Arm = GpArm | RandomArm | AgentArm;
 
 /** How agent arms become pool rows (pool-agent-campaign.ts); stated in every result with agent arms. */
-export const AGENT_MODE_NOTE =
-  'agent arms: the agent proposes recipes over a campaign built from the pool (its ranges, mixtures and levels); each is snapped to the nearest unevaluated pool row (Euclidean in the unit-cube features) and the agent ingests that row';
+/** How the agent arms meet the pool, for the reports. */
+export function agentModeNote(select: 'snap' | 'library'): string {
+  return select === 'library'
+    ? "agent arms: the agent proposes over a campaign built from the pool (its ranges, mixtures and levels) with the pool's rows as its recipe library: it chooses among the rows not yet evaluated (ADR 0122)"
+    : 'agent arms: the agent proposes recipes over a campaign built from the pool (its ranges, mixtures and levels); each is snapped to the nearest unevaluated pool row (Euclidean in the unit-cube features) and the agent ingests that row';
+}
 
 const BOAGENT_FIT: FitSettings = { warmStart: true, refitEvery: 1 };
 /** BoTorch's textbook loop: a fresh model every step, one L-BFGS run from the prior mode, all points in the fit. */

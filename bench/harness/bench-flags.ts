@@ -19,6 +19,8 @@ export interface BenchFlags {
   seedBase?: number;
   budget?: number;
   stopAt?: number;
+  /** How agent arms' proposals become pool rows: snapped (default) or chosen from the pool as their library (ADR 0122). */
+  agentSelect?: 'snap' | 'library';
   arms?: string[];
   liang?: boolean;
   problems?: string[];

@@ -57,6 +57,7 @@ function applyOverrides(p: PoolProblem, f: BenchFlags): PoolProblem {
   if (f.seedBase !== undefined) protocol.seedBase = f.seedBase;
   if (f.budget !== undefined) protocol.budget = f.budget;
   if (f.stopAt !== undefined) protocol.stopAtTop = f.stopAt;
+  if (f.agentSelect !== undefined) protocol.agentSelect = f.agentSelect;
   if (f.arms) protocol.arms = f.arms;
   if (f.liang) protocol.liang = true;
   return { ...p, pool, protocol };

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { AGENT_MODE_NOTE, resolveArm } from './arms.ts';
+import { agentModeNote, resolveArm } from './arms.ts';
 import { pairedComparison, pairedRatio, randomReference, summariseArm, type ArmSummary, type PairedComparison, type RandomReference } from './aggregate.ts';
 import { runEnvironment, type RunEnvironment } from './environment.ts';
 import type { PoolCampaignTrace } from './pool-campaign.ts';
@@ -46,13 +46,13 @@ export async function runPoolBenchmark(problem: PoolProblem, opts: { workers: nu
   const seeds = Array.from({ length: protocol.seeds }, (_, s) => protocol.seedBase + s);
   opts.progress.log(
     `${pool.name}: N = ${pool.N} pool points (${pool.rowsRead} rows), K = ${pool.K} top points, d = ${pool.X.d}; arms ${arms.map((a) => a.name).join(', ')}; ` +
-      `q ∈ {${protocol.q.join(', ')}}; ${seeds.length} seeds; ${protocol.init} initial points; ${POOL_MODE_NOTE}${arms.some((a) => a.kind === 'agent') ? ` (GP and random arms); ${AGENT_MODE_NOTE}` : ''}`,
+      `q ∈ {${protocol.q.join(', ')}}; ${seeds.length} seeds; ${protocol.init} initial points; ${POOL_MODE_NOTE}${arms.some((a) => a.kind === 'agent') ? ` (GP and random arms); ${agentModeNote(protocol.agentSelect)}` : ''}`,
   );
   const tasks: PoolTask[] = [];
   for (const seed of seeds)
     for (const q of protocol.q)
       for (const arm of arms)
-        tasks.push({ kind: 'pool', pool: spec, arm: arm.name, seed, q, init: protocol.init, budget: protocol.budget, stopAtTop: protocol.stopAtTop });
+        tasks.push({ kind: 'pool', pool: spec, arm: arm.name, seed, q, init: protocol.init, budget: protocol.budget, stopAtTop: protocol.stopAtTop, agentSelect: protocol.agentSelect });
   const results = await runTasks(tasks, {
     workers: opts.workers,
     onResult: (r, done, total) => {
@@ -103,7 +103,7 @@ export async function runPoolBenchmark(problem: PoolProblem, opts: { workers: nu
     arms: summaries,
     batchCost,
     paired,
-    ...(arms.some((a) => a.kind === 'agent') ? { agentMode: AGENT_MODE_NOTE } : {}),
+    ...(arms.some((a) => a.kind === 'agent') ? { agentMode: agentModeNote(protocol.agentSelect) } : {}),
     wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
     cpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
     loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
