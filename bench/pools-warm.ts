@@ -68,7 +68,7 @@ const init = Number(args.init);
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 /** The sibling's rows that are compositions of the target, as observations of the target's campaign. */
-function priorRows(): { rows: Observation[]; unmatched: number } {
+function priorRows(): { rows: Observation[]; unmatched: number; topCovered: number } {
   const tc = poolCampaign(target, { strategy: {}, trials: budget, initialTrials: init });
   const sc = poolCampaign(sibling, { strategy: {}, trials: budget, initialTrials: init });
   const names = Object.keys(tc.observation(0).recipe);
@@ -77,6 +77,7 @@ function priorRows(): { rows: Observation[]; unmatched: number } {
   for (let i = 0; i < target.N; i++) byKey.set(key(tc.observation(i).recipe), i);
   const rows: Observation[] = [];
   let unmatched = 0;
+  let topCovered = 0;
   for (let j = 0; j < sibling.N; j++) {
     const o = sc.observation(j);
     const extra = Object.entries(o.recipe).some(([k, v]) => !names.includes(k) && Number(v) !== 0);
@@ -87,12 +88,13 @@ function priorRows(): { rows: Observation[]; unmatched: number } {
     }
     const t = tc.observation(i);
     rows.push({ ...t, trialId: `prior-${j}`, objectives: o.objectives });
+    topCovered += target.isTop[i] ?? 0;
   }
-  return { rows, unmatched };
+  return { rows, unmatched, topCovered };
 }
 
 const prior = priorRows();
-log(`${sibling.name} → ${target.name}: ${prior.rows.length} sibling rows are target compositions (${prior.unmatched} are not)`);
+log(`${sibling.name} → ${target.name}: ${prior.rows.length} sibling rows are target compositions (${prior.unmatched} are not); ${prior.topCovered} of the target's ${target.K} top-5 % rows are among them`);
 const priorArm = resolveArm('bo-prior') as AgentArm;
 const allArms: { name: string; arm: AgentArm; prior: boolean }[] = [
   { name: 'bo', arm: resolveArm('agent-bo') as AgentArm, prior: false },
