@@ -162,6 +162,12 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
     }
     return lib.available(spent);
   };
+  /** The unspent rows with nothing pending, recomputed only when observations arrive (external candidates ask often). */
+  let unspentMemo: { observations: number; rows: number[] } | undefined;
+  const unspentRows = (lib: RecipeLibrary): number[] => {
+    if (unspentMemo?.observations !== observations.length) unspentMemo = { observations: observations.length, rows: libraryAvailable(lib, []) };
+    return unspentMemo.rows;
+  };
   // The prior mean is of the primary objective: its GP, and the acquisition's target when that is the objective warped.
   const withPriorMean = (name: string): boolean => name === spec.objectives[0]?.name || (name === '__target' && spec.objectives.length === 1);
   const feasHyper = new Map<string, GpClassifierHyper>();
@@ -454,7 +460,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
       if (issues.length > 0) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
       let features = space.encode(recipe);
       if (library) {
-        const row = library.nearest(features, libraryAvailable(library, []));
+        const row = library.nearest(features, unspentRows(library));
         if (row < 0) throw new Error('every row of the library is spent');
         features = library.row(row);
         return { candidate: { ...c, recipe: library.recipes[row] as Recipe }, features };

@@ -105,3 +105,30 @@ describe('a BO agent with a recipe library (ADR 0122)', () => {
     expect(lib.nearest(probe, lib.available([]))).toBe(7);
   });
 });
+
+describe('a generative agent whose judge has a recipe library (ADR 0122)', () => {
+  it('proposes only unspent library rows, its generator samples included', async () => {
+    const { createAgent } = await import('../../../src/app/agents.ts');
+    const { createInlineTrainer } = await import('../../../src/app/generative-trainer.ts');
+    const rows = plate();
+    const spec = campaignSpecSchema.parse({ ...oer, library: rows, strategy: { ...oer.strategy, agent: 'generative', generative: { model: 'prior', samples: 64, retrainEvery: 4, share: 0.5, adaptiveShare: false } } });
+    let k = 0;
+    const agent = createAgent('generative', { spec, seed: 4, newId: () => `g${++k}` }, { trainer: createInlineTrainer({ backend: 'wasm' }) });
+    const seen = new Set<number>();
+    const proposers = new Set<string>();
+    let n = 0;
+    for (let round = 0; round < 6; round++) {
+      const batch = await agent.suggest(4, []);
+      expect(batch).toHaveLength(4);
+      for (const s of batch) {
+        const row = rowOf(rows, s.recipe);
+        expect(row, JSON.stringify(s.recipe)).toBeGreaterThanOrEqual(0);
+        expect(seen.has(row)).toBe(false);
+        seen.add(row);
+        proposers.add(s.proposer);
+      }
+      await agent.ingest(batch.map((s) => observe(s.recipe, n++)));
+    }
+    expect(proposers.has('generative')).toBe(true);
+  }, 120_000);
+});
