@@ -118,9 +118,7 @@ export function loadModel(spec: GenerativeSpec, trained: TrainedModel): LoadedMo
   const codec = createRecipeCodec(spec);
   const C = conditionDim(spec);
   if (codec.dim !== snapshot.dim || C !== snapshot.condDim) throw new Error(`snapshot ${snapshot.snapshotId} was trained on another search space`);
-  // A DDPM snapshot from before the strided sampler (ADR 0086) names no sampleSteps: it sampled all T steps.
-  const hyper = snapshot.kind === 'ddpm' && snapshot.hyperparameters['sampleSteps'] === undefined ? { ...snapshot.hyperparameters, sampleSteps: snapshot.hyperparameters['T'] ?? 40 } : snapshot.hyperparameters;
-  const gen: Generator = createGenerator(snapshot.kind, codec, C, snapshot.seed, hyper);
+  const gen: Generator = createGenerator(snapshot.kind, codec, C, snapshot.seed, hyperOfSnapshot(snapshot));
   gen.importWeights(weights);
   const scale = snapshot.conditionScale;
 
@@ -173,4 +171,14 @@ export function loadModel(spec: GenerativeSpec, trained: TrainedModel): LoadedMo
     },
     dispose: () => gen.dispose(),
   };
+}
+
+/** A snapshot's hyper-parameters, completed for snapshots written before a later default existed. */
+function hyperOfSnapshot(snapshot: { kind: string; hyperparameters: Hyperparameters }): Hyperparameters {
+  const h = snapshot.hyperparameters;
+  // A DDPM snapshot from before the strided sampler (ADR 0086) names no sampleSteps: it sampled all T steps.
+  if (snapshot.kind === 'ddpm' && h['sampleSteps'] === undefined) return { ...h, sampleSteps: h['T'] ?? 40 };
+  // A WGAN-GP snapshot from before ADR 0123 had neither the auxiliary regressor nor the mismatched pairs.
+  if (snapshot.kind === 'wgan' && h['aux'] === undefined) return { ...h, aux: 0, mismatch: 0 };
+  return h;
 }
