@@ -6,13 +6,7 @@ import { runDryRun, type DryRunSummary } from '../../src/app/dry-run.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { campaignSpecSchema, silentLogger } from '../../src/domain/index.ts';
 import { defaultSpec } from '../helpers/default-spec.ts';
-
-/** Parses our results.csv (no quoted commas in these columns). */
-function parseCsv(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split(/\r?\n/);
-  const cols = (header ?? '').split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? `c${i}`, v])));
-}
+import { parseResultsCsv } from '../helpers/results-csv.ts';
 
 describe('dry run with confirmation replicates: best-confirmed beside best-observed in every output (ADR 0060)', () => {
   let dir: string;
@@ -31,7 +25,7 @@ describe('dry run with confirmation replicates: best-confirmed beside best-obser
 
   it('spends the last 4 trials re-measuring the 2 leading recipes and reports the best by the model, with its readings', async () => {
     expect(summary.result.state).toBe('completed');
-    const rows = parseCsv(await readFile(path.join(dir, 'out', 'results.csv'), 'utf8'));
+    const rows = parseResultsCsv(await readFile(path.join(dir, 'out', 'results.csv'), 'utf8'));
     const confirmations = rows.filter((r) => r.proposer === 'confirmation');
     expect(confirmations).toHaveLength(4);
     expect(Math.min(...confirmations.map((r) => Number(r.index)))).toBeGreaterThanOrEqual(10);

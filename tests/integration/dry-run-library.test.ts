@@ -6,6 +6,7 @@ import { runDryRun, type DryRunSummary } from '../../src/app/dry-run.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { campaignSpecSchema, silentLogger, type Recipe } from '../../src/domain/index.ts';
 import { defaultSpec } from '../helpers/default-spec.ts';
+import { parseResultsCsv } from '../helpers/results-csv.ts';
 
 const KEYS = ['Ni', 'Fe', 'Co', 'Ce', 'Mn', 'totalMetal', 'complexant', 'depositionCharge_mC_cm2', 'annealTemperature'] as const;
 
@@ -16,12 +17,6 @@ function plate(): Recipe[] {
     for (let ni = 1; ni <= 7; ni++)
       for (let fe = 1; ni + fe <= 8 && fe <= 3; fe++) rows.push({ Ni: ni / 10, Fe: fe / 10, Co: (10 - ni - fe) / 20, Ce: (10 - ni - fe) / 20, Mn: 0, totalMetal: 50, complexant: 10, depositionCharge_mC_cm2: charge, annealTemperature: anneal });
   return rows;
-}
-
-function parseCsv(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split(/\r?\n/);
-  const cols = (header ?? '').split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? `c${i}`, v])));
 }
 
 describe('a dry run that may only run the recipes of its library (ADR 0122)', () => {
@@ -42,7 +37,7 @@ describe('a dry run that may only run the recipes of its library (ADR 0122)', ()
 
   it('runs the budget on distinct library rows only, and stores the library with the campaign', async () => {
     expect(summary.result.state).toBe('completed');
-    const rows = parseCsv(await readFile(path.join(dir, 'out', 'results.csv'), 'utf8'));
+    const rows = parseResultsCsv(await readFile(path.join(dir, 'out', 'results.csv'), 'utf8'));
     expect(rows).toHaveLength(16);
     const rowOf = (r: Record<string, string>): number => library.findIndex((l) => KEYS.every((k) => Math.abs(Number(r[k]) - (l[k] as number)) < 1e-9));
     const used = rows.map(rowOf);

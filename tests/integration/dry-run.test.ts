@@ -7,13 +7,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/domain/index.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { defaultSpec } from '../helpers/default-spec.ts';
-
-/** Parses our results.csv (no quoted commas in these columns). */
-function parseCsv(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split(/\r?\n/);
-  const cols = (header ?? '').split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? `c${i}`, v])));
-}
+import { parseResultsCsv } from '../helpers/results-csv.ts';
 
 describe('dry run: 24 trials on 2 station pairs over MQTT and OPC UA', () => {
   let dir: string;
@@ -34,7 +28,7 @@ describe('dry run: 24 trials on 2 station pairs over MQTT and OPC UA', () => {
   });
 
   it('ends every trial completed, or failed with a coded reason', async () => {
-    const rows = parseCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
+    const rows = parseResultsCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
     const ran = rows.filter((r) => r.status === 'completed' || r.status === 'failed');
     expect(ran).toHaveLength(24);
     for (const r of rows) {
@@ -52,7 +46,7 @@ describe('dry run: 24 trials on 2 station pairs over MQTT and OPC UA', () => {
       const docs = await store.documents.after(campaignId, 0, 100_000);
       expect(docs.map((d) => d.seq)).toEqual(docs.map((_, i) => i + 1));
       const trials = await store.trials.list(campaignId);
-      const rows = parseCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
+      const rows = parseResultsCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
       expect(trials).toHaveLength(rows.length);
       for (const t of trials) {
         const row = rows.find((r) => r.id === t.id);
@@ -71,7 +65,7 @@ describe('dry run: 24 trials on 2 station pairs over MQTT and OPC UA', () => {
       const b = await readFile(path.join(dir, 'b', file), 'utf8');
       expect(b, file).toBe(a);
     }
-    const rows = parseCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
+    const rows = parseResultsCsv(await readFile(path.join(dir, 'a', 'results.csv'), 'utf8'));
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     for (const r of rows) expect(r.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     const json = JSON.parse(await readFile(path.join(dir, 'a', 'campaign.json'), 'utf8')) as { campaign: Record<string, unknown>; exportedAt: string };

@@ -1,20 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { campaignSpecSchema, validateRecipe, type CampaignSpec, type Observation, type Recipe } from '../../../src/domain/index.ts';
+import { campaignSpecSchema, validateRecipe, type CampaignSpec, type Recipe } from '../../../src/domain/index.ts';
 import { createBoAgent } from '../../../agents/bo-agent.ts';
 import { isJudgingAgent, type ExternalCandidate } from '../../../agents/candidates.ts';
+import { agentContext, FAST_BO, observeSynthetic } from '../../helpers/bo-fixtures.ts';
 
 const oer: CampaignSpec = campaignSpecSchema.parse(parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')));
-const ctx = (seed = 1) => {
-  let k = 0;
-  return { spec: oer, seed, newId: () => `id-${++k}` };
-};
-const fast = { rawSamples: 64, restarts: 2 };
-
-/** Lower is better; best near Ni 0.5, Fe 0.3. */
-const eta10 = (r: Recipe): number => 0.3 + 0.4 * ((r.Ni as number) - 0.5) ** 2 + 0.6 * ((r.Fe as number) - 0.3) ** 2 + 0.2 * (r.Ce as number);
-const observe = (recipe: Recipe, i: number): Observation => ({ trialId: `t${i}`, recipe, feasible: true, objectives: { eta10: eta10(recipe) }, qualityFlags: [] });
+const ctx = (seed = 1) => agentContext(oer, seed);
+const fast = FAST_BO;
+const observe = observeSynthetic;
 const recipe = (Ni: number, Fe: number, Co: number, Ce: number, Mn: number): Recipe => ({ Ni, Fe, Co, Ce, Mn, totalMetal: 50, complexant: 10, depositionCharge_mC_cm2: 30, annealTemperature: 150 });
 
 async function trained(seed = 1) {

@@ -1,22 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { campaignSpecSchema, type CampaignSpec, type Observation, type Recipe } from '../../../src/domain/index.ts';
+import { campaignSpecSchema, type CampaignSpec, type Recipe } from '../../../src/domain/index.ts';
 import { createBoAgent } from '../../../agents/bo-agent.ts';
 import { RecipeLibrary } from '../../../agents/recipe-library.ts';
 import { createSearchSpace } from '../../../models/transforms/search-space.ts';
 import { Rng } from '../../../src/domain/random.ts';
+import { agentContext, FAST_BO, observeSynthetic, syntheticEta10 } from '../../helpers/bo-fixtures.ts';
 
 const oer: CampaignSpec = campaignSpecSchema.parse({ ...parse(readFileSync(new URL('../../../examples/oer-screen.yaml', import.meta.url), 'utf8')), strategy: { agent: 'bo', initialTrials: 4, approval: 'auto', maxRetries: 1 } });
-const ctx = (seed = 1) => {
-  let k = 0;
-  return { spec: oer, seed, newId: () => `id-${++k}` };
-};
-const fast = { rawSamples: 64, restarts: 2 };
-
-/** Lower is better; best near Ni 0.5, Fe 0.3. */
-const eta10 = (r: Recipe): number => 0.3 + 0.4 * ((r.Ni as number) - 0.5) ** 2 + 0.6 * ((r.Fe as number) - 0.3) ** 2 + 0.2 * (r.Ce as number);
-const observe = (recipe: Recipe, i: number): Observation => ({ trialId: `t${i}`, recipe, feasible: true, objectives: { eta10: eta10(recipe) }, qualityFlags: [] });
+const ctx = (seed = 1) => agentContext(oer, seed);
+const fast = FAST_BO;
+const eta10 = syntheticEta10;
+const observe = observeSynthetic;
 
 /** A plate of 60 Ni–Fe–Co inks on a 10 % grid (every present metal ≥ 10 %), fixed process conditions. */
 function plate(): Recipe[] {
