@@ -20,6 +20,7 @@ interface DesignFlags {
   steps?: number;
   compare?: boolean;
   quiet?: boolean;
+  library?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -47,6 +48,7 @@ export function registerDesignCommand(program: Command): void {
     .option('--samples <n>', 'samples drawn from the generator (default max(2000, 100·n))', positiveInt('--samples'))
     .option('--steps <n>', "optimiser steps of the generator's training (its default otherwise)", positiveInt('--steps'))
     .option('--compare', 'also train every generator kind and print the VAE / GAN / diffusion / prior metrics table')
+    .option('--library <file>', "choose the candidates among this CSV's recipes not yet observed (a plate; the campaign's parameter columns) instead of generated ones")
     .option('--quiet', 'no training progress')
     .action(async (opts: DesignFlags) => {
       await runDesignCommand(opts);
@@ -59,7 +61,8 @@ async function runDesignCommand(flags: DesignFlags): Promise<void> {
   if ((flags.data === undefined) === (flags.fromCampaign === undefined)) throw new UsageError('give exactly one of --data <file> and --from-campaign <id>');
   const { loadCampaignFile, loadConfig } = await import('../config/index.ts');
   const { parseTargets, formatWindow } = await import('../app/design/targets.ts');
-  const spec = await loadCampaignFile(flags.campaign);
+  const file = await loadCampaignFile(flags.campaign);
+  const spec = flags.library !== undefined ? await (await import('../app/recipe-library-file.ts')).withLibraryFile(file, flags.library) : file;
   let windows;
   try {
     windows = parseTargets(spec, flags.target);

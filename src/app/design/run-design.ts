@@ -105,9 +105,12 @@ export async function runDesign(opts: DesignOptions): Promise<DesignResult> {
 
   const judge = createBoAgent({ spec, seed: opts.seed, newId: () => 'design' });
   await judge.ingest([...observations]);
+  // A campaign with a recipe library (ADR 0122) designs among its rows not yet observed, not among generated recipes.
+  const pool = spec.library ? unobservedRows(spec.library, observations, codec) : sampled.recipes;
+  const drawn = spec.library ? pool.length : sampled.drawn;
   const gate = new SafetyGate(spec);
   const valid: { recipe: Recipe; allowed: boolean; reasons: string[] }[] = [];
-  for (const r of sampled.recipes) {
+  for (const r of pool) {
     if (validateRecipe(spec, r).length > 0) continue;
     const v = gate.checkRecipe(r);
     valid.push({ recipe: r, allowed: v.allowed, reasons: v.allowed ? [] : v.reasons });
@@ -148,7 +151,7 @@ export async function runDesign(opts: DesignOptions): Promise<DesignResult> {
   const noveltyThreshold = opts.noveltyThreshold ?? 0.05;
   const props = primary ? scored.map((s) => s.predicted[primary.objective]?.mean).filter((v): v is number => v !== undefined) : [];
   const metrics: GenerationMetrics = {
-    validity: sampled.drawn > 0 ? all.filter((c) => c.safety.allowed).length / sampled.drawn : 0,
+    validity: drawn > 0 ? all.filter((c) => c.safety.allowed).length / drawn : 0,
     uniqueness: uniqueness(genFeatures, valid.length, F),
     novelty: valid.length > 0 ? Array.from(nearest).filter((d) => d > noveltyThreshold).length / valid.length : 0,
     meanNearest: valid.length > 0 ? Array.from(nearest).reduce((a, b) => a + b, 0) / valid.length : Number.NaN,
@@ -190,4 +193,15 @@ function rowDist(x: Float32Array, i: number, j: number, F: number): number {
     s += d * d;
   }
   return Math.sqrt(s / F);
+}
+
+/** The library's rows whose encoding matches no observed recipe. */
+function unobservedRows(library: readonly Recipe[], observations: readonly Observation[], codec: { encode(recipes: readonly Recipe[]): Float32Array; dim: number }): Recipe[] {
+  const key = (f: Float32Array, i: number, d: number): string => Array.from(f.subarray(i * d, (i + 1) * d), (v) => Math.round(v * 1e5)).join(',');
+  const d = codec.dim;
+  const seen = new Set<string>();
+  const obs = codec.encode(observations.map((o) => o.recipe));
+  for (let i = 0; i < observations.length; i++) seen.add(key(obs, i, d));
+  const rows = codec.encode(library);
+  return library.filter((_, i) => !seen.has(key(rows, i, d)));
 }

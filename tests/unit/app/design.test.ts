@@ -54,6 +54,23 @@ describe('inverse design', () => {
     expect(skipped).toBe(2);
   });
 
+  it('with a recipe library, chooses the candidates among its rows not yet observed (ADR 0122)', async () => {
+    const obs = uniformObservations(spec, f, 30, 4);
+    const fresh = uniformObservations(spec, f, 40, 5).map((o) => o.recipe);
+    const library = [...obs.slice(0, 10).map((o) => o.recipe), ...fresh];
+    const withLibrary = campaignSpecSchema.parse({ ...spec, library });
+    const values = obs.map((o) => o.objectives['eta10'] as number).sort((a, b) => a - b);
+    const result = await runDesign({ spec: withLibrary, observations: obs, windows: [{ objective: 'eta10', high: values[6] as number }], n: 6, model: 'prior', seed: 1, backend: 'wasm', samples: 200 });
+    expect(result.candidates).toHaveLength(6);
+    const same = (a: Record<string, unknown>, b: Record<string, unknown>): boolean => recipeKeys(spec).every((k) => Math.abs((a[k] as number) - (b[k] as number)) < 1e-9);
+    for (const c of result.candidates) {
+      expect(fresh.some((r) => same(r, c.recipe))).toBe(true);
+      expect(obs.some((o) => same(o.recipe, c.recipe))).toBe(false);
+    }
+    const p = result.candidates.map((c) => c.pTarget);
+    expect([...p].sort((a, b) => b - a)).toEqual(p);
+  });
+
   it('returns n diverse, valid, gate-allowed candidates ranked by P(target), with metrics', async () => {
     const obs = uniformObservations(spec, f, 40, 3);
     const values = obs.map((o) => o.objectives['eta10'] as number).sort((a, b) => a - b);
