@@ -21,9 +21,9 @@
  *     [--json bench/results/pools-warm-….json] [--select snap|library] [--stop-at 0.8]
  * `--stop-at L` ends a campaign once the Top% level L is reached (default 1: at the budget or when the whole top 5 %
  * is found); "Top% at the budget" then reads L for those campaigns.
- * `--select library` gives the agents the target pool's rows as their recipe library, so they propose only rows not
- * yet evaluated; the default `snap` moves each continuous proposal to the nearest unevaluated row (ADR 0122: once an
- * agent's favoured region is used up, snapping stops following its acquisition).
+ * `--select library` (default) gives the agents the target pool's rows as their recipe library, so they propose only
+ * rows not yet evaluated; `snap` (the only mode before ADR 0122) moves each continuous proposal to the nearest
+ * unevaluated row — once an agent's favoured region is used up, snapping stops following its acquisition.
  * `--arms` picks arms (default: all); the paired columns need `bo` among them. `--warm-arms 'a;b'` adds warm arms by
  * their arm specs (bench/harness/arms.ts, overrides allowed), e.g. 'bo-prior-checked(generative.share=0.75)'.
  */
@@ -50,7 +50,7 @@ const { values: args } = parseArgs({
     'warm-arms': { type: 'string' },
     datasets: { type: 'string' },
     json: { type: 'string' },
-    select: { type: 'string', default: 'snap' },
+    select: { type: 'string', default: 'library' },
     'stop-at': { type: 'string', default: '1' },
   },
 });

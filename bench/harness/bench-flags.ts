@@ -19,7 +19,7 @@ export interface BenchFlags {
   seedBase?: number;
   budget?: number;
   stopAt?: number;
-  /** How agent arms' proposals become pool rows: snapped (default) or chosen from the pool as their library (ADR 0122). */
+  /** How agent arms' proposals become pool rows: chosen from the pool as their library (default, ADR 0122) or snapped. */
   agentSelect?: 'snap' | 'library';
   arms?: string[];
   liang?: boolean;

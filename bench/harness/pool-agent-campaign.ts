@@ -13,7 +13,7 @@ import { initialIndices, type PoolCampaignOptions, type PoolCampaignTrace } from
  * this seed (ingested as observations), then rounds of `agent.suggest(q)`; each suggested recipe is snapped to the
  * nearest unevaluated pool row (Euclidean distance in the pool's unit-cube features), whose recorded value the agent
  * then ingests; the snap distance is recorded.
- * - `select: 'snap'` (default): the agents propose continuous recipes. Once the region an agent favours is used up,
+ * - `select: 'snap'` (default here; the benches' default is `library`): the agents propose continuous recipes. Once the region an agent favours is used up,
  *   every proposal lands on an evaluated recipe and the snap walks outward from it (on OER 3860 from ≈ 200 picks on
  *   every snap is ≥ 0.2 away): the picks stop following the acquisition (ADR 0122).
  * - `select: 'library'`: the pool's rows are the agent's recipe library (services.library): it proposes only rows not

@@ -58,7 +58,7 @@ export const protocolSchema = strictObject({
   /** A campaign stops once Top% reaches this (1: all of the top set found; later Top% values cannot change). */
   stopAtTop: z.number().gt(0).max(1).default(1),
   /** Agent arms: snap each proposal to the nearest unevaluated row, or choose from the pool as a recipe library (ADR 0122). */
-  agentSelect: z.enum(['snap', 'library']).default('snap'),
+  agentSelect: z.enum(['snap', 'library']).default('library'),
   arms: z.array(z.string().min(1)).min(1).default(['default', 'random']),
   /** Also aggregate curves as Liang et al. (2021): median over 10 random five-fold splits of fold-averaged curves. */
   liang: z.boolean().default(false),

@@ -43,7 +43,7 @@ export async function runTask(task: Task): Promise<TaskResult> {
   if (arm.kind === 'agent') {
     // Loaded only for agent arms: the agents' modules (and TensorFlow.js for the generative ones) cost start-up time.
     const { runAgentPoolCampaign } = await import('./pool-agent-campaign.ts');
-    return { kind: 'pool', trace: await runAgentPoolCampaign({ ...opts, arm, select: task.agentSelect ?? 'snap' }) };
+    return { kind: 'pool', trace: await runAgentPoolCampaign({ ...opts, arm, select: task.agentSelect ?? 'library' }) };
   }
   return { kind: 'pool', trace: runPoolCampaign({ ...opts, arm }) };
 }

@@ -69,7 +69,7 @@ export function registerBenchCommand(program: Command): Command {
     .option('--seed-base <n>', 'first seed', nonNegativeInt('--seed-base'))
     .option('--budget <n>', 'evaluations per campaign, initial points included', positiveInt('--budget'))
     .option('--stop-at <fraction>', 'stop a campaign once Top% reaches this (default 1; lab pools 0.8)', fraction('--stop-at'))
-    .addOption(new Option('--agent-select <mode>', "agent arms: snap each proposal to the nearest unevaluated row (default), or give the agent the pool as its recipe library").choices(['snap', 'library']))
+    .addOption(new Option('--agent-select <mode>', "agent arms: give the agent the pool as its recipe library (default), or snap each continuous proposal to the nearest unevaluated row (before ADR 0122)").choices(['snap', 'library']))
     .option('--arms <a,b,..>', 'arms, e.g. default,random,lcb2-matern,textbook-ei or overrides like "default(kernel=matern52)"', list)
     .option('--liang', 'also aggregate as Liang et al. (median of 10 × five-fold averages) and take EF max from it')
     .option('--problems <a,b,..>', 'subset of a suite: preset names (liang, pools) or functions (analytic)', list)

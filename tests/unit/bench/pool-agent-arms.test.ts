@@ -111,12 +111,21 @@ describe('agent arms on a pool', () => {
     expect(warm.order.slice(5)).not.toEqual(cold.order.slice(5));
   });
 
-  it('reports every arm against the first, paired on seeds, with the snapping stated', async () => {
+  it('gives agents the pool as their recipe library by default: every pick is a proposed row (ADR 0122)', async () => {
+    const common = { pool, arm: agentArm('agent-bo'), seed: 3, q: 4, init: 5, budget: 17 };
+    const library = await runAgentPoolCampaign({ ...common, select: 'library' });
+    expect(library.snapDistance).toHaveLength(12);
+    expect(Math.max(...library.snapDistance)).toBeLessThan(1e-9);
+    const snapped = await runAgentPoolCampaign({ ...common, select: 'snap' });
+    expect(Math.max(...snapped.snapDistance)).toBeGreaterThan(1e-3);
+  });
+
+  it('reports every arm against the first, paired on seeds, with how agents meet the pool stated', async () => {
     const r = await runPoolBenchmark(
       { pool: poolSpec, protocol: protocolSchema.parse({ init: 5, seeds: 2, budget: 10, arms: ['agent-bo', 'prior-only', 'default'] }) },
       { workers: 0, progress: createProgress('test', { quiet: true }) },
     );
-    expect(r.agentMode).toMatch(/snapped to the nearest unevaluated pool row/);
+    expect(r.agentMode).toMatch(/recipe library: it chooses among the rows not yet evaluated/);
     expect(r.paired.map((p) => [p.reference, p.arm, p.pairs])).toEqual([
       ['agent-bo', 'prior-only', 2],
       ['agent-bo', 'default', 2],
