@@ -172,7 +172,8 @@ for (const a of arms)
       return b ? [{ a: r[level], b: b[level] }] : [];
     });
     const diffs = pairs.map((p) => p.a - p.b);
-    const ci = a.name === 'bo' ? null : bootstrapCi(diffs, (s) => median(s), { reps: 4000, seed: 11 });
+    // Paired columns need the cold arm in the same run; without it (or for bo itself) they read "–".
+    const ci = a.name === 'bo' || pairs.length === 0 ? null : bootstrapCi(diffs, (s) => median(s), { reps: 4000, seed: 11 });
     const ratio = median(pairs.map((p) => p.b)) / median(pairs.map((p) => p.a));
     out.push(
       `| ${a.name} | ${LEVEL_NAMES[level]} | ${rs.length} | ${fmt(median(rs.map((r) => r[level])))} | ${rs.filter((r) => r[level] > budget).length} | ${ci ? `${median(diffs)} [${ci[0]}, ${ci[1]}]` : '–'} | ${ci ? `${diffs.filter((d) => d < 0).length} / ${diffs.filter((d) => d > 0).length} / ${diffs.filter((d) => d === 0).length}` : '–'} | ${ci ? `${ratio.toFixed(2)}×` : '–'} | ${median(rs.map((r) => r.topAtEnd)).toFixed(2)} | ${median(rs.map((r) => r.bestRank))} | ${(rs.reduce((s, r) => s + r.generatedShare, 0) / Math.max(1, rs.length)).toFixed(2)} | ${median(rs.map((r) => r.cpuS)).toFixed(1)} |`,
