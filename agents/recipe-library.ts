@@ -5,8 +5,11 @@ import type { Recipe } from '../src/domain/index.ts';
 /**
  * A finite library of recipes a campaign may choose from — a printed composition plate, a rack of pre-made inks, a
  * benchmark pool — instead of the whole search space (ADR 0122). Rows are held as the space encodes them. A row is
- * spent once a recipe with the same encoding has been observed or is pending: the agent never proposes it again, and
- * every proposal (its own optimum, a design point, a generator's or planner's candidate) is a row of the library.
+ * spent once a recipe that is that row has been observed or is pending: the same encoding, or — since the safety gate
+ * may move a recipe to a dosable one (a tiny additive volume to the pipette's minimum or to 0) — an encoding nearer to
+ * it than half the distance from that row to its nearest other row, so it can belong to no other row. The agent never
+ * proposes a spent row again, and every proposal (its own optimum, a design point, a generator's or planner's
+ * candidate) is a row of the library.
  */
 export class RecipeLibrary {
   /** Encoded rows (rows × space.featureDim). */
@@ -14,6 +17,8 @@ export class RecipeLibrary {
   /** The rows as recipes (each the decoding of its encoded row: what would be dispensed). */
   readonly recipes: readonly Recipe[];
   private readonly rowsByKey = new Map<string, number[]>();
+  /** Distance from a row to its nearest row with another encoding, computed when first needed. */
+  private readonly spacing = new Map<number, number>();
 
   constructor(
     private readonly space: SearchSpace,
@@ -48,13 +53,43 @@ export class RecipeLibrary {
     return this.X.data.slice(i * this.X.d, (i + 1) * this.X.d);
   }
 
-  /** Indices of the rows whose encoding matches none of the spent encodings (observed or pending recipes), ascending. */
+  /** Indices of the rows not spent by any of the encodings given (observed or pending recipes), ascending. */
   available(spent: Iterable<ArrayLike<number>>): number[] {
     const gone = new Uint8Array(this.X.n);
-    for (const f of spent) for (const i of this.rowsByKey.get(featureKey(f)) ?? []) gone[i] = 1;
+    for (const f of spent) for (const i of this.rowsOf(f)) gone[i] = 1;
     const out: number[] = [];
     for (let i = 0; i < this.X.n; i++) if (!gone[i]) out.push(i);
     return out;
+  }
+
+  /** The rows an encoded recipe spends: those with its encoding, else the nearest one if it is unambiguously that row's. */
+  private rowsOf(f: ArrayLike<number>): readonly number[] {
+    const same = this.rowsByKey.get(featureKey(f));
+    if (same) return same;
+    const all = Array.from({ length: this.X.n }, (_, i) => i);
+    const r = this.nearest(f, all);
+    if (r < 0) return [];
+    return this.distance(r, f) < 0.5 * this.spacingOf(r) ? (this.rowsByKey.get(featureKey(this.row(r))) ?? [r]) : [];
+  }
+
+  private distance(r: number, f: ArrayLike<number>): number {
+    const d = this.X.d;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += ((this.X.data[r * d + j] as number) - (f[j] as number)) ** 2;
+    return Math.sqrt(s);
+  }
+
+  private spacingOf(r: number): number {
+    const cached = this.spacing.get(r);
+    if (cached !== undefined) return cached;
+    const own = this.X.data.subarray(r * this.X.d, (r + 1) * this.X.d);
+    let best = Infinity;
+    for (let i = 0; i < this.X.n; i++) {
+      const dist = this.distance(i, own);
+      if (dist > 1e-9 && dist < best) best = dist;
+    }
+    this.spacing.set(r, best);
+    return best;
   }
 
   /** The row among `among` nearest to an encoded recipe (Euclidean in the encoding; ties: the first), or -1. */

@@ -1,4 +1,6 @@
 import { createBoAgent } from '../../../agents/bo-agent.ts';
+import { RecipeLibrary } from '../../../agents/recipe-library.ts';
+import type { SearchSpace } from '../../../models/transforms/search-space.ts';
 import type { ScoredCandidate } from '../../../agents/candidates.ts';
 import type { GeneratorKind, TrainProgress } from '../../../models/generative/generator.ts';
 import { coverage, nearestDistances, uniqueness, wasserstein1d, type GenerationMetrics } from '../../../models/generative/metrics.ts';
@@ -106,7 +108,7 @@ export async function runDesign(opts: DesignOptions): Promise<DesignResult> {
   const judge = createBoAgent({ spec, seed: opts.seed, newId: () => 'design' });
   await judge.ingest([...observations]);
   // A campaign with a recipe library (ADR 0122) designs among its rows not yet observed, not among generated recipes.
-  const pool = spec.library ? unobservedRows(spec.library, observations, codec) : sampled.recipes;
+  const pool = spec.library ? unobservedRows(spec.library, observations, judge.space) : sampled.recipes;
   const drawn = spec.library ? pool.length : sampled.drawn;
   const gate = new SafetyGate(spec);
   const valid: { recipe: Recipe; allowed: boolean; reasons: string[] }[] = [];
@@ -195,13 +197,8 @@ function rowDist(x: Float32Array, i: number, j: number, F: number): number {
   return Math.sqrt(s / F);
 }
 
-/** The library's rows whose encoding matches no observed recipe. */
-function unobservedRows(library: readonly Recipe[], observations: readonly Observation[], codec: { encode(recipes: readonly Recipe[]): Float32Array; dim: number }): Recipe[] {
-  const key = (f: Float32Array, i: number, d: number): string => Array.from(f.subarray(i * d, (i + 1) * d), (v) => Math.round(v * 1e5)).join(',');
-  const d = codec.dim;
-  const seen = new Set<string>();
-  const obs = codec.encode(observations.map((o) => o.recipe));
-  for (let i = 0; i < observations.length; i++) seen.add(key(obs, i, d));
-  const rows = codec.encode(library);
-  return library.filter((_, i) => !seen.has(key(rows, i, d)));
+/** The library's rows no observed recipe has spent (the agents' rule, agents/recipe-library.ts). */
+function unobservedRows(library: readonly Recipe[], observations: readonly Observation[], space: SearchSpace): Recipe[] {
+  const lib = new RecipeLibrary(space, library);
+  return lib.available(observations.map((o) => space.encode(o.recipe))).map((i) => library[i] as Recipe);
 }

@@ -88,6 +88,25 @@ describe('a BO agent with a recipe library (ADR 0122)', () => {
     expect(Number.isFinite(same!.acquisitionValue)).toBe(true);
   });
 
+  it('counts a recipe the gate moved a little (a dosable additive amount) as its row, not one between two rows', () => {
+    const space = createSearchSpace(oer);
+    const rows = plate();
+    const lib = new RecipeLibrary(space, rows);
+    const r5 = rows[5] as Recipe;
+    // complexant 10 → 9.8 mM: 0.004 of its range away from row 6, whose nearest other row is 0.1 of a fraction away.
+    expect(lib.available([space.encode({ ...r5, complexant: 9.8 })])).not.toContain(5);
+    expect(lib.available([space.encode({ ...r5, complexant: 9.8 })])).toHaveLength(rows.length - 1);
+    // A recipe far from every row (every row anneals at 150 °C; this one at 400 °C) spends none.
+    expect(lib.available([space.encode({ ...r5, annealTemperature: 400 })])).toHaveLength(rows.length);
+    // Two fifths of the way from row 6 to its nearest neighbour: row 6's; three fifths: the neighbour's, not row 6's.
+    const f5 = space.encode(r5);
+    const others = lib.available([f5]);
+    const nn = lib.nearest(f5, others);
+    const toward = (w: number): Float64Array => f5.map((v, j) => (1 - w) * v + w * (lib.row(nn)[j] as number));
+    expect(lib.available([toward(0.4)])).toEqual(lib.available([f5]));
+    expect(lib.available([toward(0.6)])).toContain(5);
+  });
+
   it('treats rows with the same encoding as one and refuses an empty library or a recipe outside the space', () => {
     const space = createSearchSpace(oer);
     const rows = plate();
