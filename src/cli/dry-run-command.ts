@@ -81,7 +81,8 @@ export async function runDryRunCommand(campaignFile: string, raw: Record<string,
     `labloop dry run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s), seed ${flags.seed}, ` +
       `${stations ? `external stations from ${flags.stationsFile}` : flags.transport === 'twin' ? 'MQTT + OPC UA twins' : 'in-process simulators'}, clock ${flags.clock}, ` +
       `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}` +
-      `${!stations && flags.landscapeSeed !== undefined && flags.landscapeSeed !== 2026 ? `, landscape seed ${flags.landscapeSeed}` : ''}\n`,
+      `${!stations && flags.landscapeSeed !== undefined && flags.landscapeSeed !== 2026 ? `, landscape seed ${flags.landscapeSeed}` : ''}` +
+      `${spec.library ? `, recipe library of ${spec.library.length} rows` : ''}\n`,
   );
   try {
     const summary = await runDryRun({

@@ -49,7 +49,7 @@ export async function runRunCommand(campaignFile: string, raw: Record<string, un
   const signals = installStopSignals({ campaignId: flags.id ?? defaultCampaignId(spec, 'run', flags.seed), drainTimeout_s: flags.drainTimeout });
   process.stdout.write(
     `labloop run: ${spec.title} — ${spec.budget.trials} trials on ${spec.stations.pairs} station pair(s) from ${flags.stations}, seed ${flags.seed}, ` +
-      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}\n`,
+      `${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.pgliteDir}`}${spec.library ? `, recipe library of ${spec.library.length} rows` : ''}\n`,
   );
   try {
     const summary = await runCampaign({
