@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resumeCampaign } from '../../src/app/campaign-resume.ts';
 import { runDryRun, type DryRunSummary } from '../../src/app/dry-run.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { campaignSpecSchema, silentLogger, type Recipe } from '../../src/domain/index.ts';
@@ -46,4 +47,18 @@ describe('a dry run that may only run the recipes of its library (ADR 0122)', ()
     const json = JSON.parse(await readFile(path.join(dir, 'out', 'campaign.json'), 'utf8')) as { campaign: { spec: { library?: unknown[] } } };
     expect(json.campaign.spec.library).toHaveLength(library.length);
   });
+
+  it('keeps to the library and runs no row twice across a pause and a resume', async () => {
+    const config = loadConfig({}, { pgliteDir: path.join(dir, 'db-resume') });
+    const pause = new AbortController();
+    const first = await runDryRun({ spec, config, logger: silentLogger, seed: 4, outDir: path.join(dir, 'out-1'), clock: 'instant', transport: 'sim', campaignId: 'library-resume', pause: pause.signal, onProgress: (p) => void (p.completed >= 6 && pause.abort()) });
+    expect(first.result.state).toBe('paused');
+    const resumed = await resumeCampaign({ campaignId: 'library-resume', config, logger: silentLogger, outDir: path.join(dir, 'out-2') });
+    expect(resumed.result.state).toBe('completed');
+    const rows = parseResultsCsv(await readFile(path.join(dir, 'out-2', 'results.csv'), 'utf8'));
+    expect(rows).toHaveLength(16);
+    const used = rows.map((r) => library.findIndex((l) => KEYS.every((k) => Math.abs(Number(r[k]) - (l[k] as number)) < 1e-9)));
+    expect(used.every((i) => i >= 0)).toBe(true);
+    expect(new Set(used).size).toBe(16);
+  }, 300_000);
 });
