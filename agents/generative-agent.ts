@@ -34,6 +34,12 @@ export interface GenerativeAgentDeps {
   settings?: Partial<GenerativeStrategy>;
   /** Extra training rows for the generator only (a related campaign, a prior data set): the warm start. */
   priorObservations?: readonly Observation[];
+  /**
+   * The judge chooses among a finite recipe library (ADR 0122). Without prior rows the hybrid (share < 1) is then BO
+   * alone: BO's acquisition is evaluated on every row, and a generator trained on the same results adds nothing it
+   * lacks (forcing its picks lost to BO alone on photo-pce10, docs/benchmarks.md).
+   */
+  libraryJudge?: boolean;
   onProgress?: (p: TrainProgress & { snapshotId: string }) => void;
   logger?: Logger;
 }
@@ -197,6 +203,7 @@ export function createGenerativeAgent(ctx: AgentContext, deps: GenerativeAgentDe
       await judge.ingest(obs);
     },
     async suggest(n: number, pending: Recipe[]): Promise<Suggestion[]> {
+      if (deps.libraryJudge && prior.length === 0 && settings.share < 1) return judge.suggest(n, pending);
       rounds++;
       if (checkAgainstPrior) check = checkAgainstPrior(observations, (ctx.seed * 104_729 + rounds) >>> 0);
       await retrainIfDue();

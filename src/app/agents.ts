@@ -72,6 +72,7 @@ export function createAgent(kind: CampaignSpec['strategy']['agent'], ctx: AgentC
         },
         ...(ctx.spec.strategy.generative ? { settings: ctx.spec.strategy.generative } : {}),
         ...(services.priorObservations ? { priorObservations: services.priorObservations } : {}),
+        ...(services.library || ctx.spec.library ? { libraryJudge: true } : {}),
         logger,
       });
     }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { campaignSpecSchema, type CampaignSpec, type Recipe } from '../../../src/domain/index.ts';
+import { campaignSpecSchema, type CampaignSpec, type Observation, type Recipe } from '../../../src/domain/index.ts';
 import { createBoAgent } from '../../../agents/bo-agent.ts';
 import { RecipeLibrary } from '../../../agents/recipe-library.ts';
 import { createSearchSpace } from '../../../models/transforms/search-space.ts';
@@ -122,28 +122,40 @@ describe('a BO agent with a recipe library (ADR 0122)', () => {
 });
 
 describe('a generative agent whose judge has a recipe library (ADR 0122)', () => {
-  it('proposes only unspent library rows, its generator samples included', async () => {
+  const run = async (priorObservations?: Observation[]): Promise<{ rows: number[]; proposers: Set<string> }> => {
     const { createAgent } = await import('../../../src/app/agents.ts');
     const { createInlineTrainer } = await import('../../../src/app/generative-trainer.ts');
     const rows = plate();
     const spec = campaignSpecSchema.parse({ ...oer, library: rows, strategy: { ...oer.strategy, agent: 'generative', generative: { model: 'prior', samples: 64, retrainEvery: 4, share: 0.5, adaptiveShare: false } } });
     let k = 0;
-    const agent = createAgent('generative', { spec, seed: 4, newId: () => `g${++k}` }, { trainer: createInlineTrainer({ backend: 'wasm' }) });
-    const seen = new Set<number>();
+    const agent = createAgent('generative', { spec, seed: 4, newId: () => `g${++k}` }, { trainer: createInlineTrainer({ backend: 'wasm' }), ...(priorObservations ? { priorObservations } : {}) });
+    const seen: number[] = [];
     const proposers = new Set<string>();
     let n = 0;
     for (let round = 0; round < 6; round++) {
       const batch = await agent.suggest(4, []);
       expect(batch).toHaveLength(4);
       for (const s of batch) {
-        const row = rowOf(rows, s.recipe);
-        expect(row, JSON.stringify(s.recipe)).toBeGreaterThanOrEqual(0);
-        expect(seen.has(row)).toBe(false);
-        seen.add(row);
+        seen.push(rowOf(rows, s.recipe));
         proposers.add(s.proposer);
       }
       await agent.ingest(batch.map((s) => observe(s.recipe, n++)));
     }
+    return { rows: seen, proposers };
+  };
+
+  it('with prior rows, proposes only unspent library rows, its generator samples included', async () => {
+    const prior = plate().filter((_, i) => i % 3 === 0).map((r, i) => ({ ...observe(r, 1000 + i), trialId: `prior-${i}` }));
+    const { rows, proposers } = await run(prior);
+    expect(rows.every((r) => r >= 0)).toBe(true);
+    expect(new Set(rows).size).toBe(rows.length);
     expect(proposers.has('generative')).toBe(true);
+  }, 120_000);
+
+  it('without prior rows, is BO alone: BO already scores every row the generator could offer', async () => {
+    const { rows, proposers } = await run();
+    expect(rows.every((r) => r >= 0)).toBe(true);
+    expect(new Set(rows).size).toBe(rows.length);
+    expect([...proposers].sort()).toEqual(['bo', 'sobol']);
   }, 120_000);
 });
