@@ -150,23 +150,18 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
   );
   const priorMean = opts.priorMeanRows ? priorMeanBasis(spec, space, opts.priorMeanRows) : undefined;
   const library = opts.library ? new RecipeLibrary(space, opts.library) : undefined;
-  /** The library's rows not observed (feasible or not) and not among `pending` encodings. */
-  const libraryAvailable = (lib: RecipeLibrary, pending: Iterable<ArrayLike<number>>): number[] => {
-    const spent: ArrayLike<number>[] = [...pending];
-    for (const o of observations) {
-      try {
-        spent.push(lib.encode(o.recipe));
-      } catch {
-        // validated on ingest: cannot happen
-      }
-    }
-    return lib.available(spent);
-  };
-  /** The unspent rows with nothing pending, recomputed only when observations arrive (external candidates ask often). */
+  /** The rows no observation (feasible or not) has spent, recomputed only when observations arrive. */
   let unspentMemo: { observations: number; rows: number[] } | undefined;
   const unspentRows = (lib: RecipeLibrary): number[] => {
-    if (unspentMemo?.observations !== observations.length) unspentMemo = { observations: observations.length, rows: libraryAvailable(lib, []) };
+    if (unspentMemo?.observations !== observations.length) unspentMemo = { observations: observations.length, rows: lib.available(observations.map((o) => space.encode(o.recipe))) };
     return unspentMemo.rows;
+  };
+  /** The library's rows not observed and not spent by the `pending` encodings. */
+  const libraryAvailable = (lib: RecipeLibrary, pending: readonly ArrayLike<number>[]): number[] => {
+    const unspent = unspentRows(lib);
+    if (pending.length === 0) return unspent;
+    const gone = new Set(lib.spentBy(pending));
+    return unspent.filter((r) => !gone.has(r));
   };
   // The prior mean is of the primary objective: its GP, and the acquisition's target when that is the objective warped.
   const withPriorMean = (name: string): boolean => name === spec.objectives[0]?.name || (name === '__target' && spec.objectives.length === 1);
@@ -609,7 +604,7 @@ export function createBoAgent(ctx: AgentContext, opts: BoAgentOptions = {}): Jud
       const encode = (r: Recipe): Float64Array => {
         const f = space.encode(normaliseRecipe(spec, r));
         if (!library) return f;
-        const row = avail.length > 0 ? library.nearest(f, avail) : library.nearest(f, Array.from({ length: library.size }, (_, i) => i));
+        const row = library.nearest(f, avail.length > 0 ? avail : library.allRows);
         if (avail.length === 0) spentOut.add(row);
         return library.row(row);
       };

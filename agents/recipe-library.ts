@@ -17,13 +17,12 @@ export class RecipeLibrary {
   /** The rows as recipes (each the decoding of its encoded row: what would be dispensed). */
   readonly recipes: readonly Recipe[];
   private readonly rowsByKey = new Map<string, number[]>();
+  /** Every row index, ascending. */
+  readonly allRows: readonly number[];
   /** Distance from a row to its nearest row with another encoding, computed when first needed. */
   private readonly spacing = new Map<number, number>();
 
-  constructor(
-    private readonly space: SearchSpace,
-    recipes: readonly Recipe[],
-  ) {
+  constructor(space: SearchSpace, recipes: readonly Recipe[]) {
     if (recipes.length === 0) throw new Error('a recipe library needs at least one recipe');
     const d = space.featureDim;
     this.X = zeros(recipes.length, d);
@@ -43,6 +42,7 @@ export class RecipeLibrary {
       else this.rowsByKey.set(key, [i]);
     });
     this.recipes = decoded;
+    this.allRows = Array.from({ length: recipes.length }, (_, i) => i);
   }
 
   get size(): number {
@@ -56,9 +56,16 @@ export class RecipeLibrary {
   /** Indices of the rows not spent by any of the encodings given (observed or pending recipes), ascending. */
   available(spent: Iterable<ArrayLike<number>>): number[] {
     const gone = new Uint8Array(this.X.n);
-    for (const f of spent) for (const i of this.rowsOf(f)) gone[i] = 1;
+    for (const i of this.spentBy(spent)) gone[i] = 1;
     const out: number[] = [];
     for (let i = 0; i < this.X.n; i++) if (!gone[i]) out.push(i);
+    return out;
+  }
+
+  /** The rows the encodings given spend (with repeats when several name one row). */
+  spentBy(spent: Iterable<ArrayLike<number>>): number[] {
+    const out: number[] = [];
+    for (const f of spent) out.push(...this.rowsOf(f));
     return out;
   }
 
@@ -66,8 +73,7 @@ export class RecipeLibrary {
   private rowsOf(f: ArrayLike<number>): readonly number[] {
     const same = this.rowsByKey.get(featureKey(f));
     if (same) return same;
-    const all = Array.from({ length: this.X.n }, (_, i) => i);
-    const r = this.nearest(f, all);
+    const r = this.nearest(f, this.allRows);
     if (r < 0) return [];
     return this.distance(r, f) < 0.5 * this.spacingOf(r) ? (this.rowsByKey.get(featureKey(this.row(r))) ?? [r]) : [];
   }
@@ -114,11 +120,6 @@ export class RecipeLibrary {
     const out = zeros(index.length, d);
     index.forEach((r, i) => out.data.set(this.X.data.subarray(r * d, (r + 1) * d), i * d));
     return out;
-  }
-
-  /** Encodes a recipe of the campaign (throws when it is not one). */
-  encode(recipe: Recipe): Float64Array {
-    return this.space.encode(recipe);
   }
 }
 
